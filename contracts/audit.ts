@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { ErrorCodeSchema } from './errors.ts';
+import { TimestampSchema, TraceIdSchema } from './common.ts';
+import { GatewayIdSchema } from './registry.ts';
+
+export const AuditAction = {
+  licenseIssue: 'license.issue',
+  licenseVersion: 'license.version',
+  licenseStatus: 'license.status',
+  licenseRead: 'license.read',
+  verify: 'verify',
+} as const;
+export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
+export const AuditActionSchema = z.enum(Object.values(AuditAction) as [AuditAction, ...AuditAction[]]);
+
+export const AuditOutcomeSchema = z.enum(['success', 'refused', 'error']);
+export type AuditOutcome = z.infer<typeof AuditOutcomeSchema>;
+
+/** Who acted: the authenticated caller, never a citizen. */
+export const AuditActorSchema = z.object({
+  sub: z.string().optional(),
+  roles: z.array(z.string()).optional(),
+  uscc: z.string().optional(),
+  /** Calling province for inbound cross-province calls. */
+  gateway: GatewayIdSchema.optional(),
+});
+
+/**
+ * One audit event. Holds no raw personal identifiers: a holder appears only as `holderHash`, a
+ * keyed hash of holder type and code.
+ */
+export const AuditEventSchema = z.object({
+  eventId: z.string().regex(/^[0-9A-Z]{26}$/),
+  province: GatewayIdSchema,
+  time: TimestampSchema,
+  traceId: TraceIdSchema,
+  action: AuditActionSchema,
+  outcome: AuditOutcomeSchema,
+  actor: AuditActorSchema,
+  method: z.string().optional(),
+  path: z.string().optional(),
+  identifier: z.string().optional(),
+  holderHash: z.string().optional(),
+  peer: GatewayIdSchema.optional(),
+  errorCode: ErrorCodeSchema.optional(),
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
+});
+export type AuditEvent = z.infer<typeof AuditEventSchema>;

@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import {
+  checkHolderCode,
+  HolderTypeCodeSchema,
+  IdentifierSchema,
+  isProvinceCode,
+  LicenseStatusSchema,
+  provinceOf,
+  UsccSchema,
+} from './codes/index.ts';
+import { DateSchema, TimestampSchema, text } from './common.ts';
+import { GatewayIdSchema } from './registry.ts';
+
+/** 证照类型代码: the defining authority's USCC + a 3-digit number. */
+export const TypeCodeSchema = z
+  .string()
+  .regex(/^[0-9A-Z]{18}\d{3}$/, '21 characters: a USCC and a 3-digit number')
+  .refine((s) => UsccSchema.safeParse(s.slice(0, 18)).success, 'the first 18 characters must be a valid USCC');
+
+export const AreaCodeSchema = z
+  .string()
+  .regex(/^\d{6}$/, 'a 6-digit GB/T 2260 area code')
+  .refine((s) => provinceOf(s) !== undefined, 'unknown province');
+
+export const FieldValueSchema = z.union([z.string().max(2000), z.number(), z.boolean()]);
+/** The license type's own data fields (e.g. 类别): flat and bounded. */
+export const LicenseFieldsSchema = z
+  .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'field names: letters, digits, _'), FieldValueSchema)
+  .refine((r) => Object.keys(r).length <= 50, 'at most 50 fields');
+
+export const AuthoritySchema = z.strictObject({ name: text(100), uscc: UsccSchema });
+
+export const HolderSchema = z
+  .strictObject({ name: text(100), typeCode: HolderTypeCodeSchema, code: z.string().min(1).max(64) })
+  .superRefine((h, ctx) => {
+    const checked = checkHolderCode(h.typeCode, h.code);
+    if (!checked.ok) ctx.addIssue({ code: 'custom', path: ['code'], message: checked.issue.reason });
+  });
+
+const validityOrder = (v: { issueDate?: string; validFrom: string; validUntil?: string | null | undefined }, ctx: z.RefinementCtx) => {
+  if (v.validUntil && v.validUntil < v.validFrom) {
+    ctx.addIssue({ code: 'custom', path: ['validUntil'], message: 'validUntil is before validFrom' });
+  }
+  if (v.issueDate && v.validUntil && v.validUntil < v.issueDate) {
+    ctx.addIssue({ code: 'custom', path: ['validUntil'], message: 'validUntil is before issueDate' });
+  }
+};
+
+/** `POST /v1/licenses` (DESIGN section 12). */
+export const IssueRequestSchema = z
+  .strictObject({
+    typeCode: TypeCodeSchema,
+    typeName: text(100),
+    number: text(64),
+    issuer: AuthoritySchema,
+    holder: HolderSchema,
+    areaCode: AreaCodeSchema,
+    issueDate: DateSchema,
+    validFrom: DateSchema,
+    validUntil: DateSchema.optional(),
+    fields: LicenseFieldsSchema.default({}),
+  })
+  .superRefine(validityOrder);
+export type IssueRequest = z.infer<typeof IssueRequestSchema>;
+
+/** `POST /v1/licenses/{identifier}/versions`: a change (变更) makes a new version. */
+export const NewVersionRequestSchema = z
+  .strictObject({
+    number: text(64).optional(),
+    holderName: text(100).optional(),
+    validFrom: DateSchema.optional(),
+    validUntil: DateSchema.nullable().optional(),
+    fields: LicenseFieldsSchema.optional(),
+    reason: text(200),
+  })
+  .refine(
+    (r) => Object.keys(r).some((k) => k !== 'reason'),
+    'a new version must change at least one of number, holderName, validFrom, validUntil, fields',
+  );
+export type NewVersionRequest = z.infer<typeof NewVersionRequestSchema>;
+
+/** `POST /v1/licenses/{identifier}/status`. */
+export const StatusChangeRequestSchema = z.strictObject({
+  status: LicenseStatusSchema,
+  reason: text(200),
+});
+export type StatusChangeRequest = z.infer<typeof StatusChangeRequestSchema>;
+
+/** A stored license version as the API returns it (holder code masked for non-issuers). */
+export const LicenseSchema = z.object({
+  identifier: IdentifierSchema,
+  province: GatewayIdSchema,
+  typeCode: TypeCodeSchema,
+  typeName: z.string(),
+  number: z.string(),
+  issuer: z.object({ name: z.string(), uscc: z.string() }),
+  holder: z.object({ name: z.string(), typeCode: z.string(), code: z.string() }),
+  areaCode: z.string(),
+  issueDate: DateSchema,
+  validFrom: DateSchema,
+  validUntil: DateSchema.optional(),
+  fields: z.record(z.string(), FieldValueSchema),
+  version: z.string().regex(/^\d{3}$/),
+  status: LicenseStatusSchema,
+  statusReason: z.string().optional(),
+  statusChangedAt: TimestampSchema.optional(),
+  /** Set on a version replaced by a later one: the identifier of the current version. */
+  supersededBy: IdentifierSchema.optional(),
+  issuedAt: TimestampSchema,
+});
+export type License = z.infer<typeof LicenseSchema>;
+
+export const IssueResponseSchema = z.object({
+  identifier: IdentifierSchema,
+  version: z.string(),
+  status: LicenseStatusSchema,
+  credential: z.string(),
+  license: LicenseSchema,
+});
+export type IssueResponse = z.infer<typeof IssueResponseSchema>;
+
+export const LicenseResponseSchema = z.object({ license: LicenseSchema });
+
+export { isProvinceCode };

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { IdentifierSchema, LicenseStatusSchema } from './codes/index.ts';
+import { MatterCodeSchema, TraceIdSchema, UseCauseSchema } from './common.ts';
+import { LicenseSchema } from './license.ts';
+
+/** `POST /v1/verify`: exactly one of a credential or an identifier, and why it is used. */
+export const VerifyRequestSchema = z
+  .strictObject({
+    credential: z.string().min(1).max(16_384).optional(),
+    identifier: z.string().min(1).max(128).optional(),
+    matterCode: MatterCodeSchema,
+    useCause: UseCauseSchema,
+  })
+  .refine((r) => (r.credential === undefined) !== (r.identifier === undefined), {
+    message: 'give exactly one of credential or identifier',
+    path: ['credential'],
+  });
+export type VerifyRequest = z.infer<typeof VerifyRequestSchema>;
+
+export const CheckResultSchema = z.enum(['pass', 'fail', 'skipped', 'unavailable']);
+export type CheckResult = z.infer<typeof CheckResultSchema>;
+
+export const Verdict = { valid: 'valid', invalid: 'invalid', unverified: 'unverified' } as const;
+export const VerdictSchema = z.enum(['valid', 'invalid', 'unverified']);
+export type Verdict = z.infer<typeof VerdictSchema>;
+
+/**
+ * Reason codes of a verification answer. Stable: platforms show them to officers and branch on
+ * them.
+ */
+export const ReasonCode = {
+  IDENTIFIER_INVALID: 'IDENTIFIER_INVALID',
+  CREDENTIAL_MALFORMED: 'CREDENTIAL_MALFORMED',
+  ALGORITHM_NOT_ALLOWED: 'ALGORITHM_NOT_ALLOWED',
+  UNKNOWN_ISSUER: 'UNKNOWN_ISSUER',
+  UNKNOWN_KEY: 'UNKNOWN_KEY',
+  WRONG_KEY_PURPOSE: 'WRONG_KEY_PURPOSE',
+  SIGNATURE_INVALID: 'SIGNATURE_INVALID',
+  ISSUER_MISMATCH: 'ISSUER_MISMATCH',
+  NOT_YET_VALID: 'NOT_YET_VALID',
+  EXPIRED: 'EXPIRED',
+  NOT_FOUND: 'NOT_FOUND',
+  STATUS_NOT_VALID: 'STATUS_NOT_VALID',
+  SUPERSEDED: 'SUPERSEDED',
+  CREDENTIAL_MISMATCH: 'CREDENTIAL_MISMATCH',
+  CROSS_PROVINCE_PENDING: 'CROSS_PROVINCE_PENDING',
+} as const;
+export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode];
+export const ReasonCodeSchema = z.enum(Object.values(ReasonCode) as [ReasonCode, ...ReasonCode[]]);
+
+export const ReasonSchema = z.object({ code: ReasonCodeSchema, message: z.string() });
+export type Reason = z.infer<typeof ReasonSchema>;
+
+export const ChecksSchema = z.object({
+  format: CheckResultSchema,
+  issuer: CheckResultSchema,
+  signature: CheckResultSchema,
+  validity: CheckResultSchema,
+  status: CheckResultSchema,
+});
+export type Checks = z.infer<typeof ChecksSchema>;
+
+export const VerifyResponseSchema = z.object({
+  verdict: VerdictSchema,
+  identifier: IdentifierSchema.optional(),
+  issuerProvince: z.string().optional(),
+  status: LicenseStatusSchema.optional(),
+  checks: ChecksSchema,
+  reasons: z.array(ReasonSchema),
+  license: LicenseSchema.optional(),
+  receipt: z.string().optional(),
+  traceId: TraceIdSchema,
+});
+export type VerifyResponse = z.infer<typeof VerifyResponseSchema>;

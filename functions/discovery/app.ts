@@ -1,0 +1,29 @@
+import { Hono } from 'hono';
+import { openApiDocument } from '../../contracts/openapi.ts';
+import type { GatewayEnv } from '../../lib/http/env.ts';
+import { jwksOf } from '../../lib/signing/jws.ts';
+import type { Gateway } from '../gateway.ts';
+
+/** Public, unauthenticated: keys with purposes, health, the API description. */
+export function discoveryRoutes(g: Gateway) {
+  const app = new Hono<GatewayEnv>();
+  app.get('/.well-known/jwks.json', (c) => {
+    c.header('Cache-Control', 'public, max-age=300');
+    return c.json(jwksOf(g.keys));
+  });
+  app.get('/healthz', async (c) => {
+    const storage = await g.storageHealthy();
+    const registry = g.registry.status();
+    const ok = storage && registry.seq !== undefined;
+    return c.json(
+      {
+        status: ok ? 'ok' : 'degraded',
+        province: g.province,
+        dependencies: { storage: storage ? 'up' : 'down', registry },
+      },
+      ok ? 200 : 503,
+    );
+  });
+  app.get('/openapi.json', (c) => c.json(openApiDocument(g.province)));
+  return app;
+}

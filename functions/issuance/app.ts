@@ -1,0 +1,79 @@
+import { type Context, Hono } from 'hono';
+import { AuditAction } from '../../contracts/audit.ts';
+import { IssueRequestSchema, NewVersionRequestSchema, StatusChangeRequestSchema } from '../../contracts/license.ts';
+import { InvalidRequestError, UnauthenticatedError } from '../../lib/errors.ts';
+import type { GatewayEnv } from '../../lib/http/env.ts';
+import { readJson } from '../../lib/http/json.ts';
+import { audited, type Authenticator, limitBody, requireRole } from '../../lib/http/middleware.ts';
+import type { CallContext, IssuanceService } from './service.ts';
+
+export interface IssuanceAppDeps {
+  service: IssuanceService;
+  auth: Authenticator;
+  maxBodyBytes: number;
+}
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/** Routes of the issuance function: issue, read, change, status. */
+export function issuanceRoutes(deps: IssuanceAppDeps) {
+  const app = new Hono<GatewayEnv>();
+  const { service, auth } = deps;
+  const body = limitBody(deps.maxBodyBytes);
+
+  app.post('/v1/licenses', audited(AuditAction.licenseIssue), body, requireRole(auth, 'issuer'), async (c) => {
+    const key = c.req.header('idempotency-key');
+    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+      throw new InvalidRequestError('Idempotency-Key must be 8-128 characters of letters, digits, . _ : -');
+    }
+    const request = await readJson(c, IssueRequestSchema);
+    const { response, replayed } = await service.issue(request, callContext(c), key);
+    if (replayed) c.header('Idempotent-Replayed', 'true');
+    c.header('Location', `/v1/licenses/${response.identifier}`);
+    return c.json(response, 201);
+  });
+
+  app.get('/v1/licenses/:identifier', requireRole(auth, 'issuer', 'platform'), async (c) => {
+    const { license, credential } = await service.get(c.req.param('identifier'), principalOf(c));
+    return c.json(credential ? { license, credential } : { license });
+  });
+
+  app.post(
+    '/v1/licenses/:identifier/versions',
+    audited(AuditAction.licenseVersion),
+    body,
+    requireRole(auth, 'issuer'),
+    async (c) => {
+      const change = await readJson(c, NewVersionRequestSchema);
+      const response = await service.newVersion(c.req.param('identifier'), change, callContext(c));
+      c.header('Location', `/v1/licenses/${response.identifier}`);
+      return c.json(response, 201);
+    },
+  );
+
+  app.post(
+    '/v1/licenses/:identifier/status',
+    audited(AuditAction.licenseStatus),
+    body,
+    requireRole(auth, 'issuer'),
+    async (c) => {
+      const change = await readJson(c, StatusChangeRequestSchema);
+      const license = await service.changeStatus(c.req.param('identifier'), change, callContext(c));
+      return c.json({ license });
+    },
+  );
+
+  return app;
+}
+
+type Ctx = Context<GatewayEnv>;
+
+function principalOf(c: Ctx) {
+  const principal = c.get('principal');
+  if (!principal) throw new UnauthenticatedError();
+  return principal;
+}
+
+function callContext(c: Ctx): CallContext {
+  return { principal: principalOf(c), traceId: c.get('traceId'), method: c.req.method, path: c.req.path };
+}

@@ -1,0 +1,234 @@
+import type { Principal } from '../../contracts/auth.ts';
+import { AuditAction } from '../../contracts/audit.ts';
+import { identifierKey, maskCode, parseIdentifier, type ParsedIdentifier, provinceOf } from '../../contracts/codes/index.ts';
+import type { License } from '../../contracts/license.ts';
+import {
+  type Checks,
+  type Reason,
+  ReasonCode,
+  type Verdict,
+  type VerifyRequest,
+  type VerifyResponse,
+} from '../../contracts/verify.ts';
+import { auditEvent } from '../../lib/audit/events.ts';
+import { holderHash } from '../../lib/audit/holder-hash.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { validityWindow } from '../../lib/license/validity.ts';
+import type { TrustRegistry } from '../../lib/registry/trust-registry.ts';
+import type { AuditStore } from '../../lib/store/audit-store.ts';
+import type { LicenseStore } from '../../lib/store/license-store.ts';
+import { checkCredential } from './credential-check.ts';
+
+export interface VerificationDeps {
+  province: string;
+  registry: TrustRegistry;
+  licenses: LicenseStore;
+  auditStore: AuditStore;
+  holderHashKey: Uint8Array;
+  clock: Clock;
+}
+
+export interface VerifyContext {
+  principal: Principal;
+  traceId: string;
+  method: string;
+  path: string;
+}
+
+interface Assessment {
+  checks: Checks;
+  reasons: Reason[];
+  identifier?: string;
+  issuerProvince?: string;
+  status?: License['status'];
+  license?: License;
+  holderHash?: string;
+}
+
+const initialChecks = (): Checks => ({
+  format: 'skipped',
+  issuer: 'skipped',
+  signature: 'skipped',
+  validity: 'skipped',
+  status: 'skipped',
+});
+
+/**
+ * Verification for the province's platforms: any presented credential or identifier, from any
+ * province. The verdict is `invalid` on any failed check, `unverified` when the live status could
+ * not be confirmed, `valid` only when every check passed.
+ */
+export class VerificationService {
+  constructor(private readonly deps: VerificationDeps) {}
+
+  async verify(request: VerifyRequest, ctx: VerifyContext): Promise<VerifyResponse> {
+    const now = this.deps.clock.now();
+    const a = request.credential
+      ? await this.assessCredential(request.credential, now)
+      : await this.assessIdentifier(request.identifier ?? '', now);
+    const verdict = verdictOf(a.checks);
+    const response: VerifyResponse = {
+      verdict,
+      ...(a.identifier ? { identifier: a.identifier } : {}),
+      ...(a.issuerProvince ? { issuerProvince: a.issuerProvince } : {}),
+      ...(a.status ? { status: a.status } : {}),
+      checks: a.checks,
+      reasons: a.reasons,
+      ...(a.license ? { license: a.license } : {}),
+      traceId: ctx.traceId,
+    };
+    await this.deps.auditStore.write(
+      auditEvent(
+        {
+          province: this.deps.province,
+          traceId: ctx.traceId,
+          action: AuditAction.verify,
+          outcome: 'success',
+          principal: ctx.principal,
+          method: ctx.method,
+          path: ctx.path,
+          identifier: a.identifier,
+          holderHash: a.holderHash,
+          peer: a.issuerProvince && a.issuerProvince !== this.deps.province ? a.issuerProvince : undefined,
+          details: {
+            verdict,
+            presented: request.credential ? 'credential' : 'identifier',
+            matterCode: request.matterCode,
+            useCause: request.useCause,
+            reasons: a.reasons.map((r) => r.code).join(','),
+          },
+        },
+        now,
+      ),
+    );
+    return response;
+  }
+
+  private async assessCredential(jws: string, now: Date): Promise<Assessment> {
+    const checks = initialChecks();
+    const checked = await checkCredential(jws, this.deps.registry);
+    if (!checked.ok) {
+      checks.format = checked.stage === 'format' ? 'fail' : 'pass';
+      if (checked.stage !== 'format') checks.issuer = checked.stage === 'issuer' ? 'fail' : 'pass';
+      if (checked.stage === 'signature') checks.signature = 'fail';
+      return { checks, reasons: [checked.reason], ...(checked.iss ? { issuerProvince: checked.iss } : {}) };
+    }
+    const { claims, identifier } = checked;
+    checks.format = 'pass';
+    checks.issuer = 'pass';
+    checks.signature = 'pass';
+    const reasons: Reason[] = [];
+    const t = Math.floor(now.getTime() / 1000);
+    if (t < claims.nbf) {
+      checks.validity = 'fail';
+      reasons.push({ code: ReasonCode.NOT_YET_VALID, message: 'the license is not yet valid' });
+    } else if (claims.exp !== undefined && t >= claims.exp) {
+      checks.validity = 'fail';
+      reasons.push({ code: ReasonCode.EXPIRED, message: 'the license validity period has ended' });
+    } else {
+      checks.validity = 'pass';
+    }
+    const base: Assessment = {
+      checks,
+      reasons,
+      identifier: claims.jti,
+      issuerProvince: claims.iss,
+      holderHash: holderHash(this.deps.holderHashKey, claims.lic.holder.typeCode, claims.lic.holder.code),
+    };
+    if (claims.iss !== this.deps.province) return this.pendingCrossProvince(base);
+    return this.liveStatus(base, identifier, now, false);
+  }
+
+  private async assessIdentifier(raw: string, now: Date): Promise<Assessment> {
+    const checks = initialChecks();
+    const parsed = parseIdentifier(raw);
+    if (!parsed.ok) {
+      checks.format = 'fail';
+      return {
+        checks,
+        reasons: [{ code: ReasonCode.IDENTIFIER_INVALID, message: `${parsed.issue.segment}: ${parsed.issue.reason}` }],
+      };
+    }
+    checks.format = 'pass';
+    const identifier = parsed.value;
+    const issuerProvince = provinceOf(identifier.issuerCode.length === 18 ? identifier.issuerCode.slice(2, 8) : identifier.issuerCode);
+    const base: Assessment = { checks, reasons: [], identifier: identifier.identifier };
+    if (!issuerProvince || !this.deps.registry.province(issuerProvince)) {
+      checks.issuer = 'fail';
+      base.reasons.push({
+        code: ReasonCode.UNKNOWN_ISSUER,
+        message: 'the issuing authority belongs to no province in the trust registry',
+      });
+      return base;
+    }
+    base.issuerProvince = issuerProvince;
+    checks.issuer = 'pass';
+    if (issuerProvince !== this.deps.province) return this.pendingCrossProvince(base);
+    return this.liveStatus(base, identifier, now, true);
+  }
+
+  /** The province's own license: status and current version read live from its table. */
+  private async liveStatus(
+    a: Assessment,
+    identifier: ParsedIdentifier,
+    now: Date,
+    checkValidity: boolean,
+  ): Promise<Assessment> {
+    const found = await this.deps.licenses.get(identifierKey(identifier), identifier.version);
+    if (!found) {
+      a.checks.status = 'fail';
+      a.reasons.push({ code: ReasonCode.NOT_FOUND, message: 'the issuing province has no such license' });
+      return a;
+    }
+    const { version, head } = found;
+    const lic = version.license;
+    a.holderHash = head.holderHash;
+    a.status = head.status;
+    if (checkValidity) {
+      const { nbf, exp } = validityWindow(lic.validFrom, lic.validUntil);
+      const t = Math.floor(now.getTime() / 1000);
+      if (t < nbf) {
+        a.checks.validity = 'fail';
+        a.reasons.push({ code: ReasonCode.NOT_YET_VALID, message: `valid from ${lic.validFrom}` });
+      } else if (exp !== undefined && t >= exp) {
+        a.checks.validity = 'fail';
+        a.reasons.push({ code: ReasonCode.EXPIRED, message: `valid until ${lic.validUntil ?? ''}` });
+      } else a.checks.validity = 'pass';
+    }
+    if (version.supersededBy) {
+      a.checks.status = 'fail';
+      a.reasons.push({
+        code: ReasonCode.SUPERSEDED,
+        message: `version ${lic.version} was replaced by ${version.supersededBy}`,
+      });
+    } else if (head.status !== '01') {
+      a.checks.status = 'fail';
+      a.reasons.push({ code: ReasonCode.STATUS_NOT_VALID, message: `the license status is ${head.status}` });
+    } else a.checks.status = 'pass';
+    a.license = {
+      ...lic,
+      holder: { ...lic.holder, code: maskCode(lic.holder.code) },
+      status: head.status,
+      ...(head.statusChangedAt ? { statusChangedAt: head.statusChangedAt } : {}),
+      ...(version.supersededBy ? { supersededBy: version.supersededBy } : {}),
+    };
+    return a;
+  }
+
+  /** Live status of another province's license needs the signed cross-province call. */
+  private pendingCrossProvince(a: Assessment): Assessment {
+    a.checks.status = 'unavailable';
+    a.reasons.push({
+      code: ReasonCode.CROSS_PROVINCE_PENDING,
+      message: `live status must be confirmed by the issuing province ${a.issuerProvince ?? ''}`,
+    });
+    return a;
+  }
+}
+
+export function verdictOf(checks: Checks): Verdict {
+  const values = Object.values(checks);
+  if (values.includes('fail')) return 'invalid';
+  if (values.includes('unavailable') || checks.status !== 'pass') return 'unverified';
+  return 'valid';
+}

@@ -1,0 +1,19 @@
+import { Hono } from 'hono';
+import { NotFoundError } from '../errors.ts';
+import type { Clock } from '../clock.ts';
+import type { AuditStore } from '../store/audit-store.ts';
+import type { GatewayEnv } from './env.ts';
+import { renderError } from './errors.ts';
+import { auditRefusals, traceContext } from './middleware.ts';
+
+/**
+ * The frame every function app shares: trace context, refusal audit, one error shape, JSON 404.
+ */
+export function createBaseApp(deps: { province: string; auditStore: AuditStore; clock: Clock }) {
+  const app = new Hono<GatewayEnv>();
+  app.use('*', traceContext);
+  app.use('*', auditRefusals(deps));
+  app.onError((err, c) => renderError(err, c));
+  app.notFound((c) => renderError(new NotFoundError(`no route ${c.req.method} ${c.req.path}`), c));
+  return app;
+}

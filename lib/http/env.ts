@@ -1,0 +1,12 @@
+import type { AuditAction } from '../../contracts/audit.ts';
+import type { Principal } from '../../contracts/auth.ts';
+
+/** What a request carries through the middleware chain. */
+export interface GatewayEnv {
+  Variables: {
+    traceId: string;
+    principal?: Principal;
+    /** Set by a route that records its refusals in the audit log. */
+    audit?: { action: AuditAction; identifier?: string };
+  };
+}

@@ -1,0 +1,87 @@
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { AuditAction } from '../../contracts/audit.ts';
+import type { Principal, Role } from '../../contracts/auth.ts';
+import { auditEvent } from '../audit/events.ts';
+import type { Clock } from '../clock.ts';
+import { ForbiddenError, PayloadTooLargeError } from '../errors.ts';
+import { newTraceId, traceIdOf, traceparentOf } from '../ids.ts';
+import type { AuditStore } from '../store/audit-store.ts';
+import type { GatewayEnv } from './env.ts';
+import { errorCodeOf, renderError } from './errors.ts';
+
+/** Continues the caller's W3C trace or starts one; echoes it so callers can quote it. */
+export const traceContext: MiddlewareHandler<GatewayEnv> = async (c, next) => {
+  const traceId = traceIdOf(c.req.header('traceparent')) ?? newTraceId();
+  c.set('traceId', traceId);
+  await next();
+  c.header('traceparent', traceparentOf(traceId));
+};
+
+export const limitBody = (maxBytes: number): MiddlewareHandler<GatewayEnv> =>
+  bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new PayloadTooLargeError(maxBytes);
+    },
+  });
+
+export interface Authenticator {
+  verify(authorization: string | undefined): Promise<Principal>;
+}
+
+/** Bearer authentication and a role check: 401 without a valid token, 403 without the role. */
+export const requireRole =
+  (auth: Authenticator, ...roles: Role[]): MiddlewareHandler<GatewayEnv> =>
+  async (c, next) => {
+    const principal = await auth.verify(c.req.header('authorization'));
+    c.set('principal', principal);
+    if (!roles.some((r) => principal.roles.includes(r))) {
+      throw new ForbiddenError(`this call needs the role ${roles.join(' or ')}`);
+    }
+    await next();
+  };
+
+/** Marks the route's action so a refusal is audited under it. */
+export const audited =
+  (action: AuditAction): MiddlewareHandler<GatewayEnv> =>
+  async (c, next) => {
+    const identifier = c.req.param('identifier');
+    c.set('audit', { action, ...(identifier ? { identifier } : {}) });
+    await next();
+  };
+
+/**
+ * Every refused audited call leaves an audit event, and nothing else. If the event cannot be
+ * written the caller gets 503 rather than a refusal that no auditor will ever see.
+ */
+export const auditRefusals =
+  (deps: { province: string; auditStore: AuditStore; clock: Clock }): MiddlewareHandler<GatewayEnv> =>
+  async (c, next) => {
+    await next();
+    const audit = c.get('audit');
+    if (!audit || c.res.status < 400) return;
+    const errorCode = errorCodeOf(c.error);
+    try {
+      await deps.auditStore.write(
+        auditEvent(
+          {
+            province: deps.province,
+            traceId: c.get('traceId'),
+            action: audit.action,
+            outcome: c.res.status >= 500 ? 'error' : 'refused',
+            principal: c.get('principal'),
+            method: c.req.method,
+            path: c.req.path,
+            identifier: audit.identifier,
+            errorCode,
+            details: { status: c.res.status },
+          },
+          deps.clock.now(),
+        ),
+      );
+    } catch (err) {
+      c.res = undefined;
+      c.res = renderError(err, c);
+    }
+  };

@@ -1,0 +1,294 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import type { AuditEvent } from '../../contracts/audit.ts';
+import { LicenseStatusSchema } from '../../contracts/codes/index.ts';
+import { LicenseSchema } from '../../contracts/license.ts';
+import { ConflictError, DependencyUnavailableError } from '../errors.ts';
+import type { AuditStore } from './audit-store.ts';
+
+/** A version as stored: the license data of that version and its credential. */
+export const StoredVersionSchema = z.object({
+  license: LicenseSchema.omit({
+    status: true,
+    statusReason: true,
+    statusChangedAt: true,
+    supersededBy: true,
+  }),
+  credential: z.string(),
+  supersededBy: z.string().optional(),
+});
+export type StoredVersion = z.infer<typeof StoredVersionSchema>;
+
+/** The license head: current version and live status, shared by all versions. */
+export const LicenseHeadSchema = z.object({
+  currentVersion: z.string(),
+  currentIdentifier: z.string(),
+  status: LicenseStatusSchema,
+  statusReason: z.string().optional(),
+  statusChangedAt: z.string().optional(),
+  issuerUscc: z.string(),
+  holderHash: z.string(),
+});
+export type LicenseHead = z.infer<typeof LicenseHeadSchema>;
+
+export const IdempotencyRecordSchema = z.object({ requestHash: z.string(), identifier: z.string() });
+export type IdempotencyRecord = z.infer<typeof IdempotencyRecordSchema>;
+
+const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+
+const pkOf = (licenseKey: string) => `LIC#${licenseKey}`;
+const skOfVersion = (version: string) => `V#${version}`;
+const HEAD = 'HEAD';
+const idemPk = (uscc: string, key: string) => `IDEM#${uscc}#${key}`;
+
+export interface CreateLicenseInput {
+  licenseKey: string;
+  version: StoredVersion;
+  head: LicenseHead;
+  idempotency?: { issuerUscc: string; key: string; requestHash: string };
+  audit: AuditEvent;
+  now: Date;
+}
+
+export type CreateLicenseOutcome = { kind: 'created' } | { kind: 'idempotent'; record: IdempotencyRecord };
+
+/**
+ * DynamoDB adapter for licenses. Every state change is one transaction with its audit event, so
+ * a license never exists without the event recording it, and the reverse.
+ */
+export class LicenseStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    readonly tableName: string,
+    private readonly audit: AuditStore,
+  ) {}
+
+  /** Next serial number for (type, issuer) in a year: `YYYY` + at least 6 digits. */
+  async nextSerial(typeCode: string, issuerCode: string, year: string): Promise<string> {
+    const out = await guard(
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `SERIAL#${typeCode}.${issuerCode}`, sk: `Y#${year}` },
+          UpdateExpression: 'ADD #n :one',
+          ExpressionAttributeNames: { '#n': 'n' },
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      ),
+    );
+    const n = z.number().int().positive().parse(out.Attributes?.n);
+    return `${year}${String(n).padStart(6, '0')}`;
+  }
+
+  async idempotencyRecord(issuerUscc: string, key: string): Promise<IdempotencyRecord | undefined> {
+    const out = await guard(
+      this.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: idemPk(issuerUscc, key), sk: 'IDEM' },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return out.Item ? IdempotencyRecordSchema.parse(out.Item) : undefined;
+  }
+
+  async create(input: CreateLicenseInput): Promise<CreateLicenseOutcome> {
+    const pk = pkOf(input.licenseKey);
+    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { pk, sk: skOfVersion(input.version.license.version), ...input.version },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { pk, sk: HEAD, ...input.head },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      { Put: this.audit.putItem(input.audit) },
+    ];
+    if (input.idempotency) {
+      const { issuerUscc, key, requestHash } = input.idempotency;
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            pk: idemPk(issuerUscc, key),
+            sk: 'IDEM',
+            requestHash,
+            identifier: input.version.license.identifier,
+            ttl: Math.floor(input.now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    }
+    try {
+      await guard(this.doc.send(new TransactWriteCommand({ TransactItems: items })));
+      return { kind: 'created' };
+    } catch (err) {
+      const failed = conditionFailures(err);
+      if (input.idempotency && failed.includes(3)) {
+        const record = await this.idempotencyRecord(input.idempotency.issuerUscc, input.idempotency.key);
+        if (record) return { kind: 'idempotent', record };
+      }
+      if (failed.length > 0) throw new ConflictError('a license with this identifier already exists');
+      throw err;
+    }
+  }
+
+  /** A version and the license head, read consistently. */
+  async get(
+    licenseKey: string,
+    version: string,
+  ): Promise<{ version: StoredVersion; head: LicenseHead } | undefined> {
+    const out = await guard(
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pkOf(licenseKey) },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const items = out.Items ?? [];
+    const head = items.find((i) => i.sk === HEAD);
+    const ver = items.find((i) => i.sk === skOfVersion(version));
+    if (!head || !ver) return undefined;
+    return { version: StoredVersionSchema.parse(ver), head: LicenseHeadSchema.parse(head) };
+  }
+
+  /**
+   * A change (变更): the new version becomes current and the old one records its successor, only
+   * if the old one is still current and the license is valid.
+   */
+  async addVersion(input: {
+    licenseKey: string;
+    from: string;
+    next: StoredVersion;
+    audit: AuditEvent;
+  }): Promise<void> {
+    const pk = pkOf(input.licenseKey);
+    const nextLicense = input.next.license;
+    try {
+      await guard(
+        this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: { pk, sk: HEAD },
+                  UpdateExpression: 'SET currentVersion = :next, currentIdentifier = :nextId',
+                  ConditionExpression: 'currentVersion = :from AND #s = :valid',
+                  ExpressionAttributeNames: { '#s': 'status' },
+                  ExpressionAttributeValues: {
+                    ':next': nextLicense.version,
+                    ':nextId': nextLicense.identifier,
+                    ':from': input.from,
+                    ':valid': '01',
+                  },
+                },
+              },
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: { pk, sk: skOfVersion(input.from) },
+                  UpdateExpression: 'SET supersededBy = :nextId',
+                  ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(supersededBy)',
+                  ExpressionAttributeValues: { ':nextId': nextLicense.identifier },
+                },
+              },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: { pk, sk: skOfVersion(nextLicense.version), ...input.next },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+              { Put: this.audit.putItem(input.audit) },
+            ],
+          }),
+        ),
+      );
+    } catch (err) {
+      if (conditionFailures(err).length > 0) {
+        throw new ConflictError('the license changed meanwhile: it is no longer current or no longer valid');
+      }
+      throw err;
+    }
+  }
+
+  /** Status change, only from the status the caller saw (optimistic concurrency). */
+  async changeStatus(input: {
+    licenseKey: string;
+    from: string;
+    to: string;
+    reason: string;
+    at: Date;
+    audit: AuditEvent;
+  }): Promise<void> {
+    try {
+      await guard(
+        this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: { pk: pkOf(input.licenseKey), sk: HEAD },
+                  UpdateExpression: 'SET #s = :to, statusReason = :reason, statusChangedAt = :at',
+                  ConditionExpression: '#s = :from',
+                  ExpressionAttributeNames: { '#s': 'status' },
+                  ExpressionAttributeValues: {
+                    ':to': input.to,
+                    ':from': input.from,
+                    ':reason': input.reason,
+                    ':at': input.at.toISOString(),
+                  },
+                },
+              },
+              { Put: this.audit.putItem(input.audit) },
+            ],
+          }),
+        ),
+      );
+    } catch (err) {
+      if (conditionFailures(err).length > 0) {
+        throw new ConflictError('the license status changed meanwhile; read it again');
+      }
+      throw err;
+    }
+  }
+}
+
+/** Storage faults become DEPENDENCY_UNAVAILABLE; condition failures stay for the caller to read. */
+async function guard<T>(pending: Promise<T>): Promise<T> {
+  try {
+    return await pending;
+  } catch (err) {
+    if (err instanceof TransactionCanceledException && conditionFailures(err).length > 0) throw err;
+    throw new DependencyUnavailableError('the license table', err);
+  }
+}
+
+/** Indexes of the transaction items whose condition failed. */
+function conditionFailures(err: unknown): number[] {
+  if (!(err instanceof TransactionCanceledException)) return [];
+  return (err.CancellationReasons ?? []).flatMap((r, i) => (r.Code === 'ConditionalCheckFailed' ? [i] : []));
+}
