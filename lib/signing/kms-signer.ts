@@ -1,0 +1,102 @@
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { GetPublicKeyCommand, type KMSClient, SignCommand } from '@aws-sdk/client-kms';
+import type { KeyPurpose, PublicJwk } from '../../contracts/keys.ts';
+import { DependencyUnavailableError } from '../errors.ts';
+import { derToJose } from './der.ts';
+import { publicJwkOf } from './public-jwk.ts';
+import type { KeyRing, Signer } from './signer.ts';
+
+/**
+ * A signer over an AWS KMS asymmetric key (`ECC_NIST_P256`, `SIGN_VERIFY`). The message is hashed
+ * here and KMS signs the digest (`MessageType: DIGEST`), so messages of any size cost one small
+ * call. The public key is read once, at creation.
+ */
+export class KmsSigner implements Signer {
+  readonly kid: string;
+
+  private constructor(
+    private readonly client: KMSClient,
+    /** The key ARN KMS reported: an alias moved later cannot make us sign with an unpublished key. */
+    readonly keyArn: string,
+    readonly purpose: KeyPurpose,
+    readonly publicJwk: PublicJwk,
+  ) {
+    this.kid = publicJwk.kid;
+  }
+
+  static async create(client: KMSClient, keyId: string, purpose: KeyPurpose): Promise<KmsSigner> {
+    let out: Awaited<ReturnType<typeof getPublicKey>>;
+    try {
+      out = await getPublicKey(client, keyId);
+    } catch (err) {
+      throw new DependencyUnavailableError(`KMS (reading the ${purpose} public key)`, err);
+    }
+    if (out.KeySpec !== 'ECC_NIST_P256') {
+      throw new Error(
+        `KMS key ${keyId} (${purpose}) has KeySpec ${out.KeySpec ?? 'unknown'}; expected ECC_NIST_P256`,
+      );
+    }
+    if (out.KeyUsage !== 'SIGN_VERIFY') {
+      throw new Error(
+        `KMS key ${keyId} (${purpose}) has KeyUsage ${out.KeyUsage ?? 'unknown'}; expected SIGN_VERIFY`,
+      );
+    }
+    if (out.SigningAlgorithms && !out.SigningAlgorithms.includes('ECDSA_SHA_256')) {
+      throw new Error(`KMS key ${keyId} (${purpose}) does not offer ECDSA_SHA_256`);
+    }
+    if (!out.PublicKey) throw new Error(`KMS returned no public key for ${keyId}`);
+    let publicKey: KeyObject;
+    try {
+      publicKey = createPublicKey({ key: Buffer.from(out.PublicKey), format: 'der', type: 'spki' });
+    } catch {
+      throw new Error(`KMS returned a public key for ${keyId} that is not a DER SubjectPublicKeyInfo`);
+    }
+    return new KmsSigner(client, out.KeyId ?? keyId, purpose, await publicJwkOf(publicKey, purpose));
+  }
+
+  async signDer(message: Uint8Array): Promise<Uint8Array> {
+    const digest = createHash('sha256').update(message).digest();
+    let signature: Uint8Array | undefined;
+    try {
+      const out = await this.client.send(
+        new SignCommand({
+          KeyId: this.keyArn,
+          Message: digest,
+          MessageType: 'DIGEST',
+          SigningAlgorithm: 'ECDSA_SHA_256',
+        }),
+      );
+      signature = out.Signature;
+    } catch (err) {
+      throw new DependencyUnavailableError(`KMS signing with the ${this.purpose} key`, err);
+    }
+    if (!signature)
+      throw new DependencyUnavailableError(
+        `KMS signing with the ${this.purpose} key`,
+        new Error('no signature in the response'),
+      );
+    try {
+      derToJose(signature);
+    } catch (err) {
+      throw new DependencyUnavailableError(`KMS signing with the ${this.purpose} key`, err);
+    }
+    return signature;
+  }
+}
+
+/** A province's three KMS keys; each is checked and its public key read once. */
+export async function createKmsKeyRing(
+  client: KMSClient,
+  keyIds: Readonly<Record<KeyPurpose, string>>,
+): Promise<KeyRing> {
+  const [credential, gateway, audit] = await Promise.all([
+    KmsSigner.create(client, keyIds.credential, 'credential'),
+    KmsSigner.create(client, keyIds.gateway, 'gateway'),
+    KmsSigner.create(client, keyIds.audit, 'audit'),
+  ]);
+  return { credential, gateway, audit };
+}
+
+function getPublicKey(client: KMSClient, keyId: string) {
+  return client.send(new GetPublicKeyCommand({ KeyId: keyId }));
+}

@@ -1,0 +1,114 @@
+import { createECDH, createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import {
+  GetPublicKeyCommand,
+  type GetPublicKeyCommandOutput,
+  KMSClient,
+  SignCommand,
+  type SignCommandInput,
+} from '@aws-sdk/client-kms';
+import { mockClient } from 'aws-sdk-client-mock';
+
+/** P-256 group order. */
+const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+
+export interface FakeKey {
+  arn: string;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
+
+export function fakeKey(name: string): FakeKey {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return { arn: `arn:aws-cn:kms:cn-north-1:111122223333:key/${name}`, privateKey, publicKey };
+}
+
+/**
+ * A KMS client whose keys are real P-256 keys: GetPublicKey returns the DER SPKI and Sign signs the
+ * DIGEST it is given, as KMS does, so what it signs verifies against the published key. Looks keys
+ * up by the ARN or by `alias/<name>`.
+ */
+export function fakeKms(keys: FakeKey[], overrides: Partial<GetPublicKeyCommandOutput> = {}) {
+  const client = new KMSClient({
+    region: 'cn-north-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
+  const mock = mockClient(client);
+  const find = (keyId: unknown) => {
+    const key = keys.find((k) => k.arn === keyId || `alias/${k.arn.split('/').pop()}` === keyId);
+    if (!key) throw Object.assign(new Error(`key ${String(keyId)} not found`), { name: 'NotFoundException' });
+    return key;
+  };
+  mock.on(GetPublicKeyCommand).callsFake((input: { KeyId?: string }) => {
+    const key = find(input.KeyId);
+    return {
+      KeyId: key.arn,
+      PublicKey: new Uint8Array(key.publicKey.export({ format: 'der', type: 'spki' })),
+      KeySpec: 'ECC_NIST_P256',
+      KeyUsage: 'SIGN_VERIFY',
+      SigningAlgorithms: ['ECDSA_SHA_256'],
+      ...overrides,
+    };
+  });
+  mock.on(SignCommand).callsFake((input: SignCommandInput) => {
+    if (input.MessageType !== 'DIGEST' || input.SigningAlgorithm !== 'ECDSA_SHA_256' || !input.Message) {
+      throw Object.assign(new Error('unexpected Sign input'), { name: 'ValidationException' });
+    }
+    const key = find(input.KeyId);
+    return {
+      KeyId: key.arn,
+      SigningAlgorithm: 'ECDSA_SHA_256',
+      Signature: signDigest(key.privateKey, input.Message),
+    };
+  });
+  return { client, mock };
+}
+
+/**
+ * ECDSA over a given SHA-256 digest (node:crypto only signs messages). R = kG comes from ECDH
+ * with k as the private scalar; the rest is arithmetic modulo the group order.
+ */
+export function signDigest(privateKey: KeyObject, digest: Uint8Array): Uint8Array {
+  const { d } = privateKey.export({ format: 'jwk' });
+  const x = toBigInt(Buffer.from(d ?? '', 'base64url'));
+  const e = toBigInt(digest) % N;
+  for (;;) {
+    const ecdh = createECDH('prime256v1');
+    ecdh.generateKeys();
+    const k = toBigInt(ecdh.getPrivateKey());
+    const r = toBigInt(ecdh.getPublicKey().subarray(1, 33)) % N;
+    const s = (invert(k) * (e + r * x)) % N;
+    if (r !== 0n && s !== 0n) return derSignature(r, s);
+  }
+}
+
+export function sha256(message: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(message).digest());
+}
+
+function toBigInt(bytes: Uint8Array): bigint {
+  return BigInt(`0x${Buffer.from(bytes).toString('hex') || '0'}`);
+}
+
+function invert(a: bigint): bigint {
+  let [oldR, r] = [a % N, N];
+  let [oldS, s] = [1n, 0n];
+  while (r !== 0n) {
+    const q = oldR / r;
+    [oldR, r] = [r, oldR - q * r];
+    [oldS, s] = [s, oldS - q * s];
+  }
+  return ((oldS % N) + N) % N;
+}
+
+/** Minimal DER, written independently of lib/signing/der.ts so the two check each other. */
+function derSignature(r: bigint, s: bigint): Uint8Array {
+  const int = (v: bigint) => {
+    let hex = v.toString(16);
+    if (hex.length % 2) hex = `0${hex}`;
+    if (Number.parseInt(hex.slice(0, 2), 16) >= 0x80) hex = `00${hex}`;
+    const body = Buffer.from(hex, 'hex');
+    return Buffer.concat([Buffer.from([0x02, body.length]), body]);
+  };
+  const seq = Buffer.concat([int(r), int(s)]);
+  return new Uint8Array(Buffer.concat([Buffer.from([0x30, seq.length]), seq]));
+}
