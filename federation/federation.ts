@@ -1,0 +1,218 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { createGatewayApp } from '../functions/app.ts';
+import { DEFAULT_MAX_BODY_BYTES, type Gateway } from '../functions/gateway.ts';
+import { createBearerVerifier } from '../lib/auth/bearer.ts';
+import { DevIdentityProvider } from '../lib/auth/dev-idp.ts';
+import { type Clock, systemClock } from '../lib/clock.ts';
+import { loadOrCreateRootKey, signRegistry } from '../lib/registry/sign-registry.ts';
+import { TrustRegistry } from '../lib/registry/trust-registry.ts';
+import { loadLocalKeyRing } from '../lib/signing/local-signer.ts';
+import { jwksOf } from '../lib/signing/jws.ts';
+import { AuditStore } from '../lib/store/audit-store.ts';
+import { createDocumentClient, ensureTables } from '../lib/store/dynamo.ts';
+import { LicenseStore } from '../lib/store/license-store.ts';
+import { tableNames } from '../lib/store/tables.ts';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import type { Role } from '../contracts/auth.ts';
+import { FEDERATION, type ProvinceSpec } from './provinces.ts';
+import { freePort } from './dynamodb-local.ts';
+
+export interface FederationOptions {
+  /** Where keys, the registry and federation.json live (`.elg` for `npm start`). */
+  dir: string;
+  dynamodbEndpoint: string;
+  /** Fixed ports of DESIGN section 10, or free ones (tests). */
+  ports?: 'fixed' | 'ephemeral';
+  /** Table name prefix before the province id; tests isolate themselves with it. */
+  tablePrefix?: string;
+  provinces?: readonly ProvinceSpec[];
+  clock?: Clock;
+  host?: string;
+}
+
+export interface RunningProvince {
+  id: string;
+  name: string;
+  url: string;
+  departments: ProvinceSpec['departments'];
+  tokens: Record<Role, string>;
+  gateway: Gateway;
+}
+
+export interface Federation {
+  provinces: RunningProvince[];
+  file: string;
+  province(id: string): RunningProvince;
+  stop(): Promise<void>;
+}
+
+const ROLES: readonly Role[] = ['issuer', 'platform', 'operator', 'auditor'];
+const TOKEN_TTL_SECONDS = 30 * 24 * 3600;
+
+/**
+ * Runs several province gateways in this process, each on its own HTTP port, over one DynamoDB
+ * Local, with local keys and a registry signed by a local root key. Keys and data persist in
+ * `dir`, so a second start reuses them.
+ */
+export async function startFederation(options: FederationOptions): Promise<Federation> {
+  const specs = options.provinces ?? FEDERATION;
+  const host = options.host ?? '127.0.0.1';
+  const clock = options.clock ?? systemClock;
+  await mkdir(options.dir, { recursive: true, mode: 0o700 });
+  const doc = createDocumentClient({ endpoint: options.dynamodbEndpoint });
+  const ports = new Map<string, number>();
+  for (const spec of specs) ports.set(spec.id, options.ports === 'ephemeral' ? await freePort() : spec.port);
+  const urlOf = (id: string) => `http://${host}:${ports.get(id) ?? 0}`;
+
+  const prepared = await Promise.all(
+    specs.map(async (spec) => {
+      const keyDir = join(options.dir, 'keys', spec.id);
+      const keys = await loadLocalKeyRing(keyDir);
+      const idp = await DevIdentityProvider.loadOrCreate(join(options.dir, 'idp', `${spec.id}.jwk`));
+      const holderHashKey = await loadOrCreateSecret(join(keyDir, 'holder-hash.key'));
+      return { spec, keys, idp, holderHashKey };
+    }),
+  );
+
+  const root = await loadOrCreateRootKey(join(options.dir, 'root.jwk'));
+  const registryFile = join(options.dir, 'registry.jwt');
+  await writeFile(
+    registryFile,
+    await signRegistry(root, {
+      iss: 'elg-national-root',
+      iat: Math.floor(clock.now().getTime() / 1000),
+      seq: Math.floor(clock.now().getTime() / 1000),
+      provinces: prepared.map(({ spec, keys }) => ({
+        id: spec.id,
+        name: spec.name,
+        baseUrl: urlOf(spec.id),
+        jwks: jwksOf(keys),
+        status: 'active' as const,
+      })),
+    }),
+  );
+
+  const servers: ServerType[] = [];
+  const registries: TrustRegistry[] = [];
+  const running: RunningProvince[] = [];
+  try {
+    for (const { spec, keys, idp, holderHashKey } of prepared) {
+      const names = tableNames(`${options.tablePrefix ?? 'elg'}-${spec.id}`);
+      await ensureTables(doc, names);
+      const registry = await TrustRegistry.load({
+        source: registryFile,
+        rootPublicJwk: root.publicJwk,
+        refreshIntervalMs: 60_000,
+        clock,
+      });
+      registry.start();
+      registries.push(registry);
+      const issuer = `${urlOf(spec.id)}/dev-idp`;
+      const audience = `elg-${spec.id}`;
+      const auditStore = new AuditStore(doc, names.audit);
+      const gateway: Gateway = {
+        province: spec.id,
+        provinceName: spec.name,
+        maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+        keys,
+        registry,
+        auth: createBearerVerifier({ issuer, audience, jwks: idp.jwks, clock }),
+        licenses: new LicenseStore(doc, names.licenses, auditStore),
+        auditStore,
+        holderHashKey,
+        clock,
+        storageHealthy: async () => {
+          try {
+            await doc.send(new ListTablesCommand({ Limit: 1 }));
+            return true;
+          } catch {
+            return false;
+          }
+        },
+      };
+      const app = createGatewayApp(gateway);
+      const port = ports.get(spec.id) ?? 0;
+      const server = await listen(app.fetch, host, port);
+      servers.push(server);
+      const tokens = {} as Record<Role, string>;
+      const first = spec.departments[0];
+      for (const role of ROLES) {
+        tokens[role] = await idp.mint({
+          sub: `dev-${role}@${spec.id}`,
+          roles: [role],
+          ...(role === 'issuer' && first ? { uscc: first.uscc, name: first.name } : {}),
+          ttlSeconds: TOKEN_TTL_SECONDS,
+          issuer,
+          audience,
+        });
+      }
+      running.push({ id: spec.id, name: spec.name, url: urlOf(spec.id), departments: spec.departments, tokens, gateway });
+    }
+  } catch (err) {
+    await Promise.all(servers.map(close));
+    for (const r of registries) r.stop();
+    throw err;
+  }
+
+  const file = join(options.dir, 'federation.json');
+  await writeFile(
+    file,
+    `${JSON.stringify(
+      {
+        root: { jwk: root.publicJwk },
+        registry: registryFile,
+        provinces: running.map(({ id, name, url, departments, tokens }) => ({ id, name, url, departments, tokens })),
+      },
+      null,
+      2,
+    )}\n`,
+    { mode: 0o600 },
+  );
+
+  return {
+    provinces: running,
+    file,
+    province(id) {
+      const p = running.find((r) => r.id === id);
+      if (!p) throw new TypeError(`province ${id} is not in this federation`);
+      return p;
+    },
+    async stop() {
+      for (const r of registries) r.stop();
+      await Promise.all(servers.map(close));
+      doc.destroy();
+    },
+  };
+}
+
+function listen(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number) {
+  return new Promise<ServerType>((resolve, reject) => {
+    const server = serve({ fetch, hostname, port }, () => resolve(server));
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} is already in use: is a federation already running?`) : err),
+    );
+  });
+}
+
+function close(server: ServerType) {
+  return new Promise<void>((resolve) => {
+    if ('closeAllConnections' in server) server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+async function loadOrCreateSecret(file: string): Promise<Uint8Array> {
+  try {
+    const hex = (await readFile(file, 'utf8')).trim();
+    if (/^[0-9a-f]{64}$/.test(hex)) return Buffer.from(hex, 'hex');
+    throw new Error(`${file} is not a 32-byte hex key`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const key = randomBytes(32);
+  await writeFile(file, key.toString('hex'), { mode: 0o600 });
+  return key;
+}

@@ -1,0 +1,32 @@
+import { relative } from 'node:path';
+import type { Federation } from './federation.ts';
+
+/** The short guide `npm start` prints: copy-paste commands for the first steps. */
+export function guide(f: Federation): string {
+  const file = relative(process.cwd(), f.file) || f.file;
+  const lines = [
+    '',
+    'E-license gateway federation is running:',
+    ...f.provinces.map((p) => `  ${p.id} ${p.name.padEnd(4, '　')} ${p.url}`),
+    '',
+    `Dev tokens per role are in ${file}. Try, in another terminal:`,
+    '',
+    '  # issue a license in Shanghai (310000) as its construction department',
+    '  npx elg issue --province 310000 --holder-name 张三 --holder-id 11010519491231002X --category 建筑电工',
+    '',
+    '  # verify it in Shanghai by identifier (paste the identifier printed above)',
+    '  npx elg verify --province 310000 <identifier>',
+    '',
+    '  # check an identifier offline (format and check character only)',
+    '  npx elg check <identifier>',
+    '',
+    '  # or with curl',
+    `  TOKEN=$(node -e "console.log(require('./${file}').provinces[0].tokens.platform)")`,
+    `  curl -s ${f.provinces[0]?.url ?? ''}/v1/verify -H "authorization: Bearer $TOKEN" \\`,
+    `       -H 'content-type: application/json' -d '{"identifier":"<identifier>","matterCode":"DEMO001","useCause":"窗口核验"}'`,
+    '',
+    'Keys, registry and data live under .elg/ and are reused by the next start. Ctrl-C stops everything.',
+    '',
+  ];
+  return `${lines.join('\n')}\n`;
+}

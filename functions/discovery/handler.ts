@@ -1,0 +1,9 @@
+import { handle } from 'hono/aws-lambda';
+import { createBaseApp } from '../../lib/http/base.ts';
+import { discoveryRoutes } from './app.ts';
+import { gatewayFromEnv } from '../runtime.ts';
+
+const g = await gatewayFromEnv();
+const app = createBaseApp(g).route('/', discoveryRoutes(g));
+
+export const handler = handle(app);

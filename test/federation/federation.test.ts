@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { z } from 'zod';
+import { JwksSchema } from '../../contracts/keys.ts';
+import { IssueResponseSchema } from '../../contracts/license.ts';
+import { VerifyResponseSchema } from '../../contracts/verify.ts';
+import { type Federation, startFederation } from '../../federation/federation.ts';
+import { FEDERATION } from '../../federation/provinces.ts';
+import { sampleIssue } from '../support/gateway.ts';
+
+const FederationFileSchema = z.object({
+  root: z.object({ jwk: z.object({ kty: z.literal('EC') }) }),
+  provinces: z.array(
+    z.object({
+      id: z.string(),
+      url: z.url(),
+      departments: z.array(z.object({ name: z.string(), uscc: z.string() })),
+      tokens: z.object({ issuer: z.string(), platform: z.string(), operator: z.string(), auditor: z.string() }),
+    }),
+  ),
+});
+
+const use = { matterCode: 'DEMO0001', useCause: '窗口核验' };
+
+async function call(url: string, token: string, body?: unknown) {
+  const res = await fetch(url, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json()) as unknown };
+}
+
+describe('the local federation over HTTP', () => {
+  let dir: string;
+  let prefix: string;
+  let f: Federation;
+  const specs = FEDERATION.filter((p) => ['310000', '330000', '510000'].includes(p.id));
+  const start = () =>
+    startFederation({
+      dir,
+      dynamodbEndpoint: inject('dynamodbEndpoint'),
+      ports: 'ephemeral',
+      tablePrefix: prefix,
+      provinces: specs,
+    });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'elg-fed-'));
+    prefix = `fed${randomBytes(3).toString('hex')}`;
+    f = await start();
+  });
+  afterAll(async () => {
+    await f?.stop();
+  });
+
+  it('writes federation.json with each province, its departments and a token per role', async () => {
+    const file = FederationFileSchema.parse(JSON.parse(await readFile(join(dir, 'federation.json'), 'utf8')));
+    expect(file.provinces.map((p) => p.id)).toEqual(['310000', '330000', '510000']);
+    expect(file.provinces[0]?.departments[0]?.uscc).toBe('113100000024601315');
+    expect(((await stat(join(dir, 'federation.json'))).mode & 0o077) === 0).toBe(true);
+  });
+
+  it('publishes each province’s three keys with their purposes', async () => {
+    for (const p of f.provinces) {
+      const res = await fetch(`${p.url}/.well-known/jwks.json`);
+      const jwks = JwksSchema.parse(await res.json());
+      expect(jwks.keys.map((k) => k.purpose).sort()).toEqual(['audit', 'credential', 'gateway']);
+    }
+  });
+
+  it('reports health with storage and registry', async () => {
+    const res = await fetch(`${f.province('330000').url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok', province: '330000', dependencies: { storage: 'up' } });
+  });
+
+  it('issues in Shanghai, verifies valid there and unverified in Zhejiang pending the cross-province call', async () => {
+    const sh = f.province('310000');
+    const zj = f.province('330000');
+    const issued = await call(`${sh.url}/v1/licenses`, sh.tokens.issuer, sampleIssue());
+    expect(issued.status).toBe(201);
+    const { identifier, credential } = IssueResponseSchema.parse(issued.body);
+
+    const home = await call(`${sh.url}/v1/verify`, sh.tokens.platform, { credential, ...use });
+    expect(VerifyResponseSchema.parse(home.body).verdict).toBe('valid');
+
+    const away = VerifyResponseSchema.parse((await call(`${zj.url}/v1/verify`, zj.tokens.platform, { credential, ...use })).body);
+    expect(away.verdict).toBe('unverified');
+    expect(away.checks.signature).toBe('pass');
+    expect(away.issuerProvince).toBe('310000');
+    expect(away.reasons.map((r) => r.code)).toContain('CROSS_PROVINCE_PENDING');
+
+    const byId = VerifyResponseSchema.parse((await call(`${zj.url}/v1/verify`, zj.tokens.platform, { identifier, ...use })).body);
+    expect(byId.verdict).toBe('unverified');
+  });
+
+  it("refuses one province's token at another province", async () => {
+    const res = await call(`${f.province('330000').url}/v1/licenses`, f.province('310000').tokens.issuer, sampleIssue());
+    expect(res.status).toBe(401);
+  });
+
+  it('reuses keys and data on a second start', async () => {
+    const sh = f.province('310000');
+    const issued = IssueResponseSchema.parse((await call(`${sh.url}/v1/licenses`, sh.tokens.issuer, sampleIssue())).body);
+    const kidBefore = sh.gateway.keys.credential.kid;
+    await f.stop();
+
+    f = await start();
+    const again = f.province('310000');
+    expect(again.gateway.keys.credential.kid).toBe(kidBefore);
+    const verified = VerifyResponseSchema.parse(
+      (await call(`${again.url}/v1/verify`, again.tokens.platform, { credential: issued.credential, ...use })).body,
+    );
+    expect(verified.verdict).toBe('valid');
+  });
+});

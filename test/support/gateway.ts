@@ -1,0 +1,133 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import type { Role } from '../../contracts/auth.ts';
+import { createGatewayApp } from '../../functions/app.ts';
+import { DEFAULT_MAX_BODY_BYTES, type Gateway } from '../../functions/gateway.ts';
+import { createBearerVerifier } from '../../lib/auth/bearer.ts';
+import { DevIdentityProvider } from '../../lib/auth/dev-idp.ts';
+import { fixedClock } from '../../lib/clock.ts';
+import { TrustRegistry } from '../../lib/registry/trust-registry.ts';
+import { loadLocalKeyRing } from '../../lib/signing/local-signer.ts';
+import { jwksOf } from '../../lib/signing/jws.ts';
+import type { KeyRing } from '../../lib/signing/signer.ts';
+import { AuditStore } from '../../lib/store/audit-store.ts';
+import { createDocumentClient, ensureTables } from '../../lib/store/dynamo.ts';
+import { LicenseStore } from '../../lib/store/license-store.ts';
+import { tableNames } from '../../lib/store/tables.ts';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+
+export const SHANGHAI_DEPT = { name: '上海市住房和城乡建设管理委员会', uscc: '113100000024601315' } as const;
+export const ZHEJIANG_DEPT = { name: '浙江省住房和城乡建设厅', uscc: '11330000002502880R' } as const;
+
+let counter = 0;
+
+/** A sample issue request of DESIGN section 12. */
+export function sampleIssue(overrides: Record<string, unknown> = {}) {
+  return {
+    typeCode: '11100000000013338W032',
+    typeName: '建筑施工特种作业人员操作资格证书',
+    number: '沪建安A(2026)000123',
+    issuer: SHANGHAI_DEPT,
+    holder: { name: '张三', typeCode: '111', code: '11010519491231002X' },
+    areaCode: '310000',
+    issueDate: '2026-03-01',
+    validFrom: '2026-03-01',
+    validUntil: '2032-02-28',
+    fields: { category: '建筑电工' },
+    ...overrides,
+  };
+}
+
+export interface TestGateway {
+  gateway: Gateway;
+  app: ReturnType<typeof createGatewayApp>;
+  clock: ReturnType<typeof fixedClock>;
+  keys: KeyRing;
+  /** A bearer token for this province's identity provider. */
+  token(role: Role, claims?: { uscc?: string; sub?: string }): Promise<string>;
+  /** Every item of a table, for asserting what was (not) stored. */
+  scan(kind: 'licenses' | 'audit'): Promise<Record<string, unknown>[]>;
+  /** Another province's keys, listed in the same registry. */
+  peerKeys: KeyRing;
+}
+
+/**
+ * One province gateway in-process over the suite's DynamoDB Local, with its own tables, local
+ * keys in a temp dir, a dev identity provider and a registry listing it and one peer (330000).
+ */
+export async function testGateway(province = '310000', now = '2026-06-01T08:00:00Z'): Promise<TestGateway> {
+  const dir = await mkdtemp(join(tmpdir(), 'elg-test-'));
+  const clock = fixedClock(now);
+  const keys = await loadLocalKeyRing(join(dir, 'keys', province));
+  const peer = province === '330000' ? '310000' : '330000';
+  const peerKeys = await loadLocalKeyRing(join(dir, 'keys', peer));
+  const registry = TrustRegistry.fromClaims({
+    iss: 'test-root',
+    iat: Math.floor(clock.now().getTime() / 1000),
+    seq: 1,
+    provinces: [
+      { id: province, name: 'test', baseUrl: 'http://127.0.0.1:1', jwks: jwksOf(keys), status: 'active' },
+      { id: peer, name: 'peer', baseUrl: 'http://127.0.0.1:2', jwks: jwksOf(peerKeys), status: 'active' },
+    ],
+  });
+  const idp = await DevIdentityProvider.loadOrCreate(join(dir, 'idp.jwk'));
+  const issuer = 'https://idp.test';
+  const audience = `elg-${province}`;
+  const doc = createDocumentClient({ endpoint: inject('dynamodbEndpoint') });
+  const names = tableNames(`t${process.pid}-${++counter}-${randomBytes(3).toString('hex')}-${province}`);
+  await ensureTables(doc, names);
+  const auditStore = new AuditStore(doc, names.audit);
+  const gateway: Gateway = {
+    province,
+    provinceName: 'test',
+    maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    keys,
+    registry,
+    auth: createBearerVerifier({ issuer, audience, jwks: idp.jwks, clock }),
+    licenses: new LicenseStore(doc, names.licenses, auditStore),
+    auditStore,
+    holderHashKey: randomBytes(32),
+    clock,
+    storageHealthy: async () => true,
+  };
+  return {
+    gateway,
+    app: createGatewayApp(gateway),
+    clock,
+    keys,
+    peerKeys,
+    token: (role, claims = {}) =>
+      idp.mint({
+        sub: claims.sub ?? `${role}@test`,
+        roles: [role],
+        ...(role === 'issuer' ? { uscc: claims.uscc ?? SHANGHAI_DEPT.uscc } : {}),
+        ttlSeconds: 3600,
+        issuer,
+        audience,
+        now: clock.now(),
+      }),
+    scan: async (kind) => (await doc.send(new ScanCommand({ TableName: names[kind], ConsistentRead: true }))).Items ?? [],
+  };
+}
+
+/** JSON request helper for `app.request()`. */
+export function post(path: string, body: unknown, token?: string, headers: Record<string, string> = {}) {
+  return new Request(`http://gateway.test${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+export function get(path: string, token?: string) {
+  return new Request(`http://gateway.test${path}`, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+}
