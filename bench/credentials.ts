@@ -1,0 +1,98 @@
+import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compactVerify, importJWK } from 'jose';
+import { buildIdentifier } from '../contracts/codes/index.ts';
+import { signCredential } from '../lib/license/credential.ts';
+import { loadLocalKeyRing } from '../lib/signing/local-signer.ts';
+import { importPublicKey } from '../lib/signing/public-jwk.ts';
+import { type Measurement, measure, ratio, type Section } from './harness.ts';
+
+type LicenseData = Parameters<typeof signCredential>[1];
+
+const LICENSE: LicenseData = {
+  identifier: buildIdentifier({
+    typeCode: '11100000000013338W032',
+    issuerCode: '113100000024601315',
+    serial: '2026000001',
+    version: '001',
+  }),
+  province: '310000',
+  typeCode: '11100000000013338W032',
+  typeName: '建筑施工特种作业人员操作资格证书',
+  number: '沪建安A(2026)000123',
+  issuer: { name: '上海市住房和城乡建设管理委员会', uscc: '113100000024601315' },
+  holder: { name: '张三', typeCode: '111', code: '11010519491231002X' },
+  areaCode: '310000',
+  issueDate: '2026-03-01',
+  validFrom: '2026-03-01',
+  validUntil: '2032-02-28',
+  fields: { category: '建筑电工' },
+  version: '001',
+  issuedAt: '2026-03-01T02:00:00.000Z',
+};
+
+/**
+ * Credential signing and verification against raw node:crypto P-256 on the same signing input,
+ * measured in the same run: the raw figures are the ceiling, the ratios what the JWS layer costs.
+ */
+export const credentials: Section = {
+  name: 'credentials',
+  title: 'credentials (ES256 compact JWS)',
+  async run(budget) {
+    const dir = await mkdtemp(join(tmpdir(), 'elg-bench-'));
+    try {
+      const keys = await loadLocalKeyRing(dir);
+      const signer = keys.credential;
+      const now = new Date('2026-03-01T02:00:00Z');
+      const jws = await signCredential(signer, LICENSE, now);
+      const [header = '', payload = '', signature = ''] = jws.split('.');
+      const signingInput = Buffer.from(`${header}.${payload}`);
+      const joseSignature = Buffer.from(signature, 'base64url');
+
+      const publicKeyObject = importPublicKey(signer.publicJwk);
+      const cryptoKey = await importJWK(signer.publicJwk, 'ES256');
+      const rawVerifyOnce = () =>
+        verify('sha256', signingInput, { key: publicKeyObject, dsaEncoding: 'ieee-p1363' }, joseSignature);
+      if (!rawVerifyOnce())
+        throw new Error('bench: the credential signature does not verify with node:crypto');
+      await compactVerify(jws, cryptoKey, { algorithms: ['ES256'] });
+
+      // The local signer keeps its private key to itself; a fresh P-256 key costs the same to use.
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+
+      const rawSign = await measure(
+        'raw node:crypto P-256 sign (ceiling)',
+        () => sign('sha256', signingInput, { key: privateKey, dsaEncoding: 'ieee-p1363' }),
+        budget,
+      );
+      const credentialSign = await measure(
+        'credential sign (signCredential, local key)',
+        () => signCredential(signer, LICENSE, now),
+        budget,
+      );
+      const rawVerify = await measure('raw node:crypto P-256 verify (ceiling)', rawVerifyOnce, budget);
+      const credentialVerify = await measure(
+        'credential verify (jose compactVerify, imported JWK)',
+        () => compactVerify(jws, cryptoKey, { algorithms: ['ES256'] }),
+        budget,
+      );
+      const keyObjectVerify = await measure(
+        'credential verify (jose compactVerify, KeyObject)',
+        () => compactVerify(jws, publicKeyObject, { algorithms: ['ES256'] }),
+        budget,
+      );
+      const rows: Measurement[] = [
+        rawSign,
+        { ...credentialSign, note: ratio(credentialSign, rawSign, 'raw sign') },
+        rawVerify,
+        { ...credentialVerify, note: ratio(credentialVerify, rawVerify, 'raw verify') },
+        { ...keyObjectVerify, note: ratio(keyObjectVerify, rawVerify, 'raw verify') },
+      ];
+      return rows;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+};

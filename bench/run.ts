@@ -1,0 +1,82 @@
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { codes } from './codes.ts';
+import { credentials } from './credentials.ts';
+import { type Budget, DEFAULT_BUDGET, type Measurement, type Section } from './harness.ts';
+
+/** Every section of the bench; a new one (cross-province calls, audit) is a new file listed here. */
+const SECTIONS: readonly Section[] = [codes, credentials];
+
+const USAGE = `usage: npm run bench [-- [--seconds N] [SECTION ...]]   sections: ${SECTIONS.map((s) => s.name).join(', ')}`;
+
+async function main(): Promise<number> {
+  let args: ReturnType<typeof parse>;
+  try {
+    args = parse();
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    return 2;
+  }
+  const seconds = args.values.seconds === undefined ? DEFAULT_BUDGET.seconds : Number(args.values.seconds);
+  if (!(seconds > 0 && seconds <= 60)) {
+    process.stderr.write(`--seconds takes a number of seconds between 0 and 60\n${USAGE}\n`);
+    return 2;
+  }
+  const unknown = args.positionals.filter((name) => !SECTIONS.some((s) => s.name === name));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown section ${unknown.join(', ')}\n${USAGE}\n`);
+    return 2;
+  }
+  const chosen =
+    args.positionals.length > 0 ? SECTIONS.filter((s) => args.positionals.includes(s.name)) : SECTIONS;
+  const budget: Budget = { ...DEFAULT_BUDGET, seconds };
+  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  process.stdout.write(
+    `elg bench: node ${process.version}, ${process.platform} ${process.arch}, ${cpu}; ${seconds} s per measurement\n\n`,
+  );
+  const rows: { section: string; m: Measurement }[] = [];
+  for (const section of chosen) {
+    process.stderr.write(`measuring ${section.title} ...\n`);
+    for (const m of await section.run(budget)) rows.push({ section: section.name, m });
+  }
+  process.stdout.write(table(rows));
+  return 0;
+}
+
+function parse() {
+  return parseArgs({ options: { seconds: { type: 'string' } }, allowPositionals: true, strict: true });
+}
+
+function table(rows: readonly { section: string; m: Measurement }[]): string {
+  const lines = [
+    ['section', 'measurement', 'ops/s', 'µs/op', 'compared'],
+    ...rows.map(({ section, m }) => [
+      section,
+      m.name,
+      Math.round(m.opsPerSecond).toLocaleString('en-US'),
+      (1e6 / m.opsPerSecond).toFixed(2),
+      m.note ?? '',
+    ]),
+  ];
+  const widths = [0, 1, 2, 3, 4].map((c) => Math.max(...lines.map((l) => (l[c] ?? '').length)));
+  const right = new Set([2, 3]);
+  const fmt = (l: string[]) =>
+    l
+      .map((cell, c) => (right.has(c) ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  const [head, ...body] = lines;
+  return `${[fmt(head ?? []), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmt)].join('\n')}\n`;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(
+      `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);
