@@ -1,0 +1,17 @@
+import { COMMON_USAGE } from './args.ts';
+import type { ExitCode } from './errors.ts';
+import type { Io } from './io.ts';
+
+/** One `elg` command: its own file under `commands/`, its own options, its own help. */
+export interface Command {
+  name: string;
+  /** One line for the overview. */
+  summary: string;
+  /** Synopsis and the command's own options; the common options are appended. */
+  usage: readonly string[];
+  run(argv: string[], io: Io): Promise<ExitCode>;
+}
+
+export function helpText(command: Command): string {
+  return `${[...command.usage, '', ...COMMON_USAGE].join('\n')}\n`;
+}

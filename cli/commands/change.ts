@@ -1,0 +1,95 @@
+import {
+  IssueResponseSchema,
+  type NewVersionRequest,
+  NewVersionRequestSchema,
+} from '../../contracts/license.ts';
+import { parseCommand } from '../args.ts';
+import { type Command, helpText } from '../command.ts';
+import { ExitCode, UsageError } from '../errors.ts';
+import { writeCredential } from '../files.ts';
+import { call, expectShape } from '../http.ts';
+import { licenseLines } from '../license-view.ts';
+import { paint, printJson, shortened } from '../output.ts';
+import { resolveTarget } from '../target.ts';
+
+const OPTIONS = {
+  reason: { type: 'string' },
+  number: { type: 'string' },
+  'holder-name': { type: 'string' },
+  'valid-from': { type: 'string' },
+  'valid-until': { type: 'string' },
+  out: { type: 'string' },
+} as const;
+
+const FLAG_OF: Record<string, string> = {
+  number: '--number',
+  holderName: '--holder-name',
+  validFrom: '--valid-from',
+  validUntil: '--valid-until',
+  reason: '--reason',
+};
+
+export const change: Command = {
+  name: 'change',
+  summary: 'change a license (变更): a new version replaces the current one',
+  usage: [
+    'usage: elg change IDENTIFIER --reason TEXT [--number TEXT] [--holder-name NAME] [--valid-until DATE|none]',
+    '',
+    'Makes the next version of a license of this province; the old version is superseded.',
+    '  --reason TEXT        why (1-200 characters), kept in the audit log',
+    '  --number TEXT        new license number',
+    '  --holder-name NAME   new holder name',
+    '  --valid-from DATE    new start of validity, YYYY-MM-DD',
+    '  --valid-until DATE   new end of validity, YYYY-MM-DD, or none for no end date',
+    '  --out FILE           write the new credential to FILE',
+  ],
+  async run(argv, io) {
+    const { values, positionals } = parseCommand('change', argv, OPTIONS, {
+      min: 1,
+      max: 1,
+      names: 'one IDENTIFIER',
+    });
+    if (values.help) {
+      io.out(helpText(change));
+      return ExitCode.ok;
+    }
+    if (!values.reason) throw new UsageError('change needs --reason TEXT', 'change');
+    const until = values['valid-until'];
+    const raw = {
+      reason: values.reason,
+      ...(values.number !== undefined ? { number: values.number } : {}),
+      ...(values['holder-name'] !== undefined ? { holderName: values['holder-name'] } : {}),
+      ...(values['valid-from'] !== undefined ? { validFrom: values['valid-from'] } : {}),
+      ...(until !== undefined ? { validUntil: until === 'none' ? null : until } : {}),
+    };
+    if (Object.keys(raw).length === 1) {
+      throw new UsageError(
+        'change what? give --number, --holder-name, --valid-from or --valid-until',
+        'change',
+      );
+    }
+    const parsed = NewVersionRequestSchema.safeParse(raw);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0];
+      const path = i?.path.join('.') ?? '';
+      throw new UsageError(`${FLAG_OF[path] ?? path}: ${i?.message ?? 'invalid'}`, 'change');
+    }
+    const request: NewVersionRequest = parsed.data;
+    const identifier = positionals[0] ?? '';
+    const target = await resolveTarget(values, 'issuer', io);
+    const answer = await call(target, 'POST', `/v1/licenses/${encodeURIComponent(identifier)}/versions`, {
+      body: request,
+    });
+    const next = expectShape(IssueResponseSchema, answer, 'change');
+    const saved = values.out ? await writeCredential(values.out, next.credential, io) : undefined;
+    if (values.json) {
+      printJson(io, answer.body);
+      return ExitCode.ok;
+    }
+    io.out(`${paint(io).bold(`new version ${next.version}`)} ${paint(io).bold(next.identifier)}\n`);
+    io.out(`  replaces    ${identifier} (now superseded)\n`);
+    io.out(licenseLines(next.license));
+    io.out(saved ? `  credential    saved to ${saved}\n` : `  credential    ${shortened(next.credential)}\n`);
+    return ExitCode.ok;
+  },
+};

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { LicenseSchema } from '../../contracts/license.ts';
+import { parseCommand } from '../args.ts';
+import { type Command, helpText } from '../command.ts';
+import { ExitCode, UsageError } from '../errors.ts';
+import { writeCredential } from '../files.ts';
+import { call, expectShape } from '../http.ts';
+import { licenseLines } from '../license-view.ts';
+import { paint, printJson, shortened } from '../output.ts';
+import { resolveTarget } from '../target.ts';
+
+/** The issuing authority also gets the credential back; a platform gets the holder code masked. */
+const ShowResponseSchema = z.object({ license: LicenseSchema, credential: z.string().optional() });
+
+const OPTIONS = {
+  as: { type: 'string' },
+  out: { type: 'string' },
+} as const;
+
+export const show: Command = {
+  name: 'show',
+  summary: 'show a license of this province by identifier',
+  usage: [
+    'usage: elg show IDENTIFIER [--as issuer|platform] [--out FILE]',
+    '',
+    'Reads the license from the province that issued it (GET /v1/licenses/{identifier}).',
+    '  --as ROLE    issuer (default: full holder code and the credential) or platform (masked)',
+    '  --out FILE   write the credential to FILE (issuer only)',
+  ],
+  async run(argv, io) {
+    const { values, positionals } = parseCommand('show', argv, OPTIONS, {
+      min: 1,
+      max: 1,
+      names: 'one IDENTIFIER',
+    });
+    if (values.help) {
+      io.out(helpText(show));
+      return ExitCode.ok;
+    }
+    const role = values.as ?? 'issuer';
+    if (role !== 'issuer' && role !== 'platform')
+      throw new UsageError(`--as takes issuer or platform, not ${role}`, 'show');
+    const identifier = positionals[0] ?? '';
+    const target = await resolveTarget(values, role, io);
+    const answer = await call(target, 'GET', `/v1/licenses/${encodeURIComponent(identifier)}`);
+    const { license, credential } = expectShape(ShowResponseSchema, answer, 'license');
+    const saved = values.out && credential ? await writeCredential(values.out, credential, io) : undefined;
+    if (values.json) {
+      printJson(io, answer.body);
+      return ExitCode.ok;
+    }
+    io.out(`${paint(io).bold(license.identifier)}\n${licenseLines(license)}`);
+    if (saved) io.out(`  credential    saved to ${saved}\n`);
+    else if (credential) io.out(`  credential    ${shortened(credential)}\n`);
+    else if (values.out) io.out('  credential    not given to this role: nothing written\n');
+    return ExitCode.ok;
+  },
+};

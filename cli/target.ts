@@ -1,0 +1,86 @@
+import { decodeJwt } from 'jose';
+import { z } from 'zod';
+import { UsageError } from './errors.ts';
+import { loadFederation, type TokenRole } from './federation-file.ts';
+import type { Io } from './io.ts';
+
+export const DEFAULT_PROVINCE = '310000';
+
+export interface CommonValues {
+  federation?: string | undefined;
+  province?: string | undefined;
+  url?: string | undefined;
+  token?: string | undefined;
+}
+
+export interface Department {
+  name: string;
+  uscc: string;
+}
+
+/** The gateway a command calls and the bearer token it calls with. */
+export interface Target {
+  province: string;
+  url: string;
+  token: string;
+  /** The authority an issuer token issues as, when known. */
+  department?: Department;
+}
+
+const IssuerClaimsSchema = z.object({ uscc: z.string(), name: z.string() });
+
+/**
+ * `--url`/`--token` (or `$ELG_TOKEN`) for a real deployment; whatever they leave open comes from the
+ * federation file of the local federation: the province's URL and its dev token for `role`.
+ */
+export async function resolveTarget(values: CommonValues, role: TokenRole, io: Io): Promise<Target> {
+  const province = values.province ?? DEFAULT_PROVINCE;
+  if (!/^\d{6}$/.test(province))
+    throw new UsageError(`--province takes a 6-digit gateway id such as 310000, not ${province}`);
+  const explicitToken = values.token ?? io.env.ELG_TOKEN;
+  const fromToken = explicitToken ? departmentOf(explicitToken) : undefined;
+  if (values.url && explicitToken) {
+    return {
+      province,
+      url: checkedUrl(values.url),
+      token: explicitToken,
+      ...(fromToken ? { department: fromToken } : {}),
+    };
+  }
+  const { file, federation } = await loadFederation(values.federation, io);
+  const p = federation.provinces.find((x) => x.id === province);
+  if (!p) {
+    const known = federation.provinces.map((x) => x.id).join(', ');
+    throw new UsageError(`province ${province} is not in ${file} (it has ${known})`);
+  }
+  const department = fromToken ?? p.departments[0];
+  return {
+    province,
+    url: checkedUrl(values.url ?? p.url),
+    token: explicitToken ?? p.tokens[role],
+    ...(department ? { department } : {}),
+  };
+}
+
+function checkedUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`--url must be an absolute http(s) URL, not ${raw}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`--url must be http or https, not ${url.protocol}`);
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+/** The department an issuer token names (it may only issue as that authority); read, not verified. */
+function departmentOf(token: string): Department | undefined {
+  try {
+    const claims = IssuerClaimsSchema.safeParse(decodeJwt(token));
+    return claims.success ? claims.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
