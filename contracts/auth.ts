@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/** Roles a province's identity provider grants in the bearer token's `roles` claim (DESIGN section 9). */
+export const Role = {
+  issuer: 'issuer',
+  platform: 'platform',
+  operator: 'operator',
+  auditor: 'auditor',
+} as const;
+export const RoleSchema = z.enum(['issuer', 'platform', 'operator', 'auditor']);
+export type Role = z.infer<typeof RoleSchema>;
+
+/**
+ * The shape of a USCC (统一社会信用代码) as a bearer token carries it: 18 digits or capital
+ * letters. The check digit is verified where a license names its authority, not here.
+ */
+export const TokenUsccSchema = z.string().regex(/^[0-9A-Z]{18}$/, '18 digits or capital letters');
+
+/** The authenticated caller inside a province. An `issuer` always carries its department's USCC. */
+export const PrincipalSchema = z.object({
+  sub: z.string().min(1),
+  roles: z.array(RoleSchema).min(1),
+  uscc: TokenUsccSchema.optional(),
+  name: z.string().min(1).optional(),
+});
+export type Principal = z.infer<typeof PrincipalSchema>;

@@ -1,0 +1,142 @@
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  type JSONWebKeySet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  jwtVerify,
+} from 'jose';
+import { type Principal, type Role, RoleSchema, TokenUsccSchema } from '../../contracts/auth.ts';
+import { type Clock, systemClock } from '../clock.ts';
+import { DependencyUnavailableError, UnauthenticatedError } from '../errors.ts';
+
+export interface BearerVerifierOptions {
+  /** The identity provider's `iss`. */
+  issuer: string;
+  /** This gateway's `aud` at the identity provider. */
+  audience: string;
+  /** The provider's keys: a JWKS document, or the URL it is fetched (and cached) from. */
+  jwks: JSONWebKeySet | URL;
+  clock?: Clock;
+  /** Allowed clock skew for exp/nbf/iat; 0 unless the provider's clock is known to drift. */
+  clockToleranceSeconds?: number;
+}
+
+export interface BearerVerifier {
+  /** The caller of `Authorization: Bearer <jwt>`; UnauthenticatedError saying why otherwise. */
+  verify(authorization: string | undefined): Promise<Principal>;
+}
+
+/** Only ES256: `none`, HMAC (e.g. HS256 keyed with the public key) and every other alg are refused. */
+const ALGORITHMS = ['ES256'];
+const MAX_TOKEN_LENGTH = 8192;
+const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i;
+const MAX_NAME_LENGTH = 200;
+
+/** Authenticates callers inside the province by bearer JWTs of its identity provider (DESIGN section 9). */
+export function createBearerVerifier(options: BearerVerifierOptions): BearerVerifier {
+  if (!options.issuer || !options.audience) throw new TypeError('issuer and audience are required');
+  const remote = options.jwks instanceof URL;
+  const keys: JWTVerifyGetKey =
+    options.jwks instanceof URL ? createRemoteJWKSet(options.jwks) : createLocalJWKSet(options.jwks);
+  const clock = options.clock ?? systemClock;
+
+  return {
+    async verify(authorization) {
+      if (authorization === undefined || authorization.trim() === '') {
+        throw new UnauthenticatedError('the Authorization header is missing; send "Bearer <token>"');
+      }
+      if (authorization.length > MAX_TOKEN_LENGTH)
+        throw new UnauthenticatedError('the bearer token is too long');
+      const match = BEARER.exec(authorization.trim());
+      if (!match?.[1]) {
+        throw new UnauthenticatedError('the Authorization header must use the Bearer scheme with a JWT');
+      }
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(match[1], keys, {
+          algorithms: ALGORITHMS,
+          issuer: options.issuer,
+          audience: options.audience,
+          requiredClaims: ['exp', 'sub'],
+          currentDate: clock.now(),
+          clockTolerance: options.clockToleranceSeconds ?? 0,
+        }));
+      } catch (err) {
+        if (remote && isKeySetUnavailable(err)) {
+          throw new DependencyUnavailableError('the identity provider key set', err);
+        }
+        throw new UnauthenticatedError(reasonOf(err));
+      }
+      return principalOf(payload);
+    },
+  };
+}
+
+function principalOf(payload: JWTPayload): Principal {
+  if (typeof payload.sub !== 'string' || payload.sub === '') {
+    throw new UnauthenticatedError('the token sub claim must be a non-empty string');
+  }
+  if (!Array.isArray(payload.roles)) {
+    throw new UnauthenticatedError('the token has no roles claim (an array of roles)');
+  }
+  const roles = [...new Set(payload.roles)].flatMap((r): Role[] => {
+    const role = RoleSchema.safeParse(r);
+    return role.success ? [role.data] : [];
+  });
+  if (roles.length === 0) {
+    throw new UnauthenticatedError(`the token carries none of the roles ${RoleSchema.options.join(', ')}`);
+  }
+  let uscc: string | undefined;
+  if (payload.uscc !== undefined) {
+    const parsed = TokenUsccSchema.safeParse(payload.uscc);
+    if (!parsed.success) throw new UnauthenticatedError('the token uscc claim is not an 18-character USCC');
+    uscc = parsed.data;
+  }
+  if (roles.includes('issuer') && uscc === undefined) {
+    throw new UnauthenticatedError("an issuer token must carry its department's USCC in the uscc claim");
+  }
+  const name =
+    typeof payload.name === 'string' && payload.name.trim() !== '' && payload.name.length <= MAX_NAME_LENGTH
+      ? payload.name.trim()
+      : undefined;
+  return { sub: payload.sub, roles, ...(uscc ? { uscc } : {}), ...(name ? { name } : {}) };
+}
+
+/** Why jose refused the token, in words a caller can act on; never any key material. */
+function reasonOf(err: unknown): string {
+  if (err instanceof errors.JWTExpired) return 'the token has expired';
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.reason === 'missing') return `the token lacks the ${err.claim} claim`;
+    switch (err.claim) {
+      case 'iss':
+        return 'the token was issued by another identity provider (wrong issuer)';
+      case 'aud':
+        return 'the token is meant for another audience';
+      case 'nbf':
+        return 'the token is not yet valid';
+      case 'iat':
+        return 'the token iat claim is invalid';
+      default:
+        return `the token ${err.claim} claim is invalid`;
+    }
+  }
+  if (err instanceof errors.JOSEAlgNotAllowed)
+    return `the token algorithm is not allowed (only ${ALGORITHMS.join(', ')})`;
+  if (err instanceof errors.JWSSignatureVerificationFailed)
+    return 'the token signature does not verify (bad signature)';
+  if (err instanceof errors.JWKSNoMatchingKey)
+    return 'the token was signed by a key the identity provider does not publish';
+  if (err instanceof errors.JWKSMultipleMatchingKeys)
+    return 'the token names no single key of the identity provider';
+  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) return 'the token is malformed';
+  return 'the token could not be verified';
+}
+
+function isKeySetUnavailable(err: unknown): boolean {
+  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return true;
+  if (err instanceof errors.JOSEError) return err.code === 'ERR_JOSE_GENERIC';
+  // fetch failures (DNS, refused connection) surface as plain errors
+  return err instanceof Error;
+}

@@ -1,0 +1,303 @@
+import { createPublicKey } from 'node:crypto';
+import { createServer } from 'node:http';
+import {
+  type CryptoKey,
+  exportJWK,
+  generateKeyPair,
+  type JWK,
+  type JWTPayload,
+  SignJWT,
+  UnsecuredJWT,
+} from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type BearerVerifier, createBearerVerifier } from '../../../lib/auth/bearer.ts';
+import { fixedClock } from '../../../lib/clock.ts';
+import { DependencyUnavailableError, UnauthenticatedError } from '../../../lib/errors.ts';
+
+const ISSUER = 'https://idp.sh.example';
+const AUDIENCE = 'elg-310000';
+const NOW = new Date('2026-06-01T08:00:00Z');
+const nowSeconds = Math.floor(NOW.getTime() / 1000);
+const USCC = '113100000024601315';
+
+let key: CryptoKey;
+let publicPem: string;
+let verifier: BearerVerifier;
+let jwks: { keys: JWK[] };
+
+beforeAll(async () => {
+  const pair = await generateKeyPair('ES256', { extractable: true });
+  key = pair.privateKey;
+  const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' };
+  publicPem = createPublicKey({ key: jwk, format: 'jwk' }).export({ format: 'pem', type: 'spki' }).toString();
+  jwks = { keys: [jwk] };
+  verifier = createBearerVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks, clock: fixedClock(NOW) });
+});
+
+function token(claims: JWTPayload = {}) {
+  const standard = {
+    sub: 'officer-7',
+    iss: ISSUER,
+    aud: AUDIENCE,
+    iat: nowSeconds - 60,
+    exp: nowSeconds + 600,
+  };
+  return new SignJWT({ roles: ['platform'], ...standard, ...claims })
+    .setProtectedHeader({ alg: 'ES256', kid: 'idp-1' })
+    .sign(key);
+}
+
+async function refusal(authorization: string | undefined): Promise<UnauthenticatedError> {
+  const err = await verifier.verify(authorization).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof UnauthenticatedError))
+    throw new Error(`expected UnauthenticatedError, got ${String(err)}`);
+  expect(err).toMatchObject({ code: 'UNAUTHENTICATED', status: 401 });
+  return err;
+}
+
+describe('createBearerVerifier', () => {
+  it('turns a valid token into the principal with its known roles, uscc and name', async () => {
+    // Prepare
+    const jwt = await token({
+      roles: ['issuer', 'platform', 'janitor', 'issuer'],
+      uscc: USCC,
+      name: '住建委',
+    });
+
+    // Act
+    const principal = await verifier.verify(`Bearer ${jwt}`);
+
+    // Assess
+    expect(principal).toEqual({
+      sub: 'officer-7',
+      roles: ['issuer', 'platform'],
+      uscc: USCC,
+      name: '住建委',
+    });
+  });
+
+  it('accepts a token whose exp is still ahead of the frozen clock', async () => {
+    // Prepare
+    const jwt = await token({ roles: ['auditor'], iat: undefined, exp: nowSeconds + 1 });
+
+    // Act
+    const principal = await verifier.verify(`Bearer ${jwt}`);
+
+    // Assess
+    expect(principal.roles).toEqual(['auditor']);
+  });
+
+  it.each([
+    ['a missing header', undefined, /Authorization header is missing/],
+    ['an empty header', '', /Authorization header is missing/],
+    ['the Basic scheme', 'Basic b2ZmaWNlcjpzZWNyZXQ=', /must use the Bearer scheme/],
+    ['a bearer without a token', 'Bearer ', /must use the Bearer scheme/],
+    ['a token that is not a JWT', 'Bearer opaque-token', /must use the Bearer scheme/],
+  ])('refuses %s', async (_name, header, message) => {
+    // Act
+    const err = await refusal(header);
+
+    // Assess
+    expect(err.message).toMatch(message);
+  });
+
+  it('refuses an expired token', async () => {
+    // Prepare
+    const jwt = await token({ exp: nowSeconds - 1 });
+
+    // Act
+    const err = await refusal(`Bearer ${jwt}`);
+
+    // Assess
+    expect(err.message).toBe('the token has expired');
+  });
+
+  it('refuses a token that is not yet valid', async () => {
+    // Prepare
+    const jwt = await token({ nbf: nowSeconds + 120 });
+
+    // Act
+    const err = await refusal(`Bearer ${jwt}`);
+
+    // Assess
+    expect(err.message).toBe('the token is not yet valid');
+  });
+
+  it('refuses a token without exp', async () => {
+    // Prepare
+    const jwt = await token({ exp: undefined });
+
+    // Act
+    const err = await refusal(`Bearer ${jwt}`);
+
+    // Assess
+    expect(err.message).toBe('the token lacks the exp claim');
+  });
+
+  it.each([
+    ['issuer', { iss: 'https://idp.zj.example' }, /wrong issuer/],
+    ['audience', { aud: 'elg-330000' }, /another audience/],
+  ])('refuses a token with the wrong %s', async (_name, claims, message) => {
+    // Prepare
+    const jwt = await token(claims);
+
+    // Act
+    const err = await refusal(`Bearer ${jwt}`);
+
+    // Assess
+    expect(err.message).toMatch(message);
+  });
+
+  it('refuses a token whose payload was altered after signing', async () => {
+    // Prepare
+    const [h, , s] = (await token()).split('.');
+    const forged = Buffer.from(
+      JSON.stringify({
+        sub: 'officer-7',
+        roles: ['auditor'],
+        iss: ISSUER,
+        aud: AUDIENCE,
+        exp: nowSeconds + 600,
+      }),
+    ).toString('base64url');
+
+    // Act
+    const err = await refusal(`Bearer ${h}.${forged}.${s}`);
+
+    // Assess
+    expect(err.message).toMatch(/bad signature/);
+  });
+
+  it('refuses an unsigned token (alg none)', async () => {
+    // Prepare
+    const jwt = new UnsecuredJWT({ roles: ['platform'] })
+      .setSubject('a')
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setExpirationTime(nowSeconds + 600)
+      .encode();
+
+    // Act
+    const err = await refusal(`Bearer ${jwt}`);
+
+    // Assess
+    expect(err.message).toMatch(/algorithm is not allowed/);
+  });
+
+  it('refuses an HS256 token keyed with the published public key', async () => {
+    // Prepare
+    const jwt = await new SignJWT({ roles: ['platform'] })
+      .setProtectedHeader({ alg: 'HS256', kid: 'idp-1' })
+      .setSubject('a')
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setExpirationTime(nowSeconds + 600)
+      .sign(new TextEncoder().encode(publicPem));
+
+    // Act
+    const err = await refusal(`Bearer ${jwt}`);
+
+    // Assess
+    expect(err.message).toMatch(/algorithm is not allowed/);
+    expect(err.message).not.toContain('BEGIN PUBLIC KEY');
+  });
+
+  it('refuses a token signed by a key the provider does not publish', async () => {
+    // Prepare
+    const other = await generateKeyPair('ES256');
+    const jwt = await new SignJWT({ roles: ['platform'] })
+      .setProtectedHeader({ alg: 'ES256', kid: 'idp-2' })
+      .setSubject('a')
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setExpirationTime(nowSeconds + 600)
+      .sign(other.privateKey);
+
+    // Act
+    const err = await refusal(`Bearer ${jwt}`);
+
+    // Assess
+    expect(err.message).toMatch(/key the identity provider does not publish/);
+  });
+
+  it.each([
+    ['no roles claim', { roles: undefined }, /no roles claim/],
+    ['an empty roles array', { roles: [] }, /none of the roles/],
+    ['only unknown roles', { roles: ['admin', 'root'] }, /none of the roles/],
+    ['roles that are not an array', { roles: 'issuer' }, /no roles claim/],
+    ['the issuer role without uscc', { roles: ['issuer'] }, /must carry its department's USCC/],
+    ['a malformed uscc', { roles: ['issuer'], uscc: '12345' }, /not an 18-character USCC/],
+    [
+      'a lower-case uscc',
+      { roles: ['issuer'], uscc: USCC.toLowerCase().replace(/\d$/, 'x') },
+      /18-character/,
+    ],
+  ])('refuses a token with %s', async (_name, claims, message) => {
+    // Prepare
+    const jwt = await token(claims);
+
+    // Act
+    const err = await refusal(`Bearer ${jwt}`);
+
+    // Assess
+    expect(err.message).toMatch(message);
+  });
+
+  it('refuses a token without sub', async () => {
+    // Prepare
+    const jwt = await token({ sub: undefined });
+
+    // Act
+    const err = await refusal(`Bearer ${jwt}`);
+
+    // Assess
+    expect(err.message).toBe('the token lacks the sub claim');
+  });
+
+  it('fetches the provider keys from a JWKS URL', async () => {
+    // Prepare
+    const server = await serveJson(jwks);
+    const remote = createBearerVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      jwks: new URL(`${server.url}/jwks.json`),
+      clock: fixedClock(NOW),
+    });
+
+    // Act
+    const principal = await remote.verify(`Bearer ${await token()}`).finally(server.close);
+
+    // Assess
+    expect(principal.sub).toBe('officer-7');
+  });
+
+  it('answers DEPENDENCY_UNAVAILABLE, not 401, when the JWKS URL cannot be fetched', async () => {
+    // Prepare
+    const server = await serveJson(jwks, 500);
+    const remote = createBearerVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      jwks: new URL(`${server.url}/jwks.json`),
+      clock: fixedClock(NOW),
+    });
+
+    // Act
+    const act = remote.verify(`Bearer ${await token()}`).finally(server.close);
+
+    // Assess
+    await expect(act).rejects.toBeInstanceOf(DependencyUnavailableError);
+  });
+});
+
+async function serveJson(body: unknown, status = 200): Promise<{ url: string; close: () => void }> {
+  const server = createServer((_req, res) => {
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return { url: `http://127.0.0.1:${address.port}`, close: () => server.close() };
+}
