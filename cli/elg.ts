@@ -1,4 +1,5 @@
-import { pathToFileURL } from 'node:url';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { type Command, helpText } from './command.ts';
 import { change } from './commands/change.ts';
 import { check } from './commands/check.ts';
@@ -69,7 +70,12 @@ function report(err: unknown, io: Io, json: boolean): ExitCode {
   return err.exitCode;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (isEntry()) {
+  // `elg ... | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   main(process.argv.slice(2), processIo()).then(
     (code) => {
       process.exitCode = code;
@@ -81,4 +87,15 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       process.exitCode = ExitCode.failed;
     },
   );
+}
+
+/** Run as a program (not imported by a test), whichever path or symlink started it. */
+function isEntry(): boolean {
+  const started = process.argv[1];
+  if (!started) return false;
+  try {
+    return realpathSync(started) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
 }
