@@ -9,11 +9,14 @@ export interface JwsHeader {
   [member: string]: unknown;
 }
 
+/** What a JWS needs of a key: any Signer, or the registry root key. */
+export type JwsSigner = Pick<Signer, 'kid' | 'signDer'>;
+
 /**
  * A compact JWS by `signer`: protected header `{alg: ES256, kid: signer.kid, ...header}`. `alg`
  * and `kid` always come from the signer; a header that tries to set them is a caller bug.
  */
-export async function signCompactJws(signer: Signer, header: JwsHeader, payload: object): Promise<string> {
+export async function signCompactJws(signer: JwsSigner, header: JwsHeader, payload: object): Promise<string> {
   if ('alg' in header || 'kid' in header) {
     throw new TypeError('alg and kid are set by the signer, not by the caller');
   }

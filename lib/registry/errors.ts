@@ -1,0 +1,37 @@
+/** Why a registry document was refused. Stable: operators alert on these. */
+export const RegistryErrorCode = {
+  REGISTRY_SIGNATURE_INVALID: 'REGISTRY_SIGNATURE_INVALID',
+  REGISTRY_MALFORMED: 'REGISTRY_MALFORMED',
+  REGISTRY_UNAVAILABLE: 'REGISTRY_UNAVAILABLE',
+  REGISTRY_STALE: 'REGISTRY_STALE',
+} as const;
+export type RegistryErrorCode = (typeof RegistryErrorCode)[keyof typeof RegistryErrorCode];
+
+export class RegistryError extends Error {
+  constructor(
+    readonly code: RegistryErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'RegistryError';
+  }
+}
+
+/** Why a signature's key could not be found in the registry; the names match verification reason codes. */
+export const KeyResolutionCode = {
+  UNKNOWN_ISSUER: 'UNKNOWN_ISSUER',
+  UNKNOWN_KEY: 'UNKNOWN_KEY',
+  WRONG_KEY_PURPOSE: 'WRONG_KEY_PURPOSE',
+} as const;
+export type KeyResolutionCode = (typeof KeyResolutionCode)[keyof typeof KeyResolutionCode];
+
+export class KeyResolutionError extends Error {
+  constructor(
+    readonly code: KeyResolutionCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'KeyResolutionError';
+  }
+}
