@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ErrorCodeSchema } from './errors.ts';
 import { TimestampSchema, TraceIdSchema } from './common.ts';
+import { ErrorCodeSchema } from './errors.ts';
 import { GatewayIdSchema } from './registry.ts';
 
 export const AuditAction = {

@@ -12,7 +12,9 @@ export const TraceIdSchema = z
   .refine((s) => !/^0+$/.test(s), 'must not be all zeros');
 
 /** 事项编码: national and provincial matter codes differ in shape; letters, digits and `-_.`. */
-export const MatterCodeSchema = z.string().regex(/^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$/, '1-64 letters, digits, . _ -');
+export const MatterCodeSchema = z
+  .string()
+  .regex(/^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$/, '1-64 letters, digits, . _ -');
 /** 用证事由: 1-200 characters. */
 export const UseCauseSchema = z.string().trim().min(1).max(200);
 

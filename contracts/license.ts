@@ -15,7 +15,10 @@ import { GatewayIdSchema } from './registry.ts';
 export const TypeCodeSchema = z
   .string()
   .regex(/^[0-9A-Z]{18}\d{3}$/, '21 characters: a USCC and a 3-digit number')
-  .refine((s) => UsccSchema.safeParse(s.slice(0, 18)).success, 'the first 18 characters must be a valid USCC');
+  .refine(
+    (s) => UsccSchema.safeParse(s.slice(0, 18)).success,
+    'the first 18 characters must be a valid USCC',
+  );
 
 export const AreaCodeSchema = z
   .string()
@@ -25,7 +28,10 @@ export const AreaCodeSchema = z
 export const FieldValueSchema = z.union([z.string().max(2000), z.number(), z.boolean()]);
 /** The license type's own data fields (e.g. 类别): flat and bounded. */
 export const LicenseFieldsSchema = z
-  .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'field names: letters, digits, _'), FieldValueSchema)
+  .record(
+    z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'field names: letters, digits, _'),
+    FieldValueSchema,
+  )
   .refine((r) => Object.keys(r).length <= 50, 'at most 50 fields');
 
 export const AuthoritySchema = z.strictObject({ name: text(100), uscc: UsccSchema });
@@ -37,7 +43,10 @@ export const HolderSchema = z
     if (!checked.ok) ctx.addIssue({ code: 'custom', path: ['code'], message: checked.issue.reason });
   });
 
-const validityOrder = (v: { issueDate?: string; validFrom: string; validUntil?: string | null | undefined }, ctx: z.RefinementCtx) => {
+const validityOrder = (
+  v: { issueDate?: string; validFrom: string; validUntil?: string | null | undefined },
+  ctx: z.RefinementCtx,
+) => {
   if (v.validUntil && v.validUntil < v.validFrom) {
     ctx.addIssue({ code: 'custom', path: ['validUntil'], message: 'validUntil is before validFrom' });
   }

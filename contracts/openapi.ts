@@ -52,12 +52,19 @@ export function openApiDocument(province: string, serverUrl?: string) {
           responses: { '200': { description: 'JWKS', content: json(JwksSchema, 'output') } },
         },
       },
-      '/healthz': { get: { summary: 'Liveness and dependency status', responses: { '200': { description: 'ok' }, '503': { description: 'a dependency is down' } } } },
+      '/healthz': {
+        get: {
+          summary: 'Liveness and dependency status',
+          responses: { '200': { description: 'ok' }, '503': { description: 'a dependency is down' } },
+        },
+      },
       '/v1/licenses': {
         post: {
           summary: 'Issue an e-license (role issuer)',
           security: bearer,
-          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } }],
+          parameters: [
+            { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } },
+          ],
           requestBody: { required: true, content: json(IssueRequestSchema, 'input') },
           responses: {
             '201': { description: 'issued', content: json(IssueResponseSchema, 'output') },

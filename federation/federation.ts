@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { type ServerType, serve } from '@hono/node-server';
+import type { Role } from '../contracts/auth.ts';
 import { createGatewayApp } from '../functions/app.ts';
 import { DEFAULT_MAX_BODY_BYTES, type Gateway } from '../functions/gateway.ts';
 import { createBearerVerifier } from '../lib/auth/bearer.ts';
@@ -9,16 +11,14 @@ import { DevIdentityProvider } from '../lib/auth/dev-idp.ts';
 import { type Clock, systemClock } from '../lib/clock.ts';
 import { loadOrCreateRootKey, signRegistry } from '../lib/registry/sign-registry.ts';
 import { TrustRegistry } from '../lib/registry/trust-registry.ts';
-import { loadLocalKeyRing } from '../lib/signing/local-signer.ts';
 import { jwksOf } from '../lib/signing/jws.ts';
+import { loadLocalKeyRing } from '../lib/signing/local-signer.ts';
 import { AuditStore } from '../lib/store/audit-store.ts';
 import { createDocumentClient, ensureTables } from '../lib/store/dynamo.ts';
 import { LicenseStore } from '../lib/store/license-store.ts';
 import { tableNames } from '../lib/store/tables.ts';
-import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import type { Role } from '../contracts/auth.ts';
-import { FEDERATION, type ProvinceSpec } from './provinces.ts';
 import { freePort } from './dynamodb-local.ts';
+import { FEDERATION, type ProvinceSpec } from './provinces.ts';
 
 export interface FederationOptions {
   /** Where keys, the registry and federation.json live (`.elg` for `npm start`). */
@@ -149,7 +149,14 @@ export async function startFederation(options: FederationOptions): Promise<Feder
           audience,
         });
       }
-      running.push({ id: spec.id, name: spec.name, url: urlOf(spec.id), departments: spec.departments, tokens, gateway });
+      running.push({
+        id: spec.id,
+        name: spec.name,
+        url: urlOf(spec.id),
+        departments: spec.departments,
+        tokens,
+        gateway,
+      });
     }
   } catch (err) {
     await Promise.all(servers.map(close));
@@ -164,7 +171,13 @@ export async function startFederation(options: FederationOptions): Promise<Feder
       {
         root: { jwk: root.publicJwk },
         registry: registryFile,
-        provinces: running.map(({ id, name, url, departments, tokens }) => ({ id, name, url, departments, tokens })),
+        provinces: running.map(({ id, name, url, departments, tokens }) => ({
+          id,
+          name,
+          url,
+          departments,
+          tokens,
+        })),
       },
       null,
       2,
@@ -192,7 +205,11 @@ function listen(fetch: (req: Request) => Response | Promise<Response>, hostname:
   return new Promise<ServerType>((resolve, reject) => {
     const server = serve({ fetch, hostname, port }, () => resolve(server));
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} is already in use: is a federation already running?`) : err),
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`port ${port} is already in use: is a federation already running?`)
+          : err,
+      ),
     );
   });
 }

@@ -65,4 +65,7 @@ export const FEDERATION: readonly ProvinceSpec[] = [
 ];
 
 /** A license type defined nationally: 建筑施工特种作业人员操作资格证书. */
-export const SAMPLE_TYPE = { code: '11100000000013338W032', name: '建筑施工特种作业人员操作资格证书' } as const;
+export const SAMPLE_TYPE = {
+  code: '11100000000013338W032',
+  name: '建筑施工特种作业人员操作资格证书',
+} as const;

@@ -29,7 +29,9 @@ async function main() {
   try {
     federation = await startFederation({ dir, dynamodbEndpoint: ddb.endpoint, ports: 'fixed' });
   } catch (err) {
-    process.stderr.write(`The federation could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(
+      `The federation could not start: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
     await stop(1);
     return;
   }

@@ -9,6 +9,9 @@ export function createGatewayApp(g: Gateway) {
   const app = createBaseApp({ province: g.province, auditStore: g.auditStore, clock: g.clock });
   app.route('/', discoveryRoutes(g));
   app.route('/', issuanceRoutes({ service: issuanceService(g), auth: g.auth, maxBodyBytes: g.maxBodyBytes }));
-  app.route('/', verificationRoutes({ service: verificationService(g), auth: g.auth, maxBodyBytes: g.maxBodyBytes }));
+  app.route(
+    '/',
+    verificationRoutes({ service: verificationService(g), auth: g.auth, maxBodyBytes: g.maxBodyBytes }),
+  );
   return app;
 }

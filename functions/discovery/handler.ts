@@ -1,7 +1,7 @@
 import { handle } from 'hono/aws-lambda';
 import { createBaseApp } from '../../lib/http/base.ts';
-import { discoveryRoutes } from './app.ts';
 import { gatewayFromEnv } from '../runtime.ts';
+import { discoveryRoutes } from './app.ts';
 
 const g = await gatewayFromEnv();
 const app = createBaseApp(g).route('/', discoveryRoutes(g));

@@ -1,10 +1,14 @@
 import { type Context, Hono } from 'hono';
 import { AuditAction } from '../../contracts/audit.ts';
-import { IssueRequestSchema, NewVersionRequestSchema, StatusChangeRequestSchema } from '../../contracts/license.ts';
+import {
+  IssueRequestSchema,
+  NewVersionRequestSchema,
+  StatusChangeRequestSchema,
+} from '../../contracts/license.ts';
 import { InvalidRequestError, UnauthenticatedError } from '../../lib/errors.ts';
 import type { GatewayEnv } from '../../lib/http/env.ts';
 import { readJson } from '../../lib/http/json.ts';
-import { audited, type Authenticator, limitBody, requireRole } from '../../lib/http/middleware.ts';
+import { type Authenticator, audited, limitBody, requireRole } from '../../lib/http/middleware.ts';
 import type { CallContext, IssuanceService } from './service.ts';
 
 export interface IssuanceAppDeps {
@@ -21,17 +25,23 @@ export function issuanceRoutes(deps: IssuanceAppDeps) {
   const { service, auth } = deps;
   const body = limitBody(deps.maxBodyBytes);
 
-  app.post('/v1/licenses', audited(AuditAction.licenseIssue), body, requireRole(auth, 'issuer'), async (c) => {
-    const key = c.req.header('idempotency-key');
-    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
-      throw new InvalidRequestError('Idempotency-Key must be 8-128 characters of letters, digits, . _ : -');
-    }
-    const request = await readJson(c, IssueRequestSchema);
-    const { response, replayed } = await service.issue(request, callContext(c), key);
-    if (replayed) c.header('Idempotent-Replayed', 'true');
-    c.header('Location', `/v1/licenses/${response.identifier}`);
-    return c.json(response, 201);
-  });
+  app.post(
+    '/v1/licenses',
+    audited(AuditAction.licenseIssue),
+    body,
+    requireRole(auth, 'issuer'),
+    async (c) => {
+      const key = c.req.header('idempotency-key');
+      if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+        throw new InvalidRequestError('Idempotency-Key must be 8-128 characters of letters, digits, . _ : -');
+      }
+      const request = await readJson(c, IssueRequestSchema);
+      const { response, replayed } = await service.issue(request, callContext(c), key);
+      if (replayed) c.header('Idempotent-Replayed', 'true');
+      c.header('Location', `/v1/licenses/${response.identifier}`);
+      return c.json(response, 201);
+    },
+  );
 
   app.get('/v1/licenses/:identifier', requireRole(auth, 'issuer', 'platform'), async (c) => {
     const { license, credential } = await service.get(c.req.param('identifier'), principalOf(c));

@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import type { Principal } from '../../contracts/auth.ts';
 import { AuditAction } from '../../contracts/audit.ts';
+import type { Principal } from '../../contracts/auth.ts';
 import {
   buildIdentifier,
   canTransition,
   identifierKey,
   maskCode,
   nextVersion,
-  parseIdentifier,
   type ParsedIdentifier,
+  parseIdentifier,
 } from '../../contracts/codes/index.ts';
 import type {
   IssueRequest,
@@ -125,7 +125,9 @@ export class IssuanceService {
           head,
           audit,
           now,
-          ...(idempotencyKey ? { idempotency: { issuerUscc: request.issuer.uscc, key: idempotencyKey, requestHash } } : {}),
+          ...(idempotencyKey
+            ? { idempotency: { issuerUscc: request.issuer.uscc, key: idempotencyKey, requestHash } }
+            : {}),
         });
         if (outcome.kind === 'idempotent') {
           return { response: await this.replay(outcome.record, requestHash), replayed: true };
@@ -136,7 +138,13 @@ export class IssuanceService {
         throw err;
       }
       return {
-        response: { identifier, version: '001', status: '01', credential, license: { ...license, status: '01' } },
+        response: {
+          identifier,
+          version: '001',
+          status: '01',
+          credential,
+          license: { ...license, status: '01' },
+        },
         replayed: false,
       };
     }
@@ -202,7 +210,13 @@ export class IssuanceService {
         reason: change.reason,
       }),
     });
-    return { identifier: nextId, version: v, status: '01', credential, license: { ...license, status: '01' } };
+    return {
+      identifier: nextId,
+      version: v,
+      status: '01',
+      credential,
+      license: { ...license, status: '01' },
+    };
   }
 
   async changeStatus(identifier: string, change: StatusChangeRequest, ctx: CallContext): Promise<License> {
@@ -249,7 +263,11 @@ export class IssuanceService {
     const parsed = parseIdentifier(identifier);
     if (!parsed.ok) {
       throw new InvalidRequestError(`identifier: ${parsed.issue.reason}`, [
-        { path: ['identifier', parsed.issue.segment], code: 'invalid_identifier', message: parsed.issue.reason },
+        {
+          path: ['identifier', parsed.issue.segment],
+          code: 'invalid_identifier',
+          message: parsed.issue.reason,
+        },
       ]);
     }
     const found = await this.deps.store.get(identifierKey(parsed.value), parsed.value.version);

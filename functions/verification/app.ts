@@ -4,7 +4,7 @@ import { VerifyRequestSchema } from '../../contracts/verify.ts';
 import { UnauthenticatedError } from '../../lib/errors.ts';
 import type { GatewayEnv } from '../../lib/http/env.ts';
 import { readJson } from '../../lib/http/json.ts';
-import { audited, type Authenticator, limitBody, requireRole } from '../../lib/http/middleware.ts';
+import { type Authenticator, audited, limitBody, requireRole } from '../../lib/http/middleware.ts';
 import type { VerificationService } from './service.ts';
 
 export interface VerificationAppDeps {

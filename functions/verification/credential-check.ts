@@ -1,7 +1,11 @@
 import { compactVerify, decodeProtectedHeader, errors as joseErrors } from 'jose';
-import { parseIdentifier, type ParsedIdentifier } from '../../contracts/codes/index.ts';
-import { CREDENTIAL_JWS_TYPE, type CredentialClaims, CredentialClaimsSchema } from '../../contracts/credential.ts';
-import { ReasonCode, type Reason } from '../../contracts/verify.ts';
+import { type ParsedIdentifier, parseIdentifier } from '../../contracts/codes/index.ts';
+import {
+  CREDENTIAL_JWS_TYPE,
+  type CredentialClaims,
+  CredentialClaimsSchema,
+} from '../../contracts/credential.ts';
+import { type Reason, ReasonCode } from '../../contracts/verify.ts';
 import { KeyResolutionError } from '../../lib/registry/errors.ts';
 import type { TrustRegistry } from '../../lib/registry/trust-registry.ts';
 
@@ -9,8 +13,12 @@ export type CredentialCheck =
   | { ok: true; claims: CredentialClaims; identifier: ParsedIdentifier }
   | { ok: false; stage: 'format' | 'issuer' | 'signature'; reason: Reason; iss?: string };
 
-const fail = (stage: 'format' | 'issuer' | 'signature', code: Reason['code'], message: string, iss?: string) =>
-  ({ ok: false, stage, reason: { code, message }, ...(iss ? { iss } : {}) }) as const;
+const fail = (
+  stage: 'format' | 'issuer' | 'signature',
+  code: Reason['code'],
+  message: string,
+  iss?: string,
+) => ({ ok: false, stage, reason: { code, message }, ...(iss ? { iss } : {}) }) as const;
 
 /**
  * Checks a presented credential offline: its form, its issuer in the trust registry, and its
@@ -44,14 +52,22 @@ export async function checkCredential(jws: string, registry: TrustRegistry): Pro
   if (!identifier.ok) {
     return fail('format', ReasonCode.IDENTIFIER_INVALID, `jti: ${identifier.issue.reason}`);
   }
-  if (identifier.value.issuerCode !== claims.lic.issuer.uscc || identifier.value.typeCode !== claims.lic.typeCode) {
+  if (
+    identifier.value.issuerCode !== claims.lic.issuer.uscc ||
+    identifier.value.typeCode !== claims.lic.typeCode
+  ) {
     return fail('format', ReasonCode.ISSUER_MISMATCH, 'the identifier does not match the license it names');
   }
   if (identifier.value.version !== claims.lic.version) {
     return fail('format', ReasonCode.CREDENTIAL_MISMATCH, 'the identifier version differs from lic.version');
   }
   if (header.alg !== 'ES256') {
-    return fail('signature', ReasonCode.ALGORITHM_NOT_ALLOWED, `alg ${String(header.alg)} is not allowed`, claims.iss);
+    return fail(
+      'signature',
+      ReasonCode.ALGORITHM_NOT_ALLOWED,
+      `alg ${String(header.alg)} is not allowed`,
+      claims.iss,
+    );
   }
   if (typeof header.kid !== 'string') {
     return fail('signature', ReasonCode.UNKNOWN_KEY, 'the header names no kid', claims.iss);

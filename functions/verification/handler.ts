@@ -1,10 +1,13 @@
 import { handle } from 'hono/aws-lambda';
 import { createBaseApp } from '../../lib/http/base.ts';
 import { verificationService } from '../gateway.ts';
-import { verificationRoutes } from './app.ts';
 import { gatewayFromEnv } from '../runtime.ts';
+import { verificationRoutes } from './app.ts';
 
 const g = await gatewayFromEnv();
-const app = createBaseApp(g).route('/', verificationRoutes({ service: verificationService(g), auth: g.auth, maxBodyBytes: g.maxBodyBytes }));
+const app = createBaseApp(g).route(
+  '/',
+  verificationRoutes({ service: verificationService(g), auth: g.auth, maxBodyBytes: g.maxBodyBytes }),
+);
 
 export const handler = handle(app);

@@ -1,6 +1,12 @@
-import type { Principal } from '../../contracts/auth.ts';
 import { AuditAction } from '../../contracts/audit.ts';
-import { identifierKey, maskCode, parseIdentifier, type ParsedIdentifier, provinceOf } from '../../contracts/codes/index.ts';
+import type { Principal } from '../../contracts/auth.ts';
+import {
+  identifierKey,
+  maskCode,
+  type ParsedIdentifier,
+  parseIdentifier,
+  provinceOf,
+} from '../../contracts/codes/index.ts';
 import type { License } from '../../contracts/license.ts';
 import {
   type Checks,
@@ -146,18 +152,22 @@ export class VerificationService {
       checks.format = 'fail';
       return {
         checks,
-        reasons: [{ code: ReasonCode.IDENTIFIER_INVALID, message: `${parsed.issue.segment}: ${parsed.issue.reason}` }],
+        reasons: [
+          { code: ReasonCode.IDENTIFIER_INVALID, message: `${parsed.issue.segment}: ${parsed.issue.reason}` },
+        ],
       };
     }
     checks.format = 'pass';
     const identifier = parsed.value;
-    const issuerProvince = provinceOf(identifier.issuerCode.length === 18 ? identifier.issuerCode.slice(2, 8) : identifier.issuerCode);
+    const issuerProvince = provinceOf(
+      identifier.issuerCode.length === 18 ? identifier.issuerCode.slice(2, 8) : identifier.issuerCode,
+    );
     const base: Assessment = { checks, reasons: [], identifier: identifier.identifier };
-    if (!issuerProvince || !this.deps.registry.province(issuerProvince)) {
+    if (!issuerProvince || this.deps.registry.province(issuerProvince)?.status !== 'active') {
       checks.issuer = 'fail';
       base.reasons.push({
         code: ReasonCode.UNKNOWN_ISSUER,
-        message: 'the issuing authority belongs to no province in the trust registry',
+        message: 'the issuing authority belongs to no active province in the trust registry',
       });
       return base;
     }

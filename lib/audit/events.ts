@@ -1,6 +1,11 @@
-import { type AuditAction, type AuditEvent, AuditEventSchema, type AuditOutcome } from '../../contracts/audit.ts';
-import type { ErrorCode } from '../../contracts/errors.ts';
+import {
+  type AuditAction,
+  type AuditEvent,
+  AuditEventSchema,
+  type AuditOutcome,
+} from '../../contracts/audit.ts';
 import type { Principal } from '../../contracts/auth.ts';
+import type { ErrorCode } from '../../contracts/errors.ts';
 import { ulid } from '../ids.ts';
 
 export interface EventInput {

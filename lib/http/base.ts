@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
-import { NotFoundError } from '../errors.ts';
 import type { Clock } from '../clock.ts';
+import { NotFoundError } from '../errors.ts';
 import type { AuditStore } from '../store/audit-store.ts';
 import type { GatewayEnv } from './env.ts';
 import { renderError } from './errors.ts';

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { ErrorCode, type ErrorBody } from '../../contracts/errors.ts';
+import { type ErrorBody, ErrorCode } from '../../contracts/errors.ts';
 import { AppError } from '../errors.ts';
 import type { GatewayEnv } from './env.ts';
 
@@ -24,7 +24,13 @@ export function renderError(err: unknown, c: Context<GatewayEnv>): Response {
   }
   console.error(JSON.stringify({ level: 'error', traceId, message: 'unhandled error', error: String(err) }));
   return c.json(
-    { error: { code: ErrorCode.INTERNAL, message: 'internal error; quote the trace id to the operator', traceId } },
+    {
+      error: {
+        code: ErrorCode.INTERNAL,
+        message: 'internal error; quote the trace id to the operator',
+        traceId,
+      },
+    },
     500,
   );
 }

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { AppError, InvalidRequestError } from '../errors.ts';
 import { ErrorCode } from '../../contracts/errors.ts';
+import { AppError, InvalidRequestError } from '../errors.ts';
 
 /**
  * Reads and validates a JSON body against a contract schema. Malformed JSON, a wrong media type

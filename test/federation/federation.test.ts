@@ -18,7 +18,12 @@ const FederationFileSchema = z.object({
       id: z.string(),
       url: z.url(),
       departments: z.array(z.object({ name: z.string(), uscc: z.string() })),
-      tokens: z.object({ issuer: z.string(), platform: z.string(), operator: z.string(), auditor: z.string() }),
+      tokens: z.object({
+        issuer: z.string(),
+        platform: z.string(),
+        operator: z.string(),
+        auditor: z.string(),
+      }),
     }),
   ),
 });
@@ -75,7 +80,11 @@ describe('the local federation over HTTP', () => {
   it('reports health with storage and registry', async () => {
     const res = await fetch(`${f.province('330000').url}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'ok', province: '330000', dependencies: { storage: 'up' } });
+    expect(await res.json()).toMatchObject({
+      status: 'ok',
+      province: '330000',
+      dependencies: { storage: 'up' },
+    });
   });
 
   it('issues in Shanghai, verifies valid there and unverified in Zhejiang pending the cross-province call', async () => {
@@ -88,24 +97,34 @@ describe('the local federation over HTTP', () => {
     const home = await call(`${sh.url}/v1/verify`, sh.tokens.platform, { credential, ...use });
     expect(VerifyResponseSchema.parse(home.body).verdict).toBe('valid');
 
-    const away = VerifyResponseSchema.parse((await call(`${zj.url}/v1/verify`, zj.tokens.platform, { credential, ...use })).body);
+    const away = VerifyResponseSchema.parse(
+      (await call(`${zj.url}/v1/verify`, zj.tokens.platform, { credential, ...use })).body,
+    );
     expect(away.verdict).toBe('unverified');
     expect(away.checks.signature).toBe('pass');
     expect(away.issuerProvince).toBe('310000');
     expect(away.reasons.map((r) => r.code)).toContain('CROSS_PROVINCE_PENDING');
 
-    const byId = VerifyResponseSchema.parse((await call(`${zj.url}/v1/verify`, zj.tokens.platform, { identifier, ...use })).body);
+    const byId = VerifyResponseSchema.parse(
+      (await call(`${zj.url}/v1/verify`, zj.tokens.platform, { identifier, ...use })).body,
+    );
     expect(byId.verdict).toBe('unverified');
   });
 
   it("refuses one province's token at another province", async () => {
-    const res = await call(`${f.province('330000').url}/v1/licenses`, f.province('310000').tokens.issuer, sampleIssue());
+    const res = await call(
+      `${f.province('330000').url}/v1/licenses`,
+      f.province('310000').tokens.issuer,
+      sampleIssue(),
+    );
     expect(res.status).toBe(401);
   });
 
   it('reuses keys and data on a second start', async () => {
     const sh = f.province('310000');
-    const issued = IssueResponseSchema.parse((await call(`${sh.url}/v1/licenses`, sh.tokens.issuer, sampleIssue())).body);
+    const issued = IssueResponseSchema.parse(
+      (await call(`${sh.url}/v1/licenses`, sh.tokens.issuer, sampleIssue())).body,
+    );
     const kidBefore = sh.gateway.keys.credential.kid;
     await f.stop();
 
@@ -113,7 +132,8 @@ describe('the local federation over HTTP', () => {
     const again = f.province('310000');
     expect(again.gateway.keys.credential.kid).toBe(kidBefore);
     const verified = VerifyResponseSchema.parse(
-      (await call(`${again.url}/v1/verify`, again.tokens.platform, { credential: issued.credential, ...use })).body,
+      (await call(`${again.url}/v1/verify`, again.tokens.platform, { credential: issued.credential, ...use }))
+        .body,
     );
     expect(verified.verdict).toBe('valid');
   });

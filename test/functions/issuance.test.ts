@@ -44,18 +44,30 @@ describe('issuing an e-license', () => {
   });
 
   it('gives each license its own serial', async () => {
-    const a = IssueResponseSchema.parse(await (await t.app.request(post('/v1/licenses', sampleIssue(), issuer))).json());
-    const b = IssueResponseSchema.parse(await (await t.app.request(post('/v1/licenses', sampleIssue(), issuer))).json());
+    const a = IssueResponseSchema.parse(
+      await (await t.app.request(post('/v1/licenses', sampleIssue(), issuer))).json(),
+    );
+    const b = IssueResponseSchema.parse(
+      await (await t.app.request(post('/v1/licenses', sampleIssue(), issuer))).json(),
+    );
     expect(a.identifier).not.toBe(b.identifier);
   });
 
   it('writes an audit event with the license and keeps raw holder data out of it', async () => {
-    const res = await t.app.request(post('/v1/licenses', sampleIssue(), issuer, { traceparent: `00-${'ab'.repeat(16)}-${'cd'.repeat(8)}-01` }));
+    const res = await t.app.request(
+      post('/v1/licenses', sampleIssue(), issuer, {
+        traceparent: `00-${'ab'.repeat(16)}-${'cd'.repeat(8)}-01`,
+      }),
+    );
     const { identifier } = IssueResponseSchema.parse(await res.json());
 
     const events = (await t.scan('audit')).filter((e) => e.identifier === identifier);
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ action: 'license.issue', outcome: 'success', traceId: 'ab'.repeat(16) });
+    expect(events[0]).toMatchObject({
+      action: 'license.issue',
+      outcome: 'success',
+      traceId: 'ab'.repeat(16),
+    });
     expect(typeof events[0]?.holderHash).toBe('string');
     const all = JSON.stringify(await t.scan('audit'));
     expect(all).not.toContain('11010519491231002X');
@@ -64,8 +76,12 @@ describe('issuing an e-license', () => {
 
   it('returns the first result for a retried Idempotency-Key instead of issuing twice', async () => {
     const key = `retry-${Date.now()}`;
-    const first = await t.app.request(post('/v1/licenses', sampleIssue(), issuer, { 'idempotency-key': key }));
-    const second = await t.app.request(post('/v1/licenses', sampleIssue(), issuer, { 'idempotency-key': key }));
+    const first = await t.app.request(
+      post('/v1/licenses', sampleIssue(), issuer, { 'idempotency-key': key }),
+    );
+    const second = await t.app.request(
+      post('/v1/licenses', sampleIssue(), issuer, { 'idempotency-key': key }),
+    );
 
     expect(first.status).toBe(201);
     expect(second.status).toBe(201);
@@ -80,9 +96,13 @@ describe('issuing an e-license', () => {
     const key = `race-${Date.now()}`;
     const before = (await t.scan('licenses')).filter((i) => i.sk === 'HEAD').length;
     const answers = await Promise.all(
-      Array.from({ length: 4 }, () => t.app.request(post('/v1/licenses', sampleIssue(), issuer, { 'idempotency-key': key }))),
+      Array.from({ length: 4 }, () =>
+        t.app.request(post('/v1/licenses', sampleIssue(), issuer, { 'idempotency-key': key })),
+      ),
     );
-    const ids = new Set(await Promise.all(answers.map(async (r) => IssueResponseSchema.parse(await r.json()).identifier)));
+    const ids = new Set(
+      await Promise.all(answers.map(async (r) => IssueResponseSchema.parse(await r.json()).identifier)),
+    );
     expect(ids.size).toBe(1);
     const after = (await t.scan('licenses')).filter((i) => i.sk === 'HEAD').length;
     expect(after - before).toBe(1);
@@ -91,7 +111,9 @@ describe('issuing an e-license', () => {
   it('refuses an Idempotency-Key reused with another body', async () => {
     const key = `reuse-${Date.now()}`;
     await t.app.request(post('/v1/licenses', sampleIssue(), issuer, { 'idempotency-key': key }));
-    const res = await t.app.request(post('/v1/licenses', sampleIssue({ number: 'X-2' }), issuer, { 'idempotency-key': key }));
+    const res = await t.app.request(
+      post('/v1/licenses', sampleIssue({ number: 'X-2' }), issuer, { 'idempotency-key': key }),
+    );
     expect(res.status).toBe(422);
     expect((await errorOf(res)).code).toBe('IDEMPOTENCY_KEY_REUSED');
   });
@@ -107,24 +129,40 @@ describe('refusing bad issue requests', () => {
 
   const cases: [string, () => Promise<Request>, number, string][] = [
     ['malformed JSON', async () => post('/v1/licenses', '{"typeCode":', issuer), 400, 'INVALID_REQUEST'],
-    ['an unknown field', async () => post('/v1/licenses', sampleIssue({ extra: 1 }), issuer), 400, 'INVALID_REQUEST'],
-    ['a wrong type', async () => post('/v1/licenses', sampleIssue({ fields: 'x' }), issuer), 400, 'INVALID_REQUEST'],
+    [
+      'an unknown field',
+      async () => post('/v1/licenses', sampleIssue({ extra: 1 }), issuer),
+      400,
+      'INVALID_REQUEST',
+    ],
+    [
+      'a wrong type',
+      async () => post('/v1/licenses', sampleIssue({ fields: 'x' }), issuer),
+      400,
+      'INVALID_REQUEST',
+    ],
     [
       'a bad issuer USCC',
-      async () => post('/v1/licenses', sampleIssue({ issuer: { name: 'x', uscc: '113100000024601310' } }), issuer),
+      async () =>
+        post('/v1/licenses', sampleIssue({ issuer: { name: 'x', uscc: '113100000024601310' } }), issuer),
       400,
       'INVALID_REQUEST',
     ],
     [
       'a bad citizen ID',
       async () =>
-        post('/v1/licenses', sampleIssue({ holder: { name: '张三', typeCode: '111', code: '110105194912310021' } }), issuer),
+        post(
+          '/v1/licenses',
+          sampleIssue({ holder: { name: '张三', typeCode: '111', code: '110105194912310021' } }),
+          issuer,
+        ),
       400,
       'INVALID_REQUEST',
     ],
     [
       'dates in the wrong order',
-      async () => post('/v1/licenses', sampleIssue({ validFrom: '2030-01-01', validUntil: '2029-01-01' }), issuer),
+      async () =>
+        post('/v1/licenses', sampleIssue({ validFrom: '2030-01-01', validUntil: '2029-01-01' }), issuer),
       400,
       'INVALID_REQUEST',
     ],
@@ -147,7 +185,12 @@ describe('refusing bad issue requests', () => {
     ],
     ['no token', async () => post('/v1/licenses', sampleIssue()), 401, 'UNAUTHENTICATED'],
     ['a garbage token', async () => post('/v1/licenses', sampleIssue(), 'not-a-jwt'), 401, 'UNAUTHENTICATED'],
-    ['a platform token', async () => post('/v1/licenses', sampleIssue(), await t.token('platform')), 403, 'FORBIDDEN'],
+    [
+      'a platform token',
+      async () => post('/v1/licenses', sampleIssue(), await t.token('platform')),
+      403,
+      'FORBIDDEN',
+    ],
     [
       "another authority's USCC",
       async () => post('/v1/licenses', sampleIssue(), await t.token('issuer', { uscc: ZHEJIANG_DEPT.uscc })),
@@ -156,23 +199,26 @@ describe('refusing bad issue requests', () => {
     ],
   ];
 
-  it.each(cases)('refuses %s with its code and stores nothing but the refusal event', async (_name, make, status, code) => {
-    const auditBefore = (await t.scan('audit')).length;
-    const res = await t.app.request(await make());
+  it.each(cases)(
+    'refuses %s with its code and stores nothing but the refusal event',
+    async (_name, make, status, code) => {
+      const auditBefore = (await t.scan('audit')).length;
+      const res = await t.app.request(await make());
 
-    expect(res.status).toBe(status);
-    const error = await errorOf(res);
-    expect(error.code).toBe(code);
-    expect(error.traceId).toMatch(/^[0-9a-f]{32}$/);
-    expect(await t.scan('licenses')).toHaveLength(0);
-    const audit = await t.scan('audit');
-    expect(audit).toHaveLength(auditBefore + 1);
-    expect(audit.find((e) => e.traceId === error.traceId)).toMatchObject({
-      action: 'license.issue',
-      outcome: 'refused',
-      errorCode: code,
-    });
-  });
+      expect(res.status).toBe(status);
+      const error = await errorOf(res);
+      expect(error.code).toBe(code);
+      expect(error.traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(await t.scan('licenses')).toHaveLength(0);
+      const audit = await t.scan('audit');
+      expect(audit).toHaveLength(auditBefore + 1);
+      expect(audit.find((e) => e.traceId === error.traceId)).toMatchObject({
+        action: 'license.issue',
+        outcome: 'refused',
+        errorCode: code,
+      });
+    },
+  );
 
   it('names the failing field of an invalid request', async () => {
     const res = await t.app.request(
@@ -190,7 +236,9 @@ describe('reading, changing and ending a license', () => {
   beforeAll(async () => {
     t = await testGateway();
     issuer = await t.token('issuer');
-    identifier = IssueResponseSchema.parse(await (await t.app.request(post('/v1/licenses', sampleIssue(), issuer))).json()).identifier;
+    identifier = IssueResponseSchema.parse(
+      await (await t.app.request(post('/v1/licenses', sampleIssue(), issuer))).json(),
+    ).identifier;
   });
 
   it('shows the issuing authority everything and the credential', async () => {
@@ -209,7 +257,9 @@ describe('reading, changing and ending a license', () => {
   });
 
   it("refuses another authority's issuer token", async () => {
-    const res = await t.app.request(get(`/v1/licenses/${identifier}`, await t.token('issuer', { uscc: ZHEJIANG_DEPT.uscc })));
+    const res = await t.app.request(
+      get(`/v1/licenses/${identifier}`, await t.token('issuer', { uscc: ZHEJIANG_DEPT.uscc })),
+    );
     expect(res.status).toBe(403);
   });
 
@@ -241,24 +291,34 @@ describe('reading, changing and ending a license', () => {
     };
     expect(old.license.supersededBy).toBe(next.identifier);
 
-    const again = await t.app.request(post(`/v1/licenses/${identifier}/versions`, { number: 'N2', reason: 'x' }, issuer));
+    const again = await t.app.request(
+      post(`/v1/licenses/${identifier}/versions`, { number: 'N2', reason: 'x' }, issuer),
+    );
     expect(again.status).toBe(409);
     identifier = next.identifier;
   });
 
   it('revokes a license and refuses to revive it', async () => {
-    const revoke = await t.app.request(post(`/v1/licenses/${identifier}/status`, { status: '07', reason: '违规' }, issuer));
+    const revoke = await t.app.request(
+      post(`/v1/licenses/${identifier}/status`, { status: '07', reason: '违规' }, issuer),
+    );
     expect(revoke.status).toBe(200);
-    const revive = await t.app.request(post(`/v1/licenses/${identifier}/status`, { status: '01', reason: '恢复' }, issuer));
+    const revive = await t.app.request(
+      post(`/v1/licenses/${identifier}/status`, { status: '01', reason: '恢复' }, issuer),
+    );
     expect(revive.status).toBe(409);
     expect((await errorOf(revive)).code).toBe('TRANSITION_NOT_ALLOWED');
     const events = (await t.scan('audit')).filter((e) => e.action === 'license.status');
     expect(events.map((e) => e.outcome).sort()).toEqual(['refused', 'success']);
   });
 
-  it("refuses a status change by another authority", async () => {
+  it('refuses a status change by another authority', async () => {
     const res = await t.app.request(
-      post(`/v1/licenses/${identifier}/status`, { status: '04', reason: 'x' }, await t.token('issuer', { uscc: ZHEJIANG_DEPT.uscc })),
+      post(
+        `/v1/licenses/${identifier}/status`,
+        { status: '04', reason: 'x' },
+        await t.token('issuer', { uscc: ZHEJIANG_DEPT.uscc }),
+      ),
     );
     expect(res.status).toBe(403);
   });

@@ -1,3 +1,6 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildIdentifier } from '../../contracts/codes/index.ts';
 import { ErrorBodySchema } from '../../contracts/errors.ts';
@@ -7,9 +10,6 @@ import { credentialClaims } from '../../lib/license/credential.ts';
 import { signCompactJws } from '../../lib/signing/jws.ts';
 import { loadLocalKeyRing } from '../../lib/signing/local-signer.ts';
 import { post, sampleIssue, type TestGateway, testGateway, ZHEJIANG_DEPT } from '../support/gateway.ts';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 const use = { matterCode: '310000-JZ-001', useCause: '办理施工许可' };
@@ -20,7 +20,8 @@ describe('verifying e-licenses for platforms', () => {
   let issued: ReturnType<typeof IssueResponseSchema.parse>;
 
   const verify = async (body: Record<string, unknown>) => {
-    const res = await t.app.request(post('/v1/verify', { ...use, ...body }, platform));
+    // A token minted at the frozen clock's time, which some tests move by years.
+    const res = await t.app.request(post('/v1/verify', { ...use, ...body }, await t.token('platform')));
     expect(res.status).toBe(200);
     return VerifyResponseSchema.parse(await res.json());
   };
@@ -29,13 +30,21 @@ describe('verifying e-licenses for platforms', () => {
     t = await testGateway();
     platform = await t.token('platform');
     const issuer = await t.token('issuer');
-    issued = IssueResponseSchema.parse(await (await t.app.request(post('/v1/licenses', sampleIssue(), issuer))).json());
+    issued = IssueResponseSchema.parse(
+      await (await t.app.request(post('/v1/licenses', sampleIssue(), issuer))).json(),
+    );
   });
 
   it('finds a valid credential of its own province valid, every check passing', async () => {
     const answer = await verify({ credential: issued.credential });
     expect(answer.verdict).toBe('valid');
-    expect(answer.checks).toEqual({ format: 'pass', issuer: 'pass', signature: 'pass', validity: 'pass', status: 'pass' });
+    expect(answer.checks).toEqual({
+      format: 'pass',
+      issuer: 'pass',
+      signature: 'pass',
+      validity: 'pass',
+      status: 'pass',
+    });
     expect(answer.identifier).toBe(issued.identifier);
     expect(answer.issuerProvince).toBe('310000');
     expect(answer.status).toBe('01');
@@ -135,7 +144,9 @@ describe('verifying e-licenses for platforms', () => {
     const a = await verify({ credential: 'abc.def' });
     expect(a.verdict).toBe('invalid');
     expect(a.checks.format).toBe('fail');
-    const b = await verify({ identifier: `${issued.identifier.slice(0, -1)}${issued.identifier.endsWith('A') ? 'B' : 'A'}` });
+    const b = await verify({
+      identifier: `${issued.identifier.slice(0, -1)}${issued.identifier.endsWith('A') ? 'B' : 'A'}`,
+    });
     expect(b.verdict).toBe('invalid');
     expect(b.reasons[0]?.code).toBe('IDENTIFIER_INVALID');
   });
@@ -147,8 +158,18 @@ describe('verifying e-licenses for platforms', () => {
       serial: '2026000001',
       version: '001',
     });
-    const foreign = { ...issued.license, identifier, province: '330000', issuer: ZHEJIANG_DEPT, areaCode: '330000' };
-    const jws = await signCompactJws(t.peerKeys.credential, { typ: 'elicense+jwt' }, credentialClaims(foreign, t.clock.now()));
+    const foreign = {
+      ...issued.license,
+      identifier,
+      province: '330000',
+      issuer: ZHEJIANG_DEPT,
+      areaCode: '330000',
+    };
+    const jws = await signCompactJws(
+      t.peerKeys.credential,
+      { typ: 'elicense+jwt' },
+      credentialClaims(foreign, t.clock.now()),
+    );
     const answer = await verify({ credential: jws });
     expect(answer.verdict).toBe('unverified');
     expect(answer.checks.signature).toBe('pass');
@@ -165,21 +186,29 @@ describe('verifying e-licenses for platforms', () => {
   });
 
   it('refuses callers without the platform role', async () => {
-    const res = await t.app.request(post('/v1/verify', { ...use, identifier: issued.identifier }, await t.token('issuer')));
+    const res = await t.app.request(
+      post('/v1/verify', { ...use, identifier: issued.identifier }, await t.token('issuer')),
+    );
     expect(res.status).toBe(403);
   });
 
   it('finds a superseded version and a revoked license invalid', async () => {
     const issuer = await t.token('issuer');
     const next = IssueResponseSchema.parse(
-      await (await t.app.request(post(`/v1/licenses/${issued.identifier}/versions`, { number: 'N-2', reason: '变更' }, issuer))).json(),
+      await (
+        await t.app.request(
+          post(`/v1/licenses/${issued.identifier}/versions`, { number: 'N-2', reason: '变更' }, issuer),
+        )
+      ).json(),
     );
     const old = await verify({ credential: issued.credential });
     expect(old.verdict).toBe('invalid');
     expect(old.reasons.map((r) => r.code)).toContain('SUPERSEDED');
     expect((await verify({ credential: next.credential })).verdict).toBe('valid');
 
-    await t.app.request(post(`/v1/licenses/${next.identifier}/status`, { status: '07', reason: '吊销' }, issuer));
+    await t.app.request(
+      post(`/v1/licenses/${next.identifier}/status`, { status: '07', reason: '吊销' }, issuer),
+    );
     const revoked = await verify({ credential: next.credential });
     expect(revoked.verdict).toBe('invalid');
     expect(revoked.status).toBe('07');

@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import type { Role } from '../../contracts/auth.ts';
 import { createGatewayApp } from '../../functions/app.ts';
@@ -10,14 +11,13 @@ import { createBearerVerifier } from '../../lib/auth/bearer.ts';
 import { DevIdentityProvider } from '../../lib/auth/dev-idp.ts';
 import { fixedClock } from '../../lib/clock.ts';
 import { TrustRegistry } from '../../lib/registry/trust-registry.ts';
-import { loadLocalKeyRing } from '../../lib/signing/local-signer.ts';
 import { jwksOf } from '../../lib/signing/jws.ts';
+import { loadLocalKeyRing } from '../../lib/signing/local-signer.ts';
 import type { KeyRing } from '../../lib/signing/signer.ts';
 import { AuditStore } from '../../lib/store/audit-store.ts';
 import { createDocumentClient, ensureTables } from '../../lib/store/dynamo.ts';
 import { LicenseStore } from '../../lib/store/license-store.ts';
 import { tableNames } from '../../lib/store/tables.ts';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 
 export const SHANGHAI_DEPT = { name: '上海市住房和城乡建设管理委员会', uscc: '113100000024601315' } as const;
 export const ZHEJIANG_DEPT = { name: '浙江省住房和城乡建设厅', uscc: '11330000002502880R' } as const;
@@ -109,7 +109,8 @@ export async function testGateway(province = '310000', now = '2026-06-01T08:00:0
         audience,
         now: clock.now(),
       }),
-    scan: async (kind) => (await doc.send(new ScanCommand({ TableName: names[kind], ConsistentRead: true }))).Items ?? [],
+    scan: async (kind) =>
+      (await doc.send(new ScanCommand({ TableName: names[kind], ConsistentRead: true }))).Items ?? [],
   };
 }
 
