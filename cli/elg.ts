@@ -50,13 +50,14 @@ export async function main(argv: string[], io: Io): Promise<ExitCode> {
       );
     return await command.run(rest, io);
   } catch (err) {
-    return report(err, io, rest.includes('--json'));
+    return report(err, io, command?.name, rest.includes('--json'));
   }
 }
 
-function report(err: unknown, io: Io, json: boolean): ExitCode {
+function report(err: unknown, io: Io, commandName: string | undefined, json: boolean): ExitCode {
   if (err instanceof UsageError) {
-    const help = err.command ? `elg ${err.command} --help` : 'elg --help';
+    const about = err.command ?? commandName;
+    const help = about ? `elg ${about} --help` : 'elg --help';
     io.err(`elg: ${err.message} (see ${help})\n`);
   } else if (err instanceof HttpError) {
     if (json && err.body !== undefined) printJson(io, err.body);

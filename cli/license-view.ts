@@ -9,8 +9,10 @@ function holderType(code: string): string {
   return name ? name.zh : code;
 }
 
-/** A license as people read it: what, whose, by whom, how long, and its state. */
-export function licenseLines(license: License, indent = '  '): string {
+export type Row = readonly [string, string | undefined];
+
+/** A license as people read it: what, whose, by whom, how long, and its state; `more` rows follow. */
+export function licenseLines(license: License, more: readonly Row[] = [], indent = '  '): string {
   const fields = Object.entries(license.fields).map(([k, v]) => `${k}=${String(v)}`);
   return fieldLines(
     [
@@ -26,6 +28,7 @@ export function licenseLines(license: License, indent = '  '): string {
       ['issued', `${license.issueDate} (this version at ${license.issuedAt})`],
       ['valid', `${license.validFrom} to ${license.validUntil ?? 'no end date'}`],
       ['fields', fields.length > 0 ? fields.join(', ') : undefined],
+      ...more,
     ],
     indent,
   );

@@ -87,9 +87,12 @@ export const change: Command = {
       return ExitCode.ok;
     }
     io.out(`${paint(io).bold(`new version ${next.version}`)} ${paint(io).bold(next.identifier)}\n`);
-    io.out(`  replaces    ${identifier} (now superseded)\n`);
-    io.out(licenseLines(next.license));
-    io.out(saved ? `  credential    saved to ${saved}\n` : `  credential    ${shortened(next.credential)}\n`);
+    io.out(
+      licenseLines(next.license, [
+        ['replaces', `${identifier} (now superseded)`],
+        ['credential', saved ? `saved to ${saved}` : shortened(next.credential)],
+      ]),
+    );
     return ExitCode.ok;
   },
 };

@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { type IssueRequest, IssueRequestSchema, IssueResponseSchema } from '../../contracts/license.ts';
 import { todayCst } from '../../lib/license/validity.ts';
 import { parseCommand } from '../args.ts';
@@ -125,6 +125,17 @@ async function requestFromFile(file: string, io: Io): Promise<IssueRequest> {
   return parsed.data;
 }
 
+/**
+ * A made-up license number for demos. With an idempotency key it is derived from the key, so a
+ * retry sends the same request and gets the first answer instead of a conflict.
+ */
+function demoNumber(today: string, idempotencyKey: string | undefined): string {
+  const n = idempotencyKey
+    ? createHash('sha256').update(idempotencyKey).digest().readUInt32BE(0) % 1_000_000
+    : randomInt(1_000_000);
+  return `ELG-${today.replaceAll('-', '')}-${String(n).padStart(6, '0')}`;
+}
+
 function requestFromFlags(
   values: Values,
   target: Target,
@@ -142,8 +153,7 @@ function requestFromFlags(
     );
   }
   const today = todayCst(new Date());
-  const number =
-    values.number ?? `ELG-${today.replaceAll('-', '')}-${String(randomInt(1_000_000)).padStart(6, '0')}`;
+  const number = values.number ?? demoNumber(today, values['idempotency-key']);
   const raw = {
     typeCode: values['type-code'] ?? SAMPLE_TYPE.code,
     typeName: values['type-name'] ?? SAMPLE_TYPE.name,

@@ -49,10 +49,14 @@ export const show: Command = {
       printJson(io, answer.body);
       return ExitCode.ok;
     }
-    io.out(`${paint(io).bold(license.identifier)}\n${licenseLines(license)}`);
-    if (saved) io.out(`  credential    saved to ${saved}\n`);
-    else if (credential) io.out(`  credential    ${shortened(credential)}\n`);
-    else if (values.out) io.out('  credential    not given to this role: nothing written\n');
+    const shown = saved
+      ? `saved to ${saved}`
+      : credential
+        ? shortened(credential)
+        : values.out
+          ? 'not given to this role: nothing written'
+          : undefined;
+    io.out(`${paint(io).bold(license.identifier)}\n${licenseLines(license, [['credential', shown]])}`);
     return ExitCode.ok;
   },
 };

@@ -13,7 +13,11 @@ import { resolveTarget } from '../target.ts';
 
 const OPTIONS = { reason: { type: 'string' } } as const;
 
-const STATUS_LIST = Object.entries(LICENSE_STATUS_NAMES).map(([code, n]) => `${code} ${n.zh} ${n.en}`);
+// Sorted: '99' is an integer-like key and would come first.
+const STATUS_CODES = Object.keys(LICENSE_STATUS_NAMES).sort();
+const STATUS_LIST = Object.entries(LICENSE_STATUS_NAMES)
+  .sort(([a], [b]) => a.localeCompare(b))
+  .map(([code, n]) => `${code} ${n.zh} ${n.en}`);
 
 /** `07`, `7`, `吊销` or `revoked` all name the same status. */
 export function statusCodeOf(input: string): LicenseStatus | undefined {
@@ -48,11 +52,7 @@ export const status: Command = {
     }
     const [identifier = '', raw = ''] = positionals;
     const code = statusCodeOf(raw);
-    if (!code)
-      throw new UsageError(
-        `unknown status ${raw}: one of ${Object.keys(LICENSE_STATUS_NAMES).join(', ')}`,
-        'status',
-      );
+    if (!code) throw new UsageError(`unknown status ${raw}: one of ${STATUS_CODES.join(', ')}`, 'status');
     if (!values.reason) throw new UsageError('status needs --reason TEXT', 'status');
     const target = await resolveTarget(values, 'issuer', io);
     const answer = await call(target, 'POST', `/v1/licenses/${encodeURIComponent(identifier)}/status`, {
