@@ -29,6 +29,7 @@ export function issuanceService(g: Gateway): IssuanceService {
   return new IssuanceService({
     province: g.province,
     store: g.licenses,
+    auditStore: g.auditStore,
     credentialSigner: g.keys.credential,
     holderHashKey: g.holderHashKey,
     clock: g.clock,

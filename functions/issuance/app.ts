@@ -43,10 +43,15 @@ export function issuanceRoutes(deps: IssuanceAppDeps) {
     },
   );
 
-  app.get('/v1/licenses/:identifier', requireRole(auth, 'issuer', 'platform'), async (c) => {
-    const { license, credential } = await service.get(c.req.param('identifier'), principalOf(c));
-    return c.json(credential ? { license, credential } : { license });
-  });
+  app.get(
+    '/v1/licenses/:identifier',
+    audited(AuditAction.licenseRead),
+    requireRole(auth, 'issuer', 'platform'),
+    async (c) => {
+      const { license, credential } = await service.get(c.req.param('identifier'), callContext(c));
+      return c.json(credential ? { license, credential } : { license });
+    },
+  );
 
   app.post(
     '/v1/licenses/:identifier/versions',

@@ -32,11 +32,13 @@ import {
 import { signCredential } from '../../lib/license/credential.ts';
 import { todayCst } from '../../lib/license/validity.ts';
 import type { Signer } from '../../lib/signing/signer.ts';
+import type { AuditStore } from '../../lib/store/audit-store.ts';
 import type { LicenseHead, LicenseStore, StoredVersion } from '../../lib/store/license-store.ts';
 
 export interface IssuanceDeps {
   province: string;
   store: LicenseStore;
+  auditStore: AuditStore;
   credentialSigner: Signer;
   holderHashKey: Uint8Array;
   clock: Clock;
@@ -151,12 +153,18 @@ export class IssuanceService {
   }
 
   /** The license by identifier, holder code masked unless the caller issued it. */
-  async get(identifier: string, principal: Principal): Promise<{ license: License; credential?: string }> {
+  /** Reads hold personal data, so each one is audited like a change. */
+  async get(identifier: string, ctx: CallContext): Promise<{ license: License; credential?: string }> {
+    const { principal } = ctx;
     const { parsed, version, head } = await this.load(identifier);
     const own = principal.roles.includes('issuer') && principal.uscc === parsed.issuerCode;
     if (!own && !principal.roles.includes('platform')) {
       throw new ForbiddenError('issuers may read only the licenses their authority issued');
     }
+    const now = this.deps.clock.now();
+    await this.deps.auditStore.write(
+      this.event(ctx, AuditAction.licenseRead, identifier, head.holderHash, now, { masked: String(!own) }),
+    );
     const license = view(version, head);
     if (own) return { license, credential: version.credential };
     return { license: { ...license, holder: { ...license.holder, code: maskCode(license.holder.code) } } };

@@ -254,6 +254,10 @@ describe('reading, changing and ending a license', () => {
     const body = (await res.json()) as { license: { holder: { code: string } }; credential?: string };
     expect(body.license.holder.code).toBe('110105********002X');
     expect(body.credential).toBeUndefined();
+    const reads = (await t.scan('audit')).filter(
+      (e) => e.action === 'license.read' && e.outcome === 'success',
+    );
+    expect(reads.length).toBeGreaterThanOrEqual(2);
   });
 
   it("refuses another authority's issuer token", async () => {
