@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Role } from '../contracts/auth.ts';
 import { createGatewayApp } from '../functions/app.ts';
-import { DEFAULT_MAX_BODY_BYTES, type Gateway } from '../functions/gateway.ts';
+import { createGateway, type Gateway } from '../functions/gateway.ts';
 import { createBearerVerifier } from '../lib/auth/bearer.ts';
 import { DevIdentityProvider } from '../lib/auth/dev-idp.ts';
 import { type Clock, systemClock } from '../lib/clock.ts';
@@ -13,9 +12,7 @@ import { loadOrCreateRootKey, signRegistry } from '../lib/registry/sign-registry
 import { TrustRegistry } from '../lib/registry/trust-registry.ts';
 import { jwksOf } from '../lib/signing/jws.ts';
 import { loadLocalKeyRing } from '../lib/signing/local-signer.ts';
-import { AuditStore } from '../lib/store/audit-store.ts';
 import { createDocumentClient, ensureTables } from '../lib/store/dynamo.ts';
-import { LicenseStore } from '../lib/store/license-store.ts';
 import { tableNames } from '../lib/store/tables.ts';
 import { freePort } from './dynamodb-local.ts';
 import { FEDERATION, type ProvinceSpec } from './provinces.ts';
@@ -112,27 +109,17 @@ export async function startFederation(options: FederationOptions): Promise<Feder
       registries.push(registry);
       const issuer = `${urlOf(spec.id)}/dev-idp`;
       const audience = `elg-${spec.id}`;
-      const auditStore = new AuditStore(doc, names.audit);
-      const gateway: Gateway = {
+      const gateway = createGateway({
         province: spec.id,
         provinceName: spec.name,
-        maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+        doc,
+        tables: names,
         keys,
         registry,
         auth: createBearerVerifier({ issuer, audience, jwks: idp.jwks, clock }),
-        licenses: new LicenseStore(doc, names.licenses, auditStore),
-        auditStore,
         holderHashKey,
         clock,
-        storageHealthy: async () => {
-          try {
-            await doc.send(new ListTablesCommand({ Limit: 1 }));
-            return true;
-          } catch {
-            return false;
-          }
-        },
-      };
+      });
       const app = createGatewayApp(gateway);
       const port = ports.get(spec.id) ?? 0;
       const server = await listen(app.fetch, host, port);

@@ -1,9 +1,12 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../lib/clock.ts';
 import type { Authenticator } from '../lib/http/middleware.ts';
 import type { TrustRegistry } from '../lib/registry/trust-registry.ts';
 import type { KeyRing } from '../lib/signing/signer.ts';
-import type { AuditStore } from '../lib/store/audit-store.ts';
-import type { LicenseStore } from '../lib/store/license-store.ts';
+import { AuditStore } from '../lib/store/audit-store.ts';
+import { storageAnswers } from '../lib/store/dynamo.ts';
+import { LicenseStore } from '../lib/store/license-store.ts';
+import type { TableNames } from '../lib/store/tables.ts';
 import { IssuanceService } from './issuance/service.ts';
 import { VerificationService } from './verification/service.ts';
 
@@ -24,6 +27,32 @@ export interface Gateway {
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+export interface GatewayParts {
+  province: string;
+  provinceName: string;
+  doc: DynamoDBDocumentClient;
+  tables: TableNames;
+  keys: KeyRing;
+  registry: TrustRegistry;
+  auth: Authenticator;
+  holderHashKey: Uint8Array;
+  clock: Clock;
+  maxBodyBytes?: number;
+}
+
+/** Assembles a gateway from its parts: the one wiring shared by Lambda, the federation and tests. */
+export function createGateway(parts: GatewayParts): Gateway {
+  const { doc, tables, maxBodyBytes, ...rest } = parts;
+  const auditStore = new AuditStore(doc, tables.audit);
+  return {
+    ...rest,
+    maxBodyBytes: maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    licenses: new LicenseStore(doc, tables.licenses, auditStore),
+    auditStore,
+    storageHealthy: () => storageAnswers(doc),
+  };
+}
 
 export function issuanceService(g: Gateway): IssuanceService {
   return new IssuanceService({

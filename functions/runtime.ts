@@ -1,14 +1,11 @@
-import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { createBearerVerifier } from '../lib/auth/bearer.ts';
 import { systemClock } from '../lib/clock.ts';
 import { readConfig } from '../lib/config.ts';
 import { TrustRegistry } from '../lib/registry/trust-registry.ts';
 import { createKmsKeyRing } from '../lib/signing/kms-signer.ts';
-import { AuditStore } from '../lib/store/audit-store.ts';
 import { createDocumentClient } from '../lib/store/dynamo.ts';
-import { LicenseStore } from '../lib/store/license-store.ts';
-import type { Gateway } from './gateway.ts';
+import { createGateway, type Gateway } from './gateway.ts';
 
 let cached: Promise<Gateway> | undefined;
 
@@ -43,11 +40,12 @@ async function build(env: Record<string, string | undefined>): Promise<Gateway> 
     }),
   ]);
   registry.start();
-  const auditStore = new AuditStore(doc, config.ELG_TABLE_AUDIT);
-  return {
+  return createGateway({
     province: config.ELG_PROVINCE_ID,
     provinceName: config.ELG_PROVINCE_NAME,
     maxBodyBytes: config.ELG_MAX_BODY_BYTES,
+    doc,
+    tables: { licenses: config.ELG_TABLE_LICENSES, audit: config.ELG_TABLE_AUDIT },
     keys,
     registry,
     auth: createBearerVerifier({
@@ -55,17 +53,7 @@ async function build(env: Record<string, string | undefined>): Promise<Gateway> 
       audience: config.ELG_IDP_AUDIENCE,
       jwks: new URL(config.ELG_IDP_JWKS_URL),
     }),
-    licenses: new LicenseStore(doc, config.ELG_TABLE_LICENSES, auditStore),
-    auditStore,
     holderHashKey: Buffer.from(config.ELG_HOLDER_HASH_KEY, 'hex'),
     clock: systemClock,
-    storageHealthy: async () => {
-      try {
-        await doc.send(new ListTablesCommand({ Limit: 1 }));
-        return true;
-      } catch {
-        return false;
-      }
-    },
-  };
+  });
 }

@@ -126,7 +126,6 @@ export class IssuanceService {
           version: { license, credential },
           head,
           audit,
-          now,
           ...(idempotencyKey
             ? { idempotency: { issuerUscc: request.issuer.uscc, key: idempotencyKey, requestHash } }
             : {}),

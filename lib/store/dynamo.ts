@@ -2,6 +2,7 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  ListTablesCommand,
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -57,5 +58,15 @@ export async function ensureTables(doc: DynamoDBDocumentClient, names: TableName
         // Already enabled on a reused table: DynamoDB refuses to set it twice.
       }
     }
+  }
+}
+
+/** Whether DynamoDB answers at all, for /healthz. */
+export async function storageAnswers(doc: DynamoDBDocumentClient): Promise<boolean> {
+  try {
+    await doc.send(new ListTablesCommand({ Limit: 1 }));
+    return true;
+  } catch {
+    return false;
   }
 }

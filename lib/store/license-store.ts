@@ -39,7 +39,11 @@ export const LicenseHeadSchema = z.object({
 });
 export type LicenseHead = z.infer<typeof LicenseHeadSchema>;
 
-export const IdempotencyRecordSchema = z.object({ requestHash: z.string(), identifier: z.string() });
+export const IdempotencyRecordSchema = z.object({
+  requestHash: z.string(),
+  identifier: z.string(),
+  ttl: z.number(),
+});
 export type IdempotencyRecord = z.infer<typeof IdempotencyRecordSchema>;
 
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
@@ -55,7 +59,6 @@ export interface CreateLicenseInput {
   head: LicenseHead;
   idempotency?: { issuerUscc: string; key: string; requestHash: string };
   audit: AuditEvent;
-  now: Date;
 }
 
 export type CreateLicenseOutcome = { kind: 'created' } | { kind: 'idempotent'; record: IdempotencyRecord };
@@ -99,7 +102,10 @@ export class LicenseStore {
         }),
       ),
     );
-    return out.Item ? IdempotencyRecordSchema.parse(out.Item) : undefined;
+    if (!out.Item) return undefined;
+    const record = IdempotencyRecordSchema.parse(out.Item);
+    // DynamoDB deletes expired items lazily; an expired record no longer binds the key.
+    return record.ttl > Date.now() / 1000 ? record : undefined;
   }
 
   async create(input: CreateLicenseInput): Promise<CreateLicenseOutcome> {
@@ -131,14 +137,15 @@ export class LicenseStore {
             sk: 'IDEM',
             requestHash,
             identifier: input.version.license.identifier,
-            ttl: Math.floor(input.now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS,
+            // DynamoDB expires items by its own wall clock, so the TTL follows the wall clock too.
+            ttl: Math.floor(Date.now() / 1000) + IDEMPOTENCY_TTL_SECONDS,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       });
     }
     try {
-      await guard(this.doc.send(new TransactWriteCommand({ TransactItems: items })));
+      await this.transact(items);
       return { kind: 'created' };
     } catch (err) {
       const failed = conditionFailures(err);
@@ -186,46 +193,40 @@ export class LicenseStore {
     const pk = pkOf(input.licenseKey);
     const nextLicense = input.next.license;
     try {
-      await guard(
-        this.doc.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: { pk, sk: HEAD },
-                  UpdateExpression: 'SET currentVersion = :next, currentIdentifier = :nextId',
-                  ConditionExpression: 'currentVersion = :from AND #s = :valid',
-                  ExpressionAttributeNames: { '#s': 'status' },
-                  ExpressionAttributeValues: {
-                    ':next': nextLicense.version,
-                    ':nextId': nextLicense.identifier,
-                    ':from': input.from,
-                    ':valid': '01',
-                  },
-                },
-              },
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: { pk, sk: skOfVersion(input.from) },
-                  UpdateExpression: 'SET supersededBy = :nextId',
-                  ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(supersededBy)',
-                  ExpressionAttributeValues: { ':nextId': nextLicense.identifier },
-                },
-              },
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: { pk, sk: skOfVersion(nextLicense.version), ...input.next },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-              { Put: this.audit.putItem(input.audit) },
-            ],
-          }),
-        ),
-      );
+      await this.transact([
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: { pk, sk: HEAD },
+            UpdateExpression: 'SET currentVersion = :next, currentIdentifier = :nextId',
+            ConditionExpression: 'currentVersion = :from AND #s = :valid',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: {
+              ':next': nextLicense.version,
+              ':nextId': nextLicense.identifier,
+              ':from': input.from,
+              ':valid': '01',
+            },
+          },
+        },
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: { pk, sk: skOfVersion(input.from) },
+            UpdateExpression: 'SET supersededBy = :nextId',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(supersededBy)',
+            ExpressionAttributeValues: { ':nextId': nextLicense.identifier },
+          },
+        },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { pk, sk: skOfVersion(nextLicense.version), ...input.next },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        { Put: this.audit.putItem(input.audit) },
+      ]);
     } catch (err) {
       if (conditionFailures(err).length > 0) {
         throw new ConflictError('the license changed meanwhile: it is no longer current or no longer valid');
@@ -244,30 +245,24 @@ export class LicenseStore {
     audit: AuditEvent;
   }): Promise<void> {
     try {
-      await guard(
-        this.doc.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: { pk: pkOf(input.licenseKey), sk: HEAD },
-                  UpdateExpression: 'SET #s = :to, statusReason = :reason, statusChangedAt = :at',
-                  ConditionExpression: '#s = :from',
-                  ExpressionAttributeNames: { '#s': 'status' },
-                  ExpressionAttributeValues: {
-                    ':to': input.to,
-                    ':from': input.from,
-                    ':reason': input.reason,
-                    ':at': input.at.toISOString(),
-                  },
-                },
-              },
-              { Put: this.audit.putItem(input.audit) },
-            ],
-          }),
-        ),
-      );
+      await this.transact([
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: { pk: pkOf(input.licenseKey), sk: HEAD },
+            UpdateExpression: 'SET #s = :to, statusReason = :reason, statusChangedAt = :at',
+            ConditionExpression: '#s = :from',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: {
+              ':to': input.to,
+              ':from': input.from,
+              ':reason': input.reason,
+              ':at': input.at.toISOString(),
+            },
+          },
+        },
+        { Put: this.audit.putItem(input.audit) },
+      ]);
     } catch (err) {
       if (conditionFailures(err).length > 0) {
         throw new ConflictError('the license status changed meanwhile; read it again');
@@ -275,14 +270,41 @@ export class LicenseStore {
       throw err;
     }
   }
+
+  /**
+   * One transaction. DynamoDB cancels a transaction that races another on the same item
+   * (TransactionConflict); those are retried with jitter, and then reported as a conflict the
+   * caller may retry. Condition failures reach the caller as they are.
+   */
+  private async transact(items: NonNullable<TransactWriteCommandInput['TransactItems']>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await guard(this.doc.send(new TransactWriteCommand({ TransactItems: items })));
+        return;
+      } catch (err) {
+        if (!isTransactionConflict(err)) throw err;
+        if (attempt >= TRANSACTION_ATTEMPTS) {
+          throw new ConflictError('a concurrent change to the same license won; retry the request');
+        }
+        await new Promise((r) => setTimeout(r, 10 + Math.random() * 40 * attempt));
+      }
+    }
+  }
 }
+
+const TRANSACTION_ATTEMPTS = 4;
 
 /** Storage faults become DEPENDENCY_UNAVAILABLE; condition failures stay for the caller to read. */
 async function guard<T>(pending: Promise<T>): Promise<T> {
   try {
     return await pending;
   } catch (err) {
-    if (err instanceof TransactionCanceledException && conditionFailures(err).length > 0) throw err;
+    if (
+      err instanceof TransactionCanceledException &&
+      (conditionFailures(err).length > 0 || isTransactionConflict(err))
+    ) {
+      throw err;
+    }
     throw new DependencyUnavailableError('the license table', err);
   }
 }
@@ -291,4 +313,12 @@ async function guard<T>(pending: Promise<T>): Promise<T> {
 function conditionFailures(err: unknown): number[] {
   if (!(err instanceof TransactionCanceledException)) return [];
   return (err.CancellationReasons ?? []).flatMap((r, i) => (r.Code === 'ConditionalCheckFailed' ? [i] : []));
+}
+
+function isTransactionConflict(err: unknown): boolean {
+  return (
+    err instanceof TransactionCanceledException &&
+    conditionFailures(err).length === 0 &&
+    (err.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict')
+  );
 }

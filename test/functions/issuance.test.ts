@@ -96,7 +96,7 @@ describe('issuing an e-license', () => {
     const key = `race-${Date.now()}`;
     const before = (await t.scan('licenses')).filter((i) => i.sk === 'HEAD').length;
     const answers = await Promise.all(
-      Array.from({ length: 4 }, () =>
+      Array.from({ length: 8 }, () =>
         t.app.request(post('/v1/licenses', sampleIssue(), issuer, { 'idempotency-key': key })),
       ),
     );

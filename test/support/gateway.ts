@@ -6,7 +6,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import type { Role } from '../../contracts/auth.ts';
 import { createGatewayApp } from '../../functions/app.ts';
-import { DEFAULT_MAX_BODY_BYTES, type Gateway } from '../../functions/gateway.ts';
+import { createGateway, type Gateway } from '../../functions/gateway.ts';
 import { createBearerVerifier } from '../../lib/auth/bearer.ts';
 import { DevIdentityProvider } from '../../lib/auth/dev-idp.ts';
 import { fixedClock } from '../../lib/clock.ts';
@@ -14,9 +14,7 @@ import { TrustRegistry } from '../../lib/registry/trust-registry.ts';
 import { jwksOf } from '../../lib/signing/jws.ts';
 import { loadLocalKeyRing } from '../../lib/signing/local-signer.ts';
 import type { KeyRing } from '../../lib/signing/signer.ts';
-import { AuditStore } from '../../lib/store/audit-store.ts';
 import { createDocumentClient, ensureTables } from '../../lib/store/dynamo.ts';
-import { LicenseStore } from '../../lib/store/license-store.ts';
 import { tableNames } from '../../lib/store/tables.ts';
 
 export const SHANGHAI_DEPT = { name: '上海市住房和城乡建设管理委员会', uscc: '113100000024601315' } as const;
@@ -79,20 +77,17 @@ export async function testGateway(province = '310000', now = '2026-06-01T08:00:0
   const doc = createDocumentClient({ endpoint: inject('dynamodbEndpoint') });
   const names = tableNames(`t${process.pid}-${++counter}-${randomBytes(3).toString('hex')}-${province}`);
   await ensureTables(doc, names);
-  const auditStore = new AuditStore(doc, names.audit);
-  const gateway: Gateway = {
+  const gateway = createGateway({
     province,
     provinceName: 'test',
-    maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    doc,
+    tables: names,
     keys,
     registry,
     auth: createBearerVerifier({ issuer, audience, jwks: idp.jwks, clock }),
-    licenses: new LicenseStore(doc, names.licenses, auditStore),
-    auditStore,
     holderHashKey: randomBytes(32),
     clock,
-    storageHealthy: async () => true,
-  };
+  });
   return {
     gateway,
     app: createGatewayApp(gateway),
