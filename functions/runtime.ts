@@ -45,7 +45,12 @@ async function build(env: Record<string, string | undefined>): Promise<Gateway> 
     provinceName: config.ELG_PROVINCE_NAME,
     maxBodyBytes: config.ELG_MAX_BODY_BYTES,
     doc,
-    tables: { licenses: config.ELG_TABLE_LICENSES, audit: config.ELG_TABLE_AUDIT },
+    tables: {
+      licenses: config.ELG_TABLE_LICENSES,
+      audit: config.ELG_TABLE_AUDIT,
+      nonces: config.ELG_TABLE_NONCES,
+      agreements: config.ELG_TABLE_AGREEMENTS,
+    },
     keys,
     registry,
     auth: createBearerVerifier({

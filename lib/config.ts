@@ -10,6 +10,8 @@ export const GatewayConfigSchema = z.object({
   ELG_PROVINCE_NAME: z.string().min(1),
   ELG_TABLE_LICENSES: z.string().min(3),
   ELG_TABLE_AUDIT: z.string().min(3),
+  ELG_TABLE_NONCES: z.string().min(3),
+  ELG_TABLE_AGREEMENTS: z.string().min(3),
   ELG_KMS_KEY_CREDENTIAL: z.string().min(1),
   ELG_KMS_KEY_GATEWAY: z.string().min(1),
   ELG_KMS_KEY_AUDIT: z.string().min(1),

@@ -72,3 +72,26 @@ export class DependencyUnavailableError extends AppError {
     if (cause !== undefined) this.cause = cause;
   }
 }
+export class ReplayedError extends AppError {
+  constructor(message = 'this signed request was already received (jti seen before)') {
+    super(ErrorCode.REPLAYED, 409, message);
+  }
+}
+export class AgreementRequiredError extends AppError {
+  constructor(message: string) {
+    super(ErrorCode.AGREEMENT_REQUIRED, 403, message);
+  }
+}
+export class ScopeDeniedError extends AppError {
+  constructor(message: string) {
+    super(ErrorCode.SCOPE_DENIED, 403, message);
+  }
+}
+export class PeerUnavailableError extends AppError {
+  constructor(
+    readonly peer: string,
+    message: string,
+  ) {
+    super(ErrorCode.PEER_UNAVAILABLE, 502, message);
+  }
+}

@@ -11,13 +11,20 @@ import type {
 export const TableKind = {
   licenses: 'licenses',
   audit: 'audit',
+  nonces: 'nonces',
+  agreements: 'agreements',
 } as const;
 export type TableKind = (typeof TableKind)[keyof typeof TableKind];
 
 export type TableNames = Readonly<Record<TableKind, string>>;
 
 export function tableNames(prefix: string): TableNames {
-  return { licenses: `${prefix}-licenses`, audit: `${prefix}-audit` };
+  return {
+    licenses: `${prefix}-licenses`,
+    audit: `${prefix}-audit`,
+    nonces: `${prefix}-nonces`,
+    agreements: `${prefix}-agreements`,
+  };
 }
 
 export interface TableDefinition {
@@ -33,6 +40,10 @@ export const TABLES: readonly TableDefinition[] = [
   { kind: 'licenses', partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'ttl' },
   /** Audit events, written with the change they record. */
   { kind: 'audit', partitionKey: 'eventId' },
+  /** Single-use `jti` of inbound signed calls, kept past the 300 s window and then expired. */
+  { kind: 'nonces', partitionKey: 'jti', ttlAttribute: 'ttl' },
+  /** Agreements, their signatures and withdrawals, and the outbox of pending deliveries. */
+  { kind: 'agreements', partitionKey: 'pk', sortKey: 'sk' },
 ];
 
 export function createTableInput(def: TableDefinition, name: string): CreateTableCommandInput {
