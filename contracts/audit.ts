@@ -9,6 +9,12 @@ export const AuditAction = {
   licenseStatus: 'license.status',
   licenseRead: 'license.read',
   verify: 'verify',
+  /** A signed call this province made to another (with the callee's receipt). */
+  interopOutbound: 'interop.outbound',
+  /** A signed call another province made to this one, answered or refused. */
+  interopInbound: 'interop.inbound',
+  /** An inbound interop verification: the license shared with the caller. */
+  interopVerify: 'interop.verify',
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 export const AuditActionSchema = z.enum(Object.values(AuditAction) as [AuditAction, ...AuditAction[]]);

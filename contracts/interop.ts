@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IdentifierSchema, LicenseStatusSchema } from './codes/index.ts';
-import { DateSchema, MatterCodeSchema, TraceIdSchema, UseCauseSchema, text } from './common.ts';
+import { DateSchema, MatterCodeSchema, TraceIdSchema, text, UseCauseSchema } from './common.ts';
 import { GatewayIdSchema } from './registry.ts';
 
 /** Headers of signed cross-province calls (DESIGN section 6). */
@@ -64,7 +64,9 @@ export const SharedLicenseSchema = z.object({
   version: z.string(),
   status: LicenseStatusSchema,
   number: z.string().optional(),
-  holder: z.object({ name: z.string().optional(), typeCode: z.string(), code: z.string().optional() }).optional(),
+  holder: z
+    .object({ name: z.string().optional(), typeCode: z.string(), code: z.string().optional() })
+    .optional(),
   fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   dataLevel: DataLevelSchema,
 });

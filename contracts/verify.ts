@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IdentifierSchema, LicenseStatusSchema } from './codes/index.ts';
 import { MatterCodeSchema, TraceIdSchema, UseCauseSchema } from './common.ts';
+import { SharedLicenseSchema } from './interop.ts';
 import { LicenseSchema } from './license.ts';
 
 /** `POST /v1/verify`: exactly one of a credential or an identifier, and why it is used. */
@@ -43,7 +44,12 @@ export const ReasonCode = {
   STATUS_NOT_VALID: 'STATUS_NOT_VALID',
   SUPERSEDED: 'SUPERSEDED',
   CREDENTIAL_MISMATCH: 'CREDENTIAL_MISMATCH',
+  /** No longer emitted: foreign licenses are now confirmed by the signed cross-province call. */
   CROSS_PROVINCE_PENDING: 'CROSS_PROVINCE_PENDING',
+  PEER_UNAVAILABLE: 'PEER_UNAVAILABLE',
+  RECEIPT_INVALID: 'RECEIPT_INVALID',
+  AGREEMENT_REQUIRED: 'AGREEMENT_REQUIRED',
+  SCOPE_DENIED: 'SCOPE_DENIED',
 } as const;
 export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode];
 export const ReasonCodeSchema = z.enum(Object.values(ReasonCode) as [ReasonCode, ...ReasonCode[]]);
@@ -67,7 +73,9 @@ export const VerifyResponseSchema = z.object({
   status: LicenseStatusSchema.optional(),
   checks: ChecksSchema,
   reasons: z.array(ReasonSchema),
-  license: LicenseSchema.optional(),
+  /** Own licenses in full (masked by role); another province's as it shared them. */
+  license: z.union([LicenseSchema, SharedLicenseSchema]).optional(),
+  /** The issuing province's ELG-Receipt for its answer. */
   receipt: z.string().optional(),
   traceId: TraceIdSchema,
 });

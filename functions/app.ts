@@ -1,6 +1,13 @@
 import { createBaseApp } from '../lib/http/base.ts';
 import { discoveryRoutes } from './discovery/app.ts';
-import { type Gateway, issuanceService, verificationService } from './gateway.ts';
+import {
+  type Gateway,
+  interopService,
+  issuanceService,
+  signedCallDeps,
+  verificationService,
+} from './gateway.ts';
+import { interopRoutes } from './interop/app.ts';
 import { issuanceRoutes } from './issuance/app.ts';
 import { verificationRoutes } from './verification/app.ts';
 
@@ -12,6 +19,10 @@ export function createGatewayApp(g: Gateway) {
   app.route(
     '/',
     verificationRoutes({ service: verificationService(g), auth: g.auth, maxBodyBytes: g.maxBodyBytes }),
+  );
+  app.route(
+    '/',
+    interopRoutes({ service: interopService(g), signed: signedCallDeps(g), maxBodyBytes: g.maxBodyBytes }),
   );
   return app;
 }

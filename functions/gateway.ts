@@ -1,12 +1,17 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../lib/clock.ts';
 import type { Authenticator } from '../lib/http/middleware.ts';
+import type { SignedCallDeps } from '../lib/http/signed-call.ts';
+import { HttpPeerClient, type PeerClient } from '../lib/interop/peer-client.ts';
 import type { TrustRegistry } from '../lib/registry/trust-registry.ts';
 import type { KeyRing } from '../lib/signing/signer.ts';
 import { AuditStore } from '../lib/store/audit-store.ts';
 import { storageAnswers } from '../lib/store/dynamo.ts';
 import { LicenseStore } from '../lib/store/license-store.ts';
+import { NonceStore } from '../lib/store/nonce-store.ts';
 import type { TableNames } from '../lib/store/tables.ts';
+import { type AgreementAuthorizer, denyAll } from './interop/authorization.ts';
+import { InteropService } from './interop/service.ts';
 import { IssuanceService } from './issuance/service.ts';
 import { VerificationService } from './verification/service.ts';
 
@@ -22,6 +27,15 @@ export interface Gateway {
   auditStore: AuditStore;
   holderHashKey: Uint8Array;
   clock: Clock;
+  /** Signed calls to other provinces. */
+  peers: PeerClient;
+  /** Single-use ids of inbound signed calls. */
+  nonces: NonceStore;
+  /** Enforcement of agreements on inbound calls. */
+  agreementPolicy: AgreementAuthorizer;
+  /** The DynamoDB client and table names, for the stores functions build themselves. */
+  doc: DynamoDBDocumentClient;
+  tables: TableNames;
   /** Probes storage for /healthz; resolves false when it does not answer. */
   storageHealthy(): Promise<boolean>;
 }
@@ -39,17 +53,33 @@ export interface GatewayParts {
   holderHashKey: Uint8Array;
   clock: Clock;
   maxBodyBytes?: number;
+  /** Defaults to HTTP calls signed with the gateway key. */
+  peers?: PeerClient;
+  /** Defaults to refusing every inbound call (fail closed). */
+  agreementPolicy?: AgreementAuthorizer;
 }
 
 /** Assembles a gateway from its parts: the one wiring shared by Lambda, the federation and tests. */
 export function createGateway(parts: GatewayParts): Gateway {
-  const { doc, tables, maxBodyBytes, ...rest } = parts;
+  const { maxBodyBytes, peers, agreementPolicy, ...rest } = parts;
+  const { doc, tables } = parts;
   const auditStore = new AuditStore(doc, tables.audit);
   return {
     ...rest,
     maxBodyBytes: maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     licenses: new LicenseStore(doc, tables.licenses, auditStore),
     auditStore,
+    nonces: new NonceStore(doc, tables.nonces),
+    peers:
+      peers ??
+      new HttpPeerClient({
+        self: parts.province,
+        signer: parts.keys.gateway,
+        registry: parts.registry,
+        auditStore,
+        clock: parts.clock,
+      }),
+    agreementPolicy: agreementPolicy ?? denyAll,
     storageHealthy: () => storageAnswers(doc),
   };
 }
@@ -73,5 +103,25 @@ export function verificationService(g: Gateway): VerificationService {
     auditStore: g.auditStore,
     holderHashKey: g.holderHashKey,
     clock: g.clock,
+    peers: g.peers,
   });
+}
+
+export function interopService(g: Gateway): InteropService {
+  return new InteropService({
+    province: g.province,
+    licenses: g.licenses,
+    agreementPolicy: g.agreementPolicy,
+  });
+}
+
+export function signedCallDeps(g: Gateway): SignedCallDeps {
+  return {
+    province: g.province,
+    registry: g.registry,
+    nonces: g.nonces,
+    gatewaySigner: g.keys.gateway,
+    auditStore: g.auditStore,
+    clock: g.clock,
+  };
 }

@@ -84,10 +84,19 @@ function printVerdict(r: VerifyResponse, io: Io): void {
       ['status', r.status ? statusLabel(r.status) : undefined],
       [
         'license',
-        lic ? `${lic.typeName}, ${lic.number}, ${lic.holder.name} (${lic.holder.code})` : undefined,
+        lic
+          ? [
+              lic.typeName,
+              lic.number,
+              lic.holder ? `${lic.holder.name ?? ''} (${lic.holder.code ?? 'not shared'})` : undefined,
+            ]
+              .filter((part) => part !== undefined)
+              .join(', ')
+          : undefined,
       ],
       ['valid', lic ? `${lic.validFrom} to ${lic.validUntil ?? 'no end date'}` : undefined],
       ['trace', r.traceId],
+      ['receipt', r.receipt ? 'signed by the issuing province (ELG-Receipt)' : undefined],
     ]),
   );
   io.out('checks\n');

@@ -5,8 +5,9 @@ import {
   maskCode,
   type ParsedIdentifier,
   parseIdentifier,
-  provinceOf,
 } from '../../contracts/codes/index.ts';
+import { ErrorBodySchema } from '../../contracts/errors.ts';
+import { InteropVerifyResponseSchema, type SharedLicense } from '../../contracts/interop.ts';
 import type { License } from '../../contracts/license.ts';
 import {
   type Checks,
@@ -19,6 +20,10 @@ import {
 import { auditEvent } from '../../lib/audit/events.ts';
 import { holderHash } from '../../lib/audit/holder-hash.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { AppError } from '../../lib/errors.ts';
+import type { PeerCallResult, PeerClient } from '../../lib/interop/peer-client.ts';
+import { ReceiptInvalidError } from '../../lib/interop/receipt.ts';
+import { issuerProvinceOf } from '../../lib/license/issuer-province.ts';
 import { validityWindow } from '../../lib/license/validity.ts';
 import type { TrustRegistry } from '../../lib/registry/trust-registry.ts';
 import type { AuditStore } from '../../lib/store/audit-store.ts';
@@ -32,6 +37,7 @@ export interface VerificationDeps {
   auditStore: AuditStore;
   holderHashKey: Uint8Array;
   clock: Clock;
+  peers: PeerClient;
 }
 
 export interface VerifyContext {
@@ -47,8 +53,9 @@ interface Assessment {
   identifier?: string;
   issuerProvince?: string;
   status?: License['status'];
-  license?: License;
+  license?: License | SharedLicense;
   holderHash?: string;
+  receipt?: string;
 }
 
 const initialChecks = (): Checks => ({
@@ -70,8 +77,8 @@ export class VerificationService {
   async verify(request: VerifyRequest, ctx: VerifyContext): Promise<VerifyResponse> {
     const now = this.deps.clock.now();
     const a = request.credential
-      ? await this.assessCredential(request.credential, now)
-      : await this.assessIdentifier(request.identifier ?? '', now);
+      ? await this.assessCredential(request.credential, now, request, ctx)
+      : await this.assessIdentifier(request.identifier ?? '', now, request, ctx);
     const verdict = verdictOf(a.checks);
     const response: VerifyResponse = {
       verdict,
@@ -81,6 +88,7 @@ export class VerificationService {
       checks: a.checks,
       reasons: a.reasons,
       ...(a.license ? { license: a.license } : {}),
+      ...(a.receipt ? { receipt: a.receipt } : {}),
       traceId: ctx.traceId,
     };
     await this.deps.auditStore.write(
@@ -102,6 +110,7 @@ export class VerificationService {
             matterCode: request.matterCode,
             useCause: request.useCause,
             reasons: a.reasons.map((r) => r.code).join(','),
+            receipt: a.receipt ?? null,
           },
         },
         now,
@@ -110,7 +119,12 @@ export class VerificationService {
     return response;
   }
 
-  private async assessCredential(jws: string, now: Date): Promise<Assessment> {
+  private async assessCredential(
+    jws: string,
+    now: Date,
+    request: VerifyRequest,
+    ctx: VerifyContext,
+  ): Promise<Assessment> {
     const checks = initialChecks();
     const checked = await checkCredential(jws, this.deps.registry);
     if (!checked.ok) {
@@ -141,11 +155,17 @@ export class VerificationService {
       issuerProvince: claims.iss,
       holderHash: holderHash(this.deps.holderHashKey, claims.lic.holder.typeCode, claims.lic.holder.code),
     };
-    if (claims.iss !== this.deps.province) return this.pendingCrossProvince(base);
+    if (claims.iss !== this.deps.province)
+      return this.confirmWithIssuer(base, identifier, now, false, request, ctx);
     return this.liveStatus(base, identifier, now, false);
   }
 
-  private async assessIdentifier(raw: string, now: Date): Promise<Assessment> {
+  private async assessIdentifier(
+    raw: string,
+    now: Date,
+    request: VerifyRequest,
+    ctx: VerifyContext,
+  ): Promise<Assessment> {
     const checks = initialChecks();
     const parsed = parseIdentifier(raw);
     if (!parsed.ok) {
@@ -159,9 +179,7 @@ export class VerificationService {
     }
     checks.format = 'pass';
     const identifier = parsed.value;
-    const issuerProvince = provinceOf(
-      identifier.issuerCode.length === 18 ? identifier.issuerCode.slice(2, 8) : identifier.issuerCode,
-    );
+    const issuerProvince = issuerProvinceOf(identifier);
     const base: Assessment = { checks, reasons: [], identifier: identifier.identifier };
     if (!issuerProvince || this.deps.registry.province(issuerProvince)?.status !== 'active') {
       checks.issuer = 'fail';
@@ -173,7 +191,8 @@ export class VerificationService {
     }
     base.issuerProvince = issuerProvince;
     checks.issuer = 'pass';
-    if (issuerProvince !== this.deps.province) return this.pendingCrossProvince(base);
+    if (issuerProvince !== this.deps.province)
+      return this.confirmWithIssuer(base, identifier, now, true, request, ctx);
     return this.liveStatus(base, identifier, now, true);
   }
 
@@ -194,17 +213,7 @@ export class VerificationService {
     const lic = version.license;
     a.holderHash = head.holderHash;
     a.status = head.status;
-    if (checkValidity) {
-      const { nbf, exp } = validityWindow(lic.validFrom, lic.validUntil);
-      const t = Math.floor(now.getTime() / 1000);
-      if (t < nbf) {
-        a.checks.validity = 'fail';
-        a.reasons.push({ code: ReasonCode.NOT_YET_VALID, message: `valid from ${lic.validFrom}` });
-      } else if (exp !== undefined && t >= exp) {
-        a.checks.validity = 'fail';
-        a.reasons.push({ code: ReasonCode.EXPIRED, message: `valid until ${lic.validUntil ?? ''}` });
-      } else a.checks.validity = 'pass';
-    }
+    if (checkValidity) this.checkDates(a, lic.validFrom, lic.validUntil, now);
     if (version.supersededBy) {
       a.checks.status = 'fail';
       a.reasons.push({
@@ -225,14 +234,96 @@ export class VerificationService {
     return a;
   }
 
-  /** Live status of another province's license needs the signed cross-province call. */
-  private pendingCrossProvince(a: Assessment): Assessment {
-    a.checks.status = 'unavailable';
-    a.reasons.push({
-      code: ReasonCode.CROSS_PROVINCE_PENDING,
-      message: `live status must be confirmed by the issuing province ${a.issuerProvince ?? ''}`,
-    });
+  /**
+   * Another province's license: its live status comes from the issuing province by a signed call,
+   * and its signed receipt travels with the verdict. When the issuer cannot or will not answer,
+   * the verdict is `unverified`, never `valid`.
+   */
+  private async confirmWithIssuer(
+    a: Assessment,
+    identifier: ParsedIdentifier,
+    now: Date,
+    checkValidity: boolean,
+    request: VerifyRequest,
+    ctx: VerifyContext,
+  ): Promise<Assessment> {
+    const issuer = a.issuerProvince ?? '';
+    let answer: PeerCallResult;
+    try {
+      answer = await this.deps.peers.call(
+        issuer,
+        'POST',
+        '/v1/interop/verify',
+        {
+          identifier: identifier.identifier,
+          matterCode: request.matterCode,
+          useCause: request.useCause,
+          requester: { platform: ctx.principal.sub.slice(0, 100) },
+        },
+        { traceId: ctx.traceId },
+      );
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      a.checks.status = 'unavailable';
+      const code =
+        err instanceof ReceiptInvalidError ? ReasonCode.RECEIPT_INVALID : ReasonCode.PEER_UNAVAILABLE;
+      a.reasons.push({ code, message: err.message });
+      return a;
+    }
+    a.receipt = answer.receipt;
+    if (answer.status !== 200) {
+      const error = ErrorBodySchema.safeParse(answer.body);
+      const code = error.success ? error.data.error.code : undefined;
+      const message = error.success ? error.data.error.message : `answered ${answer.status}`;
+      if (code === 'NOT_FOUND') {
+        a.checks.status = 'fail';
+        a.reasons.push({ code: ReasonCode.NOT_FOUND, message: `${issuer}: ${message}` });
+      } else {
+        a.checks.status = 'unavailable';
+        const reason =
+          code === 'AGREEMENT_REQUIRED' || code === 'SCOPE_DENIED'
+            ? ReasonCode[code]
+            : ReasonCode.PEER_UNAVAILABLE;
+        a.reasons.push({ code: reason, message: `${issuer} refused: ${message}` });
+      }
+      return a;
+    }
+    const parsed = InteropVerifyResponseSchema.safeParse(answer.body);
+    if (!parsed.success || parsed.data.identifier !== identifier.identifier) {
+      a.checks.status = 'unavailable';
+      a.reasons.push({
+        code: ReasonCode.PEER_UNAVAILABLE,
+        message: `${issuer} answered outside the interop contract`,
+      });
+      return a;
+    }
+    const live = parsed.data;
+    a.status = live.status;
+    a.license = live.license;
+    if (checkValidity) this.checkDates(a, live.validFrom, live.validUntil, now);
+    if (live.version !== identifier.version) {
+      a.checks.status = 'fail';
+      a.reasons.push({
+        code: ReasonCode.SUPERSEDED,
+        message: `version ${identifier.version} was replaced by ${live.currentIdentifier}`,
+      });
+    } else if (live.status !== '01') {
+      a.checks.status = 'fail';
+      a.reasons.push({ code: ReasonCode.STATUS_NOT_VALID, message: `the license status is ${live.status}` });
+    } else a.checks.status = 'pass';
     return a;
+  }
+
+  private checkDates(a: Assessment, validFrom: string, validUntil: string | undefined, now: Date) {
+    const { nbf, exp } = validityWindow(validFrom, validUntil);
+    const t = Math.floor(now.getTime() / 1000);
+    if (t < nbf) {
+      a.checks.validity = 'fail';
+      a.reasons.push({ code: ReasonCode.NOT_YET_VALID, message: `valid from ${validFrom}` });
+    } else if (exp !== undefined && t >= exp) {
+      a.checks.validity = 'fail';
+      a.reasons.push({ code: ReasonCode.EXPIRED, message: `valid until ${validUntil ?? ''}` });
+    } else a.checks.validity = 'pass';
   }
 }
 

@@ -48,7 +48,7 @@ describe('verifying e-licenses for platforms', () => {
     expect(answer.identifier).toBe(issued.identifier);
     expect(answer.issuerProvince).toBe('310000');
     expect(answer.status).toBe('01');
-    expect(answer.license?.holder.code).toBe('110105********002X');
+    expect(answer.license?.holder?.code).toBe('110105********002X');
   });
 
   it('verifies by identifier alone, with the signature check skipped', async () => {
@@ -151,7 +151,7 @@ describe('verifying e-licenses for platforms', () => {
     expect(b.reasons[0]?.code).toBe('IDENTIFIER_INVALID');
   });
 
-  it("answers unverified for another province's license until the cross-province call confirms it", async () => {
+  it("answers unverified with PEER_UNAVAILABLE when another province's gateway does not answer", async () => {
     const identifier = buildIdentifier({
       typeCode: issued.license.typeCode,
       issuerCode: ZHEJIANG_DEPT.uscc,
@@ -174,7 +174,8 @@ describe('verifying e-licenses for platforms', () => {
     expect(answer.verdict).toBe('unverified');
     expect(answer.checks.signature).toBe('pass');
     expect(answer.checks.status).toBe('unavailable');
-    expect(answer.reasons.map((r) => r.code)).toContain('CROSS_PROVINCE_PENDING');
+    expect(answer.reasons.map((r) => r.code)).toContain('PEER_UNAVAILABLE');
+    expect(answer.receipt).toBeUndefined();
   });
 
   it('refuses a request with both or neither of credential and identifier', async () => {

@@ -1,0 +1,196 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ErrorBodySchema } from '../../contracts/errors.ts';
+import { RECEIPT_HEADER, type RequestClaims, SIGNATURE_HEADER } from '../../contracts/interop.ts';
+import { type Federation, startFederation } from '../../federation/federation.ts';
+import { FEDERATION } from '../../federation/provinces.ts';
+import { bodyHash } from '../../lib/interop/body-hash.ts';
+import { verifyReceipt } from '../../lib/interop/receipt.ts';
+import { signCompactJws } from '../../lib/signing/jws.ts';
+import { loadLocalKeyRing } from '../../lib/signing/local-signer.ts';
+import type { Signer } from '../../lib/signing/signer.ts';
+
+const PATH = '/v1/interop/verify';
+
+describe('signed cross-province calls over HTTP', () => {
+  let f: Federation;
+  let body: string;
+
+  beforeAll(async () => {
+    f = await startFederation({
+      dir: await mkdtemp(join(tmpdir(), 'elg-signed-')),
+      dynamodbEndpoint: inject('dynamodbEndpoint'),
+      ports: 'ephemeral',
+      tablePrefix: `sig${randomBytes(3).toString('hex')}`,
+      provinces: FEDERATION.filter((p) => ['310000', '330000'].includes(p.id)),
+    });
+    body = JSON.stringify({
+      identifier: '1.2.156.3005.2.11100000000013338W032.113100000024601315.2026000001.001.8',
+      matterCode: 'DEMO0001',
+      useCause: '窗口核验',
+      requester: { platform: 'zj-window' },
+    });
+  });
+  afterAll(async () => {
+    await f?.stop();
+  });
+
+  const zj = () => f.province('330000');
+  const sh = () => f.province('310000');
+
+  function claims(overrides: Partial<RequestClaims> = {}): RequestClaims {
+    return {
+      iss: '330000',
+      aud: '310000',
+      htm: 'POST',
+      htu: PATH,
+      bsh: bodyHash(body),
+      iat: Math.floor(Date.now() / 1000),
+      jti: randomBytes(18).toString('base64url'),
+      tid: randomBytes(16).toString('hex'),
+      ...overrides,
+    };
+  }
+
+  async function send(
+    signature: string | undefined,
+    options: { path?: string; body?: string; method?: string } = {},
+  ) {
+    const res = await fetch(`${sh().url}${options.path ?? PATH}`, {
+      method: options.method ?? 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(signature ? { [SIGNATURE_HEADER]: signature } : {}),
+      },
+      body: options.body ?? body,
+    });
+    const text = await res.text();
+    return { status: res.status, text, receipt: res.headers.get(RECEIPT_HEADER), code: code(text) };
+  }
+
+  function code(text: string) {
+    try {
+      return ErrorBodySchema.parse(JSON.parse(text)).error.code;
+    } catch {
+      return undefined;
+    }
+  }
+
+  const sign = (c: RequestClaims, signer: Signer = zj().gateway.keys.gateway, typ = 'elg-request+jwt') =>
+    signCompactJws(signer, { typ }, c);
+
+  async function inboundRefusals() {
+    const g = sh().gateway;
+    const out = await g.doc.send(new ScanCommand({ TableName: g.tables.audit, ConsistentRead: true }));
+    return (out.Items ?? []).filter((e) => e.details?.direction === 'inbound' && e.outcome === 'refused');
+  }
+
+  it('answers a well-signed call with a receipt over exactly that answer', async () => {
+    const c = claims();
+    const res = await send(await sign(c));
+    // No agreement yet grants 330000 anything on this identifier here, or the license is unknown:
+    // either way the answer is a refusal the caller can prove with the receipt.
+    expect([403, 404]).toContain(res.status);
+    const verified = await verifyReceipt(res.receipt, {
+      peer: '310000',
+      self: '330000',
+      rjti: c.jti,
+      body: res.text,
+      status: res.status,
+      traceId: c.tid,
+      registry: zj().gateway.registry,
+    });
+    expect(verified.iss).toBe('310000');
+  });
+
+  const attacks: [
+    string,
+    () => Promise<{ signature?: string; path?: string; body?: string; method?: string }>,
+    string,
+  ][] = [
+    ['a missing signature', async () => ({}), 'SIGNATURE_INVALID'],
+    [
+      'a key the registry does not list',
+      async () => {
+        const stranger = await loadLocalKeyRing(await mkdtemp(join(tmpdir(), 'elg-stranger-')));
+        return { signature: await sign(claims(), stranger.gateway) };
+      },
+      'SIGNATURE_INVALID',
+    ],
+    [
+      'a key of another purpose',
+      async () => ({ signature: await sign(claims(), zj().gateway.keys.credential) }),
+      'SIGNATURE_INVALID',
+    ],
+    [
+      'another audience',
+      async () => ({ signature: await sign(claims({ aud: '330000' })) }),
+      'SIGNATURE_INVALID',
+    ],
+    [
+      'another signed method',
+      async () => ({ signature: await sign(claims({ htm: 'PUT' })) }),
+      'SIGNATURE_INVALID',
+    ],
+    [
+      'another path than signed',
+      async () => ({ signature: await sign(claims({ htu: `${PATH}?level=4` })) }),
+      'SIGNATURE_INVALID',
+    ],
+    [
+      'a body changed by one byte',
+      async () => ({ signature: await sign(claims()), body: body.replace('窗口核验', '窗口核检') }),
+      'SIGNATURE_INVALID',
+    ],
+    [
+      'an iat outside the 300 s window',
+      async () => ({ signature: await sign(claims({ iat: Math.floor(Date.now() / 1000) - 301 })) }),
+      'SIGNATURE_INVALID',
+    ],
+    [
+      'alg none',
+      async () => {
+        const h = Buffer.from(
+          JSON.stringify({ alg: 'none', typ: 'elg-request+jwt', kid: zj().gateway.keys.gateway.kid }),
+        ).toString('base64url');
+        const p = Buffer.from(JSON.stringify(claims())).toString('base64url');
+        return { signature: `${h}.${p}.` };
+      },
+      'SIGNATURE_INVALID',
+    ],
+    ['a wrong typ', async () => ({ signature: await sign(claims(), undefined, 'JWT') }), 'SIGNATURE_INVALID'],
+  ];
+
+  it.each(attacks)(
+    'refuses %s with its code, audits it, and still signs a receipt',
+    async (_name, make, expected) => {
+      const before = (await inboundRefusals()).length;
+      const { signature, ...options } = await make();
+      const res = await send(signature, options);
+      expect(res.status).toBe(401);
+      expect(res.code).toBe(expected);
+      expect((await inboundRefusals()).length).toBe(before + 1);
+    },
+  );
+
+  it('refuses the same signed request the second time as REPLAYED', async () => {
+    const signature = await sign(claims());
+    const first = await send(signature);
+    const second = await send(signature);
+    expect(first.status).not.toBe(409);
+    expect(second.status).toBe(409);
+    expect(second.code).toBe('REPLAYED');
+  });
+
+  it('does not let a refused forgery burn the jti of a real call', async () => {
+    const c = claims();
+    const forged = await send(await sign(c), { body: body.replace('zj-window', 'zj-windo') });
+    expect(forged.status).toBe(401);
+    const real = await send(await sign(c));
+    expect(real.status).not.toBe(409);
+  });
+});
