@@ -1,0 +1,160 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { IssueResponseSchema } from '../contracts/license.ts';
+import { type VerifyResponse, VerifyResponseSchema } from '../contracts/verify.ts';
+import { startDynamoDbLocal } from './dynamodb-local.ts';
+import { type Federation, type RunningProvince, startFederation } from './federation.ts';
+import { SAMPLE_TYPE } from './provinces.ts';
+
+/**
+ * `npm run demo`: the cross-province story end to end on a fresh, throw-away federation (its own
+ * DynamoDB Local and free ports, so it runs beside `npm start`), printed as it happens.
+ */
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const use = { matterCode: 'DEMO0001', useCause: '跨省通办演示：办理施工许可' };
+const AgreementSchema = z.object({ id: z.string(), state: z.string() });
+
+async function http(p: RunningProvince, role: keyof RunningProvince['tokens'], path: string, body?: unknown) {
+  const res = await fetch(`${p.url}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${p.tokens[role]}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const json: unknown = await res.json();
+  if (res.status >= 400) throw new Error(`${p.id} ${path} answered ${res.status}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function verifyIn(p: RunningProvince, identifier: string): Promise<VerifyResponse> {
+  const answer = VerifyResponseSchema.parse(await http(p, 'platform', '/v1/verify', { identifier, ...use }));
+  const reasons = answer.reasons.map((r) => `${r.code}: ${r.message}`).join('; ');
+  out(`   verdict ${answer.verdict.toUpperCase()}${reasons ? ` (${reasons})` : ''}`);
+  out(
+    `   receipt from ${answer.issuerProvince ?? '?'}: ${answer.receipt ? 'yes, signed' : 'none'}; trace ${answer.traceId}`,
+  );
+  return answer;
+}
+
+async function waitActive(p: RunningProvince, id: string) {
+  for (let i = 0; i < 100; i++) {
+    const a = AgreementSchema.parse(await http(p, 'operator', `/v1/agreements/${id}`));
+    if (a.state === 'active') return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`agreement ${id} did not become active at ${p.id} within 20 s`);
+}
+
+async function story(f: Federation) {
+  const sh = f.province('310000');
+  const zj = f.province('330000');
+  const sc = f.province('510000');
+  const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+
+  out('1. Shanghai (310000) issues a construction worker’s certificate');
+  const issued = IssueResponseSchema.parse(
+    await http(sh, 'issuer', '/v1/licenses', {
+      typeCode: SAMPLE_TYPE.code,
+      typeName: SAMPLE_TYPE.name,
+      number: '沪建安A(2026)000123',
+      issuer: sh.departments[0],
+      holder: { name: '张三', typeCode: '111', code: '11010519491231002X' },
+      areaCode: '310000',
+      issueDate: today,
+      validFrom: today,
+      fields: { category: '建筑电工' },
+    }),
+  );
+  out(`   identifier ${issued.identifier}`);
+
+  out('2. Zhejiang (330000) verifies it: both are in the Yangtze River Delta alliance');
+  await verifyIn(zj, issued.identifier);
+
+  out('3. Sichuan (510000) verifies it: no agreement with Shanghai yet');
+  await verifyIn(sc, issued.identifier);
+
+  out('4. Shanghai proposes a bilateral agreement with Sichuan; Sichuan’s operator signs');
+  const until = `${Number(today.slice(0, 4)) + 2}${today.slice(4)}`;
+  const proposed = AgreementSchema.parse(
+    await http(sh, 'operator', '/v1/agreements', {
+      name: '沪川电子证照互认协议',
+      parties: ['310000', '510000'],
+      grants: [
+        {
+          grantor: '310000',
+          grantee: '510000',
+          actions: ['verify', 'status'],
+          licenseTypes: ['*'],
+          matterCodes: ['*'],
+          maxDataLevel: 2,
+        },
+        {
+          grantor: '510000',
+          grantee: '310000',
+          actions: ['verify', 'status'],
+          licenseTypes: ['*'],
+          matterCodes: ['*'],
+          maxDataLevel: 2,
+        },
+      ],
+      validFrom: today,
+      validUntil: until,
+    }),
+  );
+  out(`   proposed ${proposed.id} (${proposed.state})`);
+  await waitDelivered(sc, proposed.id);
+  await http(sc, 'operator', `/v1/agreements/${proposed.id}/signatures`, {});
+  await waitActive(sh, proposed.id);
+  await waitActive(sc, proposed.id);
+  out('   active in both provinces');
+
+  out('5. Sichuan verifies again');
+  await verifyIn(sc, issued.identifier);
+
+  out('6. Shanghai revokes the license (吊销)');
+  await http(sh, 'issuer', `/v1/licenses/${issued.identifier}/status`, {
+    status: '07',
+    reason: '违规作业，依法吊销',
+  });
+  out('   status 07');
+
+  out('7. Zhejiang verifies it again');
+  await verifyIn(zj, issued.identifier);
+}
+
+async function waitDelivered(p: RunningProvince, id: string) {
+  for (let i = 0; i < 100; i++) {
+    const res = await fetch(`${p.url}/v1/agreements/${id}`, {
+      headers: { authorization: `Bearer ${p.tokens.operator}` },
+    });
+    if (res.status === 200) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the proposal ${id} did not reach ${p.id} within 20 s`);
+}
+
+async function main() {
+  const dir = await mkdtemp(join(tmpdir(), 'elg-demo-'));
+  out('Starting a throw-away federation (DynamoDB Local and five provinces) ...');
+  const ddb = await startDynamoDbLocal();
+  let f: Federation | undefined;
+  let code = 0;
+  try {
+    f = await startFederation({ dir, dynamodbEndpoint: ddb.endpoint, ports: 'ephemeral' });
+    out();
+    await story(f);
+    out();
+    out('Done. Every step above left audit events in each province it touched.');
+  } catch (err) {
+    process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    code = 1;
+  } finally {
+    await f?.stop();
+    await ddb.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+  process.exit(code);
+}
+
+void main();
