@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DateSchema, TimestampSchema, text } from './common.ts';
-import { DataLevelSchema } from './interop.ts';
+import { type DataLevel, DataLevelSchema } from './interop.ts';
 import { GatewayIdSchema } from './registry.ts';
 
 export const AgreementActionSchema = z.enum(['verify', 'status', 'fetch']);
@@ -85,6 +85,8 @@ export type AgreementState = z.infer<typeof AgreementStateSchema>;
 export const DeliverySchema = z.object({
   to: GatewayIdSchema,
   kind: z.enum(['proposal', 'signature', 'withdrawal']),
+  /** Whose signature or withdrawal is on its way (the proposer for a proposal). */
+  party: GatewayIdSchema.optional(),
   attempts: z.number().int(),
   nextAttemptAt: TimestampSchema,
   lastError: z.string().optional(),
@@ -100,3 +102,27 @@ export const AgreementViewSchema = AgreementDocumentSchema.extend({
   pendingDeliveries: z.array(DeliverySchema),
 });
 export type AgreementView = z.infer<typeof AgreementViewSchema>;
+
+/** `POST /v1/interop/agreements` (signed): a proposal with the signatures its sender holds. */
+export const ProposalDeliverySchema = z.strictObject({
+  document: AgreementDocumentSchema,
+  /** At least the proposer's; every one must verify. */
+  signatures: z.array(AgreementSignatureSchema).min(1).max(34),
+});
+export type ProposalDelivery = z.infer<typeof ProposalDeliverySchema>;
+
+/** What an inbound call asks of the grantor's agreements (DESIGN section 7). */
+export const AuthorizationQuerySchema = z.object({
+  grantor: GatewayIdSchema,
+  grantee: GatewayIdSchema,
+  action: AgreementActionSchema,
+  licenseType: z.string(),
+  matterCode: z.string(),
+  /** The level asked for; any level up to the grant's maxDataLevel when absent. */
+  dataLevel: DataLevelSchema.optional(),
+});
+export type AuthorizationQuery = z.infer<typeof AuthorizationQuerySchema>;
+
+export type Authorization =
+  | { ok: true; agreementId: string; maxDataLevel: DataLevel }
+  | { ok: false; code: 'AGREEMENT_REQUIRED' | 'SCOPE_DENIED'; message: string };

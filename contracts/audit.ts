@@ -15,6 +15,16 @@ export const AuditAction = {
   interopInbound: 'interop.inbound',
   /** An inbound interop verification: the license shared with the caller. */
   interopVerify: 'interop.verify',
+  /** This province's operator proposed an agreement (and signed it). */
+  agreementPropose: 'agreement.propose',
+  /** This province's operator signed an agreement. */
+  agreementSign: 'agreement.sign',
+  /** This province's operator withdrew from an agreement. */
+  agreementWithdraw: 'agreement.withdraw',
+  /** Another province delivered a proposal, a signature or a withdrawal, and it was stored. */
+  agreementReceive: 'agreement.receive',
+  /** The local federation stored an agreement all parties signed locally (embedded mode only). */
+  agreementSeed: 'agreement.seed',
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 export const AuditActionSchema = z.enum(Object.values(AuditAction) as [AuditAction, ...AuditAction[]]);

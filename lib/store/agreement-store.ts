@@ -1,0 +1,351 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import {
+  AgreementDocumentSchema,
+  type AgreementSignature,
+  AgreementSignatureSchema,
+  type Withdrawal,
+  WithdrawalSchema,
+} from '../../contracts/agreement.ts';
+import type { AuditEvent } from '../../contracts/audit.ts';
+import { GatewayIdSchema } from '../../contracts/registry.ts';
+import type { AgreementRecord } from '../agreements/state.ts';
+import { DependencyUnavailableError, NotFoundError } from '../errors.ts';
+import type { AuditStore } from './audit-store.ts';
+
+/**
+ * One message of the outbox: a proposal, a signature or a withdrawal on its way to one party,
+ * with the exact JSON body it will be sent with.
+ */
+export const StoredDeliverySchema = z.object({
+  deliveryId: z.string(),
+  agreementId: z.string(),
+  to: GatewayIdSchema,
+  kind: z.enum(['proposal', 'signature', 'withdrawal']),
+  /** Whose signature or withdrawal (the proposer for a proposal). */
+  party: GatewayIdSchema,
+  path: z.string().startsWith('/'),
+  body: z.string(),
+  /** The trace of the step that caused it, continued by every attempt. */
+  traceId: z.string(),
+  attempts: z.number().int().nonnegative(),
+  nextAttemptAt: z.string(),
+  createdAt: z.string(),
+  lastError: z.string().optional(),
+});
+export type StoredDelivery = z.infer<typeof StoredDeliverySchema>;
+
+type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
+
+const agrPk = (id: string) => `AGR#${id}`;
+const DOC = 'DOC';
+const sigSk = (party: string) => `SIG#${party}`;
+const wdrSk = (party: string) => `WDR#${party}`;
+/** One item per agreement under one partition: listing never scans the table. */
+const INDEX_PK = 'AGREEMENTS';
+/** A counter every change bumps, so readers can tell cheaply whether anything changed. */
+const STAMP_KEY = { pk: 'META', sk: 'STAMP' } as const;
+/** The outbox: due deliveries are a range query on `<nextAttemptAt>#<deliveryId>`. */
+const DLV_PK = 'DLV';
+const dlvSk = (d: Pick<StoredDelivery, 'nextAttemptAt' | 'deliveryId'>) =>
+  `${d.nextAttemptAt}#${d.deliveryId}`;
+
+export type AddOutcome = 'added' | 'held';
+
+/**
+ * DynamoDB adapter for agreements (DESIGN section 7). Items under `AGR#<id>`: the document
+ * (`DOC`), each party's signature (`SIG#<party>`) and withdrawal (`WDR#<party>`); an index item per
+ * agreement under `AGREEMENTS`; a change stamp; and the outbox of deliveries under `DLV`. Every
+ * change is one transaction with its audit event, its stamp bump and the deliveries it causes.
+ * Only verified signatures and withdrawals reach this store.
+ */
+export class AgreementStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    readonly tableName: string,
+    private readonly audit: AuditStore,
+  ) {}
+
+  /**
+   * A new agreement with the signatures already held. `exists` when the id is taken: the caller
+   * compares documents and adds signatures one by one.
+   */
+  async create(input: {
+    record: AgreementRecord;
+    deliveries: StoredDelivery[];
+    audit: AuditEvent;
+  }): Promise<'created' | 'exists'> {
+    const { document, signatures, withdrawals } = input.record;
+    const pk = agrPk(document.id);
+    const items: TransactItems = [
+      this.put({ pk, sk: DOC, document }),
+      this.put({ pk: INDEX_PK, sk: document.id, id: document.id }),
+      ...signatures.map((s) => this.put({ pk, sk: sigSk(s.party), ...s })),
+      ...withdrawals.map((w) => this.put({ pk, sk: wdrSk(w.party), ...w })),
+      ...this.changeItems(input.deliveries, input.audit),
+    ];
+    try {
+      await this.transact(items);
+      return 'created';
+    } catch (err) {
+      if (conditionFailures(err).includes(0)) return 'exists';
+      throw err;
+    }
+  }
+
+  /** A party's verified signature; `held` when that party's signature is already stored. */
+  addSignature(input: {
+    agreementId: string;
+    signature: AgreementSignature;
+    deliveries: StoredDelivery[];
+    audit: AuditEvent;
+  }): Promise<AddOutcome> {
+    const { agreementId, signature } = input;
+    return this.addPart(agreementId, { sk: sigSk(signature.party), ...signature }, input);
+  }
+
+  /** A party's verified withdrawal; `held` when that party already withdrew. */
+  addWithdrawal(input: {
+    agreementId: string;
+    withdrawal: Withdrawal;
+    deliveries: StoredDelivery[];
+    audit: AuditEvent;
+  }): Promise<AddOutcome> {
+    const { agreementId, withdrawal } = input;
+    return this.addPart(agreementId, { sk: wdrSk(withdrawal.party), ...withdrawal }, input);
+  }
+
+  async get(id: string): Promise<AgreementRecord | undefined> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': agrPk(id) },
+      ConsistentRead: true,
+    });
+    const head = items.find((i) => i.sk === DOC);
+    if (!head) return undefined;
+    return {
+      document: AgreementDocumentSchema.parse(head.document),
+      signatures: items
+        .filter((i) => String(i.sk).startsWith('SIG#'))
+        .map((i) => AgreementSignatureSchema.parse(strip(i))),
+      withdrawals: items
+        .filter((i) => String(i.sk).startsWith('WDR#'))
+        .map((i) => WithdrawalSchema.parse(strip(i))),
+    };
+  }
+
+  /** Every agreement this province holds, by id. */
+  async list(): Promise<AgreementRecord[]> {
+    const index = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': INDEX_PK },
+      ConsistentRead: true,
+    });
+    const records = await Promise.all(index.map((i) => this.get(String(i.sk))));
+    return records.filter((r): r is AgreementRecord => r !== undefined);
+  }
+
+  /** The change stamp: it moves whenever a document, signature or withdrawal is stored. */
+  async stamp(): Promise<number> {
+    const out = await guard(
+      this.doc.send(new GetCommand({ TableName: this.tableName, Key: STAMP_KEY, ConsistentRead: true })),
+    );
+    return z.number().int().catch(0).parse(out.Item?.n);
+  }
+
+  /** Every pending delivery, oldest due first. */
+  async pendingDeliveries(): Promise<StoredDelivery[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': DLV_PK },
+      ConsistentRead: true,
+    });
+    return items.map((i) => StoredDeliverySchema.parse(i));
+  }
+
+  /** Deliveries due at `now`, oldest first. */
+  async dueDeliveries(now: Date, limit: number): Promise<StoredDelivery[]> {
+    const out = await guard(
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk <= :due',
+          ExpressionAttributeValues: { ':pk': DLV_PK, ':due': `${now.toISOString()}#~` },
+          ConsistentRead: true,
+          Limit: limit,
+        }),
+      ),
+    );
+    return (out.Items ?? []).map((i) => StoredDeliverySchema.parse(i));
+  }
+
+  /**
+   * Moves a delivery to its next attempt time. False when it is no longer where the caller saw
+   * it: another worker took it or finished it, and this one leaves it alone.
+   */
+  async reschedule(
+    from: StoredDelivery,
+    next: Pick<StoredDelivery, 'nextAttemptAt' | 'attempts'> & { lastError?: string },
+  ): Promise<StoredDelivery | undefined> {
+    const { lastError: _previous, ...rest } = from;
+    const moved: StoredDelivery = {
+      ...rest,
+      attempts: next.attempts,
+      nextAttemptAt: next.nextAttemptAt,
+      ...(next.lastError === undefined ? {} : { lastError: next.lastError }),
+    };
+    try {
+      await this.transact([
+        {
+          Delete: {
+            TableName: this.tableName,
+            Key: { pk: DLV_PK, sk: dlvSk(from) },
+            ConditionExpression: 'attribute_exists(pk)',
+          },
+        },
+        this.put({ pk: DLV_PK, sk: dlvSk(moved), ...moved }),
+      ]);
+      return moved;
+    } catch (err) {
+      if (conditionFailures(err).length > 0) return undefined;
+      throw err;
+    }
+  }
+
+  /** A delivery the peer accepted leaves the outbox. */
+  async complete(d: StoredDelivery): Promise<void> {
+    await guard(
+      this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: DLV_PK, sk: dlvSk(d) } })),
+    );
+  }
+
+  private async addPart(
+    agreementId: string,
+    part: { sk: string } & Record<string, unknown>,
+    input: { deliveries: StoredDelivery[]; audit: AuditEvent },
+  ): Promise<AddOutcome> {
+    const pk = agrPk(agreementId);
+    try {
+      await this.transact([
+        {
+          ConditionCheck: {
+            TableName: this.tableName,
+            Key: { pk, sk: DOC },
+            ConditionExpression: 'attribute_exists(pk)',
+          },
+        },
+        this.put({ pk, ...part }),
+        ...this.changeItems(input.deliveries, input.audit),
+      ]);
+      return 'added';
+    } catch (err) {
+      const failed = conditionFailures(err);
+      if (failed.includes(0)) throw new NotFoundError(`no agreement ${agreementId} is held here`);
+      if (failed.includes(1)) return 'held';
+      throw err;
+    }
+  }
+
+  /** What every change writes besides itself: the stamp, its deliveries and its audit event. */
+  private changeItems(deliveries: StoredDelivery[], audit: AuditEvent): TransactItems {
+    return [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: STAMP_KEY,
+          UpdateExpression: 'ADD n :one',
+          ExpressionAttributeValues: { ':one': 1 },
+        },
+      },
+      ...deliveries.map((d) => this.put({ pk: DLV_PK, sk: dlvSk(d), ...d })),
+      { Put: this.audit.putItem(audit) },
+    ];
+  }
+
+  private put(item: { pk: string; sk: string } & Record<string, unknown>): TransactItems[number] {
+    return {
+      Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
+    };
+  }
+
+  private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: QueryCommandInput['ExclusiveStartKey'];
+    do {
+      const out = await guard(
+        this.doc.send(new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) })),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  /**
+   * One transaction. Changes race on the stamp item (TransactionConflict); those are retried with
+   * jitter and then reported as 503, which a delivering province retries: never as 409, which it
+   * would read as "already have it". Condition failures reach the caller as they are.
+   */
+  private async transact(items: TransactItems): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await guard(this.doc.send(new TransactWriteCommand({ TransactItems: items })));
+        return;
+      } catch (err) {
+        if (!isTransactionConflict(err)) throw err;
+        if (attempt >= TRANSACTION_ATTEMPTS) {
+          throw new DependencyUnavailableError('the agreement table (concurrent changes)', err);
+        }
+        await new Promise((r) => setTimeout(r, 10 + Math.random() * 40 * attempt));
+      }
+    }
+  }
+}
+
+const TRANSACTION_ATTEMPTS = 6;
+
+function strip(item: Record<string, unknown>): Record<string, unknown> {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest;
+}
+
+/** Storage faults become DEPENDENCY_UNAVAILABLE; condition failures stay for the caller to read. */
+async function guard<T>(pending: Promise<T>): Promise<T> {
+  try {
+    return await pending;
+  } catch (err) {
+    if (
+      err instanceof TransactionCanceledException &&
+      (conditionFailures(err).length > 0 || isTransactionConflict(err))
+    ) {
+      throw err;
+    }
+    throw new DependencyUnavailableError('the agreement table', err);
+  }
+}
+
+/** Indexes of the transaction items whose condition failed. */
+function conditionFailures(err: unknown): number[] {
+  if (!(err instanceof TransactionCanceledException)) return [];
+  return (err.CancellationReasons ?? []).flatMap((r, i) => (r.Code === 'ConditionalCheckFailed' ? [i] : []));
+}
+
+function isTransactionConflict(err: unknown): boolean {
+  return (
+    err instanceof TransactionCanceledException &&
+    conditionFailures(err).length === 0 &&
+    (err.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict')
+  );
+}
