@@ -1,4 +1,5 @@
 import { createBaseApp } from '../lib/http/base.ts';
+import { agreementApp } from './agreements/app.ts';
 import { discoveryRoutes } from './discovery/app.ts';
 import {
   type Gateway,
@@ -24,5 +25,6 @@ export function createGatewayApp(g: Gateway) {
     '/',
     interopRoutes({ service: interopService(g), signed: signedCallDeps(g), maxBodyBytes: g.maxBodyBytes }),
   );
+  app.route('/', agreementApp(g));
   return app;
 }

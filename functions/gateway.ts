@@ -5,12 +5,14 @@ import type { SignedCallDeps } from '../lib/http/signed-call.ts';
 import { HttpPeerClient, type PeerClient } from '../lib/interop/peer-client.ts';
 import type { TrustRegistry } from '../lib/registry/trust-registry.ts';
 import type { KeyRing } from '../lib/signing/signer.ts';
+import { AgreementStore } from '../lib/store/agreement-store.ts';
 import { AuditStore } from '../lib/store/audit-store.ts';
 import { storageAnswers } from '../lib/store/dynamo.ts';
 import { LicenseStore } from '../lib/store/license-store.ts';
 import { NonceStore } from '../lib/store/nonce-store.ts';
 import type { TableNames } from '../lib/store/tables.ts';
-import { type AgreementAuthorizer, denyAll } from './interop/authorization.ts';
+import { AgreementPolicy } from './agreements/policy.ts';
+import type { AgreementAuthorizer } from './interop/authorization.ts';
 import { InteropService } from './interop/service.ts';
 import { IssuanceService } from './issuance/service.ts';
 import { VerificationService } from './verification/service.ts';
@@ -33,6 +35,8 @@ export interface Gateway {
   nonces: NonceStore;
   /** Enforcement of agreements on inbound calls. */
   agreementPolicy: AgreementAuthorizer;
+  /** Agreements, their signatures and withdrawals, and the outbox of their deliveries. */
+  agreements: AgreementStore;
   /** The DynamoDB client and table names, for the stores functions build themselves. */
   doc: DynamoDBDocumentClient;
   tables: TableNames;
@@ -55,7 +59,7 @@ export interface GatewayParts {
   maxBodyBytes?: number;
   /** Defaults to HTTP calls signed with the gateway key. */
   peers?: PeerClient;
-  /** Defaults to refusing every inbound call (fail closed). */
+  /** Defaults to the agreements this province holds. */
   agreementPolicy?: AgreementAuthorizer;
 }
 
@@ -64,6 +68,7 @@ export function createGateway(parts: GatewayParts): Gateway {
   const { maxBodyBytes, peers, agreementPolicy, ...rest } = parts;
   const { doc, tables } = parts;
   const auditStore = new AuditStore(doc, tables.audit);
+  const agreements = new AgreementStore(doc, tables.agreements, auditStore);
   return {
     ...rest,
     maxBodyBytes: maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
@@ -79,7 +84,8 @@ export function createGateway(parts: GatewayParts): Gateway {
         auditStore,
         clock: parts.clock,
       }),
-    agreementPolicy: agreementPolicy ?? denyAll,
+    agreements,
+    agreementPolicy: agreementPolicy ?? new AgreementPolicy(agreements, parts.clock),
     storageHealthy: () => storageAnswers(doc),
   };
 }

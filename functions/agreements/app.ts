@@ -1,0 +1,139 @@
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import {
+  AgreementProposalSchema,
+  AgreementSignatureSchema,
+  ProposalDeliverySchema,
+  WithdrawalSchema,
+} from '../../contracts/agreement.ts';
+import { AuditAction } from '../../contracts/audit.ts';
+import { SignatureInvalidError, UnauthenticatedError } from '../../lib/errors.ts';
+import type { GatewayEnv } from '../../lib/http/env.ts';
+import { readJson } from '../../lib/http/json.ts';
+import { type Authenticator, limitBody, requireRole } from '../../lib/http/middleware.ts';
+import { type SignedCallDeps, signedCall } from '../../lib/http/signed-call.ts';
+import { type Gateway, signedCallDeps } from '../gateway.ts';
+import { signedBody } from '../interop/app.ts';
+import { AgreementInbox, type InboundContext } from './inbound.ts';
+import { AgreementService, agreementDeps, type OperatorContext } from './service.ts';
+
+export interface AgreementAppDeps {
+  service: AgreementService;
+  auth: Authenticator;
+  maxBodyBytes: number;
+}
+
+type Ctx = Context<GatewayEnv>;
+
+/** The operator routes and the inbound delivery routes of a gateway, on one app. */
+export function agreementApp(g: Gateway) {
+  const deps = agreementDeps(g);
+  return new Hono<GatewayEnv>()
+    .route(
+      '/',
+      agreementRoutes({ service: new AgreementService(deps), auth: g.auth, maxBodyBytes: g.maxBodyBytes }),
+    )
+    .route(
+      '/',
+      interopAgreementRoutes({
+        inbox: new AgreementInbox(deps),
+        signed: signedCallDeps(g),
+        maxBodyBytes: g.maxBodyBytes,
+      }),
+    );
+}
+
+/** Operator routes: propose, list, read, sign, withdraw (role operator). */
+export function agreementRoutes(deps: AgreementAppDeps) {
+  const app = new Hono<GatewayEnv>();
+  const { service, auth } = deps;
+  const body = limitBody(deps.maxBodyBytes);
+  const operator = requireRole(auth, 'operator');
+
+  app.post('/v1/agreements', audited(AuditAction.agreementPropose), body, operator, async (c) => {
+    const proposal = await readJson(c, AgreementProposalSchema);
+    const view = await service.propose(proposal, operatorContext(c));
+    c.header('Location', `/v1/agreements/${view.id}`);
+    return c.json(view, 201);
+  });
+
+  app.get('/v1/agreements', operator, async (c) => c.json({ items: await service.list() }));
+
+  app.get('/v1/agreements/:id', operator, async (c) => c.json(await service.get(c.req.param('id'))));
+
+  app.post('/v1/agreements/:id/signatures', audited(AuditAction.agreementSign), body, operator, async (c) => {
+    const { view, changed } = await service.sign(c.req.param('id'), operatorContext(c));
+    return c.json(view, changed ? 201 : 200);
+  });
+
+  app.post(
+    '/v1/agreements/:id/withdrawal',
+    audited(AuditAction.agreementWithdraw),
+    body,
+    operator,
+    async (c) => {
+      const { view, changed } = await service.withdraw(c.req.param('id'), operatorContext(c));
+      return c.json(view, changed ? 201 : 200);
+    },
+  );
+
+  return app;
+}
+
+export interface InteropAgreementAppDeps {
+  inbox: AgreementInbox;
+  signed: SignedCallDeps;
+  maxBodyBytes: number;
+}
+
+/**
+ * Deliveries from other gateways (signed calls): proposals, signatures, withdrawals. The signed
+ * call layer proves the caller, audits every call (refusals included) and signs the receipt; a
+ * stored delivery also leaves its own `agreement.receive` event. 201 when something new was
+ * stored, 200 when it was all held already.
+ */
+export function interopAgreementRoutes(deps: InteropAgreementAppDeps) {
+  const app = new Hono<GatewayEnv>();
+  const { inbox } = deps;
+  const signed = [limitBody(deps.maxBodyBytes), signedCall(deps.signed)] as const;
+
+  app.post('/v1/interop/agreements', ...signed, async (c) => {
+    const delivery = signedBody(c.get('rawBody'), ProposalDeliverySchema);
+    const receipt = await inbox.receiveProposal(delivery, inboundContext(c));
+    return c.json(receipt, receipt.changed ? 201 : 200);
+  });
+
+  app.post('/v1/interop/agreements/:id/signatures', ...signed, async (c) => {
+    const signature = signedBody(c.get('rawBody'), AgreementSignatureSchema);
+    const receipt = await inbox.receiveSignature(c.req.param('id'), signature, inboundContext(c));
+    return c.json(receipt, receipt.changed ? 201 : 200);
+  });
+
+  app.post('/v1/interop/agreements/:id/withdrawal', ...signed, async (c) => {
+    const withdrawal = signedBody(c.get('rawBody'), WithdrawalSchema);
+    const receipt = await inbox.receiveWithdrawal(c.req.param('id'), withdrawal, inboundContext(c));
+    return c.json(receipt, receipt.changed ? 201 : 200);
+  });
+
+  return app;
+}
+
+/** Marks an operator route so its refusals are audited, with the agreement they concern. */
+function audited(action: AuditAction): MiddlewareHandler<GatewayEnv> {
+  return async (c, next) => {
+    const id = c.req.param('id');
+    c.set('audit', { action, ...(id ? { details: { agreementId: id } } : {}) });
+    await next();
+  };
+}
+
+function operatorContext(c: Ctx): OperatorContext {
+  const principal = c.get('principal');
+  if (!principal) throw new UnauthenticatedError();
+  return { principal, traceId: c.get('traceId'), method: c.req.method, path: c.req.path };
+}
+
+function inboundContext(c: Ctx): InboundContext {
+  const caller = c.get('caller');
+  if (!caller) throw new SignatureInvalidError('the call is not signed by a gateway');
+  return { caller: caller.gateway, traceId: c.get('traceId'), method: c.req.method, path: c.req.path };
+}

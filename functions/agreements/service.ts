@@ -1,0 +1,224 @@
+import type { AgreementDocument, AgreementProposal, AgreementView } from '../../contracts/agreement.ts';
+import { AuditAction } from '../../contracts/audit.ts';
+import type { Principal } from '../../contracts/auth.ts';
+import type { FieldIssue } from '../../contracts/errors.ts';
+import type { KeyResolver } from '../../lib/agreements/signatures.ts';
+import { signDocument, signWithdrawal } from '../../lib/agreements/signatures.ts';
+import { type AgreementRecord, statusOf } from '../../lib/agreements/state.ts';
+import { auditEvent } from '../../lib/audit/events.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { ConflictError, InvalidRequestError, NotFoundError } from '../../lib/errors.ts';
+import { ulid } from '../../lib/ids.ts';
+import { todayCst } from '../../lib/license/validity.ts';
+import type { TrustRegistry } from '../../lib/registry/trust-registry.ts';
+import type { Signer } from '../../lib/signing/signer.ts';
+import type { AgreementStore } from '../../lib/store/agreement-store.ts';
+import type { Gateway } from '../gateway.ts';
+import { deliveriesOf } from './outbox.ts';
+import { viewOf } from './views.ts';
+
+export interface AgreementDeps {
+  province: string;
+  store: AgreementStore;
+  /** Keys to verify other parties' signatures, and which provinces are active. */
+  registry: KeyResolver & Pick<TrustRegistry, 'province'>;
+  /** This province's `gateway` key: it signs agreements and withdrawals. */
+  signer: Signer;
+  clock: Clock;
+}
+
+export interface OperatorContext {
+  principal: Principal;
+  traceId: string;
+  method: string;
+  path: string;
+}
+
+/** What an operator step answers: the agreement, and whether this call changed it. */
+export interface StepResult {
+  view: AgreementView;
+  changed: boolean;
+}
+
+/**
+ * The operator's side of agreements (DESIGN section 7): propose, sign, withdraw, read. Each step
+ * is signed with this province's gateway key and stored in one transaction with its audit event
+ * and a delivery to every other remaining party.
+ */
+export class AgreementService {
+  constructor(readonly deps: AgreementDeps) {}
+
+  async propose(proposal: AgreementProposal, ctx: OperatorContext): Promise<AgreementView> {
+    const { province, registry, store, clock } = this.deps;
+    const now = clock.now();
+    const issues: FieldIssue[] = [];
+    if (!proposal.parties.includes(province)) {
+      issues.push({
+        path: ['parties'],
+        code: 'custom',
+        message: `this province (${province}) must be a party`,
+      });
+    }
+    proposal.parties.forEach((p, i) => {
+      if (registry.province(p)?.status !== 'active') {
+        issues.push({
+          path: ['parties', i],
+          code: 'custom',
+          message: `${p} is not an active province in the trust registry`,
+        });
+      }
+    });
+    if (proposal.validUntil < todayCst(now)) {
+      issues.push({
+        path: ['validUntil'],
+        code: 'custom',
+        message: 'the agreement would already have ended',
+      });
+    }
+    const first = issues[0];
+    if (first) {
+      throw new InvalidRequestError(
+        `the proposal is invalid: ${first.path.join('.')}: ${first.message}`,
+        issues,
+      );
+    }
+    const document: AgreementDocument = {
+      id: `agr_${ulid(now)}`,
+      ...proposal,
+      proposer: province,
+      proposedAt: now.toISOString(),
+    };
+    const signature = await signDocument(this.deps.signer, province, document);
+    const record: AgreementRecord = { document, signatures: [signature], withdrawals: [] };
+    const others = document.parties.filter((p) => p !== province);
+    const deliveries = deliveriesOf(
+      { kind: 'proposal', body: { document, signatures: [signature] } },
+      others,
+      ctx.traceId,
+      now,
+    );
+    const audit = this.event(ctx, AuditAction.agreementPropose, document.id, now, {
+      parties: document.parties.join(','),
+      validFrom: document.validFrom,
+      validUntil: document.validUntil,
+    });
+    if ((await store.create({ record, deliveries, audit })) === 'exists') {
+      throw new ConflictError(`agreement ${document.id} already exists`);
+    }
+    return viewOf(record, deliveries, now);
+  }
+
+  async list(): Promise<AgreementView[]> {
+    const [records, deliveries] = await Promise.all([
+      this.deps.store.list(),
+      this.deps.store.pendingDeliveries(),
+    ]);
+    const now = this.deps.clock.now();
+    return records.map((r) => viewOf(r, deliveries, now));
+  }
+
+  async get(id: string): Promise<AgreementView> {
+    const record = await this.load(id);
+    return viewOf(record, await this.deps.store.pendingDeliveries(), this.deps.clock.now());
+  }
+
+  /** This province signs; signing twice changes nothing. */
+  async sign(id: string, ctx: OperatorContext): Promise<StepResult> {
+    const { province, store } = this.deps;
+    const record = await this.load(id);
+    const now = this.deps.clock.now();
+    if (record.signatures.some((s) => s.party === province)) {
+      return { view: await this.get(id), changed: false };
+    }
+    const { state, activeParties } = statusOf(record, now);
+    if (state === 'withdrawn' || state === 'expired') {
+      throw new ConflictError(`agreement ${id} is ${state}; there is nothing to sign`);
+    }
+    if (!activeParties.includes(province)) {
+      throw new ConflictError(`this province withdrew from agreement ${id}`);
+    }
+    const signature = await signDocument(this.deps.signer, province, record.document);
+    const outcome = await store.addSignature({
+      agreementId: id,
+      signature,
+      deliveries: deliveriesOf(
+        { kind: 'signature', agreementId: id, body: signature },
+        activeParties.filter((p) => p !== province),
+        ctx.traceId,
+        now,
+      ),
+      audit: this.event(ctx, AuditAction.agreementSign, id, now, { kid: signature.kid }),
+    });
+    return { view: await this.get(id), changed: outcome === 'added' };
+  }
+
+  /** This province withdraws; a bilateral agreement ends, an alliance goes on without it. */
+  async withdraw(id: string, ctx: OperatorContext): Promise<StepResult> {
+    const { province, store } = this.deps;
+    const record = await this.load(id);
+    const now = this.deps.clock.now();
+    if (record.withdrawals.some((w) => w.party === province)) {
+      return { view: await this.get(id), changed: false };
+    }
+    const { state, activeParties } = statusOf(record, now);
+    if (state === 'withdrawn' || state === 'expired') {
+      throw new ConflictError(`agreement ${id} is already ${state}`);
+    }
+    const withdrawal = await signWithdrawal(this.deps.signer, {
+      agreementId: id,
+      party: province,
+      withdrawnAt: now.toISOString(),
+    });
+    const outcome = await store.addWithdrawal({
+      agreementId: id,
+      withdrawal,
+      deliveries: deliveriesOf(
+        { kind: 'withdrawal', agreementId: id, body: withdrawal },
+        activeParties.filter((p) => p !== province),
+        ctx.traceId,
+        now,
+      ),
+      audit: this.event(ctx, AuditAction.agreementWithdraw, id, now, { stateBefore: state }),
+    });
+    return { view: await this.get(id), changed: outcome === 'added' };
+  }
+
+  private async load(id: string): Promise<AgreementRecord> {
+    const record = await this.deps.store.get(id);
+    if (!record) throw new NotFoundError(`no agreement ${id}`);
+    return record;
+  }
+
+  private event(
+    ctx: OperatorContext,
+    action: AuditAction,
+    agreementId: string,
+    now: Date,
+    details: Record<string, string>,
+  ) {
+    return auditEvent(
+      {
+        province: this.deps.province,
+        traceId: ctx.traceId,
+        action,
+        outcome: 'success',
+        principal: ctx.principal,
+        method: ctx.method,
+        path: ctx.path,
+        details: { agreementId, ...details },
+      },
+      now,
+    );
+  }
+}
+
+/** The agreement service of a gateway. */
+export function agreementDeps(g: Gateway): AgreementDeps {
+  return {
+    province: g.province,
+    store: g.agreements,
+    registry: g.registry,
+    signer: g.keys.gateway,
+    clock: g.clock,
+  };
+}

@@ -1,0 +1,29 @@
+import type { AgreementView } from '../../contracts/agreement.ts';
+import { type AgreementRecord, statusOf } from '../../lib/agreements/state.ts';
+import type { StoredDelivery } from '../../lib/store/agreement-store.ts';
+
+/** An agreement as operators see it, with the deliveries still on their way. */
+export function viewOf(
+  record: AgreementRecord,
+  deliveries: readonly StoredDelivery[],
+  now: Date,
+): AgreementView {
+  const { state, activeParties } = statusOf(record, now);
+  return {
+    ...record.document,
+    state,
+    signatures: [...record.signatures],
+    withdrawals: [...record.withdrawals],
+    activeParties,
+    pendingDeliveries: deliveries
+      .filter((d) => d.agreementId === record.document.id)
+      .map(({ to, kind, party, attempts, nextAttemptAt, lastError }) => ({
+        to,
+        kind,
+        party,
+        attempts,
+        nextAttemptAt,
+        ...(lastError === undefined ? {} : { lastError }),
+      })),
+  };
+}
