@@ -3,6 +3,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Role } from '../contracts/auth.ts';
+import { startDeliveryLoop } from '../functions/agreements/delivery.ts';
+import { seedYangtzeDeltaAlliance } from '../functions/agreements/seed.ts';
 import { createGatewayApp } from '../functions/app.ts';
 import { createGateway, type Gateway } from '../functions/gateway.ts';
 import { createBearerVerifier } from '../lib/auth/bearer.ts';
@@ -48,6 +50,8 @@ export interface Federation {
 
 const ROLES: readonly Role[] = ['issuer', 'platform', 'operator', 'auditor'];
 const TOKEN_TTL_SECONDS = 30 * 24 * 3600;
+/** How often each province sends its pending agreement deliveries. */
+const DELIVERY_INTERVAL_MS = 1000;
 
 /**
  * Runs several province gateways in this process, each on its own HTTP port, over one DynamoDB
@@ -145,12 +149,17 @@ export async function startFederation(options: FederationOptions): Promise<Feder
         gateway,
       });
     }
+    await seedYangtzeDeltaAlliance(
+      running.map((r) => r.gateway),
+      clock.now(),
+    );
   } catch (err) {
     await Promise.all(servers.map(close));
     for (const r of registries) r.stop();
     throw err;
   }
 
+  const stopDeliveries = running.map((r) => startDeliveryLoop(r.gateway, DELIVERY_INTERVAL_MS));
   const file = join(options.dir, 'federation.json');
   await writeFile(
     file,
@@ -181,6 +190,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
       return p;
     },
     async stop() {
+      await Promise.all(stopDeliveries.map((stopDelivery) => stopDelivery()));
       for (const r of registries) r.stop();
       await Promise.all(servers.map(close));
       doc.destroy();

@@ -1,0 +1,114 @@
+import { ErrorBodySchema } from '../../contracts/errors.ts';
+import type { Clock } from '../../lib/clock.ts';
+import type { PeerClient } from '../../lib/interop/peer-client.ts';
+import type { AgreementStore, StoredDelivery } from '../../lib/store/agreement-store.ts';
+
+export interface DeliveryDeps {
+  agreements: AgreementStore;
+  peers: PeerClient;
+  clock: Clock;
+}
+
+export interface DeliveryReport {
+  attempted: number;
+  delivered: number;
+  failed: number;
+}
+
+/** First retry after 1 s, doubling per failed attempt, never more than 5 minutes apart. */
+export function backoffMs(attempts: number): number {
+  return Math.min(1000 * 2 ** Math.max(0, attempts - 1), 5 * 60_000);
+}
+
+/** A delivery being sent is moved this far ahead first, so a crash mid-send only delays it. */
+const LEASE_MS = 60_000;
+const BATCH = 25;
+
+/**
+ * Sends the deliveries due at `now` with signed calls. A 2xx answer, or 409 (the peer already
+ * holds it, or holds something it will never accept instead), completes a delivery; anything
+ * else (peer down, 4xx, 5xx, bad receipt) keeps it with the error and the next attempt backed
+ * off. Deliveries to one peer go in order (a proposal before the signatures that follow it);
+ * different peers are served in parallel.
+ */
+export async function deliverPending(g: DeliveryDeps, now: Date): Promise<DeliveryReport> {
+  const due = await g.agreements.dueDeliveries(now, BATCH);
+  const byPeer = new Map<string, StoredDelivery[]>();
+  for (const d of due) byPeer.set(d.to, [...(byPeer.get(d.to) ?? []), d]);
+  const report: DeliveryReport = { attempted: 0, delivered: 0, failed: 0 };
+  await Promise.all(
+    [...byPeer.values()].map(async (queue) => {
+      for (const d of queue) {
+        const outcome = await deliverOne(g, d, now);
+        if (outcome === 'skipped') continue;
+        report.attempted++;
+        report[outcome]++;
+      }
+    }),
+  );
+  return report;
+}
+
+async function deliverOne(
+  g: DeliveryDeps,
+  d: StoredDelivery,
+  now: Date,
+): Promise<'delivered' | 'failed' | 'skipped'> {
+  const attempts = d.attempts + 1;
+  const at = (ms: number) => new Date(now.getTime() + ms).toISOString();
+  const leased = await g.agreements.reschedule(d, {
+    attempts,
+    nextAttemptAt: at(LEASE_MS),
+    ...(d.lastError === undefined ? {} : { lastError: d.lastError }),
+  });
+  if (!leased) return 'skipped';
+  let error: string;
+  try {
+    const answer = await g.peers.call(d.to, 'POST', d.path, JSON.parse(d.body), { traceId: d.traceId });
+    if ((answer.status >= 200 && answer.status < 300) || answer.status === 409) {
+      await g.agreements.complete(leased);
+      return 'delivered';
+    }
+    error = `${d.to} answered ${answer.status}${describe(answer.body)}`;
+  } catch (err) {
+    error = err instanceof Error ? err.message : String(err);
+  }
+  await g.agreements.reschedule(leased, {
+    attempts,
+    nextAttemptAt: at(backoffMs(attempts)),
+    lastError: error,
+  });
+  return 'failed';
+}
+
+function describe(body: unknown): string {
+  const parsed = ErrorBodySchema.safeParse(body);
+  return parsed.success ? ` ${parsed.data.error.code}: ${parsed.data.error.message}` : '';
+}
+
+/**
+ * Runs deliverPending every `intervalMs` (never two rounds at once) until the returned function
+ * is called; that function resolves once a round in flight has finished. The timer does not keep
+ * the process alive.
+ */
+export function startDeliveryLoop(g: DeliveryDeps, intervalMs: number): () => Promise<void> {
+  if (!Number.isFinite(intervalMs) || intervalMs < 10) throw new TypeError('intervalMs must be at least 10');
+  let round: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    round ??= deliverPending(g, g.clock.now())
+      .then(() => undefined)
+      .catch((err: unknown) => {
+        console.error(
+          JSON.stringify({ level: 'error', message: 'agreement delivery round failed', error: String(err) }),
+        );
+      })
+      .finally(() => {
+        round = undefined;
+      });
+  }, intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await round;
+  };
+}

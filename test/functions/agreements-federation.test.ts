@@ -1,0 +1,210 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { z } from 'zod';
+import { type AgreementView, AgreementViewSchema } from '../../contracts/agreement.ts';
+import { AuditEventSchema } from '../../contracts/audit.ts';
+import { type Federation, type RunningProvince, startFederation } from '../../federation/federation.ts';
+import { YANGTZE_DELTA_PARTIES, yangtzeDeltaAgreementId } from '../../functions/agreements/seed.ts';
+import { verifyDocumentSignature } from '../../lib/agreements/signatures.ts';
+import { todayCst } from '../../lib/license/validity.ts';
+
+const ListSchema = z.object({ items: z.array(AgreementViewSchema) });
+
+async function call(p: RunningProvince, path: string, body?: unknown) {
+  const res = await fetch(`${p.url}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: {
+      authorization: `Bearer ${p.tokens.operator}`,
+      'content-type': 'application/json',
+      traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`,
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json()) as unknown };
+}
+
+const agreementsOf = async (p: RunningProvince) =>
+  ListSchema.parse((await call(p, '/v1/agreements')).body).items;
+
+async function eventsOf(p: RunningProvince) {
+  const g = p.gateway;
+  const out = await g.doc.send(new ScanCommand({ TableName: g.tables.audit, ConsistentRead: true }));
+  return (out.Items ?? []).map((e) => AuditEventSchema.parse(e));
+}
+
+const documentOf = (v: AgreementView) => {
+  const {
+    state: _s,
+    signatures: _g,
+    withdrawals: _w,
+    activeParties: _a,
+    pendingDeliveries: _p,
+    ...document
+  } = v;
+  return document;
+};
+
+describe('agreements across the local federation', () => {
+  let dir: string;
+  let prefix: string;
+  let f: Federation;
+  const start = () =>
+    startFederation({
+      dir,
+      dynamodbEndpoint: inject('dynamodbEndpoint'),
+      ports: 'ephemeral',
+      tablePrefix: prefix,
+    });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'elg-agr-fed-'));
+    prefix = `agr${randomBytes(3).toString('hex')}`;
+    f = await start();
+  });
+  afterAll(async () => {
+    await f?.stop();
+  });
+
+  it('starts with the Yangtze River Delta alliance active in its four provinces, signed by all four', async () => {
+    const id = yangtzeDeltaAgreementId(YANGTZE_DELTA_PARTIES);
+    expect(id).toBe('agr_0000000000YRDALLIANCE0000F');
+
+    for (const party of YANGTZE_DELTA_PARTIES) {
+      const p = f.province(party);
+      const items = await agreementsOf(p);
+      expect(items).toHaveLength(1);
+      const [alliance] = items;
+      expect(alliance).toMatchObject({
+        id,
+        state: 'active',
+        parties: [...YANGTZE_DELTA_PARTIES],
+        activeParties: [...YANGTZE_DELTA_PARTIES],
+        grants: [
+          {
+            grantor: '*',
+            grantee: '*',
+            actions: ['verify', 'status'],
+            licenseTypes: ['*'],
+            matterCodes: ['*'],
+            maxDataLevel: 2,
+          },
+        ],
+        validFrom: todayCst(new Date()),
+        pendingDeliveries: [],
+      });
+      if (!alliance) continue;
+      expect(alliance.signatures.map((s) => s.party).sort()).toEqual([...YANGTZE_DELTA_PARTIES]);
+      for (const s of alliance.signatures) {
+        await verifyDocumentSignature(p.gateway.registry, documentOf(alliance), s);
+      }
+    }
+  });
+
+  it('gives Sichuan no agreement, so its calls need one', async () => {
+    const sh = f.province('310000').gateway;
+    const query = {
+      grantor: '310000',
+      action: 'verify',
+      licenseType: '11100000000013338W032',
+      matterCode: 'M1',
+    } as const;
+
+    expect(await agreementsOf(f.province('510000'))).toEqual([]);
+    expect(await sh.agreementPolicy.authorize({ ...query, grantee: '340000' })).toMatchObject({
+      ok: true,
+      maxDataLevel: 2,
+    });
+    expect(await sh.agreementPolicy.authorize({ ...query, grantee: '340000', dataLevel: 3 })).toMatchObject({
+      ok: false,
+      code: 'SCOPE_DENIED',
+    });
+    expect(await sh.agreementPolicy.authorize({ ...query, grantee: '510000' })).toMatchObject({
+      ok: false,
+      code: 'AGREEMENT_REQUIRED',
+    });
+  });
+
+  it('finds the alliance again on a second start instead of adding another', async () => {
+    const before = await agreementsOf(f.province('320000'));
+    await f.stop();
+
+    f = await start();
+
+    const after = await agreementsOf(f.province('320000'));
+    expect(after.map(documentOf)).toEqual(before.map(documentOf));
+  });
+
+  it('brings a bilateral agreement into force over signed calls, and ends it on both sides when one withdraws', async () => {
+    const sh = f.province('310000');
+    const sc = f.province('510000');
+    const today = todayCst(new Date());
+    const proposed = await call(sh, '/v1/agreements', {
+      name: '沪川电子证照互认协议',
+      parties: ['310000', '510000'],
+      grants: [
+        {
+          grantor: '310000',
+          grantee: '510000',
+          actions: ['verify'],
+          licenseTypes: ['*'],
+          matterCodes: ['*'],
+          maxDataLevel: 1,
+        },
+      ],
+      validFrom: today,
+      validUntil: `${Number(today.slice(0, 4)) + 1}${today.slice(4)}`,
+    });
+    expect(proposed.status).toBe(201);
+    const { id } = AgreementViewSchema.parse(proposed.body);
+
+    await vi.waitFor(async () => expect((await agreementsOf(sc)).map((a) => a.id)).toContain(id), {
+      timeout: 10_000,
+    });
+    const signed = await call(sc, `/v1/agreements/${id}/signatures`, {});
+    expect(signed.status).toBe(201);
+    expect(AgreementViewSchema.parse(signed.body).state).toBe('active');
+    await vi.waitFor(
+      async () => {
+        const [mine] = (await agreementsOf(sh)).filter((a) => a.id === id);
+        expect(mine).toMatchObject({ state: 'active', pendingDeliveries: [] });
+      },
+      { timeout: 10_000 },
+    );
+    expect(
+      await sh.gateway.agreementPolicy.authorize({
+        grantor: '310000',
+        grantee: '510000',
+        action: 'verify',
+        licenseType: '11100000000013338W032',
+        matterCode: 'M1',
+      }),
+    ).toEqual({ ok: true, agreementId: id, maxDataLevel: 1 });
+
+    const withdrawn = await call(sc, `/v1/agreements/${id}/withdrawal`, {});
+    expect(withdrawn.status).toBe(201);
+    await vi.waitFor(
+      async () => {
+        const [mine] = (await agreementsOf(sh)).filter((a) => a.id === id);
+        expect(mine?.state).toBe('withdrawn');
+      },
+      { timeout: 10_000 },
+    );
+
+    const proposeEvent = (await eventsOf(sh)).find(
+      (e) => e.action === 'agreement.propose' && e.details.agreementId === id,
+    );
+    const outbound = (await eventsOf(sh)).filter(
+      (e) => e.action === 'interop.outbound' && e.traceId === proposeEvent?.traceId,
+    );
+    const received = (await eventsOf(sc)).filter(
+      (e) => e.action === 'agreement.receive' && e.traceId === proposeEvent?.traceId,
+    );
+    expect(outbound).toMatchObject([{ peer: '510000', outcome: 'success' }]);
+    expect(typeof outbound[0]?.details.receipt).toBe('string');
+    expect(received).toMatchObject([{ peer: '310000', details: { kind: 'proposal', agreementId: id } }]);
+  });
+});
