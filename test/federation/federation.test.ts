@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
 import { JwksSchema } from '../../contracts/keys.ts';
@@ -87,9 +88,10 @@ describe('the local federation over HTTP', () => {
     });
   });
 
-  it('issues in Shanghai, verifies valid there and unverified in Zhejiang pending the cross-province call', async () => {
+  it('issues in Shanghai; Zhejiang (alliance) finds it valid with Shanghai’s receipt, Sichuan (no agreement) unverified', async () => {
     const sh = f.province('310000');
     const zj = f.province('330000');
+    const sc = f.province('510000');
     const issued = await call(`${sh.url}/v1/licenses`, sh.tokens.issuer, sampleIssue());
     expect(issued.status).toBe(201);
     const { identifier, credential } = IssueResponseSchema.parse(issued.body);
@@ -100,15 +102,49 @@ describe('the local federation over HTTP', () => {
     const away = VerifyResponseSchema.parse(
       (await call(`${zj.url}/v1/verify`, zj.tokens.platform, { credential, ...use })).body,
     );
-    expect(away.verdict).toBe('unverified');
-    expect(away.checks.signature).toBe('pass');
+    expect(away.verdict).toBe('valid');
+    expect(away.checks).toEqual({
+      format: 'pass',
+      issuer: 'pass',
+      signature: 'pass',
+      validity: 'pass',
+      status: 'pass',
+    });
     expect(away.issuerProvince).toBe('310000');
-    expect(away.reasons.map((r) => r.code)).toContain('CROSS_PROVINCE_PENDING');
+    expect(typeof away.receipt).toBe('string');
+    expect(away.license?.holder?.code).toBe('110105********002X');
 
-    const byId = VerifyResponseSchema.parse(
+    const refused = VerifyResponseSchema.parse(
+      (await call(`${sc.url}/v1/verify`, sc.tokens.platform, { identifier, ...use })).body,
+    );
+    expect(refused.verdict).toBe('unverified');
+    expect(refused.reasons.map((r) => r.code)).toContain('AGREEMENT_REQUIRED');
+    expect(typeof refused.receipt).toBe('string');
+  });
+
+  it('records the same trace id on both sides of a cross-province call', async () => {
+    const sh = f.province('310000');
+    const zj = f.province('330000');
+    const { identifier } = IssueResponseSchema.parse(
+      (await call(`${sh.url}/v1/licenses`, sh.tokens.issuer, sampleIssue())).body,
+    );
+    const answer = VerifyResponseSchema.parse(
       (await call(`${zj.url}/v1/verify`, zj.tokens.platform, { identifier, ...use })).body,
     );
-    expect(byId.verdict).toBe('unverified');
+    const eventsOf = async (p: typeof sh) =>
+      (
+        (
+          await p.gateway.doc.send(
+            new ScanCommand({ TableName: p.gateway.tables.audit, ConsistentRead: true }),
+          )
+        ).Items ?? []
+      ).filter((e) => e.traceId === answer.traceId);
+    const callerSide = await eventsOf(zj);
+    const calleeSide = await eventsOf(sh);
+    expect(callerSide.map((e) => e.action).sort()).toEqual(['interop.outbound', 'verify']);
+    expect(calleeSide.map((e) => e.action)).toEqual(['interop.verify']);
+    expect(calleeSide[0]).toMatchObject({ peer: '330000', outcome: 'success', identifier });
+    expect(callerSide.find((e) => e.action === 'interop.outbound')?.details?.receipt).toBe(answer.receipt);
   });
 
   it("refuses one province's token at another province", async () => {
