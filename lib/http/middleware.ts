@@ -60,7 +60,8 @@ export const auditRefusals =
   async (c, next) => {
     await next();
     const audit = c.get('audit');
-    if (!audit || c.res.status < 400) return;
+    // Signed cross-province calls are audited once, answered or refused, by signedCall.
+    if (!audit || c.get('caller') || c.res.status < 400) return;
     const errorCode = errorCodeOf(c.error);
     try {
       await deps.auditStore.write(

@@ -87,7 +87,7 @@ export class HttpPeerClient implements PeerClient {
         ),
       );
     const province = this.o.registry.province(peer);
-    if (!province || province.status !== 'active') {
+    if (province?.status !== 'active') {
       await record('error', { error: 'not an active province in the trust registry' });
       throw new PeerUnavailableError(peer, `${peer} is not an active province in the trust registry`);
     }
