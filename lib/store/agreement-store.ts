@@ -1,12 +1,9 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   type QueryCommandInput,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import {
@@ -21,6 +18,7 @@ import { GatewayIdSchema } from '../../contracts/registry.ts';
 import type { AgreementRecord } from '../agreements/state.ts';
 import { DependencyUnavailableError, NotFoundError } from '../errors.ts';
 import type { AuditStore } from './audit-store.ts';
+import { conditionFailures, guard, type TransactItems, transact } from './transact.ts';
 
 /**
  * One message of the outbox: a proposal, a signature or a withdrawal on its way to one party,
@@ -43,8 +41,6 @@ export const StoredDeliverySchema = z.object({
   lastError: z.string().optional(),
 });
 export type StoredDelivery = z.infer<typeof StoredDeliverySchema>;
-
-type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
 
 const agrPk = (id: string) => `AGR#${id}`;
 const DOC = 'DOC';
@@ -94,7 +90,7 @@ export class AgreementStore {
       ...this.changeItems(input.deliveries, input.audit),
     ];
     try {
-      await this.transact(items);
+      await transact(this.doc, items, TX);
       return 'created';
     } catch (err) {
       if (conditionFailures(err).includes(0)) return 'exists';
@@ -160,6 +156,7 @@ export class AgreementStore {
   async stamp(): Promise<number> {
     const out = await guard(
       this.doc.send(new GetCommand({ TableName: this.tableName, Key: STAMP_KEY, ConsistentRead: true })),
+      'the agreement table',
     );
     return z.number().int().catch(0).parse(out.Item?.n);
   }
@@ -187,6 +184,7 @@ export class AgreementStore {
           Limit: limit,
         }),
       ),
+      'the agreement table',
     );
     return (out.Items ?? []).map((i) => StoredDeliverySchema.parse(i));
   }
@@ -207,16 +205,20 @@ export class AgreementStore {
       ...(next.lastError === undefined ? {} : { lastError: next.lastError }),
     };
     try {
-      await this.transact([
-        {
-          Delete: {
-            TableName: this.tableName,
-            Key: { pk: DLV_PK, sk: dlvSk(from) },
-            ConditionExpression: 'attribute_exists(pk)',
+      await transact(
+        this.doc,
+        [
+          {
+            Delete: {
+              TableName: this.tableName,
+              Key: { pk: DLV_PK, sk: dlvSk(from) },
+              ConditionExpression: 'attribute_exists(pk)',
+            },
           },
-        },
-        this.put({ pk: DLV_PK, sk: dlvSk(moved), ...moved }),
-      ]);
+          this.put({ pk: DLV_PK, sk: dlvSk(moved), ...moved }),
+        ],
+        TX,
+      );
       return moved;
     } catch (err) {
       if (conditionFailures(err).length > 0) return undefined;
@@ -228,6 +230,7 @@ export class AgreementStore {
   async complete(d: StoredDelivery): Promise<void> {
     await guard(
       this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: DLV_PK, sk: dlvSk(d) } })),
+      'the agreement table',
     );
   }
 
@@ -238,17 +241,21 @@ export class AgreementStore {
   ): Promise<AddOutcome> {
     const pk = agrPk(agreementId);
     try {
-      await this.transact([
-        {
-          ConditionCheck: {
-            TableName: this.tableName,
-            Key: { pk, sk: DOC },
-            ConditionExpression: 'attribute_exists(pk)',
+      await transact(
+        this.doc,
+        [
+          {
+            ConditionCheck: {
+              TableName: this.tableName,
+              Key: { pk, sk: DOC },
+              ConditionExpression: 'attribute_exists(pk)',
+            },
           },
-        },
-        this.put({ pk, ...part }),
-        ...this.changeItems(input.deliveries, input.audit),
-      ]);
+          this.put({ pk, ...part }),
+          ...this.changeItems(input.deliveries, input.audit),
+        ],
+        TX,
+      );
       return 'added';
     } catch (err) {
       const failed = conditionFailures(err);
@@ -286,66 +293,25 @@ export class AgreementStore {
     do {
       const out = await guard(
         this.doc.send(new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) })),
+        'the agreement table',
       );
       items.push(...(out.Items ?? []));
       start = out.LastEvaluatedKey;
     } while (start);
     return items;
   }
-
-  /**
-   * One transaction. Changes race on the stamp item (TransactionConflict); those are retried with
-   * jitter and then reported as 503, which a delivering province retries: never as 409, which it
-   * would read as "already have it". Condition failures reach the caller as they are.
-   */
-  private async transact(items: TransactItems): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await guard(this.doc.send(new TransactWriteCommand({ TransactItems: items })));
-        return;
-      } catch (err) {
-        if (!isTransactionConflict(err)) throw err;
-        if (attempt >= TRANSACTION_ATTEMPTS) {
-          throw new DependencyUnavailableError('the agreement table (concurrent changes)', err);
-        }
-        await new Promise((r) => setTimeout(r, 10 + Math.random() * 40 * attempt));
-      }
-    }
-  }
 }
 
-const TRANSACTION_ATTEMPTS = 6;
+const TX_ATTEMPTS = 6;
 
 function strip(item: Record<string, unknown>): Record<string, unknown> {
   const { pk: _pk, sk: _sk, ...rest } = item;
   return rest;
 }
 
-/** Storage faults become DEPENDENCY_UNAVAILABLE; condition failures stay for the caller to read. */
-async function guard<T>(pending: Promise<T>): Promise<T> {
-  try {
-    return await pending;
-  } catch (err) {
-    if (
-      err instanceof TransactionCanceledException &&
-      (conditionFailures(err).length > 0 || isTransactionConflict(err))
-    ) {
-      throw err;
-    }
-    throw new DependencyUnavailableError('the agreement table', err);
-  }
-}
-
-/** Indexes of the transaction items whose condition failed. */
-function conditionFailures(err: unknown): number[] {
-  if (!(err instanceof TransactionCanceledException)) return [];
-  return (err.CancellationReasons ?? []).flatMap((r, i) => (r.Code === 'ConditionalCheckFailed' ? [i] : []));
-}
-
-function isTransactionConflict(err: unknown): boolean {
-  return (
-    err instanceof TransactionCanceledException &&
-    conditionFailures(err).length === 0 &&
-    (err.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict')
-  );
-}
+const TX = {
+  what: 'the agreement table',
+  attempts: TX_ATTEMPTS,
+  exhausted: (cause: unknown) =>
+    new DependencyUnavailableError('the agreement table (concurrent changes)', cause),
+};

@@ -1,18 +1,11 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { AuditEvent } from '../../contracts/audit.ts';
 import { LicenseStatusSchema } from '../../contracts/codes/index.ts';
 import { LicenseSchema } from '../../contracts/license.ts';
-import { ConflictError, DependencyUnavailableError } from '../errors.ts';
+import { ConflictError } from '../errors.ts';
 import type { AuditStore } from './audit-store.ts';
+import { conditionFailures, guard, type TransactItems, transact } from './transact.ts';
 
 /** A version as stored: the license data of that version and its credential. */
 export const StoredVersionSchema = z.object({
@@ -87,6 +80,7 @@ export class LicenseStore {
           ReturnValues: 'UPDATED_NEW',
         }),
       ),
+      'the license table',
     );
     const n = z.number().int().positive().parse(out.Attributes?.n);
     return `${year}${String(n).padStart(6, '0')}`;
@@ -101,6 +95,7 @@ export class LicenseStore {
           ConsistentRead: true,
         }),
       ),
+      'the license table',
     );
     if (!out.Item) return undefined;
     const record = IdempotencyRecordSchema.parse(out.Item);
@@ -110,7 +105,7 @@ export class LicenseStore {
 
   async create(input: CreateLicenseInput): Promise<CreateLicenseOutcome> {
     const pk = pkOf(input.licenseKey);
-    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+    const items: TransactItems = [
       {
         Put: {
           TableName: this.tableName,
@@ -145,7 +140,7 @@ export class LicenseStore {
       });
     }
     try {
-      await this.transact(items);
+      await transact(this.doc, items, TX);
       return { kind: 'created' };
     } catch (err) {
       const failed = conditionFailures(err);
@@ -172,6 +167,7 @@ export class LicenseStore {
           ConsistentRead: true,
         }),
       ),
+      'the license table',
     );
     const items = out.Items ?? [];
     const head = items.find((i) => i.sk === HEAD);
@@ -193,40 +189,44 @@ export class LicenseStore {
     const pk = pkOf(input.licenseKey);
     const nextLicense = input.next.license;
     try {
-      await this.transact([
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: { pk, sk: HEAD },
-            UpdateExpression: 'SET currentVersion = :next, currentIdentifier = :nextId',
-            ConditionExpression: 'currentVersion = :from AND #s = :valid',
-            ExpressionAttributeNames: { '#s': 'status' },
-            ExpressionAttributeValues: {
-              ':next': nextLicense.version,
-              ':nextId': nextLicense.identifier,
-              ':from': input.from,
-              ':valid': '01',
+      await transact(
+        this.doc,
+        [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: { pk, sk: HEAD },
+              UpdateExpression: 'SET currentVersion = :next, currentIdentifier = :nextId',
+              ConditionExpression: 'currentVersion = :from AND #s = :valid',
+              ExpressionAttributeNames: { '#s': 'status' },
+              ExpressionAttributeValues: {
+                ':next': nextLicense.version,
+                ':nextId': nextLicense.identifier,
+                ':from': input.from,
+                ':valid': '01',
+              },
             },
           },
-        },
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: { pk, sk: skOfVersion(input.from) },
-            UpdateExpression: 'SET supersededBy = :nextId',
-            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(supersededBy)',
-            ExpressionAttributeValues: { ':nextId': nextLicense.identifier },
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: { pk, sk: skOfVersion(input.from) },
+              UpdateExpression: 'SET supersededBy = :nextId',
+              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(supersededBy)',
+              ExpressionAttributeValues: { ':nextId': nextLicense.identifier },
+            },
           },
-        },
-        {
-          Put: {
-            TableName: this.tableName,
-            Item: { pk, sk: skOfVersion(nextLicense.version), ...input.next },
-            ConditionExpression: 'attribute_not_exists(pk)',
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { pk, sk: skOfVersion(nextLicense.version), ...input.next },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
           },
-        },
-        { Put: this.audit.putItem(input.audit) },
-      ]);
+          { Put: this.audit.putItem(input.audit) },
+        ],
+        TX,
+      );
     } catch (err) {
       if (conditionFailures(err).length > 0) {
         throw new ConflictError('the license changed meanwhile: it is no longer current or no longer valid');
@@ -245,24 +245,28 @@ export class LicenseStore {
     audit: AuditEvent;
   }): Promise<void> {
     try {
-      await this.transact([
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: { pk: pkOf(input.licenseKey), sk: HEAD },
-            UpdateExpression: 'SET #s = :to, statusReason = :reason, statusChangedAt = :at',
-            ConditionExpression: '#s = :from',
-            ExpressionAttributeNames: { '#s': 'status' },
-            ExpressionAttributeValues: {
-              ':to': input.to,
-              ':from': input.from,
-              ':reason': input.reason,
-              ':at': input.at.toISOString(),
+      await transact(
+        this.doc,
+        [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: { pk: pkOf(input.licenseKey), sk: HEAD },
+              UpdateExpression: 'SET #s = :to, statusReason = :reason, statusChangedAt = :at',
+              ConditionExpression: '#s = :from',
+              ExpressionAttributeNames: { '#s': 'status' },
+              ExpressionAttributeValues: {
+                ':to': input.to,
+                ':from': input.from,
+                ':reason': input.reason,
+                ':at': input.at.toISOString(),
+              },
             },
           },
-        },
-        { Put: this.audit.putItem(input.audit) },
-      ]);
+          { Put: this.audit.putItem(input.audit) },
+        ],
+        TX,
+      );
     } catch (err) {
       if (conditionFailures(err).length > 0) {
         throw new ConflictError('the license status changed meanwhile; read it again');
@@ -270,55 +274,12 @@ export class LicenseStore {
       throw err;
     }
   }
-
-  /**
-   * One transaction. DynamoDB cancels a transaction that races another on the same item
-   * (TransactionConflict); those are retried with jitter, and then reported as a conflict the
-   * caller may retry. Condition failures reach the caller as they are.
-   */
-  private async transact(items: NonNullable<TransactWriteCommandInput['TransactItems']>): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await guard(this.doc.send(new TransactWriteCommand({ TransactItems: items })));
-        return;
-      } catch (err) {
-        if (!isTransactionConflict(err)) throw err;
-        if (attempt >= TRANSACTION_ATTEMPTS) {
-          throw new ConflictError('a concurrent change to the same license won; retry the request');
-        }
-        await new Promise((r) => setTimeout(r, 10 + Math.random() * 40 * attempt));
-      }
-    }
-  }
 }
 
-const TRANSACTION_ATTEMPTS = 4;
+const TX_ATTEMPTS = 4;
 
-/** Storage faults become DEPENDENCY_UNAVAILABLE; condition failures stay for the caller to read. */
-async function guard<T>(pending: Promise<T>): Promise<T> {
-  try {
-    return await pending;
-  } catch (err) {
-    if (
-      err instanceof TransactionCanceledException &&
-      (conditionFailures(err).length > 0 || isTransactionConflict(err))
-    ) {
-      throw err;
-    }
-    throw new DependencyUnavailableError('the license table', err);
-  }
-}
-
-/** Indexes of the transaction items whose condition failed. */
-function conditionFailures(err: unknown): number[] {
-  if (!(err instanceof TransactionCanceledException)) return [];
-  return (err.CancellationReasons ?? []).flatMap((r, i) => (r.Code === 'ConditionalCheckFailed' ? [i] : []));
-}
-
-function isTransactionConflict(err: unknown): boolean {
-  return (
-    err instanceof TransactionCanceledException &&
-    conditionFailures(err).length === 0 &&
-    (err.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict')
-  );
-}
+const TX = {
+  what: 'the license table',
+  attempts: TX_ATTEMPTS,
+  exhausted: () => new ConflictError('a concurrent change to the same license won; retry the request'),
+};
