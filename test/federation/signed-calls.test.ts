@@ -4,10 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { AgreementDocument } from '../../contracts/agreement.ts';
 import { ErrorBodySchema } from '../../contracts/errors.ts';
 import { RECEIPT_HEADER, type RequestClaims, SIGNATURE_HEADER } from '../../contracts/interop.ts';
 import { type Federation, startFederation } from '../../federation/federation.ts';
 import { FEDERATION } from '../../federation/provinces.ts';
+import { signDocument } from '../../lib/agreements/signatures.ts';
+import { ulid } from '../../lib/ids.ts';
 import { bodyHash } from '../../lib/interop/body-hash.ts';
 import { verifyReceipt } from '../../lib/interop/receipt.ts';
 import { signCompactJws } from '../../lib/signing/jws.ts';
@@ -192,5 +195,72 @@ describe('signed cross-province calls over HTTP', () => {
     expect(forged.status).toBe(401);
     const real = await send(await sign(c));
     expect(real.status).not.toBe(409);
+  });
+
+  describe('agreement deliveries', () => {
+    const doc = (overrides: Partial<AgreementDocument> = {}): AgreementDocument => ({
+      id: `agr_${ulid()}`,
+      name: '浙沪互认补充协议',
+      parties: ['310000', '330000'],
+      grants: [
+        {
+          grantor: '*',
+          grantee: '*',
+          actions: ['verify'],
+          licenseTypes: ['*'],
+          matterCodes: ['*'],
+          maxDataLevel: 3,
+        },
+      ],
+      validFrom: '2026-01-01',
+      validUntil: '2030-12-31',
+      proposer: '330000',
+      proposedAt: new Date().toISOString(),
+      ...overrides,
+    });
+    const deliver = (d: AgreementDocument, signatures: unknown[]) =>
+      zj().gateway.peers.call(
+        '310000',
+        'POST',
+        '/v1/interop/agreements',
+        { document: d, signatures },
+        {
+          traceId: randomBytes(16).toString('hex'),
+        },
+      );
+    const codeOf = (body: unknown) => ErrorBodySchema.parse(body).error.code;
+
+    it('refuses a forged proposal whose signature covers another document', async () => {
+      const signed = doc();
+      const forged = { ...signed, grants: [{ ...signed.grants[0], maxDataLevel: 4 }] } as AgreementDocument;
+      const res = await deliver(forged, [await signDocument(zj().gateway.keys.gateway, '330000', signed)]);
+      expect(res.status).toBe(401);
+      expect(codeOf(res.body)).toBe('SIGNATURE_INVALID');
+    });
+
+    it('refuses a signature by a province that is not a party', async () => {
+      const d = doc();
+      const res = await deliver(d, [
+        await signDocument(zj().gateway.keys.gateway, '330000', d),
+        await signDocument(zj().gateway.keys.gateway, '510000', d),
+      ]);
+      expect(res.status).toBe(403);
+      expect(codeOf(res.body)).toBe('FORBIDDEN');
+    });
+
+    it('refuses an expired agreement', async () => {
+      const d = doc({ validFrom: '2020-01-01', validUntil: '2021-12-31' });
+      const res = await deliver(d, [await signDocument(zj().gateway.keys.gateway, '330000', d)]);
+      expect(res.status).toBe(409);
+      expect(codeOf(res.body)).toBe('CONFLICT');
+    });
+
+    it('stores none of the refused agreements', async () => {
+      const list = await fetch(`${sh().url}/v1/agreements`, {
+        headers: { authorization: `Bearer ${sh().tokens.operator}` },
+      });
+      const { items } = (await list.json()) as { items: { name: string }[] };
+      expect(items.filter((a) => a.name === '浙沪互认补充协议')).toEqual([]);
+    });
   });
 });
