@@ -147,6 +147,39 @@ describe('the local federation over HTTP', () => {
     expect(callerSide.find((e) => e.action === 'interop.outbound')?.details?.receipt).toBe(answer.receipt);
   });
 
+  it('finds a superseded version and a revoked license of another province invalid, per its issuer', async () => {
+    const sh = f.province('310000');
+    const zj = f.province('330000');
+    const first = IssueResponseSchema.parse(
+      (await call(`${sh.url}/v1/licenses`, sh.tokens.issuer, sampleIssue())).body,
+    );
+    const second = IssueResponseSchema.parse(
+      (
+        await call(`${sh.url}/v1/licenses/${first.identifier}/versions`, sh.tokens.issuer, {
+          number: 'N-2',
+          reason: '变更',
+        })
+      ).body,
+    );
+    const old = VerifyResponseSchema.parse(
+      (await call(`${zj.url}/v1/verify`, zj.tokens.platform, { credential: first.credential, ...use })).body,
+    );
+    expect(old.verdict).toBe('invalid');
+    expect(old.reasons.map((r) => r.code)).toEqual(['SUPERSEDED']);
+
+    await call(`${sh.url}/v1/licenses/${second.identifier}/status`, sh.tokens.issuer, {
+      status: '07',
+      reason: '吊销',
+    });
+    const revoked = VerifyResponseSchema.parse(
+      (await call(`${zj.url}/v1/verify`, zj.tokens.platform, { credential: second.credential, ...use })).body,
+    );
+    expect(revoked.verdict).toBe('invalid');
+    expect(revoked.status).toBe('07');
+    expect(revoked.reasons.map((r) => r.code)).toEqual(['STATUS_NOT_VALID']);
+    expect(typeof revoked.receipt).toBe('string');
+  });
+
   it("refuses one province's token at another province", async () => {
     const res = await call(
       `${f.province('330000').url}/v1/licenses`,
