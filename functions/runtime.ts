@@ -50,6 +50,7 @@ async function build(env: Record<string, string | undefined>): Promise<Gateway> 
       audit: config.ELG_TABLE_AUDIT,
       nonces: config.ELG_TABLE_NONCES,
       agreements: config.ELG_TABLE_AGREEMENTS,
+      log: config.ELG_TABLE_LOG,
     },
     keys,
     registry,

@@ -12,6 +12,7 @@ export const GatewayConfigSchema = z.object({
   ELG_TABLE_AUDIT: z.string().min(3),
   ELG_TABLE_NONCES: z.string().min(3),
   ELG_TABLE_AGREEMENTS: z.string().min(3),
+  ELG_TABLE_LOG: z.string().min(3),
   ELG_KMS_KEY_CREDENTIAL: z.string().min(1),
   ELG_KMS_KEY_GATEWAY: z.string().min(1),
   ELG_KMS_KEY_AUDIT: z.string().min(1),
