@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { AuditActionSchema, AuditEventSchema } from './audit.ts';
+import { TimestampSchema, TraceIdSchema } from './common.ts';
+import { GatewayIdSchema } from './registry.ts';
+
+export const MAX_AUDIT_PAGE = 200;
+
+/** `GET /v1/audit/events` (role auditor). At least one filter besides the time range is optional. */
+export const AuditQuerySchema = z
+  .strictObject({
+    traceId: TraceIdSchema.optional(),
+    identifier: z.string().min(1).max(128).optional(),
+    /** The keyed hash of a holder, as events carry it (`holderHash`). */
+    holderHash: z.string().regex(/^[A-Za-z0-9_-]{43}$/).optional(),
+    peer: GatewayIdSchema.optional(),
+    action: AuditActionSchema.optional(),
+    from: TimestampSchema.optional(),
+    to: TimestampSchema.optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_AUDIT_PAGE).default(50),
+    cursor: z.string().max(512).optional(),
+  })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from is after to', path: ['from'] });
+export type AuditQuery = z.infer<typeof AuditQuerySchema>;
+
+/** An event as auditors read it: the stored event and, once integrated, its place in the log. */
+export const AuditedEventSchema = AuditEventSchema.extend({
+  /** Leaf index in the province's Merkle log; absent until the sequencer integrated it. */
+  leafIndex: z.number().int().nonnegative().optional(),
+});
+export type AuditedEvent = z.infer<typeof AuditedEventSchema>;
+
+export const AuditEventsPageSchema = z.object({
+  items: z.array(AuditedEventSchema),
+  /** Opaque; absent on the last page. */
+  cursor: z.string().optional(),
+});
+export type AuditEventsPage = z.infer<typeof AuditEventsPageSchema>;
+
+const b64 = z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'base64 SHA-256');
+
+/** `GET /v1/audit/events/{eventId}/proof`: RFC 9162 inclusion proof against the latest checkpoint. */
+export const InclusionProofSchema = z.object({
+  index: z.number().int().nonnegative(),
+  treeSize: z.number().int().positive(),
+  /** base64 SHA-256(0x00 || RFC 8785 canonical event). */
+  leafHash: b64,
+  /** base64 hashes, leaf to root. */
+  proof: z.array(b64),
+  /** The signed note (C2SP checkpoint) the proof is against. */
+  checkpoint: z.string(),
+});
+export type InclusionProof = z.infer<typeof InclusionProofSchema>;
+
+/** `GET /v1/audit/consistency?from=&to=`: RFC 9162 consistency proof between two tree sizes. */
+export const ConsistencyQuerySchema = z
+  .strictObject({ from: z.coerce.number().int().positive(), to: z.coerce.number().int().positive() })
+  .refine((q) => q.from <= q.to, { message: 'from is larger than to', path: ['from'] });
+
+export const ConsistencyProofSchema = z.object({
+  from: z.number().int().positive(),
+  to: z.number().int().positive(),
+  proof: z.array(b64),
+  /** Signed note of size `to` (the latest checkpoint when `to` is the current size). */
+  checkpoint: z.string().optional(),
+});
+export type ConsistencyProof = z.infer<typeof ConsistencyProofSchema>;
