@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Sets up a fresh machine: a Java runtime for DynamoDB Local (Debian package) and the npm packages.
+# Sets up a fresh machine: Debian packages the project runs with, then the npm packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v java >/dev/null 2>&1; then
-  echo "Installing a Java runtime for DynamoDB Local (openjdk-17-jre-headless) ..."
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+updated=""
+apt_install() { # $1 command that must exist, $2 Debian package, $3 why
+  command -v "$1" >/dev/null 2>&1 && return 0
+  echo "Installing $2: $3 ..."
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null
-fi
+  [ -n "$updated" ] || { $sudo apt-get update -qq; updated=1; }
+  $sudo apt-get install -y -qq "$2" >/dev/null
+}
+
+apt_install java openjdk-17-jre-headless "the Java runtime DynamoDB Local needs"
+apt_install chromium chromium "headless Chromium, to check the audit trace page as an auditor sees it"
 npm ci --no-audit --no-fund
