@@ -1,17 +1,30 @@
 import { z } from 'zod';
 import { AuditActionSchema, AuditEventSchema } from './audit.ts';
+import { checkHolderCode, HolderTypeCodeSchema } from './codes/index.ts';
 import { TimestampSchema, TraceIdSchema } from './common.ts';
 import { GatewayIdSchema } from './registry.ts';
 
 export const MAX_AUDIT_PAGE = 200;
 
-/** `GET /v1/audit/events` (role auditor). At least one filter besides the time range is optional. */
+/** The longest time range a query that names no trace, license, holder, peer or action may walk. */
+export const MAX_AUDIT_WINDOW_DAYS = 31;
+
+/** An audit event id: a ULID (Crockford base32, time first). */
+export const AuditEventIdSchema = AuditEventSchema.shape.eventId;
+
+/** The keyed hash of a holder as events carry it: base64url HMAC-SHA-256. */
+export const HolderHashSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'base64url HMAC-SHA-256');
+
+/**
+ * `GET /v1/audit/events` (role auditor). Every filter is optional, but a query naming no trace,
+ * license, holder, peer or action needs `from` and may span at most MAX_AUDIT_WINDOW_DAYS.
+ */
 export const AuditQuerySchema = z
   .strictObject({
     traceId: TraceIdSchema.optional(),
     identifier: z.string().min(1).max(128).optional(),
     /** The keyed hash of a holder, as events carry it (`holderHash`). */
-    holderHash: z.string().regex(/^[A-Za-z0-9_-]{43}$/).optional(),
+    holderHash: HolderHashSchema.optional(),
     peer: GatewayIdSchema.optional(),
     action: AuditActionSchema.optional(),
     from: TimestampSchema.optional(),
@@ -19,8 +32,27 @@ export const AuditQuerySchema = z
     limit: z.coerce.number().int().min(1).max(MAX_AUDIT_PAGE).default(50),
     cursor: z.string().max(512).optional(),
   })
-  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from is after to', path: ['from'] });
+  // Compared as instants: '08:00:00.5Z' sorts before '08:00:00Z' as text.
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) <= Date.parse(q.to), {
+    message: 'from is after to',
+    path: ['from'],
+  });
 export type AuditQuery = z.infer<typeof AuditQuerySchema>;
+
+/**
+ * `POST /v1/audit/holder-hash` (role auditor): the keyed hash events carry for a holder, so an
+ * auditor can query by `holderHash` without a citizen ID number ever appearing in a URL or a log.
+ */
+export const HolderHashRequestSchema = z
+  .strictObject({ holderTypeCode: HolderTypeCodeSchema, holderCode: z.string().min(1).max(64) })
+  .superRefine((h, ctx) => {
+    const checked = checkHolderCode(h.holderTypeCode, h.holderCode);
+    if (!checked.ok) ctx.addIssue({ code: 'custom', path: ['holderCode'], message: checked.issue.reason });
+  });
+export type HolderHashRequest = z.infer<typeof HolderHashRequestSchema>;
+
+export const HolderHashResponseSchema = z.object({ holderHash: HolderHashSchema });
+export type HolderHashResponse = z.infer<typeof HolderHashResponseSchema>;
 
 /** An event as auditors read it: the stored event and, once integrated, its place in the log. */
 export const AuditedEventSchema = AuditEventSchema.extend({

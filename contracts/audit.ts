@@ -25,6 +25,8 @@ export const AuditAction = {
   agreementReceive: 'agreement.receive',
   /** The local federation stored an agreement all parties signed locally (embedded mode only). */
   agreementSeed: 'agreement.seed',
+  /** An auditor read the audit trail: events, a proof, a checkpoint or a holder hash. */
+  auditQuery: 'audit.query',
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 export const AuditActionSchema = z.enum(Object.values(AuditAction) as [AuditAction, ...AuditAction[]]);
