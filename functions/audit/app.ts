@@ -1,0 +1,107 @@
+import { type Context, Hono } from 'hono';
+import { z } from 'zod';
+import { AuditAction } from '../../contracts/audit.ts';
+import {
+  AuditEventIdSchema,
+  AuditQuerySchema,
+  ConsistencyQuerySchema,
+  HolderHashRequestSchema,
+} from '../../contracts/audit-api.ts';
+import { InvalidRequestError, UnauthenticatedError } from '../../lib/errors.ts';
+import type { GatewayEnv } from '../../lib/http/env.ts';
+import { parseWith, readJson } from '../../lib/http/json.ts';
+import { type Authenticator, audited, limitBody, requireRole } from '../../lib/http/middleware.ts';
+import { AuditEventReader } from '../../lib/store/audit-query.ts';
+import type { Gateway } from '../gateway.ts';
+import { type AuditLogReader, AuditService, type CallContext } from './service.ts';
+
+export interface AuditAppDeps {
+  service: AuditService;
+  auth: Authenticator;
+  maxBodyBytes: number;
+}
+
+type Ctx = Context<GatewayEnv>;
+
+const NoParameters = z.strictObject({});
+const EventPath = z.strictObject({ eventId: AuditEventIdSchema });
+
+/** The auditor routes (role auditor): events, one event, its proof, checkpoint, consistency. */
+export function auditRoutes(deps: AuditAppDeps) {
+  const app = new Hono<GatewayEnv>();
+  const { service } = deps;
+  const audit = audited(AuditAction.auditQuery);
+  const auditor = requireRole(deps.auth, 'auditor');
+
+  app.get('/v1/audit/events', audit, auditor, async (c) => {
+    const query = parseWith(AuditQuerySchema, queryOf(c), 'the query');
+    return c.json(await service.events(query, callContext(c)));
+  });
+
+  app.get('/v1/audit/events/:eventId', audit, auditor, async (c) => {
+    parseWith(NoParameters, queryOf(c), 'the query');
+    return c.json(await service.event(eventIdOf(c), callContext(c)));
+  });
+
+  app.get('/v1/audit/events/:eventId/proof', audit, auditor, async (c) => {
+    parseWith(NoParameters, queryOf(c), 'the query');
+    return c.json(await service.proof(eventIdOf(c), callContext(c)));
+  });
+
+  app.get('/v1/audit/checkpoint', audit, auditor, async (c) => {
+    parseWith(NoParameters, queryOf(c), 'the query');
+    const note = await service.checkpoint(callContext(c));
+    return c.body(note, 200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+  });
+
+  app.get('/v1/audit/consistency', audit, auditor, async (c) => {
+    const { from, to } = parseWith(ConsistencyQuerySchema, queryOf(c), 'the query');
+    return c.json(await service.consistency(from, to, callContext(c)));
+  });
+
+  // A POST, so the holder's code travels in a body and never in a URL or an access log.
+  app.post('/v1/audit/holder-hash', audit, limitBody(deps.maxBodyBytes), auditor, async (c) => {
+    const request = await readJson(c, HolderHashRequestSchema);
+    return c.json(await service.holderHash(request, callContext(c)));
+  });
+
+  return app;
+}
+
+/** The auditor routes of a gateway, reading its audit table and its Merkle log. */
+export function auditApp(g: Gateway, log: AuditLogReader) {
+  const service = new AuditService({
+    province: g.province,
+    reader: new AuditEventReader(g.doc, g.tables.audit),
+    log,
+    auditStore: g.auditStore,
+    holderHashKey: g.holderHashKey,
+    clock: g.clock,
+  });
+  return auditRoutes({ service, auth: g.auth, maxBodyBytes: g.maxBodyBytes });
+}
+
+/** Query parameters, each at most once: a repeated one is refused rather than silently dropped. */
+function queryOf(c: Ctx): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, values] of Object.entries(c.req.queries())) {
+    if (values.length > 1) {
+      const message = `${name} is given more than once`;
+      throw new InvalidRequestError(`the query is invalid: ${message}`, [
+        { path: [name], code: 'duplicate', message },
+      ]);
+    }
+    out[name] = values[0] ?? '';
+  }
+  return out;
+}
+
+function eventIdOf(c: Ctx): string {
+  return parseWith(EventPath, { eventId: c.req.param('eventId') }, 'the path').eventId;
+}
+
+function callContext(c: Ctx): CallContext {
+  const principal = c.get('principal');
+  if (!principal) throw new UnauthenticatedError();
+  return { principal, traceId: c.get('traceId'), method: c.req.method, path: c.req.path };
+}
