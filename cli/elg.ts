@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Command, helpText } from './command.ts';
+import { audit } from './commands/audit.ts';
 import { change } from './commands/change.ts';
 import { check } from './commands/check.ts';
 import { issue } from './commands/issue.ts';
@@ -12,7 +13,7 @@ import { CliError, ExitCode, HttpError, UnreachableError, UsageError } from './e
 import { type Io, processIo } from './io.ts';
 import { printJson } from './output.ts';
 
-export const COMMANDS: readonly Command[] = [issue, show, verify, status, change, check, provinces];
+export const COMMANDS: readonly Command[] = [issue, show, verify, status, change, check, provinces, audit];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -60,6 +60,27 @@ export async function verifyReceipt(
   jws: string | null | undefined,
   e: ExpectedReceipt,
 ): Promise<ReceiptClaims> {
+  const claims = await readReceipt(jws, {
+    peer: e.peer,
+    self: e.self,
+    traceId: e.traceId,
+    registry: e.registry,
+  });
+  const fail = (m: string) => new ReceiptInvalidError(e.peer, m);
+  if (claims.rjti !== e.rjti) throw fail('it answers another request (rjti)');
+  if (claims.sts !== e.status) throw fail(`it states status ${claims.sts}, the answer was ${e.status}`);
+  if (claims.bsh !== bodyHash(e.body)) throw fail('the body differs from the receipted body hash');
+  return claims;
+}
+
+/**
+ * A receipt's signature by `peer`'s gateway key and its parties and trace: what an auditor can
+ * check later from an audit event, which keeps the receipt but not the answer's body.
+ */
+export async function readReceipt(
+  jws: string | null | undefined,
+  e: Pick<ExpectedReceipt, 'peer' | 'self' | 'traceId' | 'registry'>,
+): Promise<ReceiptClaims> {
   const fail = (m: string) => new ReceiptInvalidError(e.peer, m);
   if (!jws) throw fail('the answer carries no ELG-Receipt');
   let header: ReturnType<typeof decodeProtectedHeader>;
@@ -83,9 +104,6 @@ export async function verifyReceipt(
   }
   if (claims.iss !== e.peer) throw fail(`issued by ${claims.iss}`);
   if (claims.aud !== e.self) throw fail(`addressed to ${claims.aud}`);
-  if (claims.rjti !== e.rjti) throw fail('it answers another request (rjti)');
-  if (claims.sts !== e.status) throw fail(`it states status ${claims.sts}, the answer was ${e.status}`);
-  if (claims.bsh !== bodyHash(e.body)) throw fail('the body differs from the receipted body hash');
   if (claims.tid !== e.traceId) throw fail('it names another trace');
   return claims;
 }

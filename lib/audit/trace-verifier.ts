@@ -1,0 +1,61 @@
+import { readReceipt } from '../interop/receipt.ts';
+import type { TrustRegistry } from '../registry/trust-registry.ts';
+import { auditOrigin, verifyCheckpoint } from './checkpoint.ts';
+import { eventLeafHash } from './log-leaf.ts';
+import { equal, verifyInclusion } from './merkle.ts';
+import type { TraceVerifier } from './trace.ts';
+
+const fromB64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
+
+/**
+ * The checks of a trace against the national trust registry: checkpoints by each province's
+ * `audit` key, inclusion proofs recomputed from the events as served, receipts by the callee's
+ * `gateway` key. Nothing the provinces say about themselves is taken on trust.
+ */
+export function registryTraceVerifier(registry: TrustRegistry): TraceVerifier {
+  return {
+    async checkpoint(province, note) {
+      const keys = registry.province(province)?.jwks.keys.filter((k) => k.purpose === 'audit') ?? [];
+      if (keys.length === 0) return { ok: false, reason: `the registry lists no audit key for ${province}` };
+      let reason = 'no signature by an audit key of the province';
+      for (const key of keys) {
+        try {
+          const cp = verifyCheckpoint(note, key, auditOrigin(province));
+          return { ok: true, treeSize: cp.treeSize, root: cp.rootHash };
+        } catch (err) {
+          reason = err instanceof Error ? err.message : String(err);
+        }
+      }
+      return { ok: false, reason };
+    },
+    inclusion(event, proof, head) {
+      let leaf: Uint8Array;
+      try {
+        leaf = eventLeafHash(event);
+      } catch {
+        return { ok: false, reason: 'the event does not match the audit event contract' };
+      }
+      if (!equal(leaf, fromB64(proof.leafHash))) {
+        return {
+          ok: false,
+          reason: 'the event as served does not hash to the proven leaf (changed after logging?)',
+        };
+      }
+      const ok = verifyInclusion(proof.index, head.treeSize, leaf, proof.proof.map(fromB64), head.root);
+      return ok
+        ? { ok: true }
+        : {
+            ok: false,
+            reason: `the inclusion proof for leaf ${proof.index} does not lead to the signed root`,
+          };
+    },
+    async receipt(jws, expected) {
+      try {
+        await readReceipt(jws, { ...expected, registry });
+        return { ok: true };
+      } catch (err) {
+        return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+      }
+    },
+  };
+}
