@@ -7,6 +7,7 @@ import { startDeliveryLoop } from '../functions/agreements/delivery.ts';
 import { seedYangtzeDeltaAlliance } from '../functions/agreements/seed.ts';
 import { createGatewayApp } from '../functions/app.ts';
 import { createGateway, type Gateway } from '../functions/gateway.ts';
+import { startSequencerLoop } from '../functions/sequencer/sequencer.ts';
 import { createBearerVerifier } from '../lib/auth/bearer.ts';
 import { DevIdentityProvider } from '../lib/auth/dev-idp.ts';
 import { type Clock, systemClock } from '../lib/clock.ts';
@@ -52,6 +53,8 @@ const ROLES: readonly Role[] = ['issuer', 'platform', 'operator', 'auditor'];
 const TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 /** How often each province sends its pending agreement deliveries. */
 const DELIVERY_INTERVAL_MS = 1000;
+/** How often each province integrates its waiting audit events into its Merkle log. */
+const SEQUENCER_INTERVAL_MS = 1000;
 
 /**
  * Runs several province gateways in this process, each on its own HTTP port, over one DynamoDB
@@ -160,6 +163,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
   }
 
   const stopDeliveries = running.map((r) => startDeliveryLoop(r.gateway, DELIVERY_INTERVAL_MS));
+  const stopSequencers = running.map((r) => startSequencerLoop(r.gateway, SEQUENCER_INTERVAL_MS));
   const file = join(options.dir, 'federation.json');
   await writeFile(
     file,
@@ -191,6 +195,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
     },
     async stop() {
       await Promise.all(stopDeliveries.map((stopDelivery) => stopDelivery()));
+      await Promise.all(stopSequencers.map((stopSequencer) => stopSequencer()));
       for (const r of registries) r.stop();
       await Promise.all(servers.map(close));
       doc.destroy();

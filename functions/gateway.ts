@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AuditLog } from '../lib/audit/log.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Authenticator } from '../lib/http/middleware.ts';
 import type { SignedCallDeps } from '../lib/http/signed-call.ts';
@@ -9,6 +10,7 @@ import { AgreementStore } from '../lib/store/agreement-store.ts';
 import { AuditStore } from '../lib/store/audit-store.ts';
 import { storageAnswers } from '../lib/store/dynamo.ts';
 import { LicenseStore } from '../lib/store/license-store.ts';
+import { LoggedEvents, LogStore } from '../lib/store/log-store.ts';
 import { NonceStore } from '../lib/store/nonce-store.ts';
 import type { TableNames } from '../lib/store/tables.ts';
 import { AgreementPolicy } from './agreements/policy.ts';
@@ -27,6 +29,8 @@ export interface Gateway {
   auth: Authenticator;
   licenses: LicenseStore;
   auditStore: AuditStore;
+  /** The Merkle log over the audit events, for readers: checkpoints and proofs. */
+  log: AuditLog;
   holderHashKey: Uint8Array;
   clock: Clock;
   /** Signed calls to other provinces. */
@@ -74,6 +78,7 @@ export function createGateway(parts: GatewayParts): Gateway {
     maxBodyBytes: maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     licenses: new LicenseStore(doc, tables.licenses, auditStore),
     auditStore,
+    log: new AuditLog(new LogStore(doc, tables.log), new LoggedEvents(doc, tables.audit)),
     nonces: new NonceStore(doc, tables.nonces),
     peers:
       peers ??

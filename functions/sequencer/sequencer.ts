@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { auditOrigin, signCheckpoint } from '../../lib/audit/checkpoint.ts';
+import { eventLeafHash } from '../../lib/audit/log-leaf.ts';
+import { append, edgeOf, rootOfEdge } from '../../lib/audit/merkle.ts';
+import type { Clock } from '../../lib/clock.ts';
+import type { Signer } from '../../lib/signing/signer.ts';
+import { type BatchIntent, inParallel, LoggedEvents, LogStore } from '../../lib/store/log-store.ts';
+import type { TableNames } from '../../lib/store/tables.ts';
+
+export interface SequencerDeps {
+  province: string;
+  keys: { audit: Signer };
+  clock: Clock;
+  doc: DynamoDBDocumentClient;
+  tables: Pick<TableNames, 'audit' | 'log'>;
+}
+
+export interface IntegrateOptions {
+  /** Events per batch (one signed checkpoint each). */
+  maxBatch?: number;
+  /** Batches in one call at most; it stops sooner once no full batch is waiting. */
+  maxBatches?: number;
+  /** How long the lease holds without renewal; renewed before each batch. */
+  leaseMs?: number;
+  /** Leaves and nodes per partition of the log table (tests use small chunks). */
+  chunkSize?: number;
+}
+
+export interface IntegratedBatch {
+  /** Leaf index of the first event. */
+  start: number;
+  count: number;
+  treeSize: number;
+  /** A batch a previous run left half-done, finished as recorded. */
+  resumed: boolean;
+}
+
+export interface IntegrateReport {
+  /** `busy`: another sequencer holds the log (or took it over meanwhile). */
+  outcome: 'integrated' | 'idle' | 'busy';
+  batches: IntegratedBatch[];
+  /** Events added to the log by this call. */
+  integrated: number;
+  treeSize: number;
+}
+
+export const DEFAULT_MAX_BATCH = 500;
+const DEFAULT_LEASE_MS = 30_000;
+
+/** An event of a recorded batch that is gone or integrated elsewhere: the log needs a person. */
+export class SequencerIntegrityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SequencerIntegrityError';
+  }
+}
+
+/**
+ * Integrates waiting audit events into the province's Merkle log, one batch at a time, under a
+ * lease so that a single sequencer runs. A batch:
+ *
+ * 1. is recorded first (`BATCH` item: start index and event ids in order), only while the head
+ *    is at its start;
+ * 2. writes its leaves and the nodes they complete (same content whenever written);
+ * 3. marks each event with its `leafIndex`, which takes it out of the pending index;
+ * 4. signs a checkpoint with the audit key and, in one transaction, moves the head from the start
+ *    to the new size, stores the checkpoint and deletes the record.
+ *
+ * A crash anywhere leaves the record behind; the next run finishes that batch with the same events
+ * at the same indexes before it picks new ones. Events are picked from the pending index only
+ * after a strongly consistent read shows them unmarked, so none enters the log twice.
+ */
+export async function integrate(g: SequencerDeps, options: IntegrateOptions = {}): Promise<IntegrateReport> {
+  const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+  const maxBatches = options.maxBatches ?? 1;
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  if (!Number.isSafeInteger(maxBatch) || maxBatch < 1 || maxBatch > 5000) {
+    throw new TypeError('maxBatch must be 1 to 5000');
+  }
+  const log = new LogStore(g.doc, g.tables.log, options.chunkSize ? { chunkSize: options.chunkSize } : {});
+  const events = new LoggedEvents(g.doc, g.tables.audit);
+  const owner = randomUUID();
+  const report: IntegrateReport = { outcome: 'idle', batches: [], integrated: 0, treeSize: 0 };
+
+  if (!(await log.acquireLease(owner, g.clock.now(), leaseMs))) {
+    report.outcome = 'busy';
+    report.treeSize = (await log.head())?.treeSize ?? 0;
+    return report;
+  }
+  try {
+    for (let round = 0; round < maxBatches; round++) {
+      if (round > 0 && !(await log.acquireLease(owner, g.clock.now(), leaseMs))) {
+        report.outcome = 'busy';
+        break;
+      }
+      const head = await log.head();
+      report.treeSize = head?.treeSize ?? 0;
+      const step = await oneBatch(g, log, events, report.treeSize, maxBatch);
+      if (step === 'lost') {
+        report.outcome = 'busy';
+        break;
+      }
+      if (!step) break;
+      report.outcome = 'integrated';
+      report.batches.push(step);
+      report.integrated += step.count;
+      report.treeSize = step.treeSize;
+      if (!step.resumed && step.count < maxBatch) break;
+    }
+  } finally {
+    // A lease that cannot be given back expires by itself; the round's own error matters more.
+    await log.releaseLease(owner).catch(() => undefined);
+  }
+  return report;
+}
+
+async function oneBatch(
+  g: SequencerDeps,
+  log: LogStore,
+  events: LoggedEvents,
+  start: number,
+  maxBatch: number,
+): Promise<IntegratedBatch | 'lost' | undefined> {
+  let batch = await log.batch(start);
+  const resumed = batch !== undefined;
+  let items: Map<string, Record<string, unknown>>;
+  if (batch) {
+    items = await events.get(batch.eventIds);
+  } else {
+    const candidates = await events.pending(maxBatch);
+    if (candidates.length === 0) return undefined;
+    items = await events.get(candidates);
+    // The pending index lags: an event it still lists may be integrated already.
+    const waiting = candidates.filter((id) => {
+      const item = items.get(id);
+      return item !== undefined && item.leafIndex === undefined;
+    });
+    if (waiting.length === 0) return undefined;
+    batch = { start, eventIds: waiting, createdAt: g.clock.now().toISOString() };
+    if (!(await log.beginBatch(batch))) return 'lost';
+  }
+  const grown = await apply(g, log, events, batch, items);
+  if (!(await commit(g, log, batch, grown.size, grown.root))) return 'lost';
+  return { start, count: batch.eventIds.length, treeSize: grown.size, resumed };
+}
+
+/** Steps 2 and 3 of a recorded batch; every write in them may be repeated. */
+async function apply(
+  g: SequencerDeps,
+  log: LogStore,
+  events: LoggedEvents,
+  batch: BatchIntent,
+  items: Map<string, Record<string, unknown>>,
+) {
+  const leaves = batch.eventIds.map((eventId, i) => {
+    const item = items.get(eventId);
+    if (!item) {
+      throw new SequencerIntegrityError(
+        `event ${eventId} of the batch at ${batch.start} is no longer stored in ${g.tables.audit}`,
+      );
+    }
+    return { index: batch.start + i, eventId, hash: eventLeafHash(item) };
+  });
+  const edge = await log.read(edgeOf(batch.start));
+  const grown = append(
+    batch.start,
+    edge,
+    leaves.map((l) => l.hash),
+  );
+  await log.writeLeaves(leaves);
+  await log.writeNodes(grown.nodes.filter((n) => n.level > 0));
+  const marks = await inParallel(leaves, (l) => events.mark(l.eventId, l.index));
+  const bad = marks.findIndex((m) => m !== 'marked');
+  if (bad >= 0) {
+    const leaf = leaves[bad];
+    throw new SequencerIntegrityError(
+      `event ${leaf?.eventId} of leaf ${leaf?.index} is ${marks[bad] === 'missing' ? 'gone' : 'integrated at another index'}`,
+    );
+  }
+  return { size: grown.size, root: rootOfEdge(grown.edge) };
+}
+
+/** Step 4: sign, then move the head, store the checkpoint and close the batch at once. */
+async function commit(g: SequencerDeps, log: LogStore, batch: BatchIntent, size: number, root: Uint8Array) {
+  const note = await signCheckpoint(g.keys.audit, auditOrigin(g.province), size, root);
+  return log.commitBatch(batch.start, {
+    treeSize: size,
+    rootHash: Buffer.from(root).toString('base64'),
+    note,
+    signedAt: g.clock.now().toISOString(),
+  });
+}
+
+/**
+ * Runs integrate every `intervalMs` (never two rounds at once in this process; the lease keeps
+ * other processes out) until the returned function is called, which resolves once a round in
+ * flight has finished. The timer does not keep the process alive.
+ */
+export function startSequencerLoop(
+  g: SequencerDeps,
+  intervalMs: number,
+  options: IntegrateOptions = {},
+): () => Promise<void> {
+  if (!Number.isFinite(intervalMs) || intervalMs < 10) throw new TypeError('intervalMs must be at least 10');
+  let round: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    round ??= integrate(g, { maxBatches: 20, ...options })
+      .then(() => undefined)
+      .catch((err: unknown) => {
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            message: 'audit log sequencer round failed',
+            province: g.province,
+            error: String(err),
+          }),
+        );
+      })
+      .finally(() => {
+        round = undefined;
+      });
+  }, intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await round;
+  };
+}

@@ -1,0 +1,94 @@
+import type { ConsistencyProof, InclusionProof } from '../../contracts/audit-api.ts';
+import { InvalidRequestError } from '../errors.ts';
+import type { LoggedEvents, LogStore, StoredCheckpoint } from '../store/log-store.ts';
+import { consistencyPlan, type Hash, inclusionPlan, run } from './merkle.ts';
+
+/** A signed checkpoint of the log as readers get it. */
+export interface LogCheckpoint {
+  /** The signed note (C2SP checkpoint). */
+  note: string;
+  treeSize: number;
+  /** base64 */
+  rootHash: string;
+}
+
+/** A tree size the log has not reached. */
+export class TreeSizeExceededError extends InvalidRequestError {
+  readonly reason = 'TREE_SIZE_EXCEEDED';
+  constructor(
+    readonly asked: number,
+    readonly treeSize: number,
+  ) {
+    const message = `tree size ${asked} is beyond the log, which holds ${treeSize} events`;
+    super(message, [{ path: ['to'], code: 'too_big', message }]);
+  }
+}
+
+/**
+ * The province's Merkle log for readers: the latest and earlier checkpoints, inclusion proofs for
+ * integrated events and consistency proofs between tree sizes, each from O(log n) stored nodes.
+ * The sequencer (functions/sequencer) is the one writer.
+ */
+export class AuditLog {
+  constructor(
+    private readonly store: LogStore,
+    private readonly events: LoggedEvents,
+  ) {}
+
+  /** The latest checkpoint; undefined until the first batch is integrated. */
+  async checkpoint(): Promise<LogCheckpoint | undefined> {
+    const head = await this.store.head();
+    return head && view(head);
+  }
+
+  /** The checkpoint signed when the log reached `treeSize`, if one was. */
+  async checkpointAt(treeSize: number): Promise<LogCheckpoint | undefined> {
+    if (!Number.isSafeInteger(treeSize) || treeSize < 1) return undefined;
+    const stored = await this.store.checkpoint(treeSize);
+    return stored && view(stored);
+  }
+
+  /** The event's audit path against the latest checkpoint; undefined until it is integrated. */
+  async inclusionProof(eventId: string): Promise<InclusionProof | undefined> {
+    const index = await this.events.leafIndexOf(eventId);
+    if (index === undefined) return undefined;
+    const head = await this.store.head();
+    // Marked but its batch not yet committed: the head does not cover it yet.
+    if (!head || index >= head.treeSize) return undefined;
+    const plan = inclusionPlan(index, head.treeSize);
+    const [leaf, ...hashes] = await this.store.read([{ level: 0, index }, ...plan.nodes]);
+    return {
+      index,
+      treeSize: head.treeSize,
+      leafHash: b64(leaf ?? new Uint8Array()),
+      proof: plan.assemble(hashes).map(b64),
+      checkpoint: head.note,
+    };
+  }
+
+  /**
+   * RFC 9162 consistency proof between two tree sizes (0 < from <= to), with the checkpoint of
+   * size `to` when one was signed. TreeSizeExceededError when `to` is beyond the latest checkpoint.
+   */
+  async consistencyProof(from: number, to: number): Promise<ConsistencyProof> {
+    if (!Number.isSafeInteger(from) || from < 1 || !Number.isSafeInteger(to) || from > to) {
+      throw new RangeError(`a consistency proof needs 0 < from <= to, got ${from} and ${to}`);
+    }
+    const head = await this.store.head();
+    const size = head?.treeSize ?? 0;
+    if (!head || to > size) throw new TreeSizeExceededError(to, size);
+    const [proof, at] = await Promise.all([
+      run(this.store, consistencyPlan(from, to)),
+      to === size ? head : this.store.checkpoint(to),
+    ]);
+    return { from, to, proof: proof.map(b64), ...(at ? { checkpoint: at.note } : {}) };
+  }
+}
+
+function view(c: StoredCheckpoint): LogCheckpoint {
+  return { note: c.note, treeSize: c.treeSize, rootHash: c.rootHash };
+}
+
+function b64(h: Hash): string {
+  return Buffer.from(h).toString('base64');
+}

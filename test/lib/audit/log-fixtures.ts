@@ -1,0 +1,158 @@
+import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { expect } from 'vitest';
+import { IssueResponseSchema } from '../../../contracts/license.ts';
+import { auditOrigin } from '../../../lib/audit/checkpoint.ts';
+import { type LogVerification, verifyLog } from '../../../lib/audit/verify-log.ts';
+import { AuditIndex, PENDING_SHARDS } from '../../../lib/store/tables.ts';
+import { post, sampleIssue, type TestGateway } from '../../support/gateway.ts';
+
+/** Issues `n` licenses over HTTP, each writing its audit event; the clock moves 1 ms per license. */
+export async function issueLicenses(t: TestGateway, n: number): Promise<string[]> {
+  const token = await t.token('issuer');
+  const identifiers: string[] = [];
+  for (let i = 0; i < n; i++) {
+    t.clock.set(new Date(t.clock.now().getTime() + 1));
+    const res = await t.app.request(post('/v1/licenses', sampleIssue(), token));
+    expect(res.status).toBe(201);
+    identifiers.push(IssueResponseSchema.parse(await res.json()).identifier);
+  }
+  return identifiers;
+}
+
+export async function auditItems(t: TestGateway): Promise<Record<string, unknown>[]> {
+  return scanAll(t.gateway.doc, t.gateway.tables.audit);
+}
+
+/** Leaf items of the log table, by index. */
+export async function leafItems(t: TestGateway): Promise<Record<string, unknown>[]> {
+  const items = await scanAll(t.gateway.doc, t.gateway.tables.log);
+  return items
+    .filter((i) => String(i.pk).startsWith('LEAF#'))
+    .sort((a, b) => Number(a.index) - Number(b.index));
+}
+
+export async function logItems(t: TestGateway, prefix: string): Promise<Record<string, unknown>[]> {
+  const items = await scanAll(t.gateway.doc, t.gateway.tables.log);
+  return items.filter((i) => String(i.pk).startsWith(prefix));
+}
+
+/** Event ids still in the sparse pending index, every shard. */
+export async function pendingIds(t: TestGateway): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < PENDING_SHARDS; i++) {
+    const out = await t.gateway.doc.send(
+      new QueryCommand({
+        TableName: t.gateway.tables.audit,
+        IndexName: AuditIndex.pending,
+        KeyConditionExpression: 'pendingShard = :s',
+        ExpressionAttributeValues: { ':s': `P${i}` },
+      }),
+    );
+    ids.push(...(out.Items ?? []).map((item) => String(item.eventId)));
+  }
+  return ids.sort();
+}
+
+export function verifyOwnLog(t: TestGateway, chunkSize?: number): Promise<LogVerification> {
+  return verifyLog(
+    { doc: t.gateway.doc, tables: t.gateway.tables, ...(chunkSize ? { chunkSize } : {}) },
+    { origin: auditOrigin(t.gateway.province), publicKey: t.keys.audit.publicJwk },
+  );
+}
+
+/**
+ * The log holds every stored event exactly once, each at the leaf its `leafIndex` names, nothing
+ * waits in the pending index, and a full verification finds nothing.
+ */
+export async function expectEveryEventOnce(t: TestGateway): Promise<void> {
+  const events = await auditItems(t);
+  const leaves = await leafItems(t);
+  expect(leaves.map((l) => l.index)).toEqual(leaves.map((_, i) => i));
+  expect(new Set(leaves.map((l) => l.eventId)).size).toBe(leaves.length);
+  expect(leaves.map((l) => String(l.eventId)).sort()).toEqual(events.map((e) => String(e.eventId)).sort());
+  for (const e of events) expect(leaves[Number(e.leafIndex)]?.eventId).toBe(e.eventId);
+  expect(events.filter((e) => 'pendingShard' in e)).toEqual([]);
+  expect(await pendingIds(t)).toEqual([]);
+  const verification = await verifyOwnLog(t);
+  expect(verification.findings).toEqual([]);
+  expect(verification.treeSize).toBe(events.length);
+}
+
+async function scanAll(doc: DynamoDBDocumentClient, table: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await doc.send(
+      new ScanCommand({
+        TableName: table,
+        ConsistentRead: true,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+type Send = DynamoDBDocumentClient['send'];
+
+/**
+ * A document client that dies, like a process, at the first command `at` picks: that command and
+ * every later one fail without reaching DynamoDB.
+ */
+export function dyingClient(
+  doc: DynamoDBDocumentClient,
+  at: (command: { name: string; input: Record<string, unknown> }, seen: number) => boolean,
+): { doc: DynamoDBDocumentClient; died: () => boolean } {
+  let dead = false;
+  let seen = 0;
+  const send = (async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+    if (!dead && at({ name: command.constructor.name, input: command.input }, ++seen)) dead = true;
+    if (dead) throw new Error('the sequencer process died here');
+    return (doc.send as (c: unknown) => Promise<unknown>)(command);
+  }) as unknown as Send;
+  const proxy = new Proxy(doc, {
+    get: (target, prop, receiver) => (prop === 'send' ? send : Reflect.get(target, prop, receiver)),
+  });
+  return { doc: proxy, died: () => dead };
+}
+
+/** Whether a BatchWrite puts items whose pk starts with `prefix`. */
+export function writesTo(input: Record<string, unknown>, prefix: string): boolean {
+  const requests = Object.values(
+    (input.RequestItems ?? {}) as Record<string, { PutRequest?: { Item?: { pk?: string } } }[]>,
+  );
+  return requests.flat().some((r) => String(r.PutRequest?.Item?.pk ?? '').startsWith(prefix));
+}
+
+/**
+ * A document client that stalls, like a paused process, at the first command `at` picks, until
+ * `resume()`; then that command and the rest go through.
+ */
+export function stallingClient(
+  doc: DynamoDBDocumentClient,
+  at: (command: { name: string; input: Record<string, unknown> }) => boolean,
+): { doc: DynamoDBDocumentClient; stalled: Promise<void>; resume: () => void } {
+  let stalled = false;
+  let reached: () => void = () => undefined;
+  let release: () => void = () => undefined;
+  const reachedPromise = new Promise<void>((r) => {
+    reached = r;
+  });
+  const released = new Promise<void>((r) => {
+    release = r;
+  });
+  const send = (async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+    if (!stalled && at({ name: command.constructor.name, input: command.input })) {
+      stalled = true;
+      reached();
+      await released;
+    }
+    return (doc.send as (c: unknown) => Promise<unknown>)(command);
+  }) as unknown as Send;
+  const proxy = new Proxy(doc, {
+    get: (target, prop, receiver) => (prop === 'send' ? send : Reflect.get(target, prop, receiver)),
+  });
+  return { doc: proxy, stalled: reachedPromise, resume: () => release() };
+}
