@@ -5,7 +5,16 @@ import { LoggedEvents, LogStore, type StoredCheckpoint, type StoredLeaf } from '
 import type { TableNames } from '../store/tables.ts';
 import { CheckpointError, verifyCheckpoint } from './checkpoint.ts';
 import { eventLeafHash } from './log-leaf.ts';
-import { consistencyPlan, equal, type Hash, MemoryTree, type Node, verifyConsistency } from './merkle.ts';
+import {
+  consistencyPlan,
+  equal,
+  HASH_BYTES,
+  type Hash,
+  MemoryTree,
+  type Node,
+  nodeKey,
+  verifyConsistency,
+} from './merkle.ts';
 
 /** What a full verification of a log can find; stable codes for auditors and alarms. */
 export const LogFindingCode = {
@@ -107,35 +116,63 @@ export async function readSnapshot(store: LogStore, events: LoggedEvents): Promi
  * every finding names its leaf, node or tree size.
  */
 export function verifySnapshot(s: LogSnapshot, trust: LogTrust): LogVerification {
-  const findings: LogFinding[] = [];
   const size = s.head?.treeSize ?? 0;
+  const leaves = checkLeaves(s, size);
+  const tree = MemoryTree.of(leaves.stored);
+  const storedNodes = new Map(s.nodes.map((n) => [nodeKey(n), n.hash]));
+  const checkpoints = checkCheckpoints(s.checkpoints, trust, {
+    size,
+    tree,
+    eventTree: MemoryTree.of(leaves.fromEvents),
+    proof: (from, to) => proofFromStorage(storedNodes, leaves.stored, from, to),
+  });
+  const findings = [
+    ...leaves.findings,
+    ...leaves.mismatched.map((i) => changedLeaf(i, leaves.eventIds[i] ?? '', checkpoints.eventsAgree)),
+    ...checkNodes(tree, storedNodes),
+    ...checkpoints.findings,
+    ...checkHead(s),
+  ];
+  const pending = s.events.filter((e) => typeof e.leafIndex !== 'number' || e.leafIndex >= size).length;
+  return { ok: findings.length === 0, treeSize: size, checkpoints: s.checkpoints.length, pending, findings };
+}
+
+/** Each leaf against the event it names, and each integrated event against its leaf. */
+function checkLeaves(s: LogSnapshot, size: number) {
+  const findings: LogFinding[] = [];
   const leafAt = new Map(s.leaves.map((l) => [l.index, l]));
   const eventById = new Map(s.events.map((e) => [String(e.eventId), e]));
-
-  // Leaves against the events they name.
+  /** Stored leaf hashes, and the hashes the events give, in leaf order (zeros where none). */
   const stored: Hash[] = [];
   const fromEvents: Hash[] = [];
+  const eventIds: string[] = [];
+  /** Leaves whose event does not hash to them. */
   const mismatched: number[] = [];
+  const misplaced = new Set<number>();
   const seen = new Map<string, number>();
   for (let i = 0; i < size; i++) {
     const leaf = leafAt.get(i);
     if (!leaf) {
       findings.push({ code: 'LEAF_MISSING', leafIndex: i, message: `no leaf is stored at ${i}` });
-      stored.push(new Uint8Array(32));
-      fromEvents.push(new Uint8Array(32));
+      stored.push(new Uint8Array(HASH_BYTES));
+      fromEvents.push(new Uint8Array(HASH_BYTES));
+      eventIds.push('');
       continue;
     }
-    stored.push(leaf.hash);
-    const event = eventById.get(leaf.eventId);
     const at = { leafIndex: i, eventId: leaf.eventId };
-    if (seen.has(leaf.eventId)) {
+    stored.push(leaf.hash);
+    eventIds.push(leaf.eventId);
+    const event = eventById.get(leaf.eventId);
+    const earlier = seen.get(leaf.eventId);
+    seen.set(leaf.eventId, i);
+    if (earlier !== undefined) {
+      misplaced.add(i);
       findings.push({
         code: 'LEAF_MISPLACED',
         ...at,
-        message: `leaf ${i} names the event of leaf ${seen.get(leaf.eventId)}`,
+        message: `leaf ${i} names the event of leaf ${earlier}`,
       });
     }
-    seen.set(leaf.eventId, i);
     if (!event) {
       findings.push({
         code: 'EVENT_DELETED',
@@ -145,7 +182,8 @@ export function verifySnapshot(s: LogSnapshot, trust: LogTrust): LogVerification
       fromEvents.push(leaf.hash);
       continue;
     }
-    if (event.leafIndex !== i) {
+    if (event.leafIndex !== i && earlier === undefined) {
+      misplaced.add(i);
       findings.push({
         code: 'LEAF_MISPLACED',
         ...at,
@@ -156,62 +194,83 @@ export function verifySnapshot(s: LogSnapshot, trust: LogTrust): LogVerification
     fromEvents.push(hash ?? leaf.hash);
     if (!hash || !equal(hash, leaf.hash)) mismatched.push(i);
   }
-  // An event that claims a leaf the leaf itself does not name.
   for (const e of s.events) {
     const claimed = e.leafIndex;
-    if (
-      typeof claimed === 'number' &&
-      claimed < size &&
-      leafAt.get(claimed) &&
-      leafAt.get(claimed)?.eventId !== e.eventId
-    ) {
-      if (!findings.some((f) => f.code === 'LEAF_MISPLACED' && f.leafIndex === claimed)) {
-        findings.push({
-          code: 'LEAF_MISPLACED',
-          leafIndex: claimed,
-          eventId: String(e.eventId),
-          message: `event ${String(e.eventId)} was integrated at ${claimed}, but that leaf names another event`,
-        });
-      }
+    if (typeof claimed !== 'number' || claimed >= size || misplaced.has(claimed)) continue;
+    const leaf = leafAt.get(claimed);
+    if (leaf && leaf.eventId !== e.eventId) {
+      misplaced.add(claimed);
+      findings.push({
+        code: 'LEAF_MISPLACED',
+        leafIndex: claimed,
+        eventId: String(e.eventId),
+        message: `event ${String(e.eventId)} was integrated at ${claimed}, but that leaf names another event`,
+      });
     }
   }
+  return { findings, stored, fromEvents, eventIds, mismatched };
+}
 
-  const tree = MemoryTree.of(stored);
-  const eventTree = MemoryTree.of(fromEvents);
+/** A leaf and its event disagree: the leaf changed if the events still give every signed root over it. */
+function changedLeaf(i: number, eventId: string, eventsAgree: ReadonlyMap<number, boolean>): LogFinding {
+  const covering = [...eventsAgree].filter(([treeSize]) => treeSize > i);
+  return covering.length > 0 && covering.every(([, agree]) => agree)
+    ? { code: 'LEAF_CHANGED', leafIndex: i, eventId, message: `leaf ${i} was changed; its event was not` }
+    : {
+        code: 'EVENT_CHANGED',
+        leafIndex: i,
+        eventId,
+        message: `event ${eventId} no longer hashes to leaf ${i}`,
+      };
+}
 
-  // Nodes against the stored leaves.
-  const storedNodes = new Map(s.nodes.map((n) => [`${n.level}/${n.index}`, n.hash]));
+/** Every stored node above the leaves against the one the stored leaves give. */
+function checkNodes(tree: MemoryTree, stored: ReadonlyMap<string, Hash>): LogFinding[] {
+  const findings: LogFinding[] = [];
   for (const node of tree.allNodes()) {
     if (node.level === 0) continue;
-    const got = storedNodes.get(`${node.level}/${node.index}`);
+    const got = stored.get(nodeKey(node));
     const at = { level: node.level, index: node.index };
-    if (!got)
-      findings.push({
-        code: 'NODE_MISSING',
-        ...at,
-        message: `node ${node.level}/${node.index} is not stored`,
-      });
-    else if (!equal(got, node.hash)) {
+    if (!got) {
+      findings.push({ code: 'NODE_MISSING', ...at, message: `node ${nodeKey(node)} is not stored` });
+    } else if (!equal(got, node.hash)) {
       findings.push({
         code: 'NODE_CHANGED',
         ...at,
-        message: `node ${node.level}/${node.index} is not the hash of its leaves`,
+        message: `node ${nodeKey(node)} is not the hash of its leaves`,
       });
     }
   }
+  return findings;
+}
 
-  // Checkpoints: signature, root against the stored leaves, consistency with the previous one.
-  const signedRoots = new Map<number, Hash>();
-  const eventRootsAgree = new Map<number, boolean>();
+/**
+ * Each checkpoint's signature, its root against the stored leaves, and its consistency with the
+ * previous valid one through a proof from the stored nodes; and whether the roots the events give
+ * agree with it (to tell a changed leaf from a changed event).
+ */
+function checkCheckpoints(
+  checkpoints: readonly StoredCheckpoint[],
+  trust: LogTrust,
+  log: {
+    size: number;
+    tree: MemoryTree;
+    eventTree: MemoryTree;
+    proof: (from: number, to: number) => Hash[] | undefined;
+  },
+) {
+  const findings: LogFinding[] = [];
+  const eventsAgree = new Map<number, boolean>();
   let previous: { treeSize: number; root: Hash } | undefined;
-  for (const c of s.checkpoints) {
+  for (const c of checkpoints) {
     const at = { treeSize: c.treeSize };
     let root: Hash;
     try {
       const checked = verifyCheckpoint(c.note, trust.publicKey, trust.origin);
+      if (checked.treeSize !== c.treeSize) {
+        throw new CheckpointError('CHECKPOINT_MALFORMED', `it is of size ${checked.treeSize}`);
+      }
       root = checked.rootHash;
-      if (checked.treeSize !== c.treeSize)
-        throw new CheckpointError('CHECKPOINT_MALFORMED', 'stored under another size');
     } catch (err) {
       const why = err instanceof CheckpointError ? `${err.code}: ${err.message}` : String(err);
       findings.push({
@@ -221,10 +280,10 @@ export function verifySnapshot(s: LogSnapshot, trust: LogTrust): LogVerification
       });
       continue;
     }
-    signedRoots.set(c.treeSize, root);
-    if (c.treeSize > size) continue;
-    eventRootsAgree.set(c.treeSize, equal(eventTree.root(c.treeSize), root));
-    if (!equal(tree.root(c.treeSize), root)) {
+    // Beyond the head: reported as HEAD_MISMATCH.
+    if (c.treeSize > log.size) continue;
+    eventsAgree.set(c.treeSize, equal(log.eventTree.root(c.treeSize), root));
+    if (!equal(log.tree.root(c.treeSize), root)) {
       findings.push({
         code: 'CHECKPOINT_ROOT_MISMATCH',
         ...at,
@@ -232,7 +291,7 @@ export function verifySnapshot(s: LogSnapshot, trust: LogTrust): LogVerification
       });
     }
     if (previous) {
-      const proof = proofFromStorage(storedNodes, stored, previous.treeSize, c.treeSize);
+      const proof = log.proof(previous.treeSize, c.treeSize);
       if (!proof || !verifyConsistency(previous.treeSize, c.treeSize, proof, previous.root, root)) {
         findings.push({
           code: 'CHECKPOINTS_INCONSISTENT',
@@ -243,36 +302,20 @@ export function verifySnapshot(s: LogSnapshot, trust: LogTrust): LogVerification
     }
     previous = { treeSize: c.treeSize, root };
   }
+  return { findings, eventsAgree };
+}
 
-  // A leaf that disagrees with its event: the leaf changed if the events still give the signed roots.
-  for (const i of mismatched) {
-    const covering = [...eventRootsAgree].filter(([treeSize]) => treeSize > i);
-    const leafChanged = covering.length > 0 && covering.every(([, agree]) => agree);
-    const eventId = leafAt.get(i)?.eventId ?? '';
-    findings.push(
-      leafChanged
-        ? { code: 'LEAF_CHANGED', leafIndex: i, eventId, message: `leaf ${i} was changed; its event was not` }
-        : {
-            code: 'EVENT_CHANGED',
-            leafIndex: i,
-            eventId,
-            message: `event ${eventId} no longer hashes to leaf ${i}`,
-          },
-    );
-  }
-
-  // The head is the latest checkpoint.
+/** The head is the latest stored checkpoint. */
+function checkHead(s: LogSnapshot): LogFinding[] {
   const latest = s.checkpoints.at(-1);
-  if (s.head && (!latest || latest.treeSize !== s.head.treeSize || latest.note !== s.head.note)) {
-    findings.push({
+  if (!s.head || (latest && latest.treeSize === s.head.treeSize && latest.note === s.head.note)) return [];
+  return [
+    {
       code: 'HEAD_MISMATCH',
       treeSize: s.head.treeSize,
       message: `the head (size ${s.head.treeSize}) is not the latest stored checkpoint`,
-    });
-  }
-
-  const pending = s.events.filter((e) => typeof e.leafIndex !== 'number' || e.leafIndex >= size).length;
-  return { ok: findings.length === 0, treeSize: size, checkpoints: s.checkpoints.length, pending, findings };
+    },
+  ];
 }
 
 /**
@@ -281,10 +324,13 @@ export function verifySnapshot(s: LogSnapshot, trust: LogTrust): LogVerification
  */
 function proofFromStorage(nodes: Map<string, Hash>, leaves: readonly Hash[], from: number, to: number) {
   const plan = consistencyPlan(from, to);
-  const hashes = plan.nodes.map((id) =>
-    id.level === 0 ? leaves[id.index] : nodes.get(`${id.level}/${id.index}`),
-  );
-  return hashes.every((h) => h !== undefined) ? plan.assemble(hashes as Hash[]) : undefined;
+  const hashes: Hash[] = [];
+  for (const id of plan.nodes) {
+    const hash = id.level === 0 ? leaves[id.index] : nodes.get(nodeKey(id));
+    if (!hash) return undefined;
+    hashes.push(hash);
+  }
+  return plan.assemble(hashes);
 }
 
 function hashOf(event: Record<string, unknown>): Hash | undefined {
