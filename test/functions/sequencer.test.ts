@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { type IntegrateReport, integrate } from '../../functions/sequencer/sequencer.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { type IntegrateReport, integrate, startSequencerLoop } from '../../functions/sequencer/sequencer.ts';
 import { auditOrigin, verifyCheckpoint } from '../../lib/audit/checkpoint.ts';
 import { LogStore } from '../../lib/store/log-store.ts';
 import {
@@ -91,6 +91,30 @@ describe('the sequencer', () => {
     // Assess
     expect(second.batches).toEqual([{ start: 3, count: 2, treeSize: 5, resumed: false }]);
     await expectEveryEventOnce(t);
+  });
+});
+
+describe('the sequencer loop', () => {
+  it('integrates on an interval until stopped, and a stopped loop adds nothing', async () => {
+    // Prepare
+    const t = await testGateway();
+    await issueLicenses(t, 3);
+
+    // Act
+    const stop = startSequencerLoop(t.gateway, 20);
+    await vi.waitFor(async () => expect(await pendingIds(t)).toEqual([]));
+    await stop();
+    await issueLicenses(t, 1);
+
+    // Assess
+    expect(await leafItems(t)).toHaveLength(3);
+    expect(await pendingIds(t)).toHaveLength(1);
+  });
+
+  it('refuses an interval below 10 ms', async () => {
+    const t = await testGateway();
+
+    expect(() => startSequencerLoop(t.gateway, 5)).toThrow(TypeError);
   });
 });
 
