@@ -7,7 +7,10 @@ const BOX_H = 48;
 const TOP = 70;
 
 const esc = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 
 /**
  * A self-contained page for auditors: one lane per province, the trace's events down the lanes
@@ -26,11 +29,15 @@ export function traceHtml(report: TraceReport): string {
   const laneSvg = report.provinces
     .map((p) => {
       const x = laneX(p.id);
-      const cp = p.checkpoint ? `tree ${p.checkpoint.treeSize}${p.checkpoint.verified ? ' ✓' : ' ✗'}` : p.reachable ? 'no checkpoint' : 'unreachable';
+      const cp = p.checkpoint
+        ? `tree ${p.checkpoint.treeSize}${p.checkpoint.verified ? ' ✓' : ' ✗'}`
+        : p.reachable
+          ? 'no checkpoint'
+          : 'unreachable';
       return `<g class="lane" data-province="${esc(p.id)}">
   <rect x="${x}" y="10" width="${LANE_W - 20}" height="${height - 20}" rx="8" class="lane-bg${p.reachable ? '' : ' down'}"/>
   <text x="${x + (LANE_W - 20) / 2}" y="34" class="lane-title">${esc(p.id)}</text>
-  <text x="${x + (LANE_W - 20) / 2}" y="52" class="lane-sub">${esc(`${p.events} events · ${cp}`)}</text>
+  <text x="${x + (LANE_W - 20) / 2}" y="52" class="lane-sub">${esc(`${p.events} event${p.events === 1 ? '' : 's'} · ${cp}`)}</text>
 </g>`;
     })
     .join('\n');
@@ -70,7 +77,10 @@ export function traceHtml(report: TraceReport): string {
     report.gaps.length === 0
       ? '<p class="ok">No gaps: every event is proven in its province’s signed log and every call is seen on both sides.</p>'
       : `<ul class="gaps">${report.gaps
-          .map((g) => `<li><b>${esc(g.kind)}</b> ${esc(g.province)}${g.eventId ? ` <code>${esc(g.eventId)}</code>` : ''}: ${esc(g.message)}</li>`)
+          .map(
+            (g) =>
+              `<li><b>${esc(g.kind)}</b> ${esc(g.province)}${g.eventId ? ` <code>${esc(g.eventId)}</code>` : ''}: ${esc(g.message)}</li>`,
+          )
           .join('')}</ul>`;
 
   return `<!doctype html>

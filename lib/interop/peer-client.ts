@@ -67,6 +67,8 @@ export class HttpPeerClient implements PeerClient {
     ctx: { traceId: string },
   ): Promise<PeerCallResult> {
     const started = Date.now();
+    // The event is dated when the call went out, so timelines show the call before its answer.
+    const at = this.o.clock.now();
     const record = async (
       outcome: 'success' | 'refused' | 'error',
       details: Record<string, string | number | null>,
@@ -83,7 +85,7 @@ export class HttpPeerClient implements PeerClient {
             peer,
             details: { ...details, ms: Date.now() - started },
           },
-          this.o.clock.now(),
+          at,
         ),
       );
     const province = this.o.registry.province(peer);
