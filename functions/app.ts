@@ -1,5 +1,6 @@
 import { createBaseApp } from '../lib/http/base.ts';
 import { agreementApp } from './agreements/app.ts';
+import { auditApp } from './audit/app.ts';
 import { discoveryRoutes } from './discovery/app.ts';
 import {
   type Gateway,
@@ -26,5 +27,6 @@ export function createGatewayApp(g: Gateway) {
     interopRoutes({ service: interopService(g), signed: signedCallDeps(g), maxBodyBytes: g.maxBodyBytes }),
   );
   app.route('/', agreementApp(g));
+  app.route('/', auditApp(g));
   return app;
 }

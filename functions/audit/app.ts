@@ -13,7 +13,7 @@ import { parseWith, readJson } from '../../lib/http/json.ts';
 import { type Authenticator, audited, limitBody, requireRole } from '../../lib/http/middleware.ts';
 import { AuditEventReader } from '../../lib/store/audit-query.ts';
 import type { Gateway } from '../gateway.ts';
-import { type AuditLogReader, AuditService, type CallContext } from './service.ts';
+import { AuditService, type CallContext } from './service.ts';
 
 export interface AuditAppDeps {
   service: AuditService;
@@ -69,11 +69,11 @@ export function auditRoutes(deps: AuditAppDeps) {
 }
 
 /** The auditor routes of a gateway, reading its audit table and its Merkle log. */
-export function auditApp(g: Gateway, log: AuditLogReader) {
+export function auditApp(g: Gateway) {
   const service = new AuditService({
     province: g.province,
     reader: new AuditEventReader(g.doc, g.tables.audit),
-    log,
+    log: g.log,
     auditStore: g.auditStore,
     holderHashKey: g.holderHashKey,
     clock: g.clock,

@@ -9,9 +9,6 @@ import {
 import { buildIdentifier } from '../../contracts/codes/index.ts';
 import { ErrorBodySchema } from '../../contracts/errors.ts';
 import { IssueResponseSchema } from '../../contracts/license.ts';
-import { auditApp } from '../../functions/audit/app.ts';
-import type { AuditLogReader } from '../../functions/audit/service.ts';
-import { createBaseApp } from '../../lib/http/base.ts';
 import { traceIdOf } from '../../lib/ids.ts';
 import { credentialClaims } from '../../lib/license/credential.ts';
 import { signCompactJws } from '../../lib/signing/jws.ts';
@@ -25,15 +22,6 @@ const use = { matterCode: '310000-JZ-001', useCause: '办理施工许可' };
 const trace = (n: number) => `${'a0'.repeat(15)}${String(n).padStart(2, '0')}`;
 const traceparent = (traceId: string) => ({ traceparent: `00-${traceId}-${'cd'.repeat(8)}-01` });
 
-/** Until the Merkle log is wired into the gateway, the query side runs against an empty one. */
-const emptyLog: AuditLogReader = {
-  checkpoint: async () => undefined,
-  inclusionProof: async () => undefined,
-  consistencyProof: async () => {
-    throw new Error('the log is empty');
-  },
-};
-
 async function errorOf(res: Response) {
   return ErrorBodySchema.parse(await res.json()).error;
 }
@@ -44,7 +32,6 @@ async function errorOf(res: Response) {
  */
 describe('querying audit events as an auditor', () => {
   let t: TestGateway;
-  let app: { request: (r: Request) => Response | Promise<Response> };
   let auditor: string;
   let stored: AuditedEvent[];
   let A: string;
@@ -67,7 +54,7 @@ describe('querying audit events as an auditor', () => {
     );
     expect(res.status).toBe(200);
   };
-  const events = (path: string, token = auditor) => app.request(get(path, token));
+  const events = (path: string, token = auditor) => t.app.request(get(path, token));
   const page = async (params: Record<string, string>) => {
     const res = await events(`/v1/audit/events?${new URLSearchParams(params)}`);
     expect(res.status).toBe(200);
@@ -95,7 +82,6 @@ describe('querying audit events as an auditor', () => {
 
   beforeAll(async () => {
     t = await testGateway('310000', '2026-06-01T08:00:00Z');
-    app = createBaseApp(t.gateway).route('/', auditApp(t.gateway, emptyLog));
     const a = await issue('2026-06-01T08:00:00.000Z', trace(1), ZHANG);
     A = a.identifier;
     credentialA = a.credential;
@@ -157,7 +143,7 @@ describe('querying audit events as an auditor', () => {
     expect(items.map((e) => e.action)).toEqual(['license.issue', 'verify', 'license.status', 'verify']);
   });
   it("finds a holder's events across licenses by the hash an auditor asks for", async () => {
-    const res = await app.request(
+    const res = await t.app.request(
       post('/v1/audit/holder-hash', { holderTypeCode: ZHANG.typeCode, holderCode: ZHANG.code }, auditor),
     );
     expect(res.status).toBe(200);
@@ -248,7 +234,7 @@ describe('querying audit events as an auditor', () => {
   });
 
   it('records each answered query as an audit.query event with what was asked', async () => {
-    const hashed = await app.request(post('/v1/audit/holder-hash', ZHANG_HASH_REQUEST, auditor));
+    const hashed = await t.app.request(post('/v1/audit/holder-hash', ZHANG_HASH_REQUEST, auditor));
     const { holderHash } = HolderHashResponseSchema.parse(await hashed.json());
     const queried = await events(`/v1/audit/events?identifier=${A}&from=2026-06-02T00:00:00Z&limit=1`);
     const cursor = AuditEventsPageSchema.parse(await queried.json()).cursor;
@@ -292,13 +278,42 @@ describe('querying audit events as an auditor', () => {
   });
 
   it('keeps every citizen ID number and holder name out of the stored trail', async () => {
-    await app.request(
+    await t.app.request(
       post('/v1/audit/holder-hash', { holderTypeCode: LI.typeCode, holderCode: LI.code }, auditor),
     );
 
     const trail = JSON.stringify(await t.scan('audit'));
 
     for (const secret of [ZHANG.code, LI.code, ZHANG.name, LI.name]) expect(trail).not.toContain(secret);
+  });
+
+  it('documents the auditor routes and their parameters in the OpenAPI document', async () => {
+    const res = await t.app.request(get('/openapi.json'));
+
+    const doc = (await res.json()) as {
+      paths: Record<string, Record<string, { parameters?: { name: string }[] }>>;
+    };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/audit/events',
+        '/v1/audit/events/{eventId}',
+        '/v1/audit/events/{eventId}/proof',
+        '/v1/audit/checkpoint',
+        '/v1/audit/consistency',
+        '/v1/audit/holder-hash',
+      ]),
+    );
+    expect(doc.paths['/v1/audit/events']?.get?.parameters?.map((p) => p.name)).toEqual([
+      'traceId',
+      'identifier',
+      'holderHash',
+      'peer',
+      'action',
+      'from',
+      'to',
+      'limit',
+      'cursor',
+    ]);
   });
 
   it('resumes a search cut short by its read budget exactly where it stopped', async () => {
@@ -324,14 +339,12 @@ describe('querying audit events as an auditor', () => {
 
 describe('refusing bad audit queries', () => {
   let t: TestGateway;
-  let app: { request: (r: Request) => Response | Promise<Response> };
   let auditor: string;
   let identifier: string;
   let cursorOfA: string;
 
   beforeAll(async () => {
     t = await testGateway();
-    app = createBaseApp(t.gateway).route('/', auditApp(t.gateway, emptyLog));
     const issuer = await t.token('issuer');
     for (let i = 0; i < 2; i++) {
       t.clock.set(`2026-06-01T08:0${i}:00Z`);
@@ -342,7 +355,7 @@ describe('refusing bad audit queries', () => {
     t.clock.set('2026-06-02T08:00:00Z');
     auditor = await t.token('auditor');
     const first = AuditEventsPageSchema.parse(
-      await (await app.request(get(`/v1/audit/events?action=license.issue&limit=1`, auditor))).json(),
+      await (await t.app.request(get(`/v1/audit/events?action=license.issue&limit=1`, auditor))).json(),
     );
     cursorOfA = first.cursor ?? '';
     expect(cursorOfA).not.toBe('');
@@ -385,7 +398,7 @@ describe('refusing bad audit queries', () => {
   ];
 
   it.each(cases)('refuses %s with 400 INVALID_REQUEST and the issue', async (_, query, field) => {
-    const res = await app.request(get(`/v1/audit/events?${query()}`, auditor));
+    const res = await t.app.request(get(`/v1/audit/events?${query()}`, auditor));
 
     expect(res.status).toBe(400);
     const error = await errorOf(res);
@@ -395,7 +408,7 @@ describe('refusing bad audit queries', () => {
   });
 
   it('accepts a range of exactly 31 days with no other filter', async () => {
-    const res = await app.request(
+    const res = await t.app.request(
       get('/v1/audit/events?from=2026-05-02T08:00:00Z&to=2026-06-02T08:00:00Z', auditor),
     );
 
@@ -404,8 +417,8 @@ describe('refusing bad audit queries', () => {
   });
 
   it('refuses a malformed event id with 400 and answers an unknown one with 404', async () => {
-    const bad = await app.request(get('/v1/audit/events/not-an-id', auditor));
-    const unknown = await app.request(get('/v1/audit/events/01KZZZZZZZZZZZZZZZZZZZZZZZ', auditor));
+    const bad = await t.app.request(get('/v1/audit/events/not-an-id', auditor));
+    const unknown = await t.app.request(get('/v1/audit/events/01KZZZZZZZZZZZZZZZZZZZZZZZ', auditor));
 
     expect(bad.status).toBe(400);
     expect((await errorOf(bad)).issues?.[0]?.path).toEqual(['eventId']);
@@ -415,7 +428,7 @@ describe('refusing bad audit queries', () => {
 
   it('reads one event by id', async () => {
     const [event] = (await t.scan('audit')).map((e) => AuditedEventSchema.parse(e));
-    const res = await app.request(get(`/v1/audit/events/${event?.eventId}`, auditor));
+    const res = await t.app.request(get(`/v1/audit/events/${event?.eventId}`, auditor));
 
     expect(res.status).toBe(200);
     expect(AuditedEventSchema.parse(await res.json())).toEqual(event);
@@ -429,12 +442,12 @@ describe('refusing bad audit queries', () => {
       {},
     ];
     for (const body of bodies) {
-      const res = await app.request(post('/v1/audit/holder-hash', body, auditor));
+      const res = await t.app.request(post('/v1/audit/holder-hash', body, auditor));
 
       expect(res.status).toBe(400);
       expect((await errorOf(res)).code).toBe('INVALID_REQUEST');
     }
-    const notJson = await app.request(
+    const notJson = await t.app.request(
       new Request('http://gateway.test/v1/audit/holder-hash', {
         method: 'POST',
         headers: { authorization: `Bearer ${auditor}`, 'content-type': 'text/plain' },
@@ -479,12 +492,12 @@ describe('refusing bad audit queries', () => {
   it.each(routes)(
     '%s needs a token and the auditor role, and audits each refusal',
     async (_, anonymous, as) => {
-      const unauthenticated = await app.request(anonymous());
+      const unauthenticated = await t.app.request(anonymous());
       expect(unauthenticated.status).toBe(401);
       expect((await errorOf(unauthenticated)).code).toBe('UNAUTHENTICATED');
       const refusals = [traceIdOf(unauthenticated.headers.get('traceparent') ?? undefined)];
       for (const role of ['issuer', 'platform', 'operator'] as const) {
-        const res = await app.request(as(await t.token(role)));
+        const res = await t.app.request(as(await t.token(role)));
 
         expect(res.status).toBe(403);
         expect((await errorOf(res)).code).toBe('FORBIDDEN');
