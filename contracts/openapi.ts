@@ -1,4 +1,14 @@
 import { z } from 'zod';
+import {
+  AuditEventsPageSchema,
+  AuditedEventSchema,
+  AuditQuerySchema,
+  ConsistencyProofSchema,
+  ConsistencyQuerySchema,
+  HolderHashRequestSchema,
+  HolderHashResponseSchema,
+  InclusionProofSchema,
+} from './audit-api.ts';
 import { ErrorBodySchema } from './errors.ts';
 import { JwksSchema } from './keys.ts';
 import {
@@ -28,6 +38,21 @@ const identifierParam = {
   description: 'GB/T 36904 e-license identifier',
   schema: { type: 'string' },
 };
+
+const eventIdParam = {
+  name: 'eventId',
+  in: 'path',
+  required: true,
+  description: 'audit event id (ULID)',
+  schema: { type: 'string' },
+};
+const queryParams = (s: z.ZodObject) =>
+  Object.entries(s.shape).map(([name, field]) => ({
+    name,
+    in: 'query',
+    required: !field.safeParse(undefined).success,
+    schema: schema(field as z.ZodType, 'input'),
+  }));
 
 /**
  * OpenAPI 3.1 document of a province gateway, generated from the same zod contracts the
@@ -115,6 +140,78 @@ export function openApiDocument(province: string, serverUrl?: string) {
           responses: {
             '200': { description: 'verdict', content: json(VerifyResponseSchema, 'output') },
             ...errors(400, 401, 403, 413, 503),
+          },
+        },
+      },
+      '/v1/audit/events': {
+        get: {
+          summary:
+            'Audit events by trace, license, holder hash, peer, action and time, in time order (role auditor)',
+          description:
+            'Without traceId, identifier, holderHash, peer or action, `from` is required and the range ' +
+            'spans at most 31 days. A page may hold fewer than `limit` events and still carry a cursor.',
+          security: bearer,
+          parameters: queryParams(AuditQuerySchema),
+          responses: {
+            '200': { description: 'a page of events', content: json(AuditEventsPageSchema, 'output') },
+            ...errors(400, 401, 403, 503),
+          },
+        },
+      },
+      '/v1/audit/events/{eventId}': {
+        get: {
+          summary: 'One audit event, with its leaf index once integrated into the log (role auditor)',
+          security: bearer,
+          parameters: [eventIdParam],
+          responses: {
+            '200': { description: 'the event', content: json(AuditedEventSchema, 'output') },
+            ...errors(400, 401, 403, 404),
+          },
+        },
+      },
+      '/v1/audit/events/{eventId}/proof': {
+        get: {
+          summary: 'RFC 9162 inclusion proof of an event against the latest checkpoint (role auditor)',
+          security: bearer,
+          parameters: [eventIdParam],
+          responses: {
+            '200': { description: 'the proof', content: json(InclusionProofSchema, 'output') },
+            ...errors(400, 401, 403, 404, 409),
+          },
+        },
+      },
+      '/v1/audit/checkpoint': {
+        get: {
+          summary: 'The latest checkpoint: a C2SP signed note by the audit key (role auditor)',
+          security: bearer,
+          responses: {
+            '200': {
+              description: 'signed note',
+              content: { 'text/plain; charset=utf-8': { schema: { type: 'string' } } },
+            },
+            ...errors(401, 403, 404),
+          },
+        },
+      },
+      '/v1/audit/consistency': {
+        get: {
+          summary: 'RFC 9162 consistency proof between two tree sizes (role auditor)',
+          security: bearer,
+          parameters: queryParams(ConsistencyQuerySchema),
+          responses: {
+            '200': { description: 'the proof', content: json(ConsistencyProofSchema, 'output') },
+            ...errors(400, 401, 403),
+          },
+        },
+      },
+      '/v1/audit/holder-hash': {
+        post: {
+          summary: "A holder's keyed hash, to query events by holderHash (role auditor)",
+          security: bearer,
+          requestBody: { required: true, content: json(HolderHashRequestSchema, 'input') },
+          responses: {
+            '200': { description: 'the hash', content: json(HolderHashResponseSchema, 'output') },
+            ...errors(400, 401, 403, 413, 415),
           },
         },
       },
