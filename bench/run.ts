@@ -1,12 +1,13 @@
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { audit } from './audit.ts';
 import { codes } from './codes.ts';
 import { credentials } from './credentials.ts';
 import { type Budget, DEFAULT_BUDGET, type Measurement, type Section } from './harness.ts';
 import { interop } from './interop.ts';
 
 /** Every section of the bench; a new one (cross-province calls, audit) is a new file listed here. */
-const SECTIONS: readonly Section[] = [codes, credentials, interop];
+const SECTIONS: readonly Section[] = [codes, credentials, interop, audit];
 
 const USAGE = `usage: npm run bench [-- [--seconds N] [SECTION ...]]   sections: ${SECTIONS.map((s) => s.name).join(', ')}`;
 

@@ -2,7 +2,7 @@ import { readReceipt } from '../interop/receipt.ts';
 import type { TrustRegistry } from '../registry/trust-registry.ts';
 import { auditOrigin, verifyCheckpoint } from './checkpoint.ts';
 import { eventLeafHash } from './log-leaf.ts';
-import { equal, verifyInclusion } from './merkle.ts';
+import { equal, verifyConsistency, verifyInclusion } from './merkle.ts';
 import type { TraceVerifier } from './trace.ts';
 
 const fromB64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
@@ -48,6 +48,16 @@ export function registryTraceVerifier(registry: TrustRegistry): TraceVerifier {
             ok: false,
             reason: `the inclusion proof for leaf ${proof.index} does not lead to the signed root`,
           };
+    },
+    consistency(earlier, later, proof) {
+      const ok = verifyConsistency(
+        earlier.treeSize,
+        later.treeSize,
+        proof.map(fromB64),
+        earlier.root,
+        later.root,
+      );
+      return ok ? { ok: true } : { ok: false, reason: 'the consistency proof does not verify' };
     },
     async receipt(jws, expected) {
       try {

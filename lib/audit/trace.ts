@@ -1,4 +1,9 @@
-import { type AuditedEvent, AuditEventsPageSchema, InclusionProofSchema } from '../../contracts/audit-api.ts';
+import {
+  AuditEventsPageSchema,
+  type AuditedEvent,
+  ConsistencyProofSchema,
+  InclusionProofSchema,
+} from '../../contracts/audit-api.ts';
 
 /** Where and how to ask one province for its part of a trace. */
 export interface TraceSource {
@@ -13,12 +18,21 @@ export type Check = { ok: true } | { ok: false; reason: string };
 /** The cryptographic checks a trace needs; the trust registry provides the keys. */
 export interface TraceVerifier {
   /** A province's signed checkpoint: signature by its audit key, origin; returns the tree head. */
-  checkpoint(province: string, note: string): Promise<{ ok: true; treeSize: number; root: Uint8Array } | { ok: false; reason: string }>;
+  checkpoint(
+    province: string,
+    note: string,
+  ): Promise<{ ok: true; treeSize: number; root: Uint8Array } | { ok: false; reason: string }>;
   /** That the event, as served, is the leaf the proof proves into the given tree head. */
   inclusion(
     event: AuditedEvent,
     proof: { index: number; treeSize: number; leafHash: string; proof: string[] },
     head: { treeSize: number; root: Uint8Array },
+  ): Check;
+  /** That the later tree head extends the earlier one (RFC 9162 consistency proof, base64 hashes). */
+  consistency(
+    earlier: { treeSize: number; root: Uint8Array },
+    later: { treeSize: number; root: Uint8Array },
+    proof: string[],
   ): Check;
   /** A callee's receipt kept in the caller's outbound event. */
   receipt(jws: string, expected: { peer: string; self: string; traceId: string }): Promise<Check>;
@@ -58,7 +72,12 @@ export interface Call {
 
 export interface TraceReport {
   traceId: string;
-  provinces: { id: string; reachable: boolean; events: number; checkpoint?: { treeSize: number; verified: boolean } }[];
+  provinces: {
+    id: string;
+    reachable: boolean;
+    events: number;
+    checkpoint?: { treeSize: number; verified: boolean };
+  }[];
   timeline: TimelineEvent[];
   calls: Call[];
   gaps: Gap[];
@@ -85,7 +104,9 @@ export async function assembleTrace(
     report.provinces.push(part.summary);
     report.timeline.push(...part.timeline);
   }
-  report.timeline.sort((a, b) => a.event.time.localeCompare(b.event.time) || a.event.eventId.localeCompare(b.event.eventId));
+  report.timeline.sort(
+    (a, b) => a.event.time.localeCompare(b.event.time) || a.event.eventId.localeCompare(b.event.eventId),
+  );
   report.calls = pairCalls(report.timeline, sources, report.gaps);
   report.ok = report.gaps.length === 0;
   return report;
@@ -119,7 +140,11 @@ async function collect(
     }
     summary.reachable = true;
   } catch (err) {
-    gaps.push({ kind: 'PROVINCE_UNREACHABLE', province: source.province, message: `events could not be read: ${message(err)}` });
+    gaps.push({
+      kind: 'PROVINCE_UNREACHABLE',
+      province: source.province,
+      message: `events could not be read: ${message(err)}`,
+    });
     events = [];
     return { summary, timeline };
   }
@@ -128,14 +153,43 @@ async function collect(
   if (events.length > 0) {
     const res = await get('/v1/audit/checkpoint');
     const note = res.status === 200 ? await res.text() : undefined;
-    const checked = note ? await verifier.checkpoint(source.province, note) : { ok: false as const, reason: `answered ${res.status}` };
+    const checked = note
+      ? await verifier.checkpoint(source.province, note)
+      : { ok: false as const, reason: `answered ${res.status}` };
     if (checked.ok) {
       head = { treeSize: checked.treeSize, root: checked.root };
       summary.checkpoint = { treeSize: checked.treeSize, verified: true };
     } else {
-      gaps.push({ kind: 'CHECKPOINT_INVALID', province: source.province, message: `checkpoint: ${checked.reason}` });
+      gaps.push({
+        kind: 'CHECKPOINT_INVALID',
+        province: source.province,
+        message: `checkpoint: ${checked.reason}`,
+      });
     }
   }
+  const heads = new Map<string, Awaited<ReturnType<TraceVerifier['checkpoint']>>>();
+  const verifiedHead = async (note: string) => {
+    const known = heads.get(note);
+    if (known) return known;
+    const checked = await verifier.checkpoint(source.province, note);
+    heads.set(note, checked);
+    return checked;
+  };
+  /** A later checkpoint met during the trace must extend the first one: the log is append-only. */
+  const extendsHead = async (later: { treeSize: number; root: Uint8Array }): Promise<Check> => {
+    if (!head || later.treeSize === head.treeSize) return { ok: true };
+    const res = await get(`/v1/audit/consistency?from=${head.treeSize}&to=${later.treeSize}`);
+    const body = ConsistencyProofSchema.safeParse(res.status === 200 ? await res.json() : undefined);
+    if (!body.success)
+      return { ok: false, reason: `no consistency proof from ${head.treeSize} to ${later.treeSize}` };
+    const checked = verifier.consistency(head, later, body.data.proof);
+    return checked.ok
+      ? checked
+      : {
+          ok: false,
+          reason: `checkpoint ${later.treeSize} does not extend ${head.treeSize}: ${checked.reason}`,
+        };
+  };
   for (const event of events) {
     const entry: TimelineEvent = { province: source.province, event, proof: 'failed' };
     const res = await get(`/v1/audit/events/${encodeURIComponent(event.eventId)}/proof`);
@@ -149,14 +203,30 @@ async function collect(
       });
     } else if (res.status === 200 && head) {
       const proof = InclusionProofSchema.safeParse(await res.json());
-      // The proof names its own checkpoint; it must be the one verified above.
-      const checked: Check = !proof.success
-        ? { ok: false, reason: 'malformed proof' }
-        : proof.data.treeSize !== head.treeSize
-          ? { ok: false, reason: `proof against tree size ${proof.data.treeSize}, checkpoint has ${head.treeSize}` }
-          : verifier.inclusion(event, proof.data, head);
+      // The log grows while a trace is read, so each proof names the signed checkpoint it was
+      // made against; that checkpoint is verified on its own, and must extend the first one.
+      let checked: Check = { ok: false, reason: 'malformed proof' };
+      if (proof.success) {
+        const against = await verifiedHead(proof.data.checkpoint);
+        if (!against.ok) checked = { ok: false, reason: `the proof's checkpoint: ${against.reason}` };
+        else if (against.treeSize !== proof.data.treeSize) {
+          checked = {
+            ok: false,
+            reason: `proof for tree size ${proof.data.treeSize}, its checkpoint has ${against.treeSize}`,
+          };
+        } else {
+          checked = await extendsHead(against);
+          if (checked.ok) checked = verifier.inclusion(event, proof.data, against);
+        }
+      }
       if (checked.ok) entry.proof = 'verified';
-      else gaps.push({ kind: 'PROOF_FAILED', province: source.province, eventId: event.eventId, message: checked.reason });
+      else
+        gaps.push({
+          kind: 'PROOF_FAILED',
+          province: source.province,
+          eventId: event.eventId,
+          message: checked.reason,
+        });
     } else {
       gaps.push({
         kind: 'PROOF_FAILED',
@@ -170,7 +240,12 @@ async function collect(
       const checked = await verifier.receipt(receipt, { peer: event.peer, self: source.province, traceId });
       entry.receipt = checked.ok ? 'verified' : 'failed';
       if (!checked.ok) {
-        gaps.push({ kind: 'RECEIPT_INVALID', province: source.province, eventId: event.eventId, message: checked.reason });
+        gaps.push({
+          kind: 'RECEIPT_INVALID',
+          province: source.province,
+          eventId: event.eventId,
+          message: checked.reason,
+        });
       }
     }
     timeline.push(entry);
@@ -185,7 +260,8 @@ function pairCalls(timeline: readonly TimelineEvent[], sources: readonly TraceSo
   const inbound = new Map<string, TimelineEvent>();
   for (const t of timeline) {
     const jti = t.event.details.jti;
-    if (t.event.details.direction === 'inbound' && typeof jti === 'string') inbound.set(`${t.province}#${jti}`, t);
+    if (t.event.details.direction === 'inbound' && typeof jti === 'string')
+      inbound.set(`${t.province}#${jti}`, t);
   }
   const calls: Call[] = [];
   const matched = new Set<TimelineEvent>();
@@ -215,7 +291,8 @@ function pairCalls(timeline: readonly TimelineEvent[], sources: readonly TraceSo
   }
   for (const t of timeline) {
     const jti = t.event.details.jti;
-    if (t.event.details.direction !== 'inbound' || matched.has(t) || typeof jti !== 'string' || !t.event.peer) continue;
+    if (t.event.details.direction !== 'inbound' || matched.has(t) || typeof jti !== 'string' || !t.event.peer)
+      continue;
     if (t.event.details.callerVerified !== true) continue;
     calls.push({ from: t.event.peer, to: t.province, jti, inbound: t.event.eventId });
     if (reachable(t.event.peer)) {

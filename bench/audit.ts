@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { startDynamoDbLocal } from '../federation/dynamodb-local.ts';
+import { createGateway } from '../functions/gateway.ts';
+import { integrate } from '../functions/sequencer/sequencer.ts';
+import { auditEvent } from '../lib/audit/events.ts';
+import { leafHash, MemoryTree, verifyInclusion } from '../lib/audit/merkle.ts';
+import { systemClock } from '../lib/clock.ts';
+import { TrustRegistry } from '../lib/registry/trust-registry.ts';
+import { jwksOf } from '../lib/signing/jws.ts';
+import { loadLocalKeyRing } from '../lib/signing/local-signer.ts';
+import { createDocumentClient, ensureTables } from '../lib/store/dynamo.ts';
+import { tableNames } from '../lib/store/tables.ts';
+import { type Budget, type Measurement, measure, type Section } from './harness.ts';
+
+const EVENTS = 2000;
+
+/**
+ * The audit log: events integrated per second by the sequencer on DynamoDB Local (writes of
+ * leaves, nodes, marks and a signed checkpoint per batch), inclusion proofs served from storage,
+ * and proof generation and verification in memory.
+ */
+export const audit: Section = {
+  name: 'audit',
+  title: `audit log (${EVENTS} events on DynamoDB Local, Merkle proofs)`,
+  async run(budget: Budget): Promise<Measurement[]> {
+    const dir = await mkdtemp(join(tmpdir(), 'elg-bench-audit-'));
+    const ddb = await startDynamoDbLocal();
+    const doc = createDocumentClient({ endpoint: ddb.endpoint });
+    try {
+      const keys = await loadLocalKeyRing(dir);
+      const tables = tableNames(`bench${randomBytes(3).toString('hex')}-310000`);
+      await ensureTables(doc, tables);
+      const registry = TrustRegistry.fromClaims({
+        iss: 'bench',
+        iat: 0,
+        seq: 1,
+        provinces: [
+          {
+            id: '310000',
+            name: 'bench',
+            baseUrl: 'http://127.0.0.1:1',
+            jwks: jwksOf(keys),
+            status: 'active',
+          },
+        ],
+      });
+      const g = createGateway({
+        province: '310000',
+        provinceName: 'bench',
+        doc,
+        tables,
+        keys,
+        registry,
+        auth: { verify: async () => ({ sub: 'bench', roles: ['auditor'] }) },
+        holderHashKey: randomBytes(32),
+        clock: systemClock,
+      });
+      const ids: string[] = [];
+      for (let i = 0; i < EVENTS; i += 50) {
+        await Promise.all(
+          Array.from({ length: 50 }, async () => {
+            const e = auditEvent(
+              {
+                province: '310000',
+                traceId: randomBytes(16).toString('hex'),
+                action: 'verify',
+                outcome: 'success',
+                details: { verdict: 'valid', matterCode: 'BENCH001' },
+              },
+              new Date(),
+            );
+            ids.push(e.eventId);
+            await g.auditStore.write(e);
+          }),
+        );
+      }
+      const t0 = performance.now();
+      let integrated = 0;
+      for (let i = 0; i < 100 && integrated < EVENTS; i++) {
+        integrated += (await integrate(g, { maxBatch: 500, maxBatches: 10 })).integrated;
+      }
+      const seconds = (performance.now() - t0) / 1000;
+
+      let k = 0;
+      const served = await measure(
+        'inclusion proof served from storage (AuditLog)',
+        async () => {
+          const id = ids[k++ % ids.length] ?? '';
+          if (!(await g.log.inclusionProof(id))) throw new Error(`no proof for ${id}`);
+        },
+        { ...budget, maxOps: 2000 },
+      );
+
+      const tree = MemoryTree.of(Array.from({ length: 100_000 }, (_, i) => leafHash(Buffer.from(String(i)))));
+      const root = tree.root();
+      let j = 0;
+      const generated = await measure(
+        'inclusion proof generated in memory (100,000 leaves)',
+        () => tree.inclusionProof(j++ % 100_000),
+        budget,
+      );
+      const proofs = Array.from({ length: 1000 }, (_, i) => ({
+        i: i * 97,
+        proof: tree.inclusionProof(i * 97),
+      }));
+      let m = 0;
+      const verified = await measure(
+        'inclusion proof verified (100,000 leaves)',
+        () => {
+          const p = proofs[m++ % proofs.length];
+          if (!p || !verifyInclusion(p.i, 100_000, leafHash(Buffer.from(String(p.i))), p.proof, root))
+            throw new Error('proof');
+        },
+        budget,
+      );
+      return [
+        {
+          name: `events integrated by the sequencer (DynamoDB Local)`,
+          ops: integrated,
+          seconds,
+          opsPerSecond: integrated / seconds,
+          note: `${integrated} events in ${seconds.toFixed(1)} s`,
+        },
+        served,
+        generated,
+        verified,
+      ];
+    } finally {
+      doc.destroy();
+      await ddb.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+};
