@@ -20,8 +20,7 @@ const esc = (s: string) =>
 export function traceHtml(report: TraceReport): string {
   const lanes = report.provinces.map((p) => p.id);
   const laneX = (p: string) => 20 + lanes.indexOf(p) * LANE_W;
-  const rowOf = new Map<string, number>();
-  report.timeline.forEach((t, i) => rowOf.set(t.event.eventId, i));
+  const rowOf = new Map(report.timeline.map((t, i) => [t.event.eventId, i] as const));
   const flagged = new Set(report.gaps.flatMap((g) => (g.eventId ? [g.eventId] : [])));
   const width = Math.max(lanes.length, 1) * LANE_W + 40;
   const height = TOP + Math.max(report.timeline.length, 1) * ROW_H + 40;
