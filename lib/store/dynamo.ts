@@ -4,6 +4,7 @@ import {
   DynamoDBClient,
   ListTablesCommand,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -41,10 +42,22 @@ export async function ensureTables(doc: DynamoDBDocumentClient, names: TableName
     } catch (err) {
       if (!(err instanceof ResourceInUseException)) throw err;
     }
-    for (;;) {
-      const out = await doc.send(new DescribeTableCommand({ TableName: name }));
-      if (out.Table?.TableStatus === 'ACTIVE') break;
-      await new Promise((r) => setTimeout(r, 100));
+    let table = await waitActive(doc, name);
+    // A table kept from an earlier version gets the indexes added since, one at a time.
+    const input = createTableInput(def, name);
+    for (const index of input.GlobalSecondaryIndexes ?? []) {
+      if (table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === index.IndexName)) continue;
+      process.stderr.write(
+        `elg: adding index ${index.IndexName} to ${name} (one-time, kept from an earlier version)\n`,
+      );
+      await doc.send(
+        new UpdateTableCommand({
+          TableName: name,
+          AttributeDefinitions: input.AttributeDefinitions,
+          GlobalSecondaryIndexUpdates: [{ Create: index }],
+        }),
+      );
+      table = await waitActive(doc, name);
     }
     if (def.ttlAttribute) {
       try {
@@ -58,6 +71,15 @@ export async function ensureTables(doc: DynamoDBDocumentClient, names: TableName
         // Already enabled on a reused table: DynamoDB refuses to set it twice.
       }
     }
+  }
+}
+
+async function waitActive(doc: DynamoDBDocumentClient, name: string) {
+  for (;;) {
+    const { Table } = await doc.send(new DescribeTableCommand({ TableName: name }));
+    const indexesReady = (Table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');
+    if (Table?.TableStatus === 'ACTIVE' && indexesReady) return Table;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
