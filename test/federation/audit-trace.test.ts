@@ -104,6 +104,63 @@ describe('one cross-province call traced across provinces', () => {
     expect(report.gaps).toEqual([expect.objectContaining({ kind: 'MISSING_INBOUND', province: '310000' })]);
   });
 
+  /**
+   * A fetch that grows Shanghai's log just before the first proof is read, so the proofs are made
+   * against a later checkpoint than the one the trace started from; `alter` may change answers.
+   */
+  function growingFetch(alter?: (url: URL, res: Response) => Promise<Response>) {
+    const sh = f.province('310000');
+    const seen: string[] = [];
+    let grown = false;
+    const impl: typeof fetch = async (input, init) => {
+      const url = new URL(String(input));
+      seen.push(url.pathname);
+      if (!grown && url.origin === new URL(sh.url).origin && url.pathname.endsWith('/proof')) {
+        grown = true;
+        await post(sh, 'issuer', '/v1/licenses', sampleIssue());
+        await settle(sh);
+      }
+      const res = await fetch(input, init);
+      return alter ? alter(url, res) : res;
+    };
+    return { impl, seen };
+  }
+
+  it('proves that a log which grew during the trace extends the checkpoint the trace started from', async () => {
+    const traceId = await tracedCall();
+    const { impl, seen } = growingFetch();
+    const report = await assembleTrace(
+      traceId,
+      sources,
+      registryTraceVerifier(f.province('330000').gateway.registry),
+      impl,
+    );
+    expect(seen).toContain('/v1/audit/consistency');
+    expect(report.gaps).toEqual([]);
+    expect(report.timeline.every((t) => t.proof === 'verified')).toBe(true);
+  });
+
+  it('flags proofs against a checkpoint that does not extend the one the trace started from', async () => {
+    const traceId = await tracedCall();
+    const { impl } = growingFetch(async (url, res) => {
+      if (url.pathname !== '/v1/audit/consistency' || res.status !== 200) return res;
+      const body = (await res.json()) as { proof: string[] };
+      // A different history: the first hash of the proof replaced.
+      body.proof[0] = Buffer.alloc(32, 7).toString('base64');
+      return new Response(JSON.stringify(body), { status: 200, headers: res.headers });
+    });
+    const report = await assembleTrace(
+      traceId,
+      sources,
+      registryTraceVerifier(f.province('330000').gateway.registry),
+      impl,
+    );
+    const failed = report.gaps.filter((g) => g.kind === 'PROOF_FAILED');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.every((g) => g.province === '310000' && /does not extend/.test(g.message))).toBe(true);
+    expect(report.ok).toBe(false);
+  });
+
   it('flags an unreachable province', async () => {
     const traceId = await tracedCall();
     const report = await assembleTrace(
