@@ -1,0 +1,135 @@
+import type { TableKind } from '../lib/store/tables.ts';
+
+/**
+ * The province's Lambda functions: what each one runs, which HTTP routes reach it, and the least
+ * it needs: which tables and how, which KMS keys it may sign with. The CDK stack, the bundler and
+ * the bundle report all read this one catalog, so a function's code and its permissions are
+ * declared in one place.
+ */
+export type KeyPurpose = 'credential' | 'gateway' | 'audit';
+export type TableAccess = 'read' | 'write' | 'readwrite';
+
+export interface FunctionSpec {
+  /** Short name: the bundle directory, the construct id and part of the function name. */
+  name: string;
+  /** Entry module, relative to the repository root; it exports `handler`. */
+  entry: string;
+  description: string;
+  /** HTTP API routes (`METHOD /path`) served by this function; none for scheduled functions. */
+  routes: readonly string[];
+  /** KMS keys this function may sign with. Public keys are readable by every function. */
+  signsWith: readonly KeyPurpose[];
+  tables: Readonly<Partial<Record<TableKind, TableAccess>>>;
+  /** Needs the holder-hash secret (holder hashes in events, auditor cursors). */
+  holderHashKey: boolean;
+  /** Runs on a schedule (rate in minutes) instead of, or besides, HTTP routes. */
+  scheduleMinutes?: number;
+  memoryMb: number;
+  timeoutSeconds: number;
+}
+
+export const FUNCTIONS: readonly FunctionSpec[] = [
+  {
+    name: 'discovery',
+    entry: 'functions/discovery/handler.ts',
+    description: 'Public keys, health and the OpenAPI document; answers unknown routes',
+    routes: ['GET /.well-known/jwks.json', 'GET /healthz', 'GET /openapi.json', '$default'],
+    signsWith: [],
+    tables: { audit: 'write' },
+    holderHashKey: true,
+    memoryMb: 512,
+    timeoutSeconds: 10,
+  },
+  {
+    name: 'issuance',
+    entry: 'functions/issuance/handler.ts',
+    description: 'Issues e-licenses, new versions and status changes; signs credentials',
+    routes: ['POST /v1/licenses', 'GET /v1/licenses/{proxy+}', 'POST /v1/licenses/{proxy+}'],
+    signsWith: ['credential'],
+    tables: { licenses: 'readwrite', audit: 'write' },
+    holderHashKey: true,
+    memoryMb: 1024,
+    timeoutSeconds: 15,
+  },
+  {
+    name: 'verification',
+    entry: 'functions/verification/handler.ts',
+    description: "Verifies any province's e-license; calls the issuing province when foreign",
+    routes: ['POST /v1/verify'],
+    signsWith: ['gateway'],
+    tables: { licenses: 'read', agreements: 'read', audit: 'write' },
+    holderHashKey: true,
+    memoryMb: 1024,
+    timeoutSeconds: 20,
+  },
+  {
+    name: 'interop',
+    entry: 'functions/interop/handler.ts',
+    description: 'Answers signed verification calls from other provinces with signed receipts',
+    routes: ['POST /v1/interop/verify'],
+    signsWith: ['gateway'],
+    tables: { licenses: 'read', agreements: 'read', nonces: 'write', audit: 'write' },
+    holderHashKey: true,
+    memoryMb: 1024,
+    timeoutSeconds: 15,
+  },
+  {
+    name: 'agreements',
+    entry: 'functions/agreements/handler.ts',
+    description: 'Bilateral agreements and alliances: propose, sign, withdraw, and their deliveries',
+    routes: [
+      'GET /v1/agreements',
+      'POST /v1/agreements',
+      'GET /v1/agreements/{proxy+}',
+      'POST /v1/agreements/{proxy+}',
+      'POST /v1/interop/agreements',
+      'POST /v1/interop/agreements/{proxy+}',
+    ],
+    signsWith: ['gateway'],
+    tables: { agreements: 'readwrite', nonces: 'write', audit: 'write' },
+    holderHashKey: true,
+    memoryMb: 512,
+    timeoutSeconds: 20,
+  },
+  {
+    name: 'delivery',
+    entry: 'functions/agreements/deliver-handler.ts',
+    description: 'Sends agreement proposals, signatures and withdrawals that are due to the other parties',
+    routes: [],
+    signsWith: ['gateway'],
+    tables: { agreements: 'readwrite', audit: 'write' },
+    holderHashKey: true,
+    scheduleMinutes: 1,
+    memoryMb: 512,
+    timeoutSeconds: 60,
+  },
+  {
+    name: 'audit',
+    entry: 'functions/audit/handler.ts',
+    description: 'Auditor queries: events, inclusion and consistency proofs, checkpoints',
+    routes: ['GET /v1/audit/{proxy+}', 'POST /v1/audit/{proxy+}'],
+    signsWith: [],
+    tables: { audit: 'readwrite', log: 'read' },
+    holderHashKey: true,
+    memoryMb: 1024,
+    timeoutSeconds: 15,
+  },
+  {
+    name: 'sequencer',
+    entry: 'functions/sequencer/handler.ts',
+    description: 'Integrates audit events into the Merkle log in batches and signs checkpoints',
+    routes: [],
+    signsWith: ['audit'],
+    tables: { audit: 'readwrite', log: 'readwrite' },
+    holderHashKey: true,
+    scheduleMinutes: 1,
+    memoryMb: 1024,
+    timeoutSeconds: 120,
+  },
+];
+
+export function functionSpec(name: string): FunctionSpec {
+  const spec = FUNCTIONS.find((f) => f.name === name);
+  if (!spec) throw new Error(`no function named ${name}`);
+  return spec;
+}
