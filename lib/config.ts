@@ -1,5 +1,46 @@
 import { z } from 'zod';
+import { type KeyPurpose, KeyPurposeSchema } from '../contracts/keys.ts';
 import { PublicJwkBaseSchema } from './config-jwk.ts';
+
+/** A KMS key of an earlier generation, published for verifiers but never used to sign. */
+export interface PreviousKey {
+  purpose: KeyPurpose;
+  /** Key ARN (or id) as KMS knows it. */
+  keyId: string;
+}
+
+const HOLDER_HASH_HEX = /^[0-9a-f]{64}$/;
+export const HOLDER_HASH_KEY_FORMAT = '32 bytes as 64 lowercase hex characters';
+
+/**
+ * `purpose=keyArn` entries, comma-separated: the purpose cannot be read from a KMS key, and a
+ * verifier must know it (DESIGN section 4).
+ */
+const PreviousKeysSchema = z.string().transform((s, ctx): PreviousKey[] => {
+  const entries = s
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+  const keys: PreviousKey[] = [];
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    const purpose = KeyPurposeSchema.safeParse(entry.slice(0, Math.max(eq, 0)).trim());
+    const keyId = entry.slice(eq + 1).trim();
+    if (eq < 0 || !purpose.success || keyId === '') {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(entry.slice(0, 80))} is not purpose=keyArn (purpose credential, gateway or audit)`,
+      });
+      return z.NEVER;
+    }
+    if (keys.some((k) => k.keyId === keyId)) {
+      ctx.addIssue({ code: 'custom', message: `the key ${keyId} is listed twice` });
+      return z.NEVER;
+    }
+    keys.push({ purpose: purpose.data, keyId });
+  }
+  return keys;
+});
 
 /**
  * Settings of a deployed province gateway, read once from the environment at start-up. A missing
@@ -16,6 +57,8 @@ export const GatewayConfigSchema = z.object({
   ELG_KMS_KEY_CREDENTIAL: z.string().min(1),
   ELG_KMS_KEY_GATEWAY: z.string().min(1),
   ELG_KMS_KEY_AUDIT: z.string().min(1),
+  /** Earlier key generations, published in the JWKS during a rotation (discovery reads them). */
+  ELG_KMS_KEYS_PREVIOUS: PreviousKeysSchema.default([]),
   ELG_REGISTRY_URL: z.url(),
   ELG_REGISTRY_ROOT_JWK: z.string().transform((s, ctx) => {
     try {
@@ -29,10 +72,17 @@ export const GatewayConfigSchema = z.object({
   ELG_IDP_ISSUER: z.string().min(1),
   ELG_IDP_AUDIENCE: z.string().min(1),
   ELG_IDP_JWKS_URL: z.url(),
-  ELG_HOLDER_HASH_KEY: z.string().regex(/^[0-9a-f]{64}$/, '32 bytes as 64 hex characters'),
+  /** The holder-hash key itself (embedded use, LocalStack); on AWS the secret below instead. */
+  ELG_HOLDER_HASH_KEY: z.string().regex(HOLDER_HASH_HEX, HOLDER_HASH_KEY_FORMAT).optional(),
+  /** Secrets Manager secret whose SecretString is the holder-hash key, read at cold start. */
+  ELG_HOLDER_HASH_SECRET_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'a Secrets Manager secret ARN')
+    .optional(),
   ELG_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(65_536),
   ELG_DYNAMODB_ENDPOINT: z.url().optional(),
   ELG_KMS_ENDPOINT: z.url().optional(),
+  ELG_SECRETS_ENDPOINT: z.url().optional(),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
 
@@ -42,9 +92,33 @@ export class ConfigError extends Error {
 
 export function readConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
   const result = GatewayConfigSchema.safeParse(env);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  const lines = result.success ? [] : result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  const key = present(env.ELG_HOLDER_HASH_KEY);
+  const secret = present(env.ELG_HOLDER_HASH_SECRET_ARN);
+  if (key === secret) {
+    lines.push(
+      `  ELG_HOLDER_HASH_KEY, ELG_HOLDER_HASH_SECRET_ARN: ${key ? 'both are set' : 'neither is set'}; set exactly one (the secret ARN on AWS)`,
+    );
+  }
+  if (!result.success || lines.length > 0) {
     throw new ConfigError(`the gateway is misconfigured:\n${lines.join('\n')}`);
   }
   return result.data;
+}
+
+function present(value: string | undefined): boolean {
+  return value !== undefined && value !== '';
+}
+
+/**
+ * The holder-hash key as hex: 64 lowercase hex characters, nothing else (no whitespace, no JSON).
+ * The message names where the key came from but never echoes it.
+ */
+export function holderHashKeyOf(hex: string, source: string): Uint8Array {
+  if (!HOLDER_HASH_HEX.test(hex)) {
+    throw new ConfigError(
+      `the holder-hash key in ${source} is not ${HOLDER_HASH_KEY_FORMAT} (it has ${hex.length} characters)`,
+    );
+  }
+  return new Uint8Array(Buffer.from(hex, 'hex'));
 }

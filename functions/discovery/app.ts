@@ -1,15 +1,22 @@
 import { Hono } from 'hono';
+import type { PublicJwk } from '../../contracts/keys.ts';
 import { openApiDocument } from '../../contracts/openapi.ts';
 import type { GatewayEnv } from '../../lib/http/env.ts';
 import { jwksOf } from '../../lib/signing/jws.ts';
 import type { Gateway } from '../gateway.ts';
 
+export interface DiscoveryOptions {
+  /** Public keys of earlier generations, published beside the current ones during a rotation. */
+  previousKeys?: readonly PublicJwk[];
+}
+
 /** Public, unauthenticated: keys with purposes, health, the API description. */
-export function discoveryRoutes(g: Gateway) {
+export function discoveryRoutes(g: Gateway, options: DiscoveryOptions = {}) {
   const app = new Hono<GatewayEnv>();
+  const jwks = jwksOf(g.keys, options.previousKeys);
   app.get('/.well-known/jwks.json', (c) => {
     c.header('Cache-Control', 'public, max-age=300');
-    return c.json(jwksOf(g.keys));
+    return c.json(jwks);
   });
   app.get('/healthz', async (c) => {
     const storage = await g.storageHealthy();

@@ -1,9 +1,9 @@
 import { handle } from 'hono/aws-lambda';
 import { createBaseApp } from '../../lib/http/base.ts';
-import { gatewayFromEnv } from '../runtime.ts';
+import { gatewayFromEnv, previousKeysFromEnv } from '../runtime.ts';
 import { discoveryRoutes } from './app.ts';
 
-const g = await gatewayFromEnv();
-const app = createBaseApp(g).route('/', discoveryRoutes(g));
+const [g, previousKeys] = await Promise.all([gatewayFromEnv(), previousKeysFromEnv()]);
+const app = createBaseApp(g).route('/', discoveryRoutes(g, { previousKeys }));
 
 export const handler = handle(app);

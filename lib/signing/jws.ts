@@ -26,9 +26,16 @@ export async function signCompactJws(signer: JwsSigner, header: JwsHeader, paylo
   return `${signingInput}.${Buffer.from(derToJose(der)).toString('base64url')}`;
 }
 
-/** The `/.well-known/jwks.json` document of a province: its three public keys with purposes. */
-export function jwksOf(ring: KeyRing): Jwks {
-  return { keys: [ring.credential.publicJwk, ring.gateway.publicJwk, ring.audit.publicJwk] };
+/**
+ * The `/.well-known/jwks.json` document of a province: its three public keys with purposes, then
+ * the keys of earlier generations still published during a rotation (verify only, never sign).
+ * A kid listed twice is a caller bug: the registry would refuse the entry.
+ */
+export function jwksOf(ring: KeyRing, previous: readonly PublicJwk[] = []): Jwks {
+  const keys = [ring.credential.publicJwk, ring.gateway.publicJwk, ring.audit.publicJwk, ...previous];
+  const kids = new Set(keys.map((k) => k.kid));
+  if (kids.size !== keys.length) throw new TypeError('a key is listed twice in the JWKS (same kid)');
+  return { keys };
 }
 
 export interface PublicKeyCache {

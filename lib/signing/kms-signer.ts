@@ -25,33 +25,8 @@ export class KmsSigner implements Signer {
   }
 
   static async create(client: KMSClient, keyId: string, purpose: KeyPurpose): Promise<KmsSigner> {
-    let out: Awaited<ReturnType<typeof getPublicKey>>;
-    try {
-      out = await getPublicKey(client, keyId);
-    } catch (err) {
-      throw new DependencyUnavailableError(`KMS (reading the ${purpose} public key)`, err);
-    }
-    if (out.KeySpec !== 'ECC_NIST_P256') {
-      throw new Error(
-        `KMS key ${keyId} (${purpose}) has KeySpec ${out.KeySpec ?? 'unknown'}; expected ECC_NIST_P256`,
-      );
-    }
-    if (out.KeyUsage !== 'SIGN_VERIFY') {
-      throw new Error(
-        `KMS key ${keyId} (${purpose}) has KeyUsage ${out.KeyUsage ?? 'unknown'}; expected SIGN_VERIFY`,
-      );
-    }
-    if (out.SigningAlgorithms && !out.SigningAlgorithms.includes('ECDSA_SHA_256')) {
-      throw new Error(`KMS key ${keyId} (${purpose}) does not offer ECDSA_SHA_256`);
-    }
-    if (!out.PublicKey) throw new Error(`KMS returned no public key for ${keyId}`);
-    let publicKey: KeyObject;
-    try {
-      publicKey = createPublicKey({ key: Buffer.from(out.PublicKey), format: 'der', type: 'spki' });
-    } catch {
-      throw new Error(`KMS returned a public key for ${keyId} that is not a DER SubjectPublicKeyInfo`);
-    }
-    return new KmsSigner(client, out.KeyId ?? keyId, purpose, await publicJwkOf(publicKey, purpose));
+    const { keyArn, publicJwk } = await readKmsPublicKey(client, keyId, purpose);
+    return new KmsSigner(client, keyArn, purpose, publicJwk);
   }
 
   async signDer(message: Uint8Array): Promise<Uint8Array> {
@@ -95,6 +70,45 @@ export async function createKmsKeyRing(
     KmsSigner.create(client, keyIds.audit, 'audit'),
   ]);
   return { credential, gateway, audit };
+}
+
+/**
+ * The public key of a KMS key for `purpose`, checked to be a P-256 signing key offering
+ * ECDSA_SHA_256, with the key ARN KMS reported. Signers use it, and so does the JWKS for the
+ * keys of earlier generations, which are published but never sign.
+ */
+export async function readKmsPublicKey(
+  client: KMSClient,
+  keyId: string,
+  purpose: KeyPurpose,
+): Promise<{ keyArn: string; publicJwk: PublicJwk }> {
+  let out: Awaited<ReturnType<typeof getPublicKey>>;
+  try {
+    out = await getPublicKey(client, keyId);
+  } catch (err) {
+    throw new DependencyUnavailableError(`KMS (reading the ${purpose} public key)`, err);
+  }
+  if (out.KeySpec !== 'ECC_NIST_P256') {
+    throw new Error(
+      `KMS key ${keyId} (${purpose}) has KeySpec ${out.KeySpec ?? 'unknown'}; expected ECC_NIST_P256`,
+    );
+  }
+  if (out.KeyUsage !== 'SIGN_VERIFY') {
+    throw new Error(
+      `KMS key ${keyId} (${purpose}) has KeyUsage ${out.KeyUsage ?? 'unknown'}; expected SIGN_VERIFY`,
+    );
+  }
+  if (out.SigningAlgorithms && !out.SigningAlgorithms.includes('ECDSA_SHA_256')) {
+    throw new Error(`KMS key ${keyId} (${purpose}) does not offer ECDSA_SHA_256`);
+  }
+  if (!out.PublicKey) throw new Error(`KMS returned no public key for ${keyId}`);
+  let publicKey: KeyObject;
+  try {
+    publicKey = createPublicKey({ key: Buffer.from(out.PublicKey), format: 'der', type: 'spki' });
+  } catch {
+    throw new Error(`KMS returned a public key for ${keyId} that is not a DER SubjectPublicKeyInfo`);
+  }
+  return { keyArn: out.KeyId ?? keyId, publicJwk: await publicJwkOf(publicKey, purpose) };
 }
 
 function getPublicKey(client: KMSClient, keyId: string) {

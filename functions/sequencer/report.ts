@@ -1,0 +1,60 @@
+import { MetricUnit, publishMetrics } from '../../lib/metrics/emf.ts';
+import { oldestPendingAgeSeconds } from './lag.ts';
+import { type IntegrateOptions, type IntegrateReport, integrate, type SequencerDeps } from './sequencer.ts';
+
+/** CloudWatch names the deployment's alarm is built on: change them only together with it. */
+export const AUDIT_METRICS_NAMESPACE = 'ELG/Audit';
+export const SequencerMetric = {
+  oldestPendingAge: 'OldestPendingAgeSeconds',
+  eventsIntegrated: 'EventsIntegrated',
+} as const;
+
+/**
+ * One sequencer run followed by its metrics, dimension `Province`: how many events it integrated
+ * and how long the oldest waiting event has waited. A failed run still reports the wait (and 0
+ * integrated) before its error propagates, so a sequencer that keeps failing shows as a growing
+ * lag. A failure to measure the lag is logged and leaves that metric out of this run.
+ */
+export async function integrateAndReport(
+  g: SequencerDeps,
+  options: IntegrateOptions = {},
+  write?: (line: string) => void,
+): Promise<IntegrateReport> {
+  const run = await integrate(g, options).then(
+    (report) => ({ report }),
+    (error: unknown) => ({ error }),
+  );
+  let age: number | undefined;
+  try {
+    age = await oldestPendingAgeSeconds(g);
+  } catch (error) {
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        message: 'the age of the oldest waiting audit event could not be measured',
+        province: g.province,
+        error: String(error),
+      }),
+    );
+  }
+  publishMetrics(
+    {
+      namespace: AUDIT_METRICS_NAMESPACE,
+      dimensions: { Province: g.province },
+      metrics: [
+        ...(age === undefined
+          ? []
+          : [{ name: SequencerMetric.oldestPendingAge, unit: MetricUnit.Seconds, value: age }]),
+        {
+          name: SequencerMetric.eventsIntegrated,
+          unit: MetricUnit.Count,
+          value: 'report' in run ? run.report.integrated : 0,
+        },
+      ],
+      timestamp: g.clock.now(),
+    },
+    write,
+  );
+  if ('error' in run) throw run.error;
+  return run.report;
+}
