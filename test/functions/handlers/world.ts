@@ -1,0 +1,303 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  GetPublicKeyCommand,
+  type GetPublicKeyCommandOutput,
+  KMSClient,
+  SignCommand,
+  type SignCommandInput,
+} from '@aws-sdk/client-kms';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { getRequestListener } from '@hono/node-server';
+import { mockClient } from 'aws-sdk-client-mock';
+import { inject } from 'vitest';
+import type { Role } from '../../../contracts/auth.ts';
+import type { KeyPurpose, PublicJwk } from '../../../contracts/keys.ts';
+import type { RegistryClaims, RegistryProvince } from '../../../contracts/registry.ts';
+import { createGatewayApp } from '../../../functions/app.ts';
+import { createGateway, type Gateway } from '../../../functions/gateway.ts';
+import { createBearerVerifier } from '../../../lib/auth/bearer.ts';
+import { DevIdentityProvider } from '../../../lib/auth/dev-idp.ts';
+import { systemClock } from '../../../lib/clock.ts';
+import { loadOrCreateRootKey, signRegistry } from '../../../lib/registry/sign-registry.ts';
+import { TrustRegistry } from '../../../lib/registry/trust-registry.ts';
+import { jwksOf } from '../../../lib/signing/jws.ts';
+import { loadLocalKeyRing } from '../../../lib/signing/local-signer.ts';
+import { publicJwkOf } from '../../../lib/signing/public-jwk.ts';
+import type { KeyRing } from '../../../lib/signing/signer.ts';
+import { createDocumentClient, ensureTables } from '../../../lib/store/dynamo.ts';
+import { type TableNames, tableNames } from '../../../lib/store/tables.ts';
+import { type FakeKey, fakeKey, signDigest } from '../../lib/signing/fake-kms.ts';
+import { SHANGHAI_DEPT } from '../../support/gateway.ts';
+
+export const SH = '310000';
+export const ZJ = '330000';
+const IDP_ISSUER = 'https://idp.sh.example';
+const ACCOUNT = '111122223333';
+
+/** A KMS key of the province with the purpose it serves. */
+export interface ProvinceKey extends FakeKey {
+  purpose: KeyPurpose;
+  publicJwk: PublicJwk;
+}
+
+export interface World {
+  /** What the stack sets on each function; applied to process.env by start. */
+  env: Record<string, string>;
+  keys: Record<KeyPurpose, ProvinceKey>;
+  /** Earlier generations, in ELG_KMS_KEYS_PREVIOUS and in the registry entry. */
+  previous: ProvinceKey[];
+  /** Every GetPublicKey and Sign the functions asked KMS for, by key id. */
+  kmsCalls: { getPublicKey: string[]; sign: string[] };
+  holderHashSecretArn: string;
+  /** What Secrets Manager holds for the holder-hash secret. */
+  holderHashSecret(): string | undefined;
+  /** Replaces what Secrets Manager holds for the holder-hash secret. */
+  setHolderHashSecret(value: string | undefined): void;
+  /** A bearer token of the province's identity provider. */
+  token(role: Role): Promise<string>;
+  /** Signs and serves a new registry (seq + 1) with this entry of 310000. */
+  publishRegistry(sh: (entry: RegistryProvince) => RegistryProvince): Promise<void>;
+  /** 330000: an embedded gateway on HTTP, listed in the registry. */
+  peer: { gateway: Gateway; keys: KeyRing; url: string };
+  doc: ReturnType<typeof createDocumentClient>;
+  tables: TableNames;
+  stop(): Promise<void>;
+}
+
+export interface WorldOptions {
+  /** Purposes of earlier key generations to list in ELG_KMS_KEYS_PREVIOUS. */
+  previous?: KeyPurpose[];
+}
+
+/**
+ * The cloud around a deployed 310000, made local: KMS (mocked, over real P-256 keys: every
+ * signature is real), Secrets Manager (mocked), DynamoDB Local tables, the signed trust registry
+ * and the identity provider's JWKS served over HTTP on 127.0.0.1, and a peer province 330000
+ * running embedded. The environment the stack sets is applied to process.env, so handler modules
+ * imported afterwards start as in Lambda.
+ */
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const dir = await mkdtemp(join(tmpdir(), 'elg-handlers-'));
+  const provinceKey = async (purpose: KeyPurpose, name: string): Promise<ProvinceKey> => {
+    const key = fakeKey(`${name}-${randomBytes(4).toString('hex')}`);
+    return { ...key, purpose, publicJwk: await publicJwkOf(key.publicKey, purpose) };
+  };
+  const keys = {
+    credential: await provinceKey('credential', 'sh-credential'),
+    gateway: await provinceKey('gateway', 'sh-gateway'),
+    audit: await provinceKey('audit', 'sh-audit'),
+  };
+  const previous = await Promise.all(
+    (options.previous ?? []).map((purpose) => provinceKey(purpose, `sh-${purpose}-2025`)),
+  );
+  const [root, idp, peerKeys] = await Promise.all([
+    loadOrCreateRootKey(join(dir, 'root.jwk')),
+    DevIdentityProvider.loadOrCreate(join(dir, 'idp.jwk')),
+    loadLocalKeyRing(join(dir, 'keys', ZJ)),
+  ]);
+
+  // The national directory and the identity provider, over HTTP.
+  let registryJws = '';
+  const directory = createServer((req, res) => {
+    if (req.url === '/registry.jwt') {
+      res.writeHead(200, { 'content-type': 'application/jwt' }).end(registryJws);
+    } else if (req.url === '/idp/jwks.json') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(idp.jwks));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  const directoryUrl = await listenNode(directory);
+
+  // The peer, on HTTP before its gateway exists: the registry needs its URL first.
+  let peerApp: ReturnType<typeof createGatewayApp> | undefined;
+  const peerServer = createServer(
+    getRequestListener((req) => peerApp?.fetch(req) ?? new Response(null, { status: 503 })),
+  );
+  const peerUrl = await listenNode(peerServer);
+
+  let shEntry: RegistryProvince = {
+    id: SH,
+    name: '上海市',
+    baseUrl: 'https://gw-310000.example',
+    jwks: { keys: [...Object.values(keys).map((k) => k.publicJwk), ...previous.map((k) => k.publicJwk)] },
+    status: 'active',
+  };
+  const zjEntry: RegistryProvince = {
+    id: ZJ,
+    name: '浙江省',
+    baseUrl: peerUrl,
+    jwks: jwksOf(peerKeys),
+    status: 'active',
+  };
+  let seq = 0;
+  const claims = (): RegistryClaims => ({
+    iss: 'elg-national-root',
+    iat: Math.floor(Date.now() / 1000),
+    seq,
+    provinces: [shEntry, zjEntry],
+  });
+  const publish = async () => {
+    seq++;
+    registryJws = await signRegistry(root, claims());
+  };
+  await publish();
+
+  const doc = createDocumentClient({ endpoint: inject('dynamodbEndpoint') });
+  const prefix = `h${process.pid}-${randomBytes(3).toString('hex')}`;
+  const tables = tableNames(`${prefix}-${SH}`);
+  const peerTables = tableNames(`${prefix}-${ZJ}`);
+  await Promise.all([ensureTables(doc, tables), ensureTables(doc, peerTables)]);
+
+  const peerRegistry = TrustRegistry.fromClaims(claims());
+  const peer = createGateway({
+    province: ZJ,
+    provinceName: '浙江省',
+    doc,
+    tables: peerTables,
+    keys: peerKeys,
+    registry: peerRegistry,
+    auth: createBearerVerifier({ issuer: 'https://idp.zj.example', audience: `elg-${ZJ}`, jwks: idp.jwks }),
+    holderHashKey: randomBytes(32),
+    clock: systemClock,
+  });
+  peerApp = createGatewayApp(peer);
+
+  // KMS and Secrets Manager: the only parts that cannot run here.
+  const kmsKeys: FakeKey[] = [...Object.values(keys), ...previous];
+  const kmsCalls: World['kmsCalls'] = { getPublicKey: [], sign: [] };
+  const kms = mockClient(KMSClient);
+  const findKey = (keyId: unknown) => {
+    const key = kmsKeys.find((k) => k.arn === keyId);
+    if (!key)
+      throw Object.assign(new Error(`Key '${String(keyId)}' does not exist`), { name: 'NotFoundException' });
+    return key;
+  };
+  kms.on(GetPublicKeyCommand).callsFake((input: { KeyId?: string }): GetPublicKeyCommandOutput => {
+    kmsCalls.getPublicKey.push(String(input.KeyId));
+    const key = findKey(input.KeyId);
+    return {
+      $metadata: {},
+      KeyId: key.arn,
+      PublicKey: new Uint8Array(key.publicKey.export({ format: 'der', type: 'spki' })),
+      CustomerMasterKeySpec: 'ECC_NIST_P256',
+      KeySpec: 'ECC_NIST_P256',
+      KeyUsage: 'SIGN_VERIFY',
+      SigningAlgorithms: ['ECDSA_SHA_256'],
+    };
+  });
+  kms.on(SignCommand).callsFake((input: SignCommandInput) => {
+    kmsCalls.sign.push(String(input.KeyId));
+    if (
+      input.MessageType !== 'DIGEST' ||
+      input.SigningAlgorithm !== 'ECDSA_SHA_256' ||
+      input.Message?.length !== 32
+    ) {
+      throw Object.assign(new Error('unexpected Sign input'), { name: 'ValidationException' });
+    }
+    const key = findKey(input.KeyId);
+    return {
+      KeyId: key.arn,
+      SigningAlgorithm: 'ECDSA_SHA_256',
+      Signature: signDigest(key.privateKey, input.Message),
+    };
+  });
+
+  const holderHashSecretArn = `arn:aws-cn:secretsmanager:cn-north-1:${ACCOUNT}:secret:elg-310000-holder-hash-AbCdEf`;
+  let secretString: string | undefined = randomBytes(32).toString('hex');
+  const secrets = mockClient(SecretsManagerClient);
+  secrets.on(GetSecretValueCommand).callsFake((input: { SecretId?: string }) => {
+    if (input.SecretId !== holderHashSecretArn) {
+      throw Object.assign(new Error("Secrets Manager can't find the specified secret."), {
+        name: 'ResourceNotFoundException',
+      });
+    }
+    return { ARN: holderHashSecretArn, Name: 'elg-310000-holder-hash', SecretString: secretString };
+  });
+
+  const env: Record<string, string> = {
+    AWS_REGION: 'cn-north-1',
+    ELG_PROVINCE_ID: SH,
+    ELG_PROVINCE_NAME: '上海市',
+    ELG_TABLE_LICENSES: tables.licenses,
+    ELG_TABLE_AUDIT: tables.audit,
+    ELG_TABLE_NONCES: tables.nonces,
+    ELG_TABLE_AGREEMENTS: tables.agreements,
+    ELG_TABLE_LOG: tables.log,
+    ELG_KMS_KEY_CREDENTIAL: keys.credential.arn,
+    ELG_KMS_KEY_GATEWAY: keys.gateway.arn,
+    ELG_KMS_KEY_AUDIT: keys.audit.arn,
+    ...(previous.length > 0
+      ? { ELG_KMS_KEYS_PREVIOUS: previous.map((k) => `${k.purpose}=${k.arn}`).join(',') }
+      : {}),
+    ELG_REGISTRY_URL: `${directoryUrl}/registry.jwt`,
+    ELG_REGISTRY_ROOT_JWK: JSON.stringify(root.publicJwk),
+    ELG_IDP_ISSUER: IDP_ISSUER,
+    ELG_IDP_AUDIENCE: `elg-${SH}`,
+    ELG_IDP_JWKS_URL: `${directoryUrl}/idp/jwks.json`,
+    ELG_HOLDER_HASH_SECRET_ARN: holderHashSecretArn,
+    ELG_MAX_BODY_BYTES: '4096',
+    ELG_DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
+  };
+  const saved = new Map(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+
+  return {
+    env,
+    keys,
+    previous,
+    kmsCalls,
+    holderHashSecretArn,
+    holderHashSecret: () => secretString,
+    setHolderHashSecret(value) {
+      secretString = value;
+    },
+    token: (role) =>
+      idp.mint({
+        sub: `${role}@sh.example`,
+        roles: [role],
+        ...(role === 'issuer' ? { uscc: SHANGHAI_DEPT.uscc } : {}),
+        ttlSeconds: 3600,
+        issuer: IDP_ISSUER,
+        audience: `elg-${SH}`,
+      }),
+    async publishRegistry(change) {
+      shEntry = change(shEntry);
+      await publish();
+    },
+    peer: { gateway: peer, keys: peerKeys, url: peerUrl },
+    doc,
+    tables,
+    async stop() {
+      kms.restore();
+      secrets.restore();
+      for (const [k, v] of saved) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      await Promise.all([closeNode(directory), closeNode(peerServer)]);
+      doc.destroy();
+    },
+  };
+}
+
+function listenNode(server: Server): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () =>
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    );
+  });
+}
+
+function closeNode(server: Server) {
+  return new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
