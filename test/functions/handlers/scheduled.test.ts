@@ -1,0 +1,245 @@
+import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { AgreementViewSchema } from '../../../contracts/agreement.ts';
+import { gatewayFromEnv } from '../../../functions/runtime.ts';
+import { oldestPendingAgeSeconds, ulidTime } from '../../../functions/sequencer/lag.ts';
+import { auditOrigin, verifyCheckpoint } from '../../../lib/audit/checkpoint.ts';
+import { auditEvent } from '../../../lib/audit/events.ts';
+import { newTraceId, ulid } from '../../../lib/ids.ts';
+import { todayCst } from '../../../lib/license/validity.ts';
+import { emfDocument } from '../../../lib/metrics/emf.ts';
+import { LogStore } from '../../../lib/store/log-store.ts';
+import { sampleIssue } from '../../support/gateway.ts';
+import { httpApiEvent, httpFunction, type Invoke, lambdaContext, scheduledEvent } from './apigw.ts';
+import { SH, startWorld, type World, ZJ } from './world.ts';
+
+type Scheduled = (
+  event: ReturnType<typeof scheduledEvent>,
+  context: ReturnType<typeof lambdaContext>,
+) => unknown;
+
+/** A CloudWatch Embedded Metric Format document, with its members. */
+const EmfSchema = z.looseObject({
+  _aws: z.strictObject({
+    Timestamp: z.number().int(),
+    CloudWatchMetrics: z.array(
+      z.strictObject({
+        Namespace: z.string(),
+        Dimensions: z.array(z.array(z.string())),
+        Metrics: z.array(z.strictObject({ Name: z.string(), Unit: z.string() })),
+      }),
+    ),
+  }),
+});
+
+describe('the scheduled functions, invoked by EventBridge', () => {
+  let world: World;
+  let issuance: Invoke;
+  let agreements: Invoke;
+  let sequencer: Scheduled;
+  let delivery: Scheduled;
+
+  beforeAll(async () => {
+    world = await startWorld();
+    issuance = await httpFunction('issuance');
+    agreements = await httpFunction('agreements');
+    sequencer = scheduledHandler((await import('../../../functions/sequencer/handler.ts')).handler);
+    delivery = scheduledHandler((await import('../../../functions/agreements/deliver-handler.ts')).handler);
+  });
+  afterAll(async () => {
+    await world?.stop();
+  });
+
+  const issue = async (number: string) => {
+    const res = await issuance(
+      httpApiEvent({
+        method: 'POST',
+        path: '/v1/licenses',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${await world.token('issuer')}`,
+        },
+        body: JSON.stringify(sampleIssue({ number })),
+      }),
+    );
+    expect(res.statusCode).toBe(201);
+  };
+
+  const events = async () =>
+    (await world.doc.send(new ScanCommand({ TableName: world.tables.audit, ConsistentRead: true }))).Items ??
+    [];
+
+  /** Runs the sequencer as EventBridge does; returns what it answered and the EMF lines it wrote. */
+  async function runSequencer() {
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    let report: unknown;
+    try {
+      report = await sequencer(scheduledEvent('elg-310000-sequencer'), lambdaContext('sequencer'));
+    } finally {
+      spy.mockRestore();
+    }
+    const emf = lines.filter((l) => l.startsWith('{"_aws"')).map((l) => EmfSchema.parse(JSON.parse(l)));
+    expect(emf).toHaveLength(1);
+    return { report, emf: emf[0] };
+  }
+
+  describe('sequencer', () => {
+    it('integrates the waiting events, signs a checkpoint with the KMS audit key and reports the lag metrics', async () => {
+      await issue('沪建安A(2026)000201');
+      await issue('沪建安A(2026)000202');
+      const waiting = (await events()).filter((e) => e.leafIndex === undefined).length;
+      expect(waiting).toBeGreaterThanOrEqual(2);
+
+      const { report, emf } = await runSequencer();
+
+      expect(report).toMatchObject({ outcome: 'integrated', integrated: waiting, treeSize: waiting });
+      expect((await events()).every((e) => typeof e.leafIndex === 'number')).toBe(true);
+      const head = await new LogStore(world.doc, world.tables.log).head();
+      const checkpoint = verifyCheckpoint(head?.note ?? '', world.keys.audit.publicJwk, auditOrigin(SH));
+      expect(checkpoint.treeSize).toBe(waiting);
+      expect(emf?._aws.CloudWatchMetrics).toEqual([
+        {
+          Namespace: 'ELG/Audit',
+          Dimensions: [['Province']],
+          Metrics: [
+            { Name: 'OldestPendingAgeSeconds', Unit: 'Seconds' },
+            { Name: 'EventsIntegrated', Unit: 'Count' },
+          ],
+        },
+      ]);
+      expect(emf).toMatchObject({ Province: SH, OldestPendingAgeSeconds: 0, EventsIntegrated: waiting });
+    });
+
+    it('reports how long the oldest event has waited while another sequencer holds the log', async () => {
+      const g = await gatewayFromEnv();
+      const old = auditEvent(
+        { province: SH, traceId: newTraceId(), action: 'verify', outcome: 'success' },
+        new Date(Date.now() - 90_000),
+      );
+      await g.auditStore.write(old);
+      await issue('沪建安A(2026)000203');
+      const log = new LogStore(world.doc, world.tables.log);
+      expect(await log.acquireLease('another-sequencer', new Date(), 60_000)).toBe(true);
+
+      const before = Date.now();
+      const busy = await runSequencer();
+      const after = Date.now();
+
+      expect(busy.report).toMatchObject({ outcome: 'busy', integrated: 0 });
+      expect(busy.emf?.EventsIntegrated).toBe(0);
+      const age = Number(busy.emf?.OldestPendingAgeSeconds);
+      expect(age).toBeGreaterThanOrEqual(Math.floor((before - ulidTime(old.eventId)) / 1000));
+      expect(age).toBeLessThanOrEqual(Math.floor((after - ulidTime(old.eventId)) / 1000));
+      expect(age).toBeGreaterThanOrEqual(90);
+
+      await log.releaseLease('another-sequencer');
+      const caughtUp = await runSequencer();
+      expect(caughtUp.report).toMatchObject({ outcome: 'integrated', integrated: 2 });
+      expect(caughtUp.emf).toMatchObject({ OldestPendingAgeSeconds: 0, EventsIntegrated: 2 });
+    });
+
+    it('measures from the oldest event still waiting, past events the lagging index still lists', async () => {
+      const g = await gatewayFromEnv();
+      // Integrated an hour ago, but still in the pending index as an eventually consistent index may show it.
+      const stale = auditEvent(
+        { province: SH, traceId: newTraceId(), action: 'verify', outcome: 'success' },
+        new Date(Date.now() - 3_600_000),
+      );
+      await world.doc.send(
+        new PutCommand({
+          TableName: world.tables.audit,
+          Item: { ...stale, pendingShard: 'P3', leafIndex: 999 },
+        }),
+      );
+      const waiting = auditEvent(
+        { province: SH, traceId: newTraceId(), action: 'verify', outcome: 'success' },
+        new Date(Date.now() - 30_000),
+      );
+      await g.auditStore.write(waiting);
+
+      const before = Date.now();
+      const age = await oldestPendingAgeSeconds(g);
+      const after = Date.now();
+
+      expect(age).toBeGreaterThanOrEqual(Math.floor((before - ulidTime(waiting.eventId)) / 1000));
+      expect(age).toBeLessThanOrEqual(Math.floor((after - ulidTime(waiting.eventId)) / 1000));
+    });
+
+    it('reads the time of a ULID event id back to the millisecond', () => {
+      const at = new Date('2026-06-01T08:00:00.123Z');
+
+      expect(ulidTime(ulid(at))).toBe(at.getTime());
+      expect(() => ulidTime('not-a-ulid')).toThrow(TypeError);
+    });
+
+    it('never writes a metric CloudWatch would drop', () => {
+      const set = (value: number) => ({
+        namespace: 'ELG/Audit',
+        dimensions: { Province: SH },
+        metrics: [{ name: 'EventsIntegrated', unit: 'Count' as const, value }],
+        timestamp: new Date(0),
+      });
+
+      expect(emfDocument(set(3))).toMatchObject({ Province: SH, EventsIntegrated: 3 });
+      expect(() => emfDocument(set(Number.NaN))).toThrow(TypeError);
+      expect(() => emfDocument({ ...set(1), metrics: [] })).toThrow(TypeError);
+    });
+  });
+
+  describe('delivery', () => {
+    it("sends an operator's proposal to the other party with a signed call", async () => {
+      const from = todayCst(new Date());
+      const res = await agreements(
+        httpApiEvent({
+          method: 'POST',
+          path: '/v1/agreements',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${await world.token('operator')}`,
+          },
+          body: JSON.stringify({
+            name: '沪浙证照核验协议',
+            parties: [SH, ZJ],
+            grants: [
+              {
+                grantor: '*',
+                grantee: '*',
+                actions: ['verify'],
+                licenseTypes: ['*'],
+                matterCodes: ['*'],
+                maxDataLevel: 1,
+              },
+            ],
+            validFrom: from,
+            validUntil: `${Number(from.slice(0, 4)) + 1}${from.slice(4)}`,
+          }),
+        }),
+      );
+      expect(res.statusCode).toBe(201);
+      const proposed = AgreementViewSchema.parse(JSON.parse(res.body));
+      expect(await world.peer.gateway.agreements.get(proposed.id)).toBeUndefined();
+
+      const sent = await delivery(scheduledEvent('elg-310000-delivery'), lambdaContext('delivery'));
+
+      expect(sent).toEqual({ attempted: 1, delivered: 1, failed: 0 });
+      const held = await world.peer.gateway.agreements.get(proposed.id);
+      expect(held?.document).toMatchObject({ id: proposed.id, name: proposed.name, proposer: SH });
+      expect(held?.signatures.map((s) => s.party)).toEqual([SH]);
+      expect(await delivery(scheduledEvent('elg-310000-delivery'), lambdaContext('delivery'))).toEqual({
+        attempted: 0,
+        delivered: 0,
+        failed: 0,
+      });
+    });
+  });
+});
+
+function scheduledHandler(handler: unknown): Scheduled {
+  if (typeof handler !== 'function') throw new TypeError('the module exports no handler');
+  return (event, context) => handler(event, context);
+}
