@@ -14,7 +14,14 @@ export interface Measurement {
 export interface Section {
   name: string;
   title: string;
-  run(budget: Budget): Promise<Measurement[]>;
+  /** Operations per second for the common table, or a table of its own for other quantities. */
+  run(budget: Budget): Promise<Measurement[] | SectionTable>;
+}
+
+/** A section whose numbers are not operations per second (sizes, load times) prints its own table. */
+export interface SectionTable {
+  /** Printed after the common table, as it is: the section says what its numbers cover. */
+  text: string;
 }
 
 /** Every loop stops by itself: after `seconds` or `maxOps`, whichever comes first. */

@@ -1,13 +1,14 @@
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { audit } from './audit.ts';
+import { bundles } from './bundles.ts';
 import { codes } from './codes.ts';
 import { credentials } from './credentials.ts';
 import { type Budget, DEFAULT_BUDGET, type Measurement, type Section } from './harness.ts';
 import { interop } from './interop.ts';
 
 /** Every section of the bench; a new one (cross-province calls, audit) is a new file listed here. */
-const SECTIONS: readonly Section[] = [codes, credentials, interop, audit];
+const SECTIONS: readonly Section[] = [codes, credentials, interop, audit, bundles];
 
 const USAGE = `usage: npm run bench [-- [--seconds N] [SECTION ...]]   sections: ${SECTIONS.map((s) => s.name).join(', ')}`;
 
@@ -37,11 +38,14 @@ async function main(): Promise<number> {
     `elg bench: node ${process.version}, ${process.platform} ${process.arch}, ${cpu}; ${seconds} s per measurement\n\n`,
   );
   const rows: { section: string; m: Measurement }[] = [];
+  const tables: string[] = [];
   for (const section of chosen) {
     process.stderr.write(`measuring ${section.title} ...\n`);
-    for (const m of await section.run(budget)) rows.push({ section: section.name, m });
+    const result = await section.run(budget);
+    if (Array.isArray(result)) for (const m of result) rows.push({ section: section.name, m });
+    else tables.push(result.text);
   }
-  process.stdout.write(table(rows));
+  process.stdout.write([...(rows.length > 0 ? [table(rows)] : []), ...tables].join('\n'));
   return 0;
 }
 

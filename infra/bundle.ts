@@ -1,7 +1,7 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
 import { FUNCTIONS, type FunctionSpec } from './functions.ts';
 
 /** The repository root, whatever the working directory. */
@@ -16,6 +16,8 @@ export interface BundleReport {
   bytes: number;
   /** Input bytes in the bundle per npm package (`(project)` for this repository's own code), largest first. */
   packages: { name: string; bytes: number }[];
+  /** Input bytes in the bundle per file (relative to the repository root), largest first. */
+  inputs: { path: string; bytes: number }[];
 }
 
 /**
@@ -23,6 +25,14 @@ export interface BundleReport {
  * (`<outDir>/<name>/index.mjs`), for Node.js 22. Everything comes from this repository and its
  * installed packages, the AWS SDK included, so a deployment runs exactly the versions that were
  * tested and never downloads anything.
+ *
+ * Two choices keep the bundles at half the size they would have by default (cold start grows with
+ * it, DESIGN section 11); neither changes what runs:
+ * - `mainFields: module, main`. The AWS SDK clients (`client-dynamodb`, `client-kms`,
+ *   `client-secrets-manager`, `lib-dynamodb`) have no `exports` map; their `main` is one CommonJS
+ *   file holding every command of the service, their `module` the same code as ES modules, one per
+ *   command, which esbuild shakes down to the commands this project sends.
+ * - zod imported as a namespace, see {@link zodNamespaceImport}.
  */
 export async function bundleFunctions(
   options: { outDir?: string; functions?: readonly FunctionSpec[] } = {},
@@ -48,6 +58,8 @@ async function bundleOne(spec: FunctionSpec, dir: string): Promise<BundleReport>
     legalComments: 'none',
     metafile: true,
     logLevel: 'silent',
+    mainFields: ['module', 'main'],
+    plugins: [zodNamespaceImport],
     // Some CommonJS dependencies call require() for Node built-ins; an ES module has none.
     banner: {
       js: "import{createRequire as __elgCreateRequire}from'node:module';const require=__elgCreateRequire(import.meta.url);",
@@ -61,8 +73,38 @@ async function bundleOne(spec: FunctionSpec, dir: string): Promise<BundleReport>
     dir,
     bytes: output?.bytes ?? 0,
     packages: packagesOf(result.metafile),
+    inputs: Object.entries(output?.inputs ?? {})
+      .map(([path, input]) => ({ path, bytes: input.bytesInOutput }))
+      .filter((i) => i.bytes > 0)
+      .sort((a, b) => b.bytes - a.bytes),
   };
 }
+
+const NAMED_Z_IMPORT = /^import\s*\{\s*z\s*\}\s*from\s*(['"])zod\1;?/gm;
+
+/**
+ * The project's `import { z } from 'zod'`, bundled as `import * as z from 'zod'`. zod's entry
+ * exports the namespace of its classic API under the name `z` (`import * as z from
+ * "./v4/classic/external.js"; export { z }`) and re-exports the same members directly
+ * (`export * from "./v4/classic/external.js"`). esbuild keeps a namespace imported by name whole:
+ * all 40-odd locales, the JSON Schema importer and every schema type, about 450 KB. Imported as a
+ * namespace, `z.object` is a static member access that esbuild binds to the one export, and what no
+ * function uses is left out. The members are the same functions either way; the English messages
+ * are still installed when zod loads. Only this repository's sources are rewritten, in the bundle
+ * only: the sources keep the import zod documents.
+ */
+export const zodNamespaceImport: Plugin = {
+  name: 'elg-zod-namespace-import',
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, async (args) => {
+      if (args.path.includes('/node_modules/')) return undefined;
+      const source = await readFile(args.path, 'utf8');
+      NAMED_Z_IMPORT.lastIndex = 0;
+      if (!NAMED_Z_IMPORT.test(source)) return undefined;
+      return { contents: source.replace(NAMED_Z_IMPORT, "import * as z from 'zod';"), loader: 'ts' };
+    });
+  },
+};
 
 /** Input bytes per npm package, from esbuild's metafile. */
 function packagesOf(metafile: Metafile): BundleReport['packages'] {
