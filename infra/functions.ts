@@ -20,10 +20,19 @@ export interface FunctionSpec {
   /** KMS keys this function may sign with. Public keys are readable by every function. */
   signsWith: readonly KeyPurpose[];
   tables: Readonly<Partial<Record<TableKind, TableAccess>>>;
+  /** Tables whose global secondary indexes this function queries (read access on `<table>/index/*`). */
+  queriesIndexes?: readonly TableKind[];
   /** Needs the holder-hash secret (holder hashes in events, auditor cursors). */
   holderHashKey: boolean;
+  /**
+   * Publishes the province's public keys (the JWKS): reads the public keys of earlier key
+   * generations too (ELG_KMS_KEYS_PREVIOUS), so signatures made before a rotation still verify.
+   */
+  publishesKeys?: boolean;
   /** Runs on a schedule (rate in minutes) instead of, or besides, HTTP routes. */
   scheduleMinutes?: number;
+  /** Reserved concurrency; 1 keeps a single instance running. */
+  reservedConcurrency?: number;
   memoryMb: number;
   timeoutSeconds: number;
 }
@@ -35,8 +44,10 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Public keys, health and the OpenAPI document; answers unknown routes',
     routes: ['GET /.well-known/jwks.json', 'GET /healthz', 'GET /openapi.json', '$default'],
     signsWith: [],
-    tables: { audit: 'write' },
+    // No route of its own is audited, and an unknown route is answered 404 without an event.
+    tables: {},
     holderHashKey: true,
+    publishesKeys: true,
     memoryMb: 512,
     timeoutSeconds: 10,
   },
@@ -57,7 +68,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: "Verifies any province's e-license; calls the issuing province when foreign",
     routes: ['POST /v1/verify'],
     signsWith: ['gateway'],
-    tables: { licenses: 'read', agreements: 'read', audit: 'write' },
+    // Agreements are enforced by the issuing province on its side of the call, not read here.
+    tables: { licenses: 'read', audit: 'write' },
     holderHashKey: true,
     memoryMb: 1024,
     timeoutSeconds: 20,
@@ -110,6 +122,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: ['GET /v1/audit/{proxy+}', 'POST /v1/audit/{proxy+}'],
     signsWith: [],
     tables: { audit: 'readwrite', log: 'read' },
+    queriesIndexes: ['audit'],
     holderHashKey: true,
     memoryMb: 1024,
     timeoutSeconds: 15,
@@ -120,9 +133,12 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Integrates audit events into the Merkle log in batches and signs checkpoints',
     routes: [],
     signsWith: ['audit'],
+    // Reads waiting events from the pending index and marks them; writes no events of its own.
     tables: { audit: 'readwrite', log: 'readwrite' },
+    queriesIndexes: ['audit'],
     holderHashKey: true,
     scheduleMinutes: 1,
+    reservedConcurrency: 1,
     memoryMb: 1024,
     timeoutSeconds: 120,
   },

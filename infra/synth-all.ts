@@ -1,0 +1,128 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PROVINCE_CODES, type ProvinceCode } from '../contracts/codes/provinces.ts';
+import { provinceApp } from './app-settings.ts';
+import { bundleFunctions, ROOT } from './bundle.ts';
+import { checkProvinceTemplate, type Template } from './checks.ts';
+import { readProvinceContext } from './context.ts';
+import { ProvinceStack, stackName } from './province-stack.ts';
+
+/**
+ * Synthesizes the stacks of all 34 provinces in one App (`npm run synth`), with placeholder but
+ * valid registry and identity-provider context, the functions bundled once for all of them. CDK
+ * validates every template against the CloudFormation schemas (as errors), and each template is
+ * then checked for its province's names and the least privilege of every function
+ * (infra/checks.ts). Nothing is deployed and no AWS account is needed.
+ */
+
+/** A P-256 public key standing in for the national root key (a valid point, no private half kept). */
+export const PLACEHOLDER_ROOT_JWK = {
+  kty: 'EC',
+  crv: 'P-256',
+  x: 'PArBP8jLkcKpXd7Yp8dHggQDIRw3NmymBC_SnmQ3eiM',
+  y: 'KjIvkkc8FeO6tOebwUywCR5OikDe28q55xvy9aFgXZ8',
+} as const;
+
+/** Context of a province as `-c` would give it, with placeholder registry and identity provider. */
+export function placeholderContext(province: string): Record<string, string> {
+  return {
+    province,
+    registryUrl: 'https://registry.elicense.example/registry.jws',
+    registryRootJwk: JSON.stringify(PLACEHOLDER_ROOT_JWK),
+    idpIssuer: `https://idp-${province}.elicense.example`,
+    idpAudience: `elg-${province}`,
+    idpJwksUrl: `https://idp-${province}.elicense.example/.well-known/jwks.json`,
+  };
+}
+
+export interface SynthAllOptions {
+  /** The cloud assembly directory; cdk.out by default. */
+  outdir?: string;
+  /** Where the bundles go; a fresh temporary directory by default (removed afterwards). */
+  bundleDir?: string;
+  provinces?: readonly ProvinceCode[];
+}
+
+export interface SynthAllReport {
+  outdir: string;
+  stacks: { province: ProvinceCode; stackName: string; templateFile: string; resources: number }[];
+  /** Every problem found, prefixed with its stack; empty when all passed. */
+  problems: string[];
+  ms: { bundle: number; synth: number; check: number };
+}
+
+export async function synthAll(options: SynthAllOptions = {}): Promise<SynthAllReport> {
+  const outdir = options.outdir ?? join(ROOT, 'cdk.out');
+  const provinces = options.provinces ?? PROVINCE_CODES;
+  const ownBundleDir = options.bundleDir === undefined;
+  const bundleDir = options.bundleDir ?? (await mkdtemp(join(tmpdir(), 'elg-bundle-')));
+  try {
+    const t0 = performance.now();
+    await bundleFunctions({ outDir: bundleDir });
+    const t1 = performance.now();
+    const app = provinceApp({ outdir });
+    for (const province of provinces) {
+      const values = placeholderContext(province);
+      const context = readProvinceContext((key) => values[key]);
+      new ProvinceStack(app, stackName(province), { context, assetDir: bundleDir });
+    }
+    const assembly = app.synth();
+    const t2 = performance.now();
+    const report: SynthAllReport = {
+      outdir: assembly.directory,
+      stacks: [],
+      problems: [],
+      ms: { bundle: 0, synth: 0, check: 0 },
+    };
+    for (const province of provinces) {
+      const stack = assembly.getStackByName(stackName(province));
+      const template = stack.template as Template;
+      report.stacks.push({
+        province,
+        stackName: stack.stackName,
+        templateFile: stack.templateFullPath,
+        resources: Object.keys(template.Resources).length,
+      });
+      if (stack.stackName !== `elg-${province}`) {
+        report.problems.push(`${stack.stackName}: the stack of ${province} is not named elg-${province}`);
+      }
+      for (const problem of checkProvinceTemplate(template, province)) {
+        report.problems.push(`${stack.stackName}: ${problem}`);
+      }
+    }
+    const t3 = performance.now();
+    report.ms = { bundle: Math.round(t1 - t0), synth: Math.round(t2 - t1), check: Math.round(t3 - t2) };
+    return report;
+  } finally {
+    // The assembly holds its own copy of each bundle, so a temporary bundle directory can go.
+    if (ownBundleDir) await rm(bundleDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<number> {
+  const report = await synthAll();
+  const resources = report.stacks.reduce((n, s) => n + s.resources, 0);
+  process.stdout.write(
+    `synthesized ${report.stacks.length} province stacks (${resources} resources) into ${report.outdir}: ` +
+      `bundle ${report.ms.bundle} ms, synth ${report.ms.synth} ms, checks ${report.ms.check} ms\n`,
+  );
+  if (report.problems.length > 0) {
+    process.stderr.write(
+      `${report.problems.length} problem(s):\n${report.problems.map((p) => `  ${p}`).join('\n')}\n`,
+    );
+    return 1;
+  }
+  return 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
