@@ -38,6 +38,11 @@ export const SH = '310000';
 export const ZJ = '330000';
 const IDP_ISSUER = 'https://idp.sh.example';
 const ACCOUNT = '111122223333';
+const ENV_KEY = {
+  credential: 'ELG_KMS_KEY_CREDENTIAL',
+  gateway: 'ELG_KMS_KEY_GATEWAY',
+  audit: 'ELG_KMS_KEY_AUDIT',
+} as const;
 
 /** A KMS key of the province with the purpose it serves. */
 export interface ProvinceKey extends FakeKey {
@@ -51,6 +56,8 @@ export interface World {
   keys: Record<KeyPurpose, ProvinceKey>;
   /** Earlier generations, in ELG_KMS_KEYS_PREVIOUS and in the registry entry. */
   previous: ProvinceKey[];
+  /** A key KMS holds that the province does not use (yet); overrides change what GetPublicKey says of it. */
+  extraKmsKey(purpose: KeyPurpose, overrides?: Partial<GetPublicKeyCommandOutput>): Promise<ProvinceKey>;
   /** Every GetPublicKey and Sign the functions asked KMS for, by key id. */
   kmsCalls: { getPublicKey: string[]; sign: string[] };
   holderHashSecretArn: string;
@@ -60,8 +67,14 @@ export interface World {
   setHolderHashSecret(value: string | undefined): void;
   /** A bearer token of the province's identity provider. */
   token(role: Role): Promise<string>;
-  /** Signs and serves a new registry (seq + 1) with this entry of 310000. */
-  publishRegistry(sh: (entry: RegistryProvince) => RegistryProvince): Promise<void>;
+  /** Signs and serves a new registry (seq + 1) with a changed entry of 310000 or 330000. */
+  publishRegistry(change: (entry: RegistryProvince) => RegistryProvince, province?: string): Promise<void>;
+  /**
+   * Rotates a KMS key as the stack would: a new key becomes current (ELG_KMS_KEY_*), the old
+   * one moves to ELG_KMS_KEYS_PREVIOUS, and the registry entry lists both. Functions started
+   * afterwards see it.
+   */
+  rotate(purpose: KeyPurpose): Promise<{ old: ProvinceKey; current: ProvinceKey }>;
   /** 330000: an embedded gateway on HTTP, listed in the registry. */
   peer: { gateway: Gateway; keys: KeyRing; url: string };
   doc: ReturnType<typeof createDocumentClient>;
@@ -87,7 +100,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     const key = fakeKey(`${name}-${randomBytes(4).toString('hex')}`);
     return { ...key, purpose, publicJwk: await publicJwkOf(key.publicKey, purpose) };
   };
-  const keys = {
+  const keys: Record<KeyPurpose, ProvinceKey> = {
     credential: await provinceKey('credential', 'sh-credential'),
     gateway: await provinceKey('gateway', 'sh-gateway'),
     audit: await provinceKey('audit', 'sh-audit'),
@@ -128,7 +141,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     jwks: { keys: [...Object.values(keys).map((k) => k.publicJwk), ...previous.map((k) => k.publicJwk)] },
     status: 'active',
   };
-  const zjEntry: RegistryProvince = {
+  let zjEntry: RegistryProvince = {
     id: ZJ,
     name: '浙江省',
     baseUrl: peerUrl,
@@ -171,6 +184,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   // KMS and Secrets Manager: the only parts that cannot run here.
   const kmsKeys: FakeKey[] = [...Object.values(keys), ...previous];
   const kmsCalls: World['kmsCalls'] = { getPublicKey: [], sign: [] };
+  const kmsOverrides = new Map<string, Partial<GetPublicKeyCommandOutput>>();
   const kms = mockClient(KMSClient);
   const findKey = (keyId: unknown) => {
     const key = kmsKeys.find((k) => k.arn === keyId);
@@ -189,6 +203,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       KeySpec: 'ECC_NIST_P256',
       KeyUsage: 'SIGN_VERIFY',
       SigningAlgorithms: ['ECDSA_SHA_256'],
+      ...kmsOverrides.get(key.arn),
     };
   });
   kms.on(SignCommand).callsFake((input: SignCommandInput) => {
@@ -244,7 +259,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     ELG_MAX_BODY_BYTES: '4096',
     ELG_DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
   };
-  const saved = new Map(Object.keys(env).map((k) => [k, process.env[k]]));
+  const saved = new Map([...Object.keys(env), 'ELG_KMS_KEYS_PREVIOUS'].map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
 
   return {
@@ -252,6 +267,12 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     keys,
     previous,
     kmsCalls,
+    async extraKmsKey(purpose, overrides = {}) {
+      const key = await provinceKey(purpose, `other-${purpose}`);
+      kmsKeys.push(key);
+      kmsOverrides.set(key.arn, overrides);
+      return key;
+    },
     holderHashSecretArn,
     holderHashSecret: () => secretString,
     setHolderHashSecret(value) {
@@ -266,9 +287,23 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         issuer: IDP_ISSUER,
         audience: `elg-${SH}`,
       }),
-    async publishRegistry(change) {
-      shEntry = change(shEntry);
+    async publishRegistry(change, province = SH) {
+      if (province === SH) shEntry = change(shEntry);
+      else zjEntry = change(zjEntry);
       await publish();
+    },
+    async rotate(purpose) {
+      const old = keys[purpose];
+      const current = await provinceKey(purpose, `sh-${purpose}`);
+      kmsKeys.push(current);
+      keys[purpose] = current;
+      previous.push(old);
+      env[ENV_KEY[purpose]] = current.arn;
+      env.ELG_KMS_KEYS_PREVIOUS = previous.map((k) => `${k.purpose}=${k.arn}`).join(',');
+      Object.assign(process.env, env);
+      shEntry = { ...shEntry, jwks: { keys: [...shEntry.jwks.keys, current.publicJwk] } };
+      await publish();
+      return { old, current };
     },
     peer: { gateway: peer, keys: peerKeys, url: peerUrl },
     doc,
