@@ -6,6 +6,7 @@ import { change } from './commands/change.ts';
 import { check } from './commands/check.ts';
 import { issue } from './commands/issue.ts';
 import { provinces } from './commands/provinces.ts';
+import { registry } from './commands/registry.ts';
 import { show } from './commands/show.ts';
 import { status } from './commands/status.ts';
 import { verify } from './commands/verify.ts';
@@ -13,7 +14,17 @@ import { CliError, ExitCode, HttpError, UnreachableError, UsageError } from './e
 import { type Io, processIo } from './io.ts';
 import { printJson } from './output.ts';
 
-export const COMMANDS: readonly Command[] = [issue, show, verify, status, change, check, provinces, audit];
+export const COMMANDS: readonly Command[] = [
+  issue,
+  show,
+  verify,
+  status,
+  change,
+  check,
+  provinces,
+  audit,
+  registry,
+];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,0 +1,263 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { z } from 'zod';
+import {
+  type RegistryProvince,
+  RegistryProvinceSchema,
+  type RootPublicJwk,
+  RootPublicJwkSchema,
+} from '../../contracts/registry.ts';
+import { type Federation, startFederation } from '../../federation/federation.ts';
+import { FEDERATION } from '../../federation/provinces.ts';
+import { TrustRegistry } from '../../lib/registry/trust-registry.ts';
+import { verifyRegistry } from '../../lib/registry/verify-registry.ts';
+import { elg } from './run-elg.ts';
+
+const FederationRootSchema = z.object({ root: z.object({ jwk: RootPublicJwkSchema }), registry: z.string() });
+
+describe('elg registry: entries from running gateways, a registry signed from them', () => {
+  let dir: string;
+  let federation: Federation;
+  /** The registry the federation signed for itself: what the gateways really publish. */
+  let published: RegistryProvince[];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'elg-cli-registry-'));
+    federation = await startFederation({
+      dir,
+      dynamodbEndpoint: inject('dynamodbEndpoint'),
+      ports: 'ephemeral',
+      tablePrefix: `clireg-${randomBytes(4).toString('hex')}`,
+      provinces: FEDERATION.slice(0, 2),
+    });
+    const file = FederationRootSchema.parse(JSON.parse(await readFile(federation.file, 'utf8')));
+    published = (await verifyRegistry(await readFile(file.registry, 'utf8'), file.root.jwk)).provinces;
+  });
+
+  afterAll(async () => {
+    await federation?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("prints a gateway's entry with the keys it publishes, and writes it with --out", async () => {
+    // Prepare
+    const shanghai = federation.province('310000');
+    const out = join(dir, 'entry-310000.json');
+
+    // Act
+    const printed = await elg(['registry', 'entry', '--url', `${shanghai.url}/`]);
+    const written = await elg([
+      'registry',
+      'entry',
+      '--url',
+      shanghai.url,
+      '--province',
+      '310000',
+      '--name',
+      '上海市',
+      '--out',
+      out,
+    ]);
+
+    // Assess: the gateway's own keys, its URL without the slash, the GB/T 2260 name by default
+    expect(printed.code, printed.stderr).toBe(0);
+    const entry = RegistryProvinceSchema.parse(JSON.parse(printed.stdout));
+    expect(entry).toEqual({
+      id: '310000',
+      name: '上海',
+      baseUrl: shanghai.url,
+      jwks: published.find((p) => p.id === '310000')?.jwks,
+      status: 'active',
+    });
+    expect(entry.jwks.keys.map((k) => k.purpose).sort()).toEqual(['audit', 'credential', 'gateway']);
+    expect(printed.stderr).toContain('send this JSON to the national registry operator');
+    expect(written.code, written.stderr).toBe(0);
+    expect(written.stdout).toContain(`written to ${out}`);
+    expect(JSON.parse(await readFile(out, 'utf8'))).toEqual({ ...entry, name: '上海市' });
+  });
+
+  it('refuses a gateway that is another province than --province, and names a URL that does not answer', async () => {
+    // Prepare
+    const jiangsu = federation.province('320000');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const deadUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+
+    // Act
+    const wrong = await elg(['registry', 'entry', '--url', jiangsu.url, '--province', '310000']);
+    const dead = await elg(['registry', 'entry', '--url', deadUrl]);
+
+    // Assess
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain(`the gateway at ${jiangsu.url} is province 320000, not 310000`);
+    expect(wrong.stdout).toBe('');
+    expect(dead.code).toBe(1);
+    expect(dead.stderr).toContain(`no answer from ${deadUrl} (connection refused)`);
+  });
+
+  describe('the national operator', () => {
+    let rootKey: string;
+    let rootJwkFile: string;
+    let created: Awaited<ReturnType<typeof elg>>;
+    let root: RootPublicJwk;
+    let entries: string[];
+
+    beforeAll(async () => {
+      rootKey = join(dir, 'national', 'root.jwk');
+      rootJwkFile = join(dir, 'root.pub.json');
+      created = await elg(['registry', 'root', '--root-key', rootKey, '--create']);
+      root = RootPublicJwkSchema.parse(JSON.parse(created.stdout));
+      await writeFile(rootJwkFile, created.stdout);
+      entries = [];
+      for (const p of federation.provinces) {
+        const file = join(dir, `send-${p.id}.json`);
+        const run = await elg(['registry', 'entry', '--url', p.url, '--out', file]);
+        if (run.code !== 0) throw new Error(run.stderr);
+        entries.push(file);
+      }
+    });
+
+    it('creates the root key once, then only reads it; a mistyped path creates nothing', async () => {
+      // Act
+      const again = await elg(['registry', 'root', '--root-key', rootKey]);
+      const createAgain = await elg(['registry', 'root', '--root-key', rootKey, '--create']);
+      const mistyped = await elg(['registry', 'root', '--root-key', `${rootKey}.typo`]);
+
+      // Assess
+      expect(created.code, created.stderr).toBe(0);
+      expect(JSON.parse(again.stdout)).toEqual(root);
+      expect(JSON.parse(createAgain.stdout)).toEqual(root);
+      expect(root.kid).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect((await stat(rootKey)).mode & 0o777).toBe(0o600);
+      expect(await readFile(rootKey, 'utf8')).toContain('"d"');
+      expect(created.stdout).not.toContain('"d"');
+      expect(mistyped.code).toBe(1);
+      expect(mistyped.stderr).toContain('--create generates one');
+      expect(existsSync(`${rootKey}.typo`)).toBe(false);
+    });
+
+    it('signs the entries into a registry a gateway loads, resolving each province key by purpose', async () => {
+      // Prepare
+      const out = join(dir, 'registry.jwt');
+
+      // Act
+      const signed = await elg([
+        'registry',
+        'sign',
+        '--root-key',
+        rootKey,
+        '--out',
+        out,
+        '--seq',
+        '42',
+        ...entries,
+      ]);
+
+      // Assess: verified as a gateway verifies it, with both provinces' keys under their purposes
+      expect(signed.code, signed.stderr).toBe(0);
+      expect(signed.stdout).toContain(`registry seq 42 signed by root key ${root.kid}: 2 province(s)`);
+      const claims = await verifyRegistry(await readFile(out, 'utf8'), root);
+      expect(claims).toMatchObject({ iss: 'elg-national-root', seq: 42 });
+      expect(claims.provinces.map((p) => p.id)).toEqual(['310000', '320000']);
+      const loaded = await TrustRegistry.load({ source: out, rootPublicJwk: root });
+      for (const p of published) {
+        for (const key of p.jwks.keys) {
+          await expect(loaded.resolveKey(p.id, key.kid, key.purpose)).resolves.toBeDefined();
+        }
+        const gatewayKey = p.jwks.keys.find((k) => k.purpose === 'gateway');
+        await expect(loaded.resolveKey(p.id, gatewayKey?.kid ?? '', 'credential')).rejects.toMatchObject({
+          code: 'WRONG_KEY_PURPOSE',
+        });
+      }
+    });
+
+    it('refuses an entry whose kid is not its key thumbprint, or two entries of one province; writes nothing', async () => {
+      // Prepare
+      const good = RegistryProvinceSchema.parse(JSON.parse(await readFile(entries[0] ?? '', 'utf8')));
+      const [first, ...others] = good.jwks.keys;
+      const forged = join(dir, 'forged.json');
+      await writeFile(
+        forged,
+        JSON.stringify({ ...good, jwks: { keys: [{ ...first, kid: 'chosen-by-the-sender' }, ...others] } }),
+      );
+      const twin = join(dir, 'twin.json');
+      await writeFile(twin, JSON.stringify({ ...good, baseUrl: 'https://elsewhere.example' }));
+      const out = join(dir, 'refused.jwt');
+
+      // Act
+      const withForged = await elg(['registry', 'sign', '--root-key', rootKey, '--out', out, forged]);
+      const withTwin = await elg([
+        'registry',
+        'sign',
+        '--root-key',
+        rootKey,
+        '--out',
+        out,
+        entries[0] ?? '',
+        twin,
+      ]);
+
+      // Assess
+      expect(withForged.code).toBe(1);
+      expect(withForged.stderr).toContain(
+        `${forged}: kid chosen-by-the-sender is not the RFC 7638 thumbprint`,
+      );
+      expect(withTwin.code).toBe(1);
+      expect(withTwin.stderr).toContain('are both entries of province 310000');
+      expect(existsSync(out)).toBe(false);
+    });
+
+    it('shows a registry from a file and over HTTP; refuses one that another root signed', async () => {
+      // Prepare
+      const file = join(dir, 'shown.jwt');
+      const signed = await elg(['registry', 'sign', '--root-key', rootKey, '--out', file, ...entries]);
+      expect(signed.code, signed.stderr).toBe(0);
+      const jws = await readFile(file, 'utf8');
+      const server: Server = createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/jwt' }).end(jws);
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/registry.jwt`;
+      const otherRoot = join(dir, 'other-root.jwk');
+      const other = await elg(['registry', 'root', '--root-key', otherRoot, '--create']);
+      const otherPub = join(dir, 'other-root.pub.json');
+      await writeFile(otherPub, other.stdout);
+
+      try {
+        // Act
+        const fromFile = await elg(['registry', 'show', file, '--root-jwk', rootJwkFile]);
+        const overHttp = await elg(['registry', 'show', url, '--root-jwk', rootJwkFile, '--json']);
+        const wrongRoot = await elg(['registry', 'show', file, '--root-jwk', otherPub]);
+
+        // Assess
+        expect(fromFile.code, fromFile.stderr).toBe(0);
+        expect(fromFile.stdout).toContain(`signature verified against root key ${root.kid}`);
+        for (const p of published) {
+          expect(fromFile.stdout).toContain(
+            `${p.id}  ${p.id === '310000' ? '上海' : '江苏'}  active  ${p.baseUrl}`,
+          );
+          for (const k of p.jwks.keys)
+            expect(fromFile.stdout).toMatch(new RegExp(`${k.purpose}\\s+${k.kid}`));
+        }
+        expect(overHttp.code, overHttp.stderr).toBe(0);
+        const shown = z
+          .object({ source: z.string(), seq: z.number(), provinces: z.array(RegistryProvinceSchema) })
+          .parse(JSON.parse(overHttp.stdout));
+        expect(shown.source).toBe(url);
+        expect(shown.provinces.map((p) => p.jwks)).toEqual(published.map((p) => p.jwks));
+        expect(wrongRoot.code).toBe(3);
+        expect(wrongRoot.stderr).toContain('REGISTRY_SIGNATURE_INVALID');
+        expect(wrongRoot.stdout).toBe('');
+      } finally {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    });
+  });
+});
