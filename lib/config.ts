@@ -27,9 +27,12 @@ const PreviousKeysSchema = z.string().transform((s, ctx): PreviousKey[] => {
     const purpose = KeyPurposeSchema.safeParse(entry.slice(0, Math.max(eq, 0)).trim());
     const keyId = entry.slice(eq + 1).trim();
     if (eq < 0 || !purpose.success || keyId === '') {
+      const bare = entry.startsWith('arn:') || entry.startsWith('alias/');
       ctx.addIssue({
         code: 'custom',
-        message: `${JSON.stringify(entry.slice(0, 80))} is not purpose=keyArn (purpose credential, gateway or audit)`,
+        message: bare
+          ? `${JSON.stringify(entry.slice(0, 120))} names no purpose: KMS cannot tell it, so write credential=, gateway= or audit= before the key`
+          : `${JSON.stringify(entry.slice(0, 80))} is not purpose=keyArn (purpose credential, gateway or audit)`,
       });
       return z.NEVER;
     }

@@ -90,6 +90,9 @@ describe('the settings of a deployed function', () => {
       { purpose: 'credential', keyId: arn('a') },
       { purpose: 'audit', keyId: arn('b') },
     ]);
+    expect(configError(() => readConfig(env({ ELG_KMS_KEYS_PREVIOUS: arn('a') }))).message).toMatch(
+      /ELG_KMS_KEYS_PREVIOUS: ".*key\/a" names no purpose/,
+    );
     for (const bad of [
       arn('a'),
       `signing=${arn('a')}`,
