@@ -181,6 +181,10 @@ export class ProvinceStack extends Stack {
       ELG_IDP_JWKS_URL: ctx.idpJwksUrl,
     };
     const previousKeyArns = KEY_PURPOSES.flatMap((k) => this.keys[k].previous.map((key) => key.keyArn));
+    // `purpose=keyArn` entries (lib/config.ts): the purpose cannot be read from a KMS key.
+    const previousKeys = KEY_PURPOSES.flatMap((k) =>
+      this.keys[k].previous.map((key) => `${k}=${key.keyArn}`),
+    ).join(',');
 
     const functions = new Map<string, LambdaFn>();
     for (const spec of catalog) {
@@ -216,7 +220,7 @@ export class ProvinceStack extends Stack {
           ...environment,
           ...(spec.holderHashKey ? { ELG_HOLDER_HASH_SECRET_ARN: this.holderHashSecret.secretArn } : {}),
           ...(spec.publishesKeys && previousKeyArns.length > 0
-            ? { ELG_KMS_KEYS_PREVIOUS: previousKeyArns.join(',') }
+            ? { ELG_KMS_KEYS_PREVIOUS: previousKeys }
             : {}),
         },
         ...(spec.reservedConcurrency === undefined

@@ -7,6 +7,7 @@ import { provinceApp } from './app-settings.ts';
 import { bundleFunctions, ROOT } from './bundle.ts';
 import { checkProvinceTemplate, type Template } from './checks.ts';
 import { readProvinceContext } from './context.ts';
+import type { FunctionSpec } from './functions.ts';
 import { ProvinceStack, stackName } from './province-stack.ts';
 
 /**
@@ -43,6 +44,13 @@ export interface SynthAllOptions {
   /** Where the bundles go; a fresh temporary directory by default (removed afterwards). */
   bundleDir?: string;
   provinces?: readonly ProvinceCode[];
+  /** False to use the bundles already in bundleDir. */
+  bundle?: boolean;
+  /**
+   * The catalog the stacks are built from; the checks always hold them to infra/functions.ts.
+   * Only tests change it, to see a stack that grants more than the catalog refused.
+   */
+  functions?: readonly FunctionSpec[];
 }
 
 export interface SynthAllReport {
@@ -60,13 +68,17 @@ export async function synthAll(options: SynthAllOptions = {}): Promise<SynthAllR
   const bundleDir = options.bundleDir ?? (await mkdtemp(join(tmpdir(), 'elg-bundle-')));
   try {
     const t0 = performance.now();
-    await bundleFunctions({ outDir: bundleDir });
+    if (options.bundle !== false) await bundleFunctions({ outDir: bundleDir });
     const t1 = performance.now();
     const app = provinceApp({ outdir });
     for (const province of provinces) {
       const values = placeholderContext(province);
       const context = readProvinceContext((key) => values[key]);
-      new ProvinceStack(app, stackName(province), { context, assetDir: bundleDir });
+      new ProvinceStack(app, stackName(province), {
+        context,
+        assetDir: bundleDir,
+        ...(options.functions ? { functions: options.functions } : {}),
+      });
     }
     const assembly = app.synth();
     const t2 = performance.now();
@@ -101,28 +113,31 @@ export async function synthAll(options: SynthAllOptions = {}): Promise<SynthAllR
   }
 }
 
-async function main(): Promise<number> {
-  const report = await synthAll();
+/** `npm run synth`: 0 when every stack synthesized and passed its checks, 1 otherwise. */
+export async function main(
+  options: SynthAllOptions = {},
+  out: { write(text: string): unknown } = process.stdout,
+  err: { write(text: string): unknown } = process.stderr,
+): Promise<number> {
+  let report: SynthAllReport;
+  try {
+    report = await synthAll(options);
+  } catch (e) {
+    err.write(`synth failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 1;
+  }
   const resources = report.stacks.reduce((n, s) => n + s.resources, 0);
-  process.stdout.write(
+  out.write(
     `synthesized ${report.stacks.length} province stacks (${resources} resources) into ${report.outdir}: ` +
       `bundle ${report.ms.bundle} ms, synth ${report.ms.synth} ms, checks ${report.ms.check} ms\n`,
   );
   if (report.problems.length > 0) {
-    process.stderr.write(
-      `${report.problems.length} problem(s):\n${report.problems.map((p) => `  ${p}`).join('\n')}\n`,
-    );
+    err.write(`${report.problems.length} problem(s):\n${report.problems.map((p) => `  ${p}`).join('\n')}\n`);
     return 1;
   }
   return 0;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
+  process.exitCode = await main();
 }

@@ -1,0 +1,205 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../../infra/bundle.ts';
+import { ContextError, type ProvinceContext, readProvinceContext } from '../../infra/context.ts';
+
+/** A P-256 public key; the same x with another y is off the curve. */
+const ROOT_JWK = {
+  kty: 'EC',
+  crv: 'P-256',
+  x: 'PArBP8jLkcKpXd7Yp8dHggQDIRw3NmymBC_SnmQ3eiM',
+  y: 'KjIvkkc8FeO6tOebwUywCR5OikDe28q55xvy9aFgXZ8',
+};
+const OFF_CURVE_Y = 'LjIvkkc8FeO6tOebwUywCR5OikDe28q55xvy9aFgXZ8';
+
+const VALID: Record<string, unknown> = {
+  province: '330000',
+  registryUrl: 'https://registry.elicense.example/registry.jws',
+  registryRootJwk: JSON.stringify(ROOT_JWK),
+  idpIssuer: 'https://idp.zj.example',
+  idpAudience: 'elg-330000',
+  idpJwksUrl: 'https://idp.zj.example/.well-known/jwks.json',
+};
+
+function read(overrides: Record<string, unknown>): ProvinceContext {
+  const values = { ...VALID, ...overrides };
+  return readProvinceContext((key) => values[key]);
+}
+
+/** The ContextError a context raises; fails the test when it is accepted. */
+function refusal(overrides: Record<string, unknown>): ContextError {
+  try {
+    read(overrides);
+  } catch (err) {
+    if (err instanceof ContextError) return err;
+    throw err;
+  }
+  throw new Error(`accepted ${JSON.stringify(overrides)}`);
+}
+
+describe('province context', () => {
+  it('reads a complete context with the defaults of the optional keys', () => {
+    const ctx = read({});
+    expect(ctx).toEqual({
+      province: '330000',
+      provinceName: '浙江',
+      registryUrl: VALID.registryUrl,
+      registryRootJwk: JSON.stringify({ kty: 'EC', crv: 'P-256', x: ROOT_JWK.x, y: ROOT_JWK.y }),
+      idpIssuer: VALID.idpIssuer,
+      idpAudience: VALID.idpAudience,
+      idpJwksUrl: VALID.idpJwksUrl,
+      keyGenerations: { credential: 1, gateway: 1, audit: 1 },
+      logRetentionDays: 365,
+    });
+  });
+
+  it('takes the values cdk.json may give as numbers and objects', () => {
+    const ctx = read({
+      province: 510000,
+      registryRootJwk: { ...ROOT_JWK, kid: 'ignored' },
+      keyGenerations: { gateway: 3 },
+      logRetentionDays: 3653,
+      alarmEmail: 'ops@sc.example',
+      account: '123456789012',
+      region: 'cn-northwest-1',
+    });
+    expect(ctx.province).toBe('510000');
+    expect(ctx.provinceName).toBe('四川');
+    expect(JSON.parse(ctx.registryRootJwk)).toEqual({
+      kty: 'EC',
+      crv: 'P-256',
+      x: ROOT_JWK.x,
+      y: ROOT_JWK.y,
+    });
+    expect(ctx.keyGenerations).toEqual({ credential: 1, gateway: 3, audit: 1 });
+    expect(ctx.logRetentionDays).toBe(3653);
+    expect(ctx).toMatchObject({
+      alarmEmail: 'ops@sc.example',
+      account: '123456789012',
+      region: 'cn-northwest-1',
+    });
+  });
+
+  it('parses key generations given as purpose=generation pairs', () => {
+    expect(read({ keyGenerations: 'credential=2' }).keyGenerations).toEqual({
+      credential: 2,
+      gateway: 1,
+      audit: 1,
+    });
+    expect(read({ keyGenerations: 'credential=2,audit=3' }).keyGenerations).toEqual({
+      credential: 2,
+      gateway: 1,
+      audit: 3,
+    });
+  });
+
+  it('names a missing province, what it expects and an example', () => {
+    const err = refusal({ province: undefined });
+    expect(err.issues.map((i) => i.key)).toEqual(['province']);
+    expect(err.message).toContain('province: missing');
+    expect(err.message).toContain('expected one of the 34 province-level GB/T 2260 codes');
+    expect(err.message).toContain('Example: -c province=330000');
+  });
+
+  it('refuses a city code, with the province it belongs to', () => {
+    const err = refusal({ province: '330100' });
+    expect(err.message).toContain('province: got "330100"');
+    expect(err.message).toContain('a city or county code within province 330000');
+    expect(err.message).toContain('Example: -c province=330000');
+  });
+
+  it('refuses a code no province has', () => {
+    const err = refusal({ province: '990000' });
+    expect(err.message).toContain('province: got "990000" (no province has this code)');
+    expect(refusal({ province: '33000' }).message).toContain('not a 6-digit code');
+  });
+
+  it.each([
+    ['registryUrl', 'http://registry.elicense.example/registry.jws'],
+    ['registryUrl', 'registry.elicense.example'],
+    ['idpJwksUrl', 'http://idp.zj.example/jwks.json'],
+    ['idpJwksUrl', 'ftp://idp.zj.example/jwks.json'],
+  ])('refuses %s = %s as not an https URL', (key, value) => {
+    const err = refusal({ [key]: value });
+    expect(err.issues.map((i) => i.key)).toEqual([key]);
+    expect(err.message).toContain(`${key}: got "${value}" (not an https URL)`);
+    expect(err.message).toContain(`Example: -c ${key}=https://`);
+  });
+
+  it.each([
+    ['not JSON', '{kty: EC}', 'not JSON'],
+    ['a missing coordinate', JSON.stringify({ kty: 'EC', crv: 'P-256', x: ROOT_JWK.x }), 'y: missing'],
+    ['another curve', JSON.stringify({ ...ROOT_JWK, crv: 'P-384' }), 'crv: not one of the accepted values'],
+    ['a point off the curve', JSON.stringify({ ...ROOT_JWK, y: OFF_CURVE_Y }), 'not a point on P-256'],
+  ])('refuses a root JWK with %s', (_what, value, reason) => {
+    const err = refusal({ registryRootJwk: value });
+    expect(err.issues.map((i) => i.key)).toEqual(['registryRootJwk']);
+    expect(err.message).toContain(reason);
+    expect(err.message).toContain('expected the national root public key as JSON of a P-256 JWK');
+    expect(err.message).toContain("Example: -c registryRootJwk='{");
+  });
+
+  it.each([
+    ['credential', '"credential" is not purpose=generation'],
+    ['credentials=2', 'unknown purpose credentials'],
+    ['credential=0', 'credential: Too small'],
+    ['audit=21', 'audit: Too big'],
+    ['credential=2,credential=3', 'credential is given twice'],
+  ])('refuses keyGenerations = %s', (value, reason) => {
+    const err = refusal({ keyGenerations: value });
+    expect(err.issues.map((i) => i.key)).toEqual(['keyGenerations']);
+    expect(err.message).toContain(`keyGenerations: got "${value}"`);
+    expect(err.message).toContain(reason);
+    expect(err.message).toContain('Example: -c keyGenerations=credential=2,audit=3');
+  });
+
+  it('accepts only the log retentions CloudWatch accepts', () => {
+    expect(read({ logRetentionDays: '731' }).logRetentionDays).toBe(731);
+    const err = refusal({ logRetentionDays: '4' });
+    expect(err.message).toContain('logRetentionDays: got "4" (not a retention CloudWatch Logs accepts)');
+    expect(err.message).toContain('1, 3, 5, 7, 14, 30');
+  });
+
+  it('checks the optional email, account and region when given', () => {
+    expect(refusal({ alarmEmail: 'ops' }).message).toContain('alarmEmail: got "ops" (not an email address)');
+    expect(refusal({ account: '1234' }).message).toContain('account: got "1234"');
+    expect(refusal({ region: 'Beijing' }).message).toContain('region: got "Beijing"');
+  });
+
+  it('reports every wrong key at once', () => {
+    const err = refusal({
+      province: undefined,
+      registryUrl: undefined,
+      registryRootJwk: undefined,
+      idpIssuer: undefined,
+      idpAudience: '',
+      idpJwksUrl: undefined,
+      logRetentionDays: 2,
+    });
+    expect(err.issues.map((i) => i.key)).toEqual([
+      'province',
+      'registryUrl',
+      'registryRootJwk',
+      'idpIssuer',
+      'idpAudience',
+      'idpJwksUrl',
+      'logRetentionDays',
+    ]);
+  });
+
+  it('stops the CDK app before anything is bundled, naming the key', async () => {
+    const run = promisify(execFile);
+    const context = { ...VALID, province: '330100' };
+    const failed = await run(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_OUTDIR: '/nonexistent/elg' },
+    }).then(
+      () => undefined,
+      (err: { code?: number; stderr?: string }) => err,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toContain('province: got "330100"');
+    expect(failed?.stderr).toContain('Example: -c province=330000');
+  });
+});

@@ -1,0 +1,674 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { provinceApp } from '../../infra/app-settings.ts';
+import {
+  checkProvinceTemplate,
+  grantsByFunction,
+  resourceDescriber,
+  type Template as TemplateJson,
+} from '../../infra/checks.ts';
+import { readProvinceContext } from '../../infra/context.ts';
+import { FUNCTIONS, type FunctionSpec } from '../../infra/functions.ts';
+import { ProvinceStack, TABLE_ACTIONS } from '../../infra/province-stack.ts';
+import { placeholderContext } from '../../infra/synth-all.ts';
+import { GatewayConfigSchema, readConfig } from '../../lib/config.ts';
+import { createTableInput, TABLES, tableNames } from '../../lib/store/tables.ts';
+
+/**
+ * The province stack as CloudFormation sees it. Three stacks are synthesized once, in one App:
+ * Zhejiang with rotated keys (credential generation 2, audit generation 3), an alarm email and
+ * two-year logs; Sichuan with every default; and Jiangsu built from a catalog in which issuance
+ * may sign with the gateway key, to prove the checks notice a grant the catalog does not make.
+ * The functions' code is a stand-in here: test/infra/synth-all.test.ts synthesizes the real bundles.
+ */
+
+/** Template JSON is untyped: its values are read as the tests go. */
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON has no static shape.
+type Cfn = Record<string, any>;
+type Resource = {
+  Type: string;
+  Properties: Cfn;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+};
+type Json = TemplateJson & {
+  Resources: Record<string, Resource>;
+  Outputs: Record<string, { Value: unknown }>;
+};
+
+let assetDir: string;
+let zj: Json;
+let sc: Json;
+let js: Json;
+
+const ROTATED = {
+  keyGenerations: 'credential=2,audit=3',
+  alarmEmail: 'ops@zj.example',
+  logRetentionDays: '731',
+};
+
+const WIDER_ISSUANCE: readonly FunctionSpec[] = FUNCTIONS.map((f) =>
+  f.name === 'issuance' ? { ...f, signsWith: ['credential', 'gateway'] } : f,
+);
+
+beforeAll(async () => {
+  assetDir = await mkdtemp(join(tmpdir(), 'elg-stack-test-'));
+  for (const f of FUNCTIONS) {
+    await mkdir(join(assetDir, f.name));
+    await writeFile(join(assetDir, f.name, 'index.mjs'), 'export const handler = async () => ({});\n');
+  }
+  const app = provinceApp({ outdir: join(assetDir, 'cdk.out') });
+  const stack = (
+    province: string,
+    extra: Record<string, string> = {},
+    functions?: readonly FunctionSpec[],
+  ) => {
+    const values: Record<string, string> = { ...placeholderContext(province), ...extra };
+    return new ProvinceStack(app, `elg-${province}`, {
+      context: readProvinceContext((k) => values[k]),
+      assetDir,
+      ...(functions ? { functions } : {}),
+    });
+  };
+  stack('330000', ROTATED);
+  stack('510000');
+  stack('320000', {}, WIDER_ISSUANCE);
+  const assembly = app.synth();
+  const template = (name: string) => assembly.getStackByName(name).template as Json;
+  zj = template('elg-330000');
+  sc = template('elg-510000');
+  js = template('elg-320000');
+});
+
+afterAll(async () => {
+  await rm(assetDir, { recursive: true, force: true });
+});
+
+function ofType(t: Json, type: string): [string, Resource][] {
+  return Object.entries(t.Resources).filter(([, r]) => r.Type === type);
+}
+
+function byName(t: Json, type: string, property: string, name: string): [string, Resource] {
+  const found = ofType(t, type).find(([, r]) => r.Properties[property] === name);
+  if (!found) throw new Error(`no ${type} with ${property} ${name}`);
+  return found;
+}
+
+const fnOf = (t: Json, p: string, name: string) =>
+  byName(t, 'AWS::Lambda::Function', 'FunctionName', `elg-${p}-${name}`);
+
+/** Every statement of every policy attached to the function's role. */
+function statementsOf(t: Json, p: string, name: string): Cfn[] {
+  const roleId = fnOf(t, p, name)[1].Properties.Role['Fn::GetAtt'][0] as string;
+  const role = t.Resources[roleId];
+  const docs = [
+    ...(role?.Properties.Policies ?? []).map((x: { PolicyDocument: unknown }) => x.PolicyDocument),
+    ...ofType(t, 'AWS::IAM::Policy')
+      .filter(([, r]) => r.Properties.Roles.some((x: { Ref: string }) => x.Ref === roleId))
+      .map(([, r]) => r.Properties.PolicyDocument),
+  ];
+  return docs.flatMap((d: { Statement: Cfn[] }) => d.Statement);
+}
+
+const list = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** A template value as CloudFormation would fill it in, in account 123456789012 of cn-north-1. */
+function deployed(t: Json, value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as Cfn;
+  if (v['Fn::Join']) return (v['Fn::Join'][1] as unknown[]).map((p) => deployed(t, p)).join(v['Fn::Join'][0]);
+  const id: string = v.Ref ?? v['Fn::GetAtt']?.[0];
+  const r = t.Resources[id];
+  switch (r?.Type) {
+    case 'AWS::DynamoDB::Table':
+      return String(r.Properties.TableName);
+    case 'AWS::KMS::Key':
+      return `arn:aws-cn:kms:cn-north-1:123456789012:key/${id}`;
+    case 'AWS::SecretsManager::Secret':
+      return `arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:${r.Properties.Name}-Ab12Cd`;
+    default:
+      throw new Error(`cannot fill in ${JSON.stringify(value)}`);
+  }
+}
+
+/** Resources the function may perform `action` on, named by checks.resourceDescriber. */
+function targetsOf(t: Json, p: string, name: string, action: string): string[] {
+  const describe = resourceDescriber(t);
+  return statementsOf(t, p, name)
+    .filter((s) => s.Effect === 'Allow' && list(s.Action).includes(action))
+    .flatMap((s) => list(s.Resource).map(describe))
+    .sort();
+}
+
+/** Which keys each function may sign with: what DESIGN section 4 asks of each purpose. */
+const SIGNS: Record<string, string[]> = {
+  discovery: [],
+  issuance: ['credential'],
+  verification: ['gateway'],
+  interop: ['gateway'],
+  agreements: ['gateway'],
+  delivery: ['gateway'],
+  audit: [],
+  sequencer: ['audit'],
+};
+
+describe('least privilege', () => {
+  it('grants every function exactly its catalog entry, in every synthesized stack', () => {
+    expect(checkProvinceTemplate(zj, '330000')).toEqual([]);
+    expect(checkProvinceTemplate(sc, '510000')).toEqual([]);
+  });
+
+  it.each(Object.entries(SIGNS))('lets %s sign with the current keys of %j only', (name, purposes) => {
+    const current: Record<string, string> = { credential: 'g2', gateway: 'g1', audit: 'g3' };
+    expect(targetsOf(zj, '330000', name, 'kms:Sign')).toEqual(
+      purposes.map((k) => `key ${k} ${current[k]}`).sort(),
+    );
+    expect(targetsOf(sc, '510000', name, 'kms:Sign')).toEqual(purposes.map((k) => `key ${k} g1`).sort());
+  });
+
+  it('signs with no earlier key generation, and only discovery reads their public keys', () => {
+    const previous = ['key audit g1', 'key audit g2', 'key credential g1'];
+    for (const f of FUNCTIONS) {
+      for (const key of previous) {
+        expect(targetsOf(zj, '330000', f.name, 'kms:Sign')).not.toContain(key);
+        expect(targetsOf(zj, '330000', f.name, 'kms:GetPublicKey').includes(key)).toBe(
+          f.name === 'discovery',
+        );
+      }
+      expect(targetsOf(zj, '330000', f.name, 'kms:GetPublicKey')).toEqual(
+        expect.arrayContaining(['key audit g3', 'key credential g2', 'key gateway g1']),
+      );
+    }
+  });
+
+  it('has no wildcard action anywhere and no * resource outside X-Ray', () => {
+    for (const t of [zj, sc]) {
+      const p = t === zj ? '330000' : '510000';
+      for (const f of FUNCTIONS) {
+        for (const s of statementsOf(t, p, f.name)) {
+          expect(s.NotAction ?? s.NotResource).toBeUndefined();
+          for (const action of list(s.Action)) expect(String(action)).not.toContain('*');
+          if (list(s.Resource).includes('*')) {
+            expect(list(s.Action).every((a) => String(a).startsWith('xray:'))).toBe(true);
+          }
+        }
+      }
+      for (const [, role] of ofType(t, 'AWS::IAM::Role'))
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('touches only the tables of the catalog, and a read-only table is never written', () => {
+    const names = tableNames('elg-330000');
+    const writes = new Set(TABLE_ACTIONS.write.filter((a) => !TABLE_ACTIONS.read.includes(a)));
+    const grants = grantsByFunction(zj);
+    for (const f of FUNCTIONS) {
+      const own = [...(grants.get(`elg-330000-${f.name}`)?.grants ?? [])].filter((g) =>
+        g.startsWith('dynamodb:'),
+      );
+      const tablesTouched = new Set(own.map((g) => g.replace(/^.* on table ([^/]+).*$/, '$1')));
+      expect([...tablesTouched].sort()).toEqual(
+        Object.keys(f.tables)
+          .map((k) => names[k as keyof typeof names])
+          .sort(),
+      );
+      for (const [kind, access] of Object.entries(f.tables)) {
+        const on = own.filter((g) => g.endsWith(` on table ${names[kind as keyof typeof names]}`));
+        const written = on.some((g) => writes.has(g.split(' ')[0] ?? ''));
+        expect(written, `${f.name} writes ${kind}`).toBe(access !== 'read');
+      }
+    }
+    // The catalog as the code uses it: discovery touches no table, verification reads licenses only.
+    expect(targetsOf(zj, '330000', 'discovery', 'dynamodb:GetItem')).toEqual([]);
+    expect(targetsOf(zj, '330000', 'verification', 'dynamodb:PutItem')).toEqual(['table elg-330000-audit']);
+    expect(targetsOf(zj, '330000', 'verification', 'dynamodb:Query')).toEqual(['table elg-330000-licenses']);
+    expect(targetsOf(zj, '330000', 'interop', 'dynamodb:PutItem')).toEqual([
+      'table elg-330000-audit',
+      'table elg-330000-nonces',
+    ]);
+    expect(targetsOf(zj, '330000', 'audit', 'dynamodb:PutItem')).toEqual(['table elg-330000-audit']);
+    expect(targetsOf(zj, '330000', 'audit', 'dynamodb:BatchGetItem')).toEqual([
+      'table elg-330000-audit',
+      'table elg-330000-log',
+    ]);
+    expect(targetsOf(zj, '330000', 'audit', 'dynamodb:UpdateItem')).toEqual(['table elg-330000-audit']);
+  });
+
+  it('queries indexes only where the code does: the auditor queries and the sequencer', () => {
+    for (const f of FUNCTIONS) {
+      const indexes = targetsOf(zj, '330000', f.name, 'dynamodb:Query').filter((r) => r.endsWith('/index/*'));
+      expect(indexes).toEqual(
+        ['audit', 'sequencer'].includes(f.name) ? ['table elg-330000-audit/index/*'] : [],
+      );
+    }
+  });
+
+  it('reads the holder-hash secret and nothing else of Secrets Manager', () => {
+    for (const f of FUNCTIONS) {
+      expect(targetsOf(zj, '330000', f.name, 'secretsmanager:GetSecretValue')).toEqual([
+        'secret elg/330000/holder-hash-key',
+      ]);
+    }
+  });
+
+  it('notices a stack that lets issuance sign with the gateway key', () => {
+    expect(targetsOf(js, '320000', 'issuance', 'kms:Sign')).toEqual(['key credential g1', 'key gateway g1']);
+    expect(checkProvinceTemplate(js, '320000')).toEqual([
+      'elg-320000-issuance: may kms:Sign on key gateway g1, beyond its catalog entry',
+    ]);
+  });
+
+  it('notices wider grants, wildcards and missing grants written into a template', () => {
+    const mutated = structuredClone(sc);
+    const roleOf = (name: string) =>
+      mutated.Resources[fnOf(mutated, '510000', name)[1].Properties.Role['Fn::GetAtt'][0]];
+    const licenses = byName(mutated, 'AWS::DynamoDB::Table', 'TableName', 'elg-510000-licenses')[0];
+    roleOf('verification')?.Properties.Policies[0].PolicyDocument.Statement.push(
+      { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: { 'Fn::GetAtt': [licenses, 'Arn'] } },
+      { Effect: 'Allow', Action: 'kms:*', Resource: '*' },
+    );
+    const sequencer = roleOf('sequencer')?.Properties.Policies[0].PolicyDocument;
+    sequencer.Statement = sequencer.Statement.filter((s: { Sid?: string }) => s.Sid !== 'Sign');
+    const problems = checkProvinceTemplate(mutated, '510000');
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'elg-510000-verification: may dynamodb:PutItem on table elg-510000-licenses, beyond its catalog entry',
+        'elg-510000-verification: wildcard action kms:*',
+        'elg-510000-verification: kms:* on every resource (*)',
+        'elg-510000-sequencer: lacks kms:Sign on key audit g1, which its catalog entry needs',
+      ]),
+    );
+  });
+});
+
+describe('tables', () => {
+  it.each(TABLES.map((d) => [d.kind, d] as const))(
+    'builds the %s table from lib/store/tables.ts',
+    (_kind, def) => {
+      for (const [t, p] of [
+        [zj, '330000'],
+        [sc, '510000'],
+      ] as const) {
+        const name = tableNames(`elg-${p}`)[def.kind];
+        const input = createTableInput(def, name);
+        const [, table] = byName(t, 'AWS::DynamoDB::Table', 'TableName', name);
+        expect(table.Properties.KeySchema).toEqual(input.KeySchema);
+        expect(new Set(table.Properties.AttributeDefinitions)).toEqual(new Set(input.AttributeDefinitions));
+        expect(table.Properties.GlobalSecondaryIndexes ?? []).toEqual(input.GlobalSecondaryIndexes ?? []);
+        expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+        expect(table.Properties.PointInTimeRecoverySpecification).toEqual({
+          PointInTimeRecoveryEnabled: true,
+        });
+        expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+        expect(table.Properties.TimeToLiveSpecification).toEqual(
+          def.ttlAttribute ? { AttributeName: def.ttlAttribute, Enabled: true } : undefined,
+        );
+        expect([table.DeletionPolicy, table.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+      }
+    },
+  );
+
+  it('has exactly the tables of the definition', () => {
+    expect(
+      ofType(zj, 'AWS::DynamoDB::Table')
+        .map(([, r]) => r.Properties.TableName)
+        .sort(),
+    ).toEqual(Object.values(tableNames('elg-330000')).sort());
+  });
+});
+
+describe('keys', () => {
+  const keyOf = (t: Json, alias: string) =>
+    byName(t, 'AWS::KMS::Alias', 'AliasName', alias)[1].Properties.TargetKeyId;
+
+  it('makes every generation an ECC_NIST_P256 signing key that is never deleted', () => {
+    const keys = ofType(zj, 'AWS::KMS::Key');
+    expect(keys).toHaveLength(2 + 1 + 3);
+    for (const [, key] of keys) {
+      expect(key.Properties.KeySpec).toBe('ECC_NIST_P256');
+      expect(key.Properties.KeyUsage).toBe('SIGN_VERIFY');
+      expect(key.Properties.EnableKeyRotation).toBeUndefined();
+      expect([key.DeletionPolicy, key.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+    }
+    expect(ofType(sc, 'AWS::KMS::Key')).toHaveLength(3);
+  });
+
+  it('points the purpose alias at the current generation and keeps a -g<N> alias for each', () => {
+    const aliases = ofType(zj, 'AWS::KMS::Alias')
+      .map(([, r]) => r.Properties.AliasName)
+      .sort();
+    expect(aliases).toEqual(
+      [
+        'alias/elg-330000-audit',
+        'alias/elg-330000-audit-g1',
+        'alias/elg-330000-audit-g2',
+        'alias/elg-330000-audit-g3',
+        'alias/elg-330000-credential',
+        'alias/elg-330000-credential-g1',
+        'alias/elg-330000-credential-g2',
+        'alias/elg-330000-gateway',
+        'alias/elg-330000-gateway-g1',
+      ].sort(),
+    );
+    expect(keyOf(zj, 'alias/elg-330000-credential')).toEqual(keyOf(zj, 'alias/elg-330000-credential-g2'));
+    expect(keyOf(zj, 'alias/elg-330000-audit')).toEqual(keyOf(zj, 'alias/elg-330000-audit-g3'));
+    expect(keyOf(zj, 'alias/elg-330000-credential-g1')).not.toEqual(
+      keyOf(zj, 'alias/elg-330000-credential-g2'),
+    );
+    for (const [, alias] of ofType(zj, 'AWS::KMS::Alias')) expect(alias.DeletionPolicy).toBe('Retain');
+  });
+
+  it('keeps the logical id of a generation when a later one is added, so a deploy never replaces it', () => {
+    expect(keyOf(zj, 'alias/elg-330000-credential-g1')).toEqual(keyOf(sc, 'alias/elg-510000-credential-g1'));
+    expect(keyOf(zj, 'alias/elg-330000-audit-g1')).toEqual(keyOf(sc, 'alias/elg-510000-audit-g1'));
+  });
+
+  it('gives every function the current key ARNs, and the earlier ones to discovery only', () => {
+    for (const f of FUNCTIONS) {
+      const env = fnOf(zj, '330000', f.name)[1].Properties.Environment.Variables;
+      expect(env.ELG_KMS_KEY_CREDENTIAL).toEqual(keyOf(zj, 'alias/elg-330000-credential-g2'));
+      expect(env.ELG_KMS_KEY_GATEWAY).toEqual(keyOf(zj, 'alias/elg-330000-gateway-g1'));
+      expect(env.ELG_KMS_KEY_AUDIT).toEqual(keyOf(zj, 'alias/elg-330000-audit-g3'));
+      if (f.name === 'discovery') {
+        const arn = (a: string) => keyOf(zj, `alias/elg-330000-${a}`);
+        expect(env.ELG_KMS_KEYS_PREVIOUS).toEqual({
+          'Fn::Join': [
+            '',
+            ['credential=', arn('credential-g1'), ',audit=', arn('audit-g1'), ',audit=', arn('audit-g2')],
+          ],
+        });
+      } else {
+        expect(env.ELG_KMS_KEYS_PREVIOUS).toBeUndefined();
+      }
+      expect(
+        fnOf(sc, '510000', f.name)[1].Properties.Environment.Variables.ELG_KMS_KEYS_PREVIOUS,
+      ).toBeUndefined();
+    }
+  });
+
+  it('outputs the API URL, the JWKS URL and the current key ARNs', () => {
+    expect(zj.Outputs.CredentialKeyArn?.Value).toEqual(keyOf(zj, 'alias/elg-330000-credential-g2'));
+    expect(zj.Outputs.GatewayKeyArn?.Value).toEqual(keyOf(zj, 'alias/elg-330000-gateway-g1'));
+    expect(zj.Outputs.AuditKeyArn?.Value).toEqual(keyOf(zj, 'alias/elg-330000-audit-g3'));
+    const [apiId] = ofType(zj, 'AWS::ApiGatewayV2::Api')[0] ?? [];
+    const url = JSON.stringify(zj.Outputs.ApiUrl?.Value);
+    expect(url).toContain(`{"Ref":"${apiId}"}`);
+    expect(url).toMatch(/\/"\]\]\}$/);
+    expect(JSON.stringify(zj.Outputs.JwksUrl?.Value)).toMatch(/\/\.well-known\/jwks\.json"\]\]\}$/);
+  });
+});
+
+describe('holder-hash secret', () => {
+  it('is generated at deploy as 64 lowercase hex characters and kept', () => {
+    const [id, secret] = byName(zj, 'AWS::SecretsManager::Secret', 'Name', 'elg/330000/holder-hash-key');
+    expect(secret.Properties.GenerateSecretString).toEqual({
+      PasswordLength: 64,
+      ExcludeUppercase: true,
+      ExcludePunctuation: true,
+      ExcludeCharacters: 'ghijklmnopqrstuvwxyz',
+      IncludeSpace: false,
+      RequireEachIncludedType: false,
+    });
+    expect(secret.Properties.SecretString).toBeUndefined();
+    expect(secret.DeletionPolicy).toBe('Retain');
+    for (const f of FUNCTIONS) {
+      const env = fnOf(zj, '330000', f.name)[1].Properties.Environment.Variables;
+      expect(env.ELG_HOLDER_HASH_SECRET_ARN).toEqual({ Ref: id });
+      expect(env.ELG_HOLDER_HASH_KEY).toBeUndefined();
+    }
+  });
+});
+
+describe('functions', () => {
+  it.each(FUNCTIONS.map((f) => [f.name, f] as const))('runs %s as the catalog says', (_name, f) => {
+    const [, fn] = fnOf(zj, '330000', f.name);
+    expect(fn.Properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: f.memoryMb,
+      Timeout: f.timeoutSeconds,
+      TracingConfig: { Mode: 'Active' },
+    });
+    const logGroupId = fn.Properties.LoggingConfig.LogGroup.Ref;
+    const logGroup = zj.Resources[logGroupId];
+    expect(logGroup?.Properties).toMatchObject({
+      LogGroupName: `/aws/lambda/elg-330000-${f.name}`,
+      RetentionInDays: 731,
+    });
+    expect(logGroup?.DeletionPolicy).toBe('Retain');
+    const scLogs = sc.Resources[fnOf(sc, '510000', f.name)[1].Properties.LoggingConfig.LogGroup.Ref];
+    expect(scLogs?.Properties.RetentionInDays).toBe(365);
+  });
+
+  it('sets every setting lib/config.ts requires, with values readConfig accepts', () => {
+    const required = Object.entries(GatewayConfigSchema.shape)
+      .filter(([, schema]) => !schema.safeParse(undefined).success)
+      .map(([key]) => key);
+    for (const f of FUNCTIONS) {
+      const env = fnOf(zj, '330000', f.name)[1].Properties.Environment.Variables as Record<string, unknown>;
+      expect(Object.keys(env)).toEqual(expect.arrayContaining(required));
+      // The names and ARNs CloudFormation fills in, as it would; everything else as it stands.
+      const config = readConfig(
+        Object.fromEntries(Object.entries(env).map(([k, v]) => [k, deployed(zj, v)])),
+      );
+      expect(config).toMatchObject({
+        ELG_PROVINCE_ID: '330000',
+        ELG_PROVINCE_NAME: '浙江',
+        ELG_TABLE_LICENSES: 'elg-330000-licenses',
+        ELG_TABLE_AUDIT: 'elg-330000-audit',
+        ELG_TABLE_NONCES: 'elg-330000-nonces',
+        ELG_TABLE_AGREEMENTS: 'elg-330000-agreements',
+        ELG_TABLE_LOG: 'elg-330000-log',
+        ELG_KMS_KEY_CREDENTIAL: expect.stringMatching(/^arn:aws-cn:kms:.*:key\/CredentialKeyG2/),
+        ELG_REGISTRY_URL: 'https://registry.elicense.example/registry.jws',
+        ELG_REGISTRY_ROOT_JWK: { kty: 'EC', crv: 'P-256' },
+        ELG_HOLDER_HASH_SECRET_ARN: expect.stringMatching(
+          /^arn:aws-cn:secretsmanager:.*:secret:elg\/330000\//,
+        ),
+      });
+      expect(config.ELG_HOLDER_HASH_KEY).toBeUndefined();
+      expect(
+        config.ELG_KMS_KEYS_PREVIOUS.map((k) => `${k.purpose} ${k.keyId.replace(/^.*:key\//, '')}`),
+      ).toEqual(
+        f.name === 'discovery'
+          ? [
+              expect.stringMatching(/^credential CredentialKeyG1/),
+              expect.stringMatching(/^audit AuditKeyG1/),
+              expect.stringMatching(/^audit AuditKeyG2/),
+            ]
+          : [],
+      );
+    }
+  });
+
+  it('runs a single sequencer every minute, and delivery every minute', () => {
+    const sequencer = fnOf(zj, '330000', 'sequencer');
+    const delivery = fnOf(zj, '330000', 'delivery');
+    expect(sequencer[1].Properties.ReservedConcurrentExecutions).toBe(1);
+    for (const f of FUNCTIONS.filter((x) => x.name !== 'sequencer')) {
+      expect(fnOf(zj, '330000', f.name)[1].Properties.ReservedConcurrentExecutions).toBeUndefined();
+    }
+    const rules = ofType(zj, 'AWS::Events::Rule').map(([, r]) => ({
+      schedule: r.Properties.ScheduleExpression,
+      targets: r.Properties.Targets.map((t: { Arn: unknown }) => t.Arn),
+      state: r.Properties.State,
+    }));
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        { schedule: 'rate(1 minute)', targets: [{ 'Fn::GetAtt': [sequencer[0], 'Arn'] }], state: 'ENABLED' },
+        { schedule: 'rate(1 minute)', targets: [{ 'Fn::GetAtt': [delivery[0], 'Arn'] }], state: 'ENABLED' },
+      ]),
+    );
+    expect(rules).toHaveLength(2);
+    Template.fromJSON(zj).hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [sequencer[0], 'Arn'] },
+      Principal: 'events.amazonaws.com',
+    });
+  });
+});
+
+/** The function an HTTP API request reaches: exact route, then the longest greedy path, then $default. */
+function routeOf(t: Json, method: string, path: string): string {
+  const fnByIntegration = new Map(
+    ofType(t, 'AWS::ApiGatewayV2::Integration').map(([id, r]) => {
+      const uri = JSON.stringify(r.Properties.IntegrationUri);
+      const fn = ofType(t, 'AWS::Lambda::Function').find(([fid]) => uri.includes(`"${fid}"`));
+      return [id, String(fn?.[1].Properties.FunctionName)];
+    }),
+  );
+  const routes = ofType(t, 'AWS::ApiGatewayV2::Route').map(([, r]) => ({
+    key: String(r.Properties.RouteKey),
+    fn: fnByIntegration.get(String(r.Properties.Target['Fn::Join'][1][1].Ref)) ?? '?',
+  }));
+  const candidates = routes.filter((r) => r.key.startsWith(`${method} `) || r.key.startsWith('ANY '));
+  const exact = candidates.find((r) => r.key.split(' ')[1] === path);
+  if (exact) return exact.fn;
+  const greedy = candidates
+    .map((r) => ({ ...r, prefix: (r.key.split(' ')[1] ?? '').replace(/\{proxy\+\}$/, '') }))
+    .filter((r) => r.key.endsWith('{proxy+}') && path.startsWith(r.prefix) && path.length > r.prefix.length)
+    .sort((a, b) => b.prefix.length - a.prefix.length)[0];
+  if (greedy) return greedy.fn;
+  return routes.find((r) => r.key === '$default')?.fn ?? 'none';
+}
+
+describe('HTTP API', () => {
+  it('has exactly the catalog routes, each on its function, with payload format 2.0', () => {
+    const keys = ofType(zj, 'AWS::ApiGatewayV2::Route')
+      .map(([, r]) => r.Properties.RouteKey)
+      .sort();
+    expect(keys).toEqual(FUNCTIONS.flatMap((f) => f.routes).sort());
+    for (const f of FUNCTIONS) {
+      for (const route of f.routes) {
+        if (route === '$default') continue;
+        const [method, path] = route.split(' ');
+        expect(routeOf(zj, method ?? '', path ?? ''), route).toBe(`elg-330000-${f.name}`);
+      }
+    }
+    for (const [, integration] of ofType(zj, 'AWS::ApiGatewayV2::Integration')) {
+      expect(integration.Properties).toMatchObject({
+        IntegrationType: 'AWS_PROXY',
+        PayloadFormatVersion: '2.0',
+      });
+    }
+  });
+
+  it.each([
+    ['GET', '/.well-known/jwks.json', 'discovery'],
+    ['GET', '/healthz', 'discovery'],
+    ['POST', '/v1/licenses', 'issuance'],
+    ['GET', '/v1/licenses/31000000000000000001', 'issuance'],
+    ['POST', '/v1/licenses/31000000000000000001/versions', 'issuance'],
+    ['POST', '/v1/licenses/31000000000000000001/status', 'issuance'],
+    ['POST', '/v1/verify', 'verification'],
+    ['POST', '/v1/interop/verify', 'interop'],
+    ['POST', '/v1/interop/agreements', 'agreements'],
+    ['POST', '/v1/interop/agreements/ag-1/signatures', 'agreements'],
+    ['GET', '/v1/agreements', 'agreements'],
+    ['POST', '/v1/agreements/ag-1/withdrawal', 'agreements'],
+    ['GET', '/v1/audit/events', 'audit'],
+    ['GET', '/v1/audit/events/01J0000000000000000000000/proof', 'audit'],
+    ['POST', '/v1/audit/holder-hash', 'audit'],
+    ['PUT', '/v1/licenses/31000000000000000001', 'discovery'],
+    ['GET', '/nowhere', 'discovery'],
+  ])('sends %s %s to %s', (method, path, fn) => {
+    expect(routeOf(zj, method, path)).toBe(`elg-330000-${fn}`);
+  });
+
+  it('serves the $default stage, throttled, with access logs kept as configured', () => {
+    const [, stage] = ofType(zj, 'AWS::ApiGatewayV2::Stage')[0] ?? [];
+    expect(ofType(zj, 'AWS::ApiGatewayV2::Stage')).toHaveLength(1);
+    expect(stage?.Properties).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+    });
+    const logs = zj.Resources[stage?.Properties.AccessLogSettings.DestinationArn['Fn::GetAtt'][0]];
+    expect(logs?.Properties).toEqual({
+      LogGroupName: '/aws/apigateway/elg-330000',
+      RetentionInDays: 731,
+      Tags: expect.any(Array),
+    });
+    expect(logs?.DeletionPolicy).toBe('Retain');
+    expect(JSON.parse(stage?.Properties.AccessLogSettings.Format)).toMatchObject({
+      requestId: '$context.requestId',
+      route: '$context.routeKey',
+      status: '$context.status',
+    });
+    Template.fromJSON(zj).hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      Name: 'elg-330000',
+      ProtocolType: 'HTTP',
+    });
+  });
+});
+
+describe('alarms', () => {
+  const alarm = (t: Json, name: string) =>
+    byName(t, 'AWS::CloudWatch::Alarm', 'AlarmName', name)[1].Properties;
+  const topicId = (t: Json, p: string) => byName(t, 'AWS::SNS::Topic', 'TopicName', `elg-${p}-alarms`)[0];
+
+  it.each(FUNCTIONS.map((f) => f.name))('alarms on errors and throttles of %s over 5 minutes', (name) => {
+    const [fnId] = fnOf(zj, '330000', name);
+    for (const metric of ['Errors', 'Throttles']) {
+      expect(alarm(zj, `elg-330000-${name}-${metric.toLowerCase()}`)).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: metric,
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId } }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 1,
+        AlarmActions: [{ Ref: topicId(zj, '330000') }],
+      });
+    }
+  });
+
+  it('alarms on 5xx answers of the API', () => {
+    const [apiId] = ofType(zj, 'AWS::ApiGatewayV2::Api')[0] ?? [];
+    expect(alarm(zj, 'elg-330000-api-5xx')).toMatchObject({
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Dimensions: [
+        { Name: 'ApiId', Value: { Ref: apiId } },
+        { Name: 'Stage', Value: '$default' },
+      ],
+      Period: 300,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
+  it('alarms when audit events wait over 5 minutes three minutes running, or the sequencer is silent', () => {
+    expect(alarm(zj, 'elg-330000-audit-sequencer-lag')).toMatchObject({
+      Namespace: 'ELG/Audit',
+      MetricName: 'OldestPendingAgeSeconds',
+      Dimensions: [{ Name: 'Province', Value: '330000' }],
+      Statistic: 'Maximum',
+      Period: 60,
+      Threshold: 300,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: topicId(zj, '330000') }],
+    });
+    expect(alarm(sc, 'elg-510000-audit-sequencer-lag').Dimensions).toEqual([
+      { Name: 'Province', Value: '510000' },
+    ]);
+  });
+
+  it('mails the alarms when an address is given', () => {
+    Template.fromJSON(zj).hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@zj.example',
+      TopicArn: { Ref: topicId(zj, '330000') },
+    });
+    expect(ofType(sc, 'AWS::SNS::Subscription')).toEqual([]);
+    expect(ofType(zj, 'AWS::CloudWatch::Alarm')).toHaveLength(FUNCTIONS.length * 2 + 2);
+  });
+});
