@@ -45,6 +45,9 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: ['GET /.well-known/jwks.json', 'GET /healthz', 'GET /openapi.json', '$default'],
     signsWith: [],
     // No route of its own is audited, and an unknown route is answered 404 without an event.
+    // /healthz probes storage with dynamodb:ListTables, which IAM grants only on every resource
+    // (`*`); that is not granted, so in the cloud /healthz reports storage down until the probe
+    // reads one of the province's tables (DescribeTable) instead.
     tables: {},
     holderHashKey: true,
     publishesKeys: true,

@@ -15,7 +15,8 @@
  * - Lambda: one function per catalog entry (infra/functions.ts), bundled by infra/bundle.ts; Node.js
  *   22 on ARM, X-Ray active, its own log group, and a role holding exactly what the catalog lists:
  *   kms:Sign on the current keys of its purposes only, kms:GetPublicKey on the three current keys
- *   (every function builds its key ring at cold start), item actions on its tables only.
+ *   (every function builds its key ring at cold start), item actions on its tables only. No
+ *   `*` resource but X-Ray's, so the ListTables probe of /healthz is not granted (infra/functions.ts).
  * - HTTP API: the catalog's routes on the `$default` stage (payload format 2.0), throttled, with
  *   access logs. The sequencer and the delivery function run every minute on EventBridge.
  * - Alarms to the SNS topic `elg-<p>-alarms`: errors and throttles of each function, 5xx of the
@@ -30,10 +31,12 @@
  * has no path of its own, so with `baseUrl` = this API's URL (output ApiUrl) the signed path and
  * the verified path are the same string, and API Gateway passes the body bytes through (decoded
  * again from base64 when it encodes them), so `bsh` matches too; the answer's `ELG-Receipt`
- * header and body reach the caller unchanged. This holds only because the stage is `$default`: a
- * named stage, or a custom domain mapped under a base path, would put a prefix into the URL that
- * the absolute signed path drops on the caller's side and `rawPath` keeps on the callee's, and
- * every signed call would fail with SIGNATURE_INVALID.
+ * header and body reach the caller unchanged. The query is compared after URL parsing on the
+ * callee's side, so a signed query must already be in its encoded form (today's signed calls, the
+ * interop verify and the agreement deliveries, are POSTs without one). This holds only on the
+ * `$default` stage with no base path: `new URL(pathWithQuery, baseUrl)` drops any path of the
+ * baseUrl, so a named stage or a custom domain mapped under a base path would not even be reached,
+ * and on a named stage `rawPath` carries the stage name, so the path would not match `htu` either.
  */
 import { join } from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
