@@ -81,7 +81,7 @@ beforeAll(async () => {
   zj = template('elg-330000');
   sc = template('elg-510000');
   js = template('elg-320000');
-});
+}, 180_000);
 
 afterAll(async () => {
   await rm(assetDir, { recursive: true, force: true });

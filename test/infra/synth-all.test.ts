@@ -19,7 +19,8 @@ let report: SynthAllReport;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'elg-synth-all-'));
   report = await synthAll({ outdir: join(dir, 'cdk.out'), bundleDir: join(dir, 'bundles') });
-});
+  // About 15 s of CPU (34 templates through CDK's CloudFormation validation); room for a busy machine.
+}, 300_000);
 
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
