@@ -91,7 +91,7 @@ export function createGateway(parts: GatewayParts): Gateway {
       }),
     agreements,
     agreementPolicy: agreementPolicy ?? new AgreementPolicy(agreements, parts.clock),
-    storageHealthy: () => storageAnswers(doc),
+    storageHealthy: () => storageAnswers(doc, parts.tables.audit),
   };
 }
 

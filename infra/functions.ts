@@ -7,7 +7,8 @@ import type { TableKind } from '../lib/store/tables.ts';
  * declared in one place.
  */
 export type KeyPurpose = 'credential' | 'gateway' | 'audit';
-export type TableAccess = 'read' | 'write' | 'readwrite';
+/** `describe`: only DescribeTable, for a health probe. */
+export type TableAccess = 'describe' | 'read' | 'write' | 'readwrite';
 
 export interface FunctionSpec {
   /** Short name: the bundle directory, the construct id and part of the function name. */
@@ -45,10 +46,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: ['GET /.well-known/jwks.json', 'GET /healthz', 'GET /openapi.json', '$default'],
     signsWith: [],
     // No route of its own is audited, and an unknown route is answered 404 without an event.
-    // /healthz probes storage with dynamodb:ListTables, which IAM grants only on every resource
-    // (`*`); that is not granted, so in the cloud /healthz reports storage down until the probe
-    // reads one of the province's tables (DescribeTable) instead.
-    tables: {},
+    // /healthz probes storage with DescribeTable on the audit table, which every state change needs.
+    tables: { audit: 'describe' },
     holderHashKey: true,
     publishesKeys: true,
     memoryMb: 512,

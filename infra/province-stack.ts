@@ -16,7 +16,7 @@
  *   22 on ARM, X-Ray active, its own log group, and a role holding exactly what the catalog lists:
  *   kms:Sign on the current keys of its purposes only, kms:GetPublicKey on the three current keys
  *   (every function builds its key ring at cold start), item actions on its tables only. No
- *   `*` resource but X-Ray's, so the ListTables probe of /healthz is not granted (infra/functions.ts).
+ *   `*` resource but X-Ray's; /healthz probes storage with DescribeTable on the audit table.
  * - HTTP API: the catalog's routes on the `$default` stage (payload format 2.0), throttled, with
  *   access logs. The sequencer and the delivery function run every minute on EventBridge.
  * - Alarms to the SNS topic `elg-<p>-alarms`: errors and throttles of each function, 5xx of the
@@ -75,7 +75,8 @@ import { KEY_PURPOSES, type ProvinceContext } from './context.ts';
 import { FUNCTIONS, type FunctionSpec, type KeyPurpose, type TableAccess } from './functions.ts';
 
 /** DynamoDB item actions by access; the Transact* APIs are authorized by these. */
-export const TABLE_ACTIONS: Readonly<Record<'read' | 'write', readonly string[]>> = {
+export const TABLE_ACTIONS: Readonly<Record<'describe' | 'read' | 'write', readonly string[]>> = {
+  describe: ['dynamodb:DescribeTable'],
   read: [
     'dynamodb:GetItem',
     'dynamodb:BatchGetItem',

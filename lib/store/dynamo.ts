@@ -2,7 +2,6 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
-  ListTablesCommand,
   ResourceInUseException,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
@@ -83,11 +82,15 @@ async function waitActive(doc: DynamoDBDocumentClient, name: string) {
   }
 }
 
-/** Whether DynamoDB answers at all, for /healthz. */
-export async function storageAnswers(doc: DynamoDBDocumentClient): Promise<boolean> {
+/**
+ * Whether the province's storage answers, for /healthz: the audit table (every state change
+ * writes to it) is there and active. DescribeTable on one table is all a deployed function needs
+ * for this; ListTables would need a grant on every resource.
+ */
+export async function storageAnswers(doc: DynamoDBDocumentClient, auditTable: string): Promise<boolean> {
   try {
-    await doc.send(new ListTablesCommand({ Limit: 1 }));
-    return true;
+    const { Table } = await doc.send(new DescribeTableCommand({ TableName: auditTable }));
+    return Table?.TableStatus === 'ACTIVE' || Table?.TableStatus === 'UPDATING';
   } catch {
     return false;
   }
