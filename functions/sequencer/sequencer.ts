@@ -21,6 +21,12 @@ export interface IntegrateOptions {
   maxBatch?: number;
   /** Batches in one call at most; it stops sooner once no full batch is waiting. */
   maxBatches?: number;
+  /**
+   * Time after which no further batch is started (the one running completes), in real
+   * milliseconds from the call. A scheduled run stays shorter than its schedule period this way,
+   * so the next tick never finds the single instance still busy.
+   */
+  budgetMs?: number;
   /** How long the lease holds without renewal; renewed before each batch. */
   leaseMs?: number;
   /** Leaves and nodes per partition of the log table (tests use small chunks). */
@@ -89,7 +95,10 @@ export async function integrate(g: SequencerDeps, options: IntegrateOptions = {}
     return report;
   }
   try {
+    const startedAt = performance.now();
     for (let round = 0; round < maxBatches; round++) {
+      if (round > 0 && options.budgetMs !== undefined && performance.now() - startedAt >= options.budgetMs)
+        break;
       if (round > 0 && !(await log.acquireLease(owner, g.clock.now(), leaseMs))) {
         report.outcome = 'busy';
         break;

@@ -69,6 +69,20 @@ describe('the sequencer', () => {
     await expectEveryEventOnce(t);
   });
 
+  it('starts no further batch once its time budget is spent, and the next call goes on', async () => {
+    const t = await testGateway();
+    await issueLicenses(t, 5);
+
+    // A budget of 0 ms: the first batch always runs, no second one starts.
+    const first = await integrate(t.gateway, { maxBatch: 2, maxBatches: 10, budgetMs: 0 });
+    expect(first.batches.map((b) => [b.start, b.count])).toEqual([[0, 2]]);
+    expect((await pendingIds(t)).length).toBeGreaterThan(0);
+
+    const rest = await integrate(t.gateway, { maxBatch: 2, maxBatches: 10 });
+    expect(rest.batches.map((b) => b.start)).toEqual([2, 4]);
+    await expectEveryEventOnce(t);
+  });
+
   it('is idle on an empty log and leaves no checkpoint', async () => {
     const t = await testGateway();
 
