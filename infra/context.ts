@@ -246,7 +246,7 @@ export function readProvinceContext(get: (key: string) => unknown): ProvinceCont
   const province = v.province as ProvinceCode;
   return {
     province,
-    provinceName: PROVINCES[province].zh,
+    provinceName: PROVINCES[province].full,
     registryUrl: v.registryUrl as string,
     registryRootJwk: v.registryRootJwk as string,
     idpIssuer: v.idpIssuer as string,

@@ -43,7 +43,7 @@ describe('province context', () => {
     const ctx = read({});
     expect(ctx).toEqual({
       province: '330000',
-      provinceName: '浙江',
+      provinceName: '浙江省',
       registryUrl: VALID.registryUrl,
       registryRootJwk: JSON.stringify({ kty: 'EC', crv: 'P-256', x: ROOT_JWK.x, y: ROOT_JWK.y }),
       idpIssuer: VALID.idpIssuer,
@@ -65,7 +65,7 @@ describe('province context', () => {
       region: 'cn-northwest-1',
     });
     expect(ctx.province).toBe('510000');
-    expect(ctx.provinceName).toBe('四川');
+    expect(ctx.provinceName).toBe('四川省');
     expect(JSON.parse(ctx.registryRootJwk)).toEqual({
       kty: 'EC',
       crv: 'P-256',

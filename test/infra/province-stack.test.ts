@@ -461,7 +461,7 @@ describe('functions', () => {
       );
       expect(config).toMatchObject({
         ELG_PROVINCE_ID: '330000',
-        ELG_PROVINCE_NAME: '浙江',
+        ELG_PROVINCE_NAME: '浙江省',
         ELG_TABLE_LICENSES: 'elg-330000-licenses',
         ELG_TABLE_AUDIT: 'elg-330000-audit',
         ELG_TABLE_NONCES: 'elg-330000-nonces',

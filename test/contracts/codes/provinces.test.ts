@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { isProvinceCode, PROVINCES, ProvinceCodeSchema, provinceOf } from '../../../contracts/codes/index.ts';
 
 describe('provinces (GB/T 2260)', () => {
-  it('lists the 34 province-level divisions with Chinese and English names', () => {
+  it('lists the 34 province-level divisions with short, official and English names', () => {
     expect(Object.keys(PROVINCES)).toHaveLength(34);
-    expect(PROVINCES['340000']).toEqual({ zh: '安徽', en: 'Anhui' });
-    expect(PROVINCES['820000']).toEqual({ zh: '澳门', en: 'Macao' });
+    expect(PROVINCES['340000']).toEqual({ zh: '安徽', full: '安徽省', en: 'Anhui' });
+    expect(PROVINCES['650000']).toEqual({ zh: '新疆', full: '新疆维吾尔自治区', en: 'Xinjiang' });
+    expect(PROVINCES['820000']).toEqual({ zh: '澳门', full: '澳门特别行政区', en: 'Macao' });
+    for (const p of Object.values(PROVINCES)) expect(p.full.startsWith(p.zh)).toBe(true);
   });
 
   it.each([
