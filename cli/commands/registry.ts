@@ -42,7 +42,7 @@ export const registry: Command = {
     "       prints the province's registry entry (id, name, baseUrl, jwks, status) as JSON, to send",
     "       to the national registry operator. Every kid is checked to be the key's RFC 7638",
     '       thumbprint and all three purposes must be there. --province checks the gateway is that',
-    '       province; --name defaults to the GB/T 2260 short name; --status active (default) or suspended.',
+    '       province; --name defaults to the official GB/T 2260 name; --status active (default) or suspended.',
     'root   (the national operator) prints the root public JWK every gateway is deployed with',
     '       (-c registryRootJwk=...). --create generates the private key file (0600) if it is missing.',
     '       The private key never leaves the file.',
@@ -216,7 +216,7 @@ export async function fetchRegistryEntry(
       ExitCode.failed,
     );
   }
-  const name = options.name ?? (isProvinceCode(id.data) ? PROVINCES[id.data].zh : undefined);
+  const name = options.name ?? (isProvinceCode(id.data) ? PROVINCES[id.data].full : undefined);
   if (!name) throw new CliError(`${id.data} is not a GB/T 2260 province; give --name`, ExitCode.failed);
   const entry = RegistryProvinceSchema.parse({
     id: id.data,

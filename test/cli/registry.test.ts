@@ -45,7 +45,7 @@ describe('elg registry: entries from running gateways, a registry signed from th
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it("prints a gateway's entry with the keys it publishes, and writes it with --out", async () => {
+  it("prints a gateway's entry with the keys it publishes, and writes it with --out and --name", async () => {
     // Prepare
     const shanghai = federation.province('310000');
     const out = join(dir, 'entry-310000.json');
@@ -60,17 +60,17 @@ describe('elg registry: entries from running gateways, a registry signed from th
       '--province',
       '310000',
       '--name',
-      '上海市',
+      '上海市 (测试)',
       '--out',
       out,
     ]);
 
-    // Assess: the gateway's own keys, its URL without the slash, the GB/T 2260 name by default
+    // Assess: the gateway's own keys, its URL without the slash, the official GB/T 2260 name by default
     expect(printed.code, printed.stderr).toBe(0);
     const entry = RegistryProvinceSchema.parse(JSON.parse(printed.stdout));
     expect(entry).toEqual({
       id: '310000',
-      name: '上海',
+      name: '上海市',
       baseUrl: shanghai.url,
       jwks: published.find((p) => p.id === '310000')?.jwks,
       status: 'active',
@@ -79,7 +79,7 @@ describe('elg registry: entries from running gateways, a registry signed from th
     expect(printed.stderr).toContain('send this JSON to the national registry operator');
     expect(written.code, written.stderr).toBe(0);
     expect(written.stdout).toContain(`written to ${out}`);
-    expect(JSON.parse(await readFile(out, 'utf8'))).toEqual({ ...entry, name: '上海市' });
+    expect(JSON.parse(await readFile(out, 'utf8'))).toEqual({ ...entry, name: '上海市 (测试)' });
   });
 
   it('refuses a gateway that is another province than --province, and names a URL that does not answer', async () => {
@@ -241,7 +241,7 @@ describe('elg registry: entries from running gateways, a registry signed from th
         expect(fromFile.stdout).toContain(`signature verified against root key ${root.kid}`);
         for (const p of published) {
           expect(fromFile.stdout).toContain(
-            `${p.id}  ${p.id === '310000' ? '上海' : '江苏'}  active  ${p.baseUrl}`,
+            `${p.id}  ${p.id === '310000' ? '上海市' : '江苏省'}  active  ${p.baseUrl}`,
           );
           for (const k of p.jwks.keys)
             expect(fromFile.stdout).toMatch(new RegExp(`${k.purpose}\\s+${k.kid}`));

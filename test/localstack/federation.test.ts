@@ -119,7 +119,7 @@ describe.skipIf(settings === undefined)('the federation on LocalStack (LOCALSTAC
     for (const id of s.provinces) {
       bootstrap.push({
         id,
-        name: isProvinceCode(id) ? PROVINCES[id].zh : id,
+        name: isProvinceCode(id) ? PROVINCES[id].full : id,
         baseUrl: province(id).url,
         jwks: await currentKeysFromKms(s, id),
         status: 'active',
