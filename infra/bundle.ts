@@ -54,6 +54,8 @@ async function bundleOne(spec: FunctionSpec, dir: string): Promise<BundleReport>
     target: 'node22',
     format: 'esm',
     minify: true,
+    // Class and function names survive minifying: error names in the logs stay readable (~7% size).
+    keepNames: true,
     sourcemap: false,
     legalComments: 'none',
     metafile: true,

@@ -56,6 +56,9 @@ describe('Lambda bundles', () => {
       expect(paths.filter((p) => /node_modules\/@aws-sdk\/client-[a-z-]+\/dist-cjs\//.test(p))).toEqual([]);
       expect(paths.some((p) => p.startsWith('node_modules/@aws-sdk/client-kms/dist-es/'))).toBe(true);
       expect(report.packages.reduce((sum, p) => sum + p.bytes, 0)).toBeLessThanOrEqual(report.bytes);
+      // Error classes name themselves after their class (new.target.name): the names must survive
+      // minifying, or the logs of a deployed function show mangled error names.
+      expect(await readFile(bundle(report.name), 'utf8')).toContain('"DependencyUnavailableError"');
     }
   });
 
