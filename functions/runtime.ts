@@ -29,8 +29,10 @@ export function gatewayFromEnv(env: Env = process.env): Promise<Gateway> {
 }
 
 /**
- * Public keys of earlier KMS key generations (`ELG_KMS_KEYS_PREVIOUS`), checked like the current
- * ones, for the JWKS during a rotation. Only the discovery function asks: it alone may read them.
+ * Public keys of the KMS keys published but not signing (`ELG_KMS_KEYS_PREVIOUS`): earlier
+ * generations and a staged next one. They are checked like the current ones and published in the
+ * JWKS after them; a listed key that is one of the current keys is refused. Only the discovery
+ * function asks: it alone may read them.
  */
 export function previousKeysFromEnv(env: Env = process.env): Promise<PublicJwk[]> {
   cachedPreviousKeys ??= loadPreviousKeys(env).catch((err: unknown) => {

@@ -1,6 +1,6 @@
 import { PROVINCE_CODES } from '../contracts/codes/provinces.ts';
 import { TABLES, tableNames } from '../lib/store/tables.ts';
-import { KEY_PURPOSES } from './context.ts';
+import { KEY_PURPOSES, type KeyPlans } from './context.ts';
 import { FUNCTIONS, type FunctionSpec } from './functions.ts';
 import {
   alarmTopicName,
@@ -15,6 +15,10 @@ import {
  * CloudFormation JSON itself rather than from the constructs that produced it:
  *
  * - every physical name carries the province's code and no other province's;
+ * - every key generation of `keys` (infra/context.ts keyPlans, from the context the stack was
+ *   built with) is in the stack and kept on deletion; the purpose alias and every function's
+ *   ELG_KMS_KEY_<PURPOSE> name the signing generation, and only the discovery function publishes,
+ *   in ELG_KMS_KEYS_PREVIOUS, exactly the published generations (never a retired one);
  * - every function's role grants exactly what the catalog lists: each action on each resource,
  *   nothing missing and nothing more, no wildcard action and no `*` resource outside X-Ray.
  *
@@ -23,13 +27,26 @@ import {
 export function checkProvinceTemplate(
   template: Template,
   province: string,
+  keys: KeyPlans,
   catalog: readonly FunctionSpec[] = FUNCTIONS,
 ): string[] {
-  return [...checkNames(template, province, catalog), ...checkPrivileges(template, province, catalog)];
+  return [
+    ...checkNames(template, province, catalog),
+    ...checkKeys(template, province, keys, catalog),
+    ...checkPrivileges(template, province, keys, catalog),
+  ];
 }
 
 export interface Template {
-  Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+  Resources: Record<
+    string,
+    {
+      Type: string;
+      Properties?: Record<string, unknown>;
+      DeletionPolicy?: string;
+      UpdateReplacePolicy?: string;
+    }
+  >;
 }
 
 /** Physical-name properties by resource type. */
@@ -162,7 +179,7 @@ export function grantsByFunction(
 }
 
 /** The grants the catalog allows a function, in the form grantsByFunction reads them. */
-export function expectedGrants(spec: FunctionSpec, province: string, keys: KeyGenerations): Set<Grant> {
+export function expectedGrants(spec: FunctionSpec, province: string, keys: KeyPlans): Set<Grant> {
   const grants = new Set<Grant>();
   const add = (actions: readonly string[], target: string) => {
     for (const a of actions) grants.add(`${a} on ${target}`);
@@ -173,10 +190,10 @@ export function expectedGrants(spec: FunctionSpec, province: string, keys: KeyGe
   );
   add(XRAY_ACTIONS, '*');
   for (const k of KEY_PURPOSES) {
-    add(['kms:GetPublicKey'], `key ${k} g${keys[k]}`);
-    if (spec.publishesKeys) for (let g = 1; g < keys[k]; g++) add(['kms:GetPublicKey'], `key ${k} g${g}`);
+    add(['kms:GetPublicKey'], `key ${k} g${keys[k].signing}`);
+    if (spec.publishesKeys) for (const g of keys[k].published) add(['kms:GetPublicKey'], `key ${k} g${g}`);
   }
-  for (const k of spec.signsWith) add(['kms:Sign'], `key ${k} g${keys[k]}`);
+  for (const k of spec.signsWith) add(['kms:Sign'], `key ${k} g${keys[k].signing}`);
   const names = tableNames(`elg-${province}`);
   for (const def of TABLES) {
     const access = spec.tables[def.kind];
@@ -190,7 +207,7 @@ export function expectedGrants(spec: FunctionSpec, province: string, keys: KeyGe
 
 export type KeyGenerations = Readonly<Record<(typeof KEY_PURPOSES)[number], number>>;
 
-/** The current generation of each key purpose: the generation its unnumbered alias names. */
+/** The generation each purpose's unnumbered alias names (0 when it names none): the signing one. */
 export function currentKeyGenerations(template: Template, province: string): KeyGenerations {
   const describe = resourceDescriber(template);
   const out: Partial<Record<string, number>> = {};
@@ -206,16 +223,86 @@ export function currentKeyGenerations(template: Template, province: string): Key
   return { credential: out.credential ?? 0, gateway: out.gateway ?? 0, audit: out.audit ?? 0 };
 }
 
-export function checkPrivileges(
+/**
+ * The key generations against `keys`: each one there and kept, no other; the purpose alias and
+ * every function's ELG_KMS_KEY_<PURPOSE> on the signing one; ELG_KMS_KEYS_PREVIOUS listing the
+ * published ones in the discovery function only.
+ */
+export function checkKeys(
   template: Template,
   province: string,
+  keys: KeyPlans,
   catalog: readonly FunctionSpec[],
 ): string[] {
   const problems: string[] = [];
-  const keys = currentKeyGenerations(template, province);
-  for (const k of KEY_PURPOSES) {
-    if (keys[k] < 1) problems.push(`alias ${keyAliasName(province, k)} names no key generation`);
+  const describe = resourceDescriber(template);
+  const signing = currentKeyGenerations(template, province);
+  const present = new Map<string, string>();
+  for (const r of Object.values(template.Resources)) {
+    if (r.Type !== 'AWS::KMS::Alias') continue;
+    const m = new RegExp(`^alias/elg-${province}-(credential|gateway|audit)-g(\\d+)$`).exec(
+      String(r.Properties?.AliasName),
+    );
+    const target = (r.Properties?.TargetKeyId as { 'Fn::GetAtt'?: unknown[] } | undefined)?.[
+      'Fn::GetAtt'
+    ]?.[0];
+    if (m && typeof target === 'string') present.set(`key ${m[1]} g${m[2]}`, target);
   }
+  for (const k of KEY_PURPOSES) {
+    const plan = keys[k];
+    for (let g = 1; g <= plan.generations; g++) {
+      const id = present.get(`key ${k} g${g}`);
+      const key = id === undefined ? undefined : template.Resources[id];
+      if (key?.Type !== 'AWS::KMS::Key') {
+        problems.push(`no ${k} key generation ${g} (${keyAliasName(province, k, g)})`);
+      } else if (key.DeletionPolicy !== 'Retain' || key.UpdateReplacePolicy !== 'Retain') {
+        problems.push(`${k} key generation ${g} would not be kept when removed or replaced`);
+      }
+    }
+    for (const name of present.keys()) {
+      const g = Number(/^key (\w+) g(\d+)$/.exec(name)?.[2]);
+      if (name.startsWith(`key ${k} `) && g > plan.generations) {
+        problems.push(`${k} key generation ${g} is in the stack, beyond the ${plan.generations} expected`);
+      }
+    }
+    if (signing[k] !== plan.signing) {
+      problems.push(
+        `alias ${keyAliasName(province, k)} names ${signing[k] ? `generation ${signing[k]}` : 'no key generation'}, ` +
+          `but generation ${plan.signing} is the one that signs`,
+      );
+    }
+  }
+  for (const r of Object.values(template.Resources)) {
+    if (r.Type !== 'AWS::Lambda::Function') continue;
+    const name = String(r.Properties?.FunctionName);
+    const spec = catalog.find((f) => functionName(province, f.name) === name);
+    const env = ((r.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+      ?.Variables ?? {}) as Record<string, unknown>;
+    for (const k of KEY_PURPOSES) {
+      const variable = `ELG_KMS_KEY_${k.toUpperCase()}`;
+      const got = env[variable] === undefined ? 'nothing' : describe(env[variable]);
+      const want = `key ${k} g${keys[k].signing}`;
+      if (got !== want) problems.push(`${name}: ${variable} is ${got}, not the signing ${want}`);
+    }
+    const want = spec?.publishesKeys
+      ? KEY_PURPOSES.flatMap((k) => keys[k].published.map((g) => `${k}=key ${k} g${g}`)).join(',')
+      : '';
+    const raw = env.ELG_KMS_KEYS_PREVIOUS;
+    const got = raw === undefined ? '' : describe(raw);
+    if (got !== want) {
+      problems.push(`${name}: ELG_KMS_KEYS_PREVIOUS publishes ${got || 'nothing'}, not ${want || 'nothing'}`);
+    }
+  }
+  return problems;
+}
+
+export function checkPrivileges(
+  template: Template,
+  province: string,
+  keys: KeyPlans,
+  catalog: readonly FunctionSpec[],
+): string[] {
+  const problems: string[] = [];
   const actual = grantsByFunction(template);
   for (const spec of catalog) {
     const name = functionName(province, spec.name);

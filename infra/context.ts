@@ -20,8 +20,15 @@ export interface ProvinceContext {
   idpIssuer: string;
   idpAudience: string;
   idpJwksUrl: string;
-  /** Generations of each signing key; the highest is the current one. */
+  /**
+   * Generations of each signing key, 1 to N, all kept in the stack. The highest signs, unless its
+   * purpose is staged (then the one before it signs); see keyPlans.
+   */
   keyGenerations: Readonly<Record<KeyPurpose, number>>;
+  /** Purposes whose newest generation is published but does not sign yet. */
+  stagedKeys: readonly KeyPurpose[];
+  /** Generations neither published nor readable any more, by purpose, ascending; still in the stack. */
+  retiredKeys: Readonly<Record<KeyPurpose, readonly number[]>>;
   alarmEmail?: string;
   logRetentionDays: number;
   account?: string;
@@ -115,6 +122,72 @@ const keyGenerations = z
     }),
   );
 
+const isPurpose = (s: unknown): s is KeyPurpose => (KEY_PURPOSES as readonly unknown[]).includes(s);
+const PURPOSE_LIST = KEY_PURPOSES.join(', ');
+
+/** `gateway` or `credential,gateway` from `-c`, or `["gateway"]` from cdk.json. */
+const stagedKeys = z.unknown().transform((v, ctx): KeyPurpose[] => {
+  const parts: unknown[] | undefined =
+    typeof v === 'string' ? v.split(',').map((p) => p.trim()) : Array.isArray(v) ? v : undefined;
+  if (!parts) {
+    ctx.addIssue({ code: 'custom', message: 'not a list of purposes' });
+    return z.NEVER;
+  }
+  const out: KeyPurpose[] = [];
+  for (const part of parts) {
+    if (!isPurpose(part)) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(part)} is not a purpose (${PURPOSE_LIST})` });
+      return z.NEVER;
+    }
+    if (out.includes(part)) {
+      ctx.addIssue({ code: 'custom', message: `${part} is given twice` });
+      return z.NEVER;
+    }
+    out.push(part);
+  }
+  return out;
+});
+
+/**
+ * `credential=1,gateway=1-2` from `-c`: each entry one generation or an inclusive range, a purpose
+ * may come back with other generations. From cdk.json also `{"credential": 1, "gateway": [1, 2]}`.
+ */
+const retiredKeys = z.unknown().transform((v, ctx): Record<KeyPurpose, number[]> => {
+  let parts: string[];
+  if (typeof v === 'string') parts = v.split(',').map((p) => p.trim());
+  else if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    parts = Object.entries(v).flatMap(([purpose, g]) =>
+      (Array.isArray(g) ? g : [g]).map((x) => `${purpose}=${String(x).trim()}`),
+    );
+  } else {
+    ctx.addIssue({ code: 'custom', message: 'not purpose=generation entries' });
+    return z.NEVER;
+  }
+  const out: Record<KeyPurpose, number[]> = { credential: [], gateway: [], audit: [] };
+  const fail = (message: string) => {
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  };
+  for (const part of parts) {
+    const m = /^([a-z]+)=(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m?.[1] || !m[2]) return fail(`"${part}" is not purpose=generation nor purpose=first-last`);
+    const purpose = m[1];
+    if (!isPurpose(purpose)) return fail(`unknown purpose ${purpose}`);
+    const first = Number(m[2]);
+    const last = Number(m[3] ?? m[2]);
+    if (first < 1 || last > MAX_KEY_GENERATIONS) {
+      return fail(`"${part}": generations run from 1 to ${MAX_KEY_GENERATIONS}`);
+    }
+    if (last < first) return fail(`"${part}": the range runs backwards`);
+    for (let g = first; g <= last; g++) {
+      if (out[purpose].includes(g)) return fail(`${purpose} generation ${g} is given twice`);
+      out[purpose].push(g);
+    }
+  }
+  for (const k of KEY_PURPOSES) out[k].sort((a, b) => a - b);
+  return out;
+});
+
 /** A province's own code; a city or county code, or an unassigned one, is refused with its reason. */
 const provinceCode = text.transform((code, ctx): ProvinceCode => {
   if (isProvinceCode(code)) return code;
@@ -182,6 +255,22 @@ const KEYS = {
     expected: `purpose=generation pairs, comma-separated, for the purposes credential, gateway and audit, each 1 to ${MAX_KEY_GENERATIONS} (1 when not given)`,
     example: 'keyGenerations=credential=2,audit=3',
   },
+  stagedKeys: {
+    schema: stagedKeys,
+    required: false,
+    expected:
+      `purposes, comma-separated (${PURPOSE_LIST}), whose newest generation is published but does ` +
+      'not sign yet while the one before it keeps signing; such a purpose needs at least 2 key generations',
+    example: 'stagedKeys=gateway -c keyGenerations=gateway=2',
+  },
+  retiredKeys: {
+    schema: retiredKeys,
+    required: false,
+    expected:
+      'key generations to stop publishing (kept in the stack), comma-separated purpose=generation or ' +
+      'purpose=first-last entries; never the generation that signs, a staged one or one beyond keyGenerations',
+    example: 'retiredKeys=credential=1,gateway=1-2 -c keyGenerations=credential=2,gateway=3',
+  },
   alarmEmail: {
     schema: text.pipe(z.email('not an email address')),
     required: false,
@@ -239,6 +328,16 @@ export function readProvinceContext(get: (key: string) => unknown): ProvinceCont
     }
     values[key] = parsed.data;
   }
+  const keyed = ['keyGenerations', 'stagedKeys', 'retiredKeys'];
+  if (!issues.some((i) => keyed.includes(i.key))) {
+    issues.push(
+      ...keyPlanIssues({
+        keyGenerations: (values.keyGenerations as ProvinceContext['keyGenerations']) ?? ONE_GENERATION,
+        stagedKeys: (values.stagedKeys as KeyPurpose[] | undefined) ?? [],
+        retiredKeys: (values.retiredKeys as ProvinceContext['retiredKeys']) ?? NONE_RETIRED,
+      }),
+    );
+  }
   if (issues.length > 0) throw new ContextError(issues);
   const v = values as {
     [K in ContextKey]: z.output<(typeof KEYS)[K]['schema']> | undefined;
@@ -252,12 +351,96 @@ export function readProvinceContext(get: (key: string) => unknown): ProvinceCont
     idpIssuer: v.idpIssuer as string,
     idpAudience: v.idpAudience as string,
     idpJwksUrl: v.idpJwksUrl as string,
-    keyGenerations: v.keyGenerations ?? { credential: 1, gateway: 1, audit: 1 },
+    keyGenerations: v.keyGenerations ?? ONE_GENERATION,
+    stagedKeys: v.stagedKeys ?? [],
+    retiredKeys: v.retiredKeys ?? NONE_RETIRED,
     logRetentionDays: v.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
     ...(v.alarmEmail ? { alarmEmail: v.alarmEmail } : {}),
     ...(v.account ? { account: v.account } : {}),
     ...(v.region ? { region: v.region } : {}),
   };
+}
+
+const ONE_GENERATION: Readonly<Record<KeyPurpose, number>> = { credential: 1, gateway: 1, audit: 1 };
+const NONE_RETIRED: Readonly<Record<KeyPurpose, readonly number[]>> = {
+  credential: [],
+  gateway: [],
+  audit: [],
+};
+
+/** What becomes of the generations of one purpose's key. Every generation stays in the stack. */
+export interface KeyPlan {
+  /** Generations 1 to this one exist, each with its `-g<N>` alias, never deleted by a deploy. */
+  generations: number;
+  /** The generation that signs: the purpose's alias, ELG_KMS_KEY_<PURPOSE> and kms:Sign. */
+  signing: number;
+  /** The newest generation when its purpose is staged: published, not signing yet. */
+  staged?: number;
+  /**
+   * Published but not signing, ascending: earlier generations not retired and a staged next one.
+   * The discovery function reads them (ELG_KMS_KEYS_PREVIOUS, kms:GetPublicKey) for the JWKS.
+   */
+  published: readonly number[];
+  /** Neither published nor readable by any function, ascending. */
+  retired: readonly number[];
+}
+
+export type KeyPlans = Readonly<Record<KeyPurpose, KeyPlan>>;
+
+type KeyContext = Pick<ProvinceContext, 'keyGenerations' | 'stagedKeys' | 'retiredKeys'>;
+
+/** The plan of every purpose's key generations; a ContextError when the three keys disagree. */
+export function keyPlans(ctx: KeyContext): KeyPlans {
+  const issues = keyPlanIssues(ctx);
+  if (issues.length > 0) throw new ContextError(issues);
+  const plans: Partial<Record<KeyPurpose, KeyPlan>> = {};
+  for (const k of KEY_PURPOSES) {
+    const generations = ctx.keyGenerations[k];
+    const staged = ctx.stagedKeys.includes(k) ? generations : undefined;
+    const signing = staged === undefined ? generations : generations - 1;
+    const retired = [...ctx.retiredKeys[k]].sort((a, b) => a - b);
+    const published: number[] = [];
+    for (let g = 1; g <= generations; g++) if (g !== signing && !retired.includes(g)) published.push(g);
+    plans[k] = { generations, signing, ...(staged === undefined ? {} : { staged }), published, retired };
+  }
+  return plans as KeyPlans;
+}
+
+/** Where keyGenerations, stagedKeys and retiredKeys contradict one another. */
+function keyPlanIssues(ctx: KeyContext): ContextIssue[] {
+  const issues: ContextIssue[] = [];
+  const issue = (key: 'stagedKeys' | 'retiredKeys', problem: string, example?: string) => {
+    const spec = KEYS[key];
+    issues.push({ key, problem, expected: spec.expected, example: example ?? spec.example });
+  };
+  for (const k of ctx.stagedKeys) {
+    const n = ctx.keyGenerations[k];
+    if (n < 2) {
+      issue(
+        'stagedKeys',
+        `${k} is staged but keyGenerations gives it ${n} generation, none to keep signing`,
+        `stagedKeys=${k} -c keyGenerations=${k}=${n + 1}`,
+      );
+    }
+  }
+  for (const k of KEY_PURPOSES) {
+    const n = ctx.keyGenerations[k];
+    const staged = ctx.stagedKeys.includes(k) && n >= 2;
+    for (const g of ctx.retiredKeys[k]) {
+      if (g > n) {
+        issue('retiredKeys', `${k} generation ${g} does not exist (keyGenerations gives ${k} ${n})`);
+      } else if (staged && g === n) {
+        issue('retiredKeys', `${k} generation ${g} is staged (stagedKeys): a staged key cannot be retired`);
+      } else if (g === (staged ? n - 1 : n)) {
+        issue(
+          'retiredKeys',
+          `${k} generation ${g} is the one that signs (${staged ? `generation ${n} is staged` : 'the newest'}): ` +
+            'a signing key cannot be retired',
+        );
+      }
+    }
+  }
+  return issues;
 }
 
 function reason(issue: z.core.$ZodIssue): string {

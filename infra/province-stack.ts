@@ -6,15 +6,18 @@
  * - DynamoDB: the tables of lib/store/tables.ts (`elg-<p>-<kind>`), on demand, with point-in-time
  *   recovery, deletion protection, TTL and every index the definition lists; kept on stack deletion.
  * - KMS: per purpose (credential, gateway, audit) one ECC_NIST_P256 SIGN_VERIFY key per generation
- *   (context `keyGenerations`). `alias/elg-<p>-<purpose>` names the current generation and
- *   `alias/elg-<p>-<purpose>-g<N>` every generation. Earlier generations stay in the stack and are
- *   never deleted, but only the discovery function may read their public keys
- *   (ELG_KMS_KEYS_PREVIOUS) and no function may sign with them.
+ *   (context `keyGenerations`), each kept in the stack under the same logical id and never deleted
+ *   by a deploy. `alias/elg-<p>-<purpose>` names the signing generation: the newest, or the one
+ *   before it while the newest is staged (context `stagedKeys`). `alias/elg-<p>-<purpose>-g<N>`
+ *   names every generation. No function may sign with any other generation; the discovery
+ *   function alone reads the public keys of the published ones (ELG_KMS_KEYS_PREVIOUS): earlier
+ *   generations and a staged next one, but not those retired (context `retiredKeys`), which no
+ *   function may read at all (infra/context.ts keyPlans).
  * - Secrets Manager: `elg/<p>/holder-hash-key`, 32 random bytes as 64 lowercase hex characters,
  *   generated at deploy time, never in the template (ELG_HOLDER_HASH_SECRET_ARN).
  * - Lambda: one function per catalog entry (infra/functions.ts), bundled by infra/bundle.ts; Node.js
  *   22 on ARM, X-Ray active, its own log group, and a role holding exactly what the catalog lists:
- *   kms:Sign on the current keys of its purposes only, kms:GetPublicKey on the three current keys
+ *   kms:Sign on the signing keys of its purposes only, kms:GetPublicKey on the three signing keys
  *   (every function builds its key ring at cold start), item actions on its tables only. No
  *   `*` resource but X-Ray's; /healthz probes storage with DescribeTable on the audit table.
  * - HTTP API: the catalog's routes on the `$default` stage (payload format 2.0), throttled, with
@@ -71,7 +74,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { TABLES, type TableKind, tableNames } from '../lib/store/tables.ts';
-import { KEY_PURPOSES, type ProvinceContext } from './context.ts';
+import { KEY_PURPOSES, keyPlans, type ProvinceContext } from './context.ts';
 import { FUNCTIONS, type FunctionSpec, type KeyPurpose, type TableAccess } from './functions.ts';
 
 /** DynamoDB item actions by access; the Transact* APIs are authorized by these. */
@@ -125,9 +128,17 @@ export interface ProvinceStackProps extends StackProps {
 }
 
 export interface ProvinceKeys {
+  /** The generation that signs: the purpose's alias, ELG_KMS_KEY_<PURPOSE> and kms:Sign. */
   current: Key;
-  /** Earlier generations, oldest first. */
-  previous: Key[];
+  /**
+   * Published but not signing, oldest first: earlier generations not retired and a staged next
+   * one. Only the discovery function reads them, for the JWKS (ELG_KMS_KEYS_PREVIOUS).
+   */
+  published: Key[];
+  /** Kept in the stack but neither published nor readable by any function, oldest first. */
+  retired: Key[];
+  /** Every generation, oldest first: generation N is `generations[N - 1]`. */
+  generations: Key[];
 }
 
 export class ProvinceStack extends Stack {
@@ -184,10 +195,11 @@ export class ProvinceStack extends Stack {
       ELG_IDP_AUDIENCE: ctx.idpAudience,
       ELG_IDP_JWKS_URL: ctx.idpJwksUrl,
     };
-    const previousKeyArns = KEY_PURPOSES.flatMap((k) => this.keys[k].previous.map((key) => key.keyArn));
-    // `purpose=keyArn` entries (lib/config.ts): the purpose cannot be read from a KMS key.
-    const previousKeys = KEY_PURPOSES.flatMap((k) =>
-      this.keys[k].previous.map((key) => `${k}=${key.keyArn}`),
+    const publishedKeyArns = KEY_PURPOSES.flatMap((k) => this.keys[k].published.map((key) => key.keyArn));
+    // Published but not signing: earlier generations and a staged next one, as `purpose=keyArn`
+    // entries (lib/config.ts): the purpose cannot be read from a KMS key.
+    const publishedKeys = KEY_PURPOSES.flatMap((k) =>
+      this.keys[k].published.map((key) => `${k}=${key.keyArn}`),
     ).join(',');
 
     const functions = new Map<string, LambdaFn>();
@@ -204,7 +216,7 @@ export class ProvinceStack extends Stack {
         description: `Function ${name}: only what the function catalog lists for ${spec.name}`,
         inlinePolicies: {
           access: new PolicyDocument({
-            statements: this.statementsFor(spec, logGroup, previousKeyArns),
+            statements: this.statementsFor(spec, logGroup, publishedKeyArns),
           }),
         },
       });
@@ -223,8 +235,8 @@ export class ProvinceStack extends Stack {
         environment: {
           ...environment,
           ...(spec.holderHashKey ? { ELG_HOLDER_HASH_SECRET_ARN: this.holderHashSecret.secretArn } : {}),
-          ...(spec.publishesKeys && previousKeyArns.length > 0
-            ? { ELG_KMS_KEYS_PREVIOUS: previousKeys }
+          ...(spec.publishesKeys && publishedKeyArns.length > 0
+            ? { ELG_KMS_KEYS_PREVIOUS: publishedKeys }
             : {}),
         },
         ...(spec.reservedConcurrency === undefined
@@ -258,7 +270,7 @@ export class ProvinceStack extends Stack {
     });
     for (const k of KEY_PURPOSES) {
       new CfnOutput(this, `${pascal(k)}KeyArn`, {
-        description: `Current ${k} signing key (${keyAliasName(p, k)})`,
+        description: `The ${k} key that signs (${keyAliasName(p, k)})`,
         value: this.keys[k].current.keyArn,
       });
     }
@@ -295,12 +307,15 @@ export class ProvinceStack extends Stack {
   }
 
   private createKeys(p: string, ctx: ProvinceContext): Record<KeyPurpose, ProvinceKeys> {
+    const plans = keyPlans(ctx);
     const keys: Partial<Record<KeyPurpose, ProvinceKeys>> = {};
     for (const purpose of KEY_PURPOSES) {
-      const generations = ctx.keyGenerations[purpose];
+      const plan = plans[purpose];
       const all: Key[] = [];
-      for (let g = 1; g <= generations; g++) {
-        // The construct id of a generation never changes, so adding one leaves the others in place.
+      for (let g = 1; g <= plan.generations; g++) {
+        // The construct id and the properties of a generation never change, whether it signs, is
+        // staged, published or retired: adding, staging or retiring one leaves the others in place,
+        // and no deploy updates a key that may be pending deletion.
         const key = new Key(this, `${pascal(purpose)}KeyG${g}`, {
           description: `Province ${p} ${purpose} signing key, generation ${g}`,
           keySpec: KeySpec.ECC_NIST_P256,
@@ -314,14 +329,23 @@ export class ProvinceStack extends Stack {
         });
         all.push(key);
       }
-      const current = all[all.length - 1];
-      if (!current) throw new Error(`no ${purpose} key generation`);
+      const generation = (g: number): Key => {
+        const key = all[g - 1];
+        if (!key) throw new Error(`no ${purpose} key generation ${g}`);
+        return key;
+      };
+      const current = generation(plan.signing);
       new Alias(this, `${pascal(purpose)}KeyAlias`, {
         aliasName: keyAliasName(p, purpose),
         targetKey: current,
         removalPolicy: RemovalPolicy.RETAIN,
       });
-      keys[purpose] = { current, previous: all.slice(0, -1) };
+      keys[purpose] = {
+        current,
+        published: plan.published.map(generation),
+        retired: plan.retired.map(generation),
+        generations: all,
+      };
     }
     return keys as Record<KeyPurpose, ProvinceKeys>;
   }
@@ -330,7 +354,7 @@ export class ProvinceStack extends Stack {
   private statementsFor(
     spec: FunctionSpec,
     logGroup: LogGroup,
-    previousKeyArns: string[],
+    publishedKeyArns: string[],
   ): PolicyStatement[] {
     const statements = [
       new PolicyStatement({
@@ -343,7 +367,7 @@ export class ProvinceStack extends Stack {
         actions: ['kms:GetPublicKey'],
         resources: [
           ...KEY_PURPOSES.map((k) => this.keys[k].current.keyArn),
-          ...(spec.publishesKeys ? previousKeyArns : []),
+          ...(spec.publishesKeys ? publishedKeyArns : []),
         ],
       }),
     ];

@@ -6,7 +6,7 @@ import { PROVINCE_CODES, type ProvinceCode } from '../contracts/codes/provinces.
 import { provinceApp } from './app-settings.ts';
 import { bundleFunctions, ROOT } from './bundle.ts';
 import { checkProvinceTemplate, type Template } from './checks.ts';
-import { readProvinceContext } from './context.ts';
+import { type KeyPlans, keyPlans, readProvinceContext } from './context.ts';
 import type { FunctionSpec } from './functions.ts';
 import { ProvinceStack, stackName } from './province-stack.ts';
 
@@ -71,9 +71,11 @@ export async function synthAll(options: SynthAllOptions = {}): Promise<SynthAllR
     if (options.bundle !== false) await bundleFunctions({ outDir: bundleDir });
     const t1 = performance.now();
     const app = provinceApp({ outdir });
+    const keys = new Map<ProvinceCode, KeyPlans>();
     for (const province of provinces) {
       const values = placeholderContext(province);
       const context = readProvinceContext((key) => values[key]);
+      keys.set(province, keyPlans(context));
       new ProvinceStack(app, stackName(province), {
         context,
         assetDir: bundleDir,
@@ -100,7 +102,9 @@ export async function synthAll(options: SynthAllOptions = {}): Promise<SynthAllR
       if (stack.stackName !== `elg-${province}`) {
         report.problems.push(`${stack.stackName}: the stack of ${province} is not named elg-${province}`);
       }
-      for (const problem of checkProvinceTemplate(template, province)) {
+      const plans = keys.get(province);
+      if (!plans) throw new Error(`no key plans for ${province}`);
+      for (const problem of checkProvinceTemplate(template, province, plans)) {
         report.problems.push(`${stack.stackName}: ${problem}`);
       }
     }

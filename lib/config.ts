@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { type KeyPurpose, KeyPurposeSchema } from '../contracts/keys.ts';
 import { PublicJwkBaseSchema } from './config-jwk.ts';
 
-/** A KMS key of an earlier generation, published for verifiers but never used to sign. */
+/**
+ * A KMS key published for verifiers but not signing: an earlier generation, or a staged next one
+ * that does not sign until a later deploy makes it the current key. This gateway never signs with it.
+ */
 export interface PreviousKey {
   purpose: KeyPurpose;
   /** Key ARN (or id) as KMS knows it. */
@@ -60,7 +63,10 @@ export const GatewayConfigSchema = z.object({
   ELG_KMS_KEY_CREDENTIAL: z.string().min(1),
   ELG_KMS_KEY_GATEWAY: z.string().min(1),
   ELG_KMS_KEY_AUDIT: z.string().min(1),
-  /** Earlier key generations, published in the JWKS during a rotation (discovery reads them). */
+  /**
+   * Keys published in the JWKS but not signing: earlier generations and a staged next one, each
+   * as `purpose=keyArn` (only discovery reads them; none may be a current key).
+   */
   ELG_KMS_KEYS_PREVIOUS: PreviousKeysSchema.default([]),
   ELG_REGISTRY_URL: z.url(),
   ELG_REGISTRY_ROOT_JWK: z.string().transform((s, ctx) => {

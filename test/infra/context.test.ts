@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../infra/bundle.ts';
-import { ContextError, type ProvinceContext, readProvinceContext } from '../../infra/context.ts';
+import { ContextError, keyPlans, type ProvinceContext, readProvinceContext } from '../../infra/context.ts';
 
 /** A P-256 public key; the same x with another y is off the curve. */
 const ROOT_JWK = {
@@ -50,6 +50,8 @@ describe('province context', () => {
       idpAudience: VALID.idpAudience,
       idpJwksUrl: VALID.idpJwksUrl,
       keyGenerations: { credential: 1, gateway: 1, audit: 1 },
+      stagedKeys: [],
+      retiredKeys: { credential: [], gateway: [], audit: [] },
       logRetentionDays: 365,
     });
   });
@@ -154,6 +156,165 @@ describe('province context', () => {
     expect(err.message).toContain('Example: -c keyGenerations=credential=2,audit=3');
   });
 
+  describe('staged and retired key generations', () => {
+    it('reads staged purposes and retired generations from -c and from cdk.json', () => {
+      const staged = read({ keyGenerations: 'gateway=2,audit=3', stagedKeys: ' gateway , audit ' });
+      expect(staged.stagedKeys).toEqual(['gateway', 'audit']);
+      expect(read({ keyGenerations: { gateway: 2 }, stagedKeys: ['gateway'] }).stagedKeys).toEqual([
+        'gateway',
+      ]);
+      expect(
+        read({
+          keyGenerations: 'credential=4,gateway=3',
+          retiredKeys: 'gateway=1, credential=2-3,credential=1',
+        }).retiredKeys,
+      ).toEqual({ credential: [1, 2, 3], gateway: [1], audit: [] });
+      expect(
+        read({
+          keyGenerations: { credential: 4, gateway: 3 },
+          retiredKeys: { credential: '1-2', gateway: [2, 1] },
+        }).retiredKeys,
+      ).toEqual({ credential: [1, 2], gateway: [1, 2], audit: [] });
+    });
+
+    it('plans which generation signs, which are published and which retired', () => {
+      const plans = (overrides: Record<string, unknown>) => keyPlans(read(overrides));
+      expect(plans({}).gateway).toEqual({ generations: 1, signing: 1, published: [], retired: [] });
+      expect(plans({ keyGenerations: 'gateway=2', stagedKeys: 'gateway' }).gateway).toEqual({
+        generations: 2,
+        signing: 1,
+        staged: 2,
+        published: [2],
+        retired: [],
+      });
+      expect(plans({ keyGenerations: 'gateway=2' }).gateway).toEqual({
+        generations: 2,
+        signing: 2,
+        published: [1],
+        retired: [],
+      });
+      const mixed = plans({
+        keyGenerations: 'credential=3,gateway=4',
+        stagedKeys: 'gateway',
+        retiredKeys: 'gateway=1,credential=1-2',
+      });
+      expect(mixed.gateway).toEqual({
+        generations: 4,
+        signing: 3,
+        staged: 4,
+        published: [2, 4],
+        retired: [1],
+      });
+      expect(mixed.credential).toEqual({ generations: 3, signing: 3, published: [], retired: [1, 2] });
+      expect(mixed.audit).toEqual({ generations: 1, signing: 1, published: [], retired: [] });
+    });
+
+    it.each([
+      ['gatway', '"gatway" is not a purpose (credential, gateway, audit)'],
+      ['gateway,', '"" is not a purpose'],
+      ['gateway,gateway', 'gateway is given twice'],
+      [7, 'not a list of purposes'],
+    ])('refuses stagedKeys = %j', (value, reason) => {
+      const err = refusal({ keyGenerations: 'gateway=2', stagedKeys: value });
+      expect(err.issues.map((i) => i.key)).toEqual(['stagedKeys']);
+      expect(err.message).toContain(reason);
+      expect(err.message).toContain('Example: -c stagedKeys=gateway -c keyGenerations=gateway=2');
+    });
+
+    it.each([
+      ['credential', '"credential" is not purpose=generation nor purpose=first-last'],
+      ['credential=1;gateway=1', 'is not purpose=generation nor purpose=first-last'],
+      ['credentials=1', 'unknown purpose credentials'],
+      ['credential=0', '"credential=0": generations run from 1 to 20'],
+      ['credential=1-21', 'generations run from 1 to 20'],
+      ['credential=2-1', '"credential=2-1": the range runs backwards'],
+      ['credential=1,credential=1-2', 'credential generation 1 is given twice'],
+    ])('refuses retiredKeys = %s', (value, reason) => {
+      const err = refusal({ keyGenerations: 'credential=3', retiredKeys: value });
+      expect(err.issues.map((i) => i.key)).toEqual(['retiredKeys']);
+      expect(err.message).toContain(`retiredKeys: got "${value}"`);
+      expect(err.message).toContain(reason);
+      expect(err.message).toContain(
+        'Example: -c retiredKeys=credential=1,gateway=1-2 -c keyGenerations=credential=2,gateway=3',
+      );
+    });
+
+    it('refuses to stage a purpose with a single generation, naming the deploy that would do', () => {
+      const err = refusal({ stagedKeys: 'gateway' });
+      expect(err.issues.map((i) => i.key)).toEqual(['stagedKeys']);
+      expect(err.message).toContain(
+        'stagedKeys: gateway is staged but keyGenerations gives it 1 generation, none to keep signing; ' +
+          'expected purposes, comma-separated',
+      );
+      expect(err.message).toContain('needs at least 2 key generations');
+      expect(err.message).toContain('Example: -c stagedKeys=gateway -c keyGenerations=gateway=2');
+      expect(refusal({ keyGenerations: 'credential=2', stagedKeys: 'credential,audit' }).message).toContain(
+        'audit is staged but keyGenerations gives it 1 generation',
+      );
+    });
+
+    it.each([
+      [
+        'a generation beyond keyGenerations',
+        { keyGenerations: 'gateway=2', retiredKeys: 'gateway=1,gateway=3' },
+        'gateway generation 3 does not exist (keyGenerations gives gateway 2)',
+      ],
+      [
+        'the newest, signing generation',
+        { keyGenerations: 'credential=2', retiredKeys: 'credential=2' },
+        'credential generation 2 is the one that signs (the newest): a signing key cannot be retired',
+      ],
+      [
+        'the only generation',
+        { retiredKeys: 'audit=1' },
+        'audit generation 1 is the one that signs (the newest): a signing key cannot be retired',
+      ],
+      [
+        'the generation that signs while the next is staged',
+        { keyGenerations: 'gateway=2', stagedKeys: 'gateway', retiredKeys: 'gateway=1' },
+        'gateway generation 1 is the one that signs (generation 2 is staged): a signing key cannot be retired',
+      ],
+      [
+        'the staged generation',
+        { keyGenerations: 'gateway=3', stagedKeys: 'gateway', retiredKeys: 'gateway=1,gateway=3' },
+        'gateway generation 3 is staged (stagedKeys): a staged key cannot be retired',
+      ],
+    ])('refuses to retire %s', (_what, overrides, problem) => {
+      const err = refusal(overrides);
+      expect(err.issues.map((i) => i.key)).toEqual(['retiredKeys']);
+      expect(err.message).toContain(`retiredKeys: ${problem}; expected key generations to stop publishing`);
+      expect(err.message).toContain(
+        'never the generation that signs, a staged one or one beyond keyGenerations',
+      );
+    });
+
+    it('reports every contradiction at once, beside the other wrong keys', () => {
+      const err = refusal({
+        province: '330100',
+        stagedKeys: 'audit',
+        retiredKeys: 'credential=1,gateway=2',
+      });
+      expect(err.issues.map((i) => i.key)).toEqual(['province', 'stagedKeys', 'retiredKeys', 'retiredKeys']);
+      expect(err.message).toContain('credential generation 1 is the one that signs');
+      expect(err.message).toContain('gateway generation 2 does not exist');
+    });
+
+    it('does not compare the three keys while one of them is wrong in itself', () => {
+      const err = refusal({ keyGenerations: 'gateway=0', stagedKeys: 'gateway', retiredKeys: 'gateway=1' });
+      expect(err.issues.map((i) => i.key)).toEqual(['keyGenerations']);
+    });
+
+    it('refuses a context built by hand whose keys contradict each other', () => {
+      const ctx = read({ keyGenerations: 'gateway=2', stagedKeys: 'gateway' });
+      expect(() => keyPlans({ ...ctx, retiredKeys: { ...ctx.retiredKeys, gateway: [2] } })).toThrow(
+        /retiredKeys: gateway generation 2 is staged/,
+      );
+      expect(() => keyPlans({ ...ctx, keyGenerations: { ...ctx.keyGenerations, gateway: 1 } })).toThrow(
+        ContextError,
+      );
+    });
+  });
+
   it('accepts only the log retentions CloudWatch accepts', () => {
     expect(read({ logRetentionDays: '731' }).logRetentionDays).toBe(731);
     const err = refusal({ logRetentionDays: '4' });
@@ -190,16 +351,24 @@ describe('province context', () => {
 
   it('stops the CDK app before anything is bundled, naming the key', async () => {
     const run = promisify(execFile);
-    const context = { ...VALID, province: '330100' };
-    const failed = await run(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_OUTDIR: '/nonexistent/elg' },
-    }).then(
-      () => undefined,
-      (err: { code?: number; stderr?: string }) => err,
+    const synth = (context: Record<string, unknown>) =>
+      run(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
+        cwd: ROOT,
+        env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_OUTDIR: '/nonexistent/elg' },
+      }).then(
+        () => undefined,
+        (err: { code?: number; stderr?: string }) => err,
+      );
+    const [city, staged] = await Promise.all([
+      synth({ ...VALID, province: '330100' }),
+      synth({ ...VALID, stagedKeys: 'gateway' }),
+    ]);
+    expect(city?.code).toBe(1);
+    expect(city?.stderr).toContain('province: got "330100"');
+    expect(city?.stderr).toContain('Example: -c province=330000');
+    expect(staged?.code).toBe(1);
+    expect(staged?.stderr).toContain(
+      'stagedKeys: gateway is staged but keyGenerations gives it 1 generation',
     );
-    expect(failed?.code).toBe(1);
-    expect(failed?.stderr).toContain('province: got "330100"');
-    expect(failed?.stderr).toContain('Example: -c province=330000');
   });
 });

@@ -10,7 +10,7 @@ import {
   resourceDescriber,
   type Template as TemplateJson,
 } from '../../infra/checks.ts';
-import { readProvinceContext } from '../../infra/context.ts';
+import { type KeyPlans, keyPlans, type ProvinceContext, readProvinceContext } from '../../infra/context.ts';
 import { FUNCTIONS, type FunctionSpec } from '../../infra/functions.ts';
 import { ProvinceStack, TABLE_ACTIONS } from '../../infra/province-stack.ts';
 import { placeholderContext } from '../../infra/synth-all.ts';
@@ -18,10 +18,12 @@ import { GatewayConfigSchema, readConfig } from '../../lib/config.ts';
 import { createTableInput, TABLES, tableNames } from '../../lib/store/tables.ts';
 
 /**
- * The province stack as CloudFormation sees it. Three stacks are synthesized once, in one App:
+ * The province stack as CloudFormation sees it. Stacks are synthesized once, in one App:
  * Zhejiang with rotated keys (credential generation 2, audit generation 3), an alarm email and
- * two-year logs; Sichuan with every default; and Jiangsu built from a catalog in which issuance
- * may sign with the gateway key, to prove the checks notice a grant the catalog does not make.
+ * two-year logs; Sichuan with every default; Jiangsu built from a catalog in which issuance
+ * may sign with the gateway key, to prove the checks notice a grant the catalog does not make;
+ * and Shanghai four times, as the successive deploys of a key rotation would make it (the new
+ * gateway key staged, then signing, then the old one retired; and a mix of all three).
  * The functions' code is a stand-in here: test/infra/synth-all.test.ts synthesizes the real bundles.
  */
 
@@ -43,12 +45,34 @@ let assetDir: string;
 let zj: Json;
 let sc: Json;
 let js: Json;
+/** Shanghai's stack at each deploy of a gateway key rotation (README, "Rotating a key"). */
+const sh = {} as Record<keyof typeof ROTATION, Json>;
+const contexts = new Map<string, ProvinceContext>();
+
+/** The key plans of the context a stack was built with, by stack id. */
+function plansOf(id: string): KeyPlans {
+  const ctx = contexts.get(id);
+  if (!ctx) throw new Error(`no stack ${id}`);
+  return keyPlans(ctx);
+}
 
 const ROTATED = {
   keyGenerations: 'credential=2,audit=3',
   alarmEmail: 'ops@zj.example',
   logRetentionDays: '731',
 };
+
+/** Context of each Shanghai deploy: steps (a), (c) and (d) of the rotation, and a mix of all. */
+const ROTATION = {
+  staged: { keyGenerations: 'gateway=2', stagedKeys: 'gateway' },
+  switched: { keyGenerations: 'gateway=2' },
+  retired: { keyGenerations: 'gateway=2', retiredKeys: 'gateway=1' },
+  mixed: {
+    keyGenerations: 'credential=3,gateway=3',
+    stagedKeys: 'gateway',
+    retiredKeys: 'credential=1-2,gateway=1',
+  },
+} as const;
 
 const WIDER_ISSUANCE: readonly FunctionSpec[] = FUNCTIONS.map((f) =>
   f.name === 'issuance' ? { ...f, signsWith: ['credential', 'gateway'] } : f,
@@ -62,25 +86,27 @@ beforeAll(async () => {
   }
   const app = provinceApp({ outdir: join(assetDir, 'cdk.out') });
   const stack = (
+    id: string,
     province: string,
     extra: Record<string, string> = {},
     functions?: readonly FunctionSpec[],
   ) => {
     const values: Record<string, string> = { ...placeholderContext(province), ...extra };
-    return new ProvinceStack(app, `elg-${province}`, {
-      context: readProvinceContext((k) => values[k]),
-      assetDir,
-      ...(functions ? { functions } : {}),
-    });
+    const context = readProvinceContext((k) => values[k]);
+    contexts.set(id, context);
+    return new ProvinceStack(app, id, { context, assetDir, ...(functions ? { functions } : {}) });
   };
-  stack('330000', ROTATED);
-  stack('510000');
-  stack('320000', {}, WIDER_ISSUANCE);
+  stack('elg-330000', '330000', ROTATED);
+  stack('elg-510000', '510000');
+  stack('elg-320000', '320000', {}, WIDER_ISSUANCE);
+  // The same stack (elg-310000) at successive deploys: construct ids differ only for the App.
+  for (const [step, extra] of Object.entries(ROTATION)) stack(step, '310000', extra);
   const assembly = app.synth();
-  const template = (name: string) => assembly.getStackByName(name).template as Json;
+  const template = (id: string) => assembly.getStackArtifact(id).template as Json;
   zj = template('elg-330000');
   sc = template('elg-510000');
   js = template('elg-320000');
+  for (const step of Object.keys(ROTATION) as (keyof typeof ROTATION)[]) sh[step] = template(step);
 }, 180_000);
 
 afterAll(async () => {
@@ -157,8 +183,11 @@ const SIGNS: Record<string, string[]> = {
 
 describe('least privilege', () => {
   it('grants every function exactly its catalog entry, in every synthesized stack', () => {
-    expect(checkProvinceTemplate(zj, '330000')).toEqual([]);
-    expect(checkProvinceTemplate(sc, '510000')).toEqual([]);
+    expect(checkProvinceTemplate(zj, '330000', plansOf('elg-330000'))).toEqual([]);
+    expect(checkProvinceTemplate(sc, '510000', plansOf('elg-510000'))).toEqual([]);
+    for (const step of Object.keys(ROTATION) as (keyof typeof ROTATION)[]) {
+      expect(checkProvinceTemplate(sh[step], '310000', plansOf(step)), step).toEqual([]);
+    }
   });
 
   it.each(Object.entries(SIGNS))('lets %s sign with the current keys of %j only', (name, purposes) => {
@@ -260,7 +289,7 @@ describe('least privilege', () => {
 
   it('notices a stack that lets issuance sign with the gateway key', () => {
     expect(targetsOf(js, '320000', 'issuance', 'kms:Sign')).toEqual(['key credential g1', 'key gateway g1']);
-    expect(checkProvinceTemplate(js, '320000')).toEqual([
+    expect(checkProvinceTemplate(js, '320000', plansOf('elg-320000'))).toEqual([
       'elg-320000-issuance: may kms:Sign on key gateway g1, beyond its catalog entry',
     ]);
   });
@@ -276,7 +305,7 @@ describe('least privilege', () => {
     );
     const sequencer = roleOf('sequencer')?.Properties.Policies[0].PolicyDocument;
     sequencer.Statement = sequencer.Statement.filter((s: { Sid?: string }) => s.Sid !== 'Sign');
-    const problems = checkProvinceTemplate(mutated, '510000');
+    const problems = checkProvinceTemplate(mutated, '510000', plansOf('elg-510000'));
     expect(problems).toEqual(
       expect.arrayContaining([
         'elg-510000-verification: may dynamodb:PutItem on table elg-510000-licenses, beyond its catalog entry',
@@ -402,6 +431,159 @@ describe('keys', () => {
     expect(url).toContain(`{"Ref":"${apiId}"}`);
     expect(url).toMatch(/\/"\]\]\}$/);
     expect(JSON.stringify(zj.Outputs.JwksUrl?.Value)).toMatch(/\/\.well-known\/jwks\.json"\]\]\}$/);
+  });
+});
+
+describe('key rotation without an outage', () => {
+  const P = '310000';
+  const keyOf = (t: Json, alias: string) =>
+    byName(t, 'AWS::KMS::Alias', 'AliasName', `alias/elg-${P}-${alias}`)[1].Properties.TargetKeyId;
+  const envOf = (t: Json, name: string) => fnOf(t, P, name)[1].Properties.Environment.Variables;
+  /** What each function may sign with. */
+  const signing = (t: Json) =>
+    Object.fromEntries(FUNCTIONS.map((f) => [f.name, targetsOf(t, P, f.name, 'kms:Sign')]));
+  /** What each function must sign with: the catalog's purposes, gateway at `g`, the others at g1. */
+  const signsWithGateway = (g: string) =>
+    Object.fromEntries(
+      Object.entries(SIGNS).map(([name, purposes]) => [
+        name,
+        purposes.map((k) => `key ${k} ${k === 'gateway' ? g : 'g1'}`).sort(),
+      ]),
+    );
+  /** Discovery's settings as readConfig reads them once CloudFormation has filled them in. */
+  const discoveryConfig = (t: Json) =>
+    readConfig(
+      Object.fromEntries(Object.entries(envOf(t, 'discovery')).map(([k, v]) => [k, deployed(t, v)])),
+    );
+  const keyName = (arn: string) => arn.replace(/^.*:key\//, '');
+
+  it('(a) while the new gateway key is staged, the previous generation keeps signing', () => {
+    const t = sh.staged;
+    expect(keyOf(t, 'gateway')).toEqual(keyOf(t, 'gateway-g1'));
+    expect(keyOf(t, 'gateway-g2')).not.toEqual(keyOf(t, 'gateway-g1'));
+    for (const f of FUNCTIONS) expect(envOf(t, f.name).ELG_KMS_KEY_GATEWAY).toEqual(keyOf(t, 'gateway-g1'));
+    expect(signing(t)).toEqual(signsWithGateway('g1'));
+    expect(t.Outputs.GatewayKeyArn?.Value).toEqual(keyOf(t, 'gateway-g1'));
+  });
+
+  it('(a) publishes the staged key with its purpose, read by discovery alone', () => {
+    const t = sh.staged;
+    expect(envOf(t, 'discovery').ELG_KMS_KEYS_PREVIOUS).toEqual({
+      'Fn::Join': ['', ['gateway=', keyOf(t, 'gateway-g2')]],
+    });
+    const config = discoveryConfig(t);
+    expect(keyName(config.ELG_KMS_KEY_GATEWAY)).toMatch(/^GatewayKeyG1/);
+    expect(config.ELG_KMS_KEYS_PREVIOUS.map((k) => [k.purpose, keyName(k.keyId)])).toEqual([
+      ['gateway', expect.stringMatching(/^GatewayKeyG2/)],
+    ]);
+    for (const f of FUNCTIONS) {
+      expect(targetsOf(t, P, f.name, 'kms:GetPublicKey')).toEqual(
+        f.name === 'discovery'
+          ? ['key audit g1', 'key credential g1', 'key gateway g1', 'key gateway g2']
+          : ['key audit g1', 'key credential g1', 'key gateway g1'],
+      );
+      if (f.name !== 'discovery') expect(envOf(t, f.name).ELG_KMS_KEYS_PREVIOUS).toBeUndefined();
+    }
+  });
+
+  it('(c) the next deploy without stagedKeys makes the new key sign and keeps the old one published', () => {
+    const t = sh.switched;
+    expect(keyOf(t, 'gateway')).toEqual(keyOf(t, 'gateway-g2'));
+    for (const f of FUNCTIONS) expect(envOf(t, f.name).ELG_KMS_KEY_GATEWAY).toEqual(keyOf(t, 'gateway-g2'));
+    expect(signing(t)).toEqual(signsWithGateway('g2'));
+    expect(envOf(t, 'discovery').ELG_KMS_KEYS_PREVIOUS).toEqual({
+      'Fn::Join': ['', ['gateway=', keyOf(t, 'gateway-g1')]],
+    });
+    expect(targetsOf(t, P, 'discovery', 'kms:GetPublicKey')).toContain('key gateway g1');
+  });
+
+  it('(d) a retired generation is neither published nor readable, and stays in the stack', () => {
+    const t = sh.retired;
+    expect(keyOf(t, 'gateway')).toEqual(keyOf(t, 'gateway-g2'));
+    for (const f of FUNCTIONS) {
+      expect(envOf(t, f.name).ELG_KMS_KEYS_PREVIOUS).toBeUndefined();
+      expect(targetsOf(t, P, f.name, 'kms:GetPublicKey')).not.toContain('key gateway g1');
+      expect(targetsOf(t, P, f.name, 'kms:Sign')).not.toContain('key gateway g1');
+    }
+    expect(discoveryConfig(t).ELG_KMS_KEYS_PREVIOUS).toEqual([]);
+    const retiredId = keyOf(t, 'gateway-g1')['Fn::GetAtt'][0] as string;
+    const key = t.Resources[retiredId];
+    expect(key?.Type).toBe('AWS::KMS::Key');
+    expect([key?.DeletionPolicy, key?.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+    const [, alias] = byName(t, 'AWS::KMS::Alias', 'AliasName', `alias/elg-${P}-gateway-g1`);
+    expect(alias.DeletionPolicy).toBe('Retain');
+  });
+
+  it('keeps every key and alias under its logical id and unchanged from deploy to deploy', () => {
+    const kms = (t: Json) =>
+      Object.fromEntries(
+        [...ofType(t, 'AWS::KMS::Key'), ...ofType(t, 'AWS::KMS::Alias')].map(([id, r]) => [id, r]),
+      );
+    const [staged, switched, retired] = [sh.staged, sh.switched, sh.retired].map(kms);
+    expect(Object.keys(staged ?? {}).sort()).toEqual(Object.keys(switched ?? {}).sort());
+    expect(Object.keys(retired ?? {}).sort()).toEqual(Object.keys(switched ?? {}).sort());
+    // Only the purpose alias moves, once, when the staged key starts signing: no deploy ever
+    // updates a key (which might be pending deletion by then) or a generation's alias.
+    const gatewayAlias = byName(sh.staged, 'AWS::KMS::Alias', 'AliasName', `alias/elg-${P}-gateway`)[0];
+    for (const [id, resource] of Object.entries(staged ?? {})) {
+      if (id !== gatewayAlias) expect(switched?.[id], id).toEqual(resource);
+      expect(retired?.[id], id).toEqual(switched?.[id]);
+    }
+    expect(switched?.[gatewayAlias]?.Properties.TargetKeyId).not.toEqual(
+      staged?.[gatewayAlias]?.Properties.TargetKeyId,
+    );
+    // The first generation has the logical id it had before any rotation (Sichuan: every default).
+    expect(keyOf(sh.retired, 'gateway-g1')).toEqual(
+      byName(sc, 'AWS::KMS::Alias', 'AliasName', 'alias/elg-510000-gateway-g1')[1].Properties.TargetKeyId,
+    );
+  });
+
+  it('signs, publishes and retires each purpose on its own', () => {
+    const t = sh.mixed;
+    expect(ofType(t, 'AWS::KMS::Key')).toHaveLength(3 + 3 + 1);
+    expect(keyOf(t, 'credential')).toEqual(keyOf(t, 'credential-g3'));
+    expect(keyOf(t, 'gateway')).toEqual(keyOf(t, 'gateway-g2'));
+    expect(envOf(t, 'discovery').ELG_KMS_KEYS_PREVIOUS).toEqual({
+      'Fn::Join': ['', ['gateway=', keyOf(t, 'gateway-g3')]],
+    });
+    for (const f of FUNCTIONS) {
+      const current = ['key audit g1', 'key credential g3', 'key gateway g2'];
+      expect(targetsOf(t, P, f.name, 'kms:GetPublicKey')).toEqual(
+        f.name === 'discovery' ? [...current, 'key gateway g3'] : current,
+      );
+    }
+    expect(targetsOf(t, P, 'issuance', 'kms:Sign')).toEqual(['key credential g3']);
+    expect(targetsOf(t, P, 'interop', 'kms:Sign')).toEqual(['key gateway g2']);
+  });
+
+  it('notices a template that does not follow the keys the context asks for', () => {
+    // The staged deploy checked as if the new key already signed.
+    expect(checkProvinceTemplate(sh.staged, P, plansOf('switched'))).toEqual(
+      expect.arrayContaining([
+        `alias alias/elg-${P}-gateway names generation 1, but generation 2 is the one that signs`,
+        `elg-${P}-interop: ELG_KMS_KEY_GATEWAY is key gateway g1, not the signing key gateway g2`,
+        `elg-${P}-discovery: ELG_KMS_KEYS_PREVIOUS publishes gateway=key gateway g2, not gateway=key gateway g1`,
+        `elg-${P}-interop: may kms:Sign on key gateway g1, beyond its catalog entry`,
+        `elg-${P}-interop: lacks kms:Sign on key gateway g2, which its catalog entry needs`,
+      ]),
+    );
+    // A deploy that still publishes a generation the context retires.
+    expect(checkProvinceTemplate(sh.switched, P, plansOf('retired'))).toEqual([
+      `elg-${P}-discovery: ELG_KMS_KEYS_PREVIOUS publishes gateway=key gateway g1, not nothing`,
+      `elg-${P}-discovery: may kms:GetPublicKey on key gateway g1, beyond its catalog entry`,
+    ]);
+    // A retired generation that a deploy would delete, or that has gone from the template.
+    const mutated = structuredClone(sh.retired);
+    const retiredId = keyOf(mutated, 'gateway-g1')['Fn::GetAtt'][0] as string;
+    const key = mutated.Resources[retiredId];
+    if (key) delete key.DeletionPolicy;
+    expect(checkProvinceTemplate(mutated, P, plansOf('retired'))).toEqual([
+      'gateway key generation 1 would not be kept when removed or replaced',
+    ]);
+    delete mutated.Resources[retiredId];
+    expect(checkProvinceTemplate(mutated, P, plansOf('retired'))).toContain(
+      `no gateway key generation 1 (alias/elg-${P}-gateway-g1)`,
+    );
   });
 });
 
