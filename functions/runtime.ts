@@ -116,7 +116,7 @@ async function loadPreviousKeys(env: Env): Promise<PublicJwk[]> {
     const purpose = current.get(publicJwk.kid);
     if (purpose) {
       throw new ConfigError(
-        `ELG_KMS_KEYS_PREVIOUS lists ${keyArn}, which is the current ${purpose} key; list only earlier generations`,
+        `ELG_KMS_KEYS_PREVIOUS lists ${keyArn}, which is the current ${purpose} key; list only keys that publish without signing (earlier or staged generations)`,
       );
     }
     if (seen.has(publicJwk.kid)) {

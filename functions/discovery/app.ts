@@ -6,7 +6,7 @@ import { jwksOf } from '../../lib/signing/jws.ts';
 import type { Gateway } from '../gateway.ts';
 
 export interface DiscoveryOptions {
-  /** Public keys of earlier generations, published beside the current ones during a rotation. */
+  /** Public keys published but not signing (earlier generations, a staged next one), beside the current ones. */
   previousKeys?: readonly PublicJwk[];
 }
 
