@@ -73,7 +73,7 @@ describe('LocalStack suite helpers (no LocalStack needed)', () => {
     expect(settings.rootKeyFile).toMatch(/\/\.elg\/localstack\/root\.jwk$/);
   });
 
-  it("reads a stack's outputs from a signed DescribeStacks and names a stack that is not there", async () => {
+  it("reads a stack's outputs with the CloudFormation client's signed DescribeStacks and names a stack that is not there", async () => {
     // Act
     const outputs = await stackOutputs(settings, 'elg-310000');
     const missing = stackOutputs(settings, 'elg-330000');
@@ -84,9 +84,13 @@ describe('LocalStack suite helpers (no LocalStack needed)', () => {
       JwksUrl: 'https://a1b2c3.execute-api.us-east-1.amazonaws.com/.well-known/jwks.json?a=1&b=2',
     });
     await expect(missing).rejects.toThrow('Stack with id elg-330000 does not exist; deploy it with cdklocal');
-    expect(seen[0]?.body).toBe('Action=DescribeStacks&StackName=elg-310000&Version=2010-05-15');
+    expect(Object.fromEntries(new URLSearchParams(seen[0]?.body))).toEqual({
+      Action: 'DescribeStacks',
+      Version: '2010-05-15',
+      StackName: 'elg-310000',
+    });
     expect(seen[0]?.authorization).toMatch(
-      /^AWS4-HMAC-SHA256 Credential=test\/\d{8}\/eu-west-1\/cloudformation\/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=[0-9a-f]{64}$/,
+      /^AWS4-HMAC-SHA256 Credential=test\/\d{8}\/eu-west-1\/cloudformation\/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$/,
     );
   });
 

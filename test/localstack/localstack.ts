@@ -1,9 +1,10 @@
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { BucketAlreadyOwnedByYou, CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Jwks } from '../../contracts/keys.ts';
 import { readKmsPublicKey } from '../../lib/signing/kms-signer.ts';
-import { signV4 } from './sigv4.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
@@ -51,56 +52,47 @@ export function localStackSettings(env: NodeJS.ProcessEnv = process.env): LocalS
   };
 }
 
-async function signedFetch(
-  s: LocalStackSettings,
-  service: string,
-  method: string,
-  path: string,
-  body: string,
-  headers: Record<string, string>,
-): Promise<{ status: number; text: string }> {
-  const url = `${s.endpoint}${path}`;
-  const signed = signV4({ method, url, body, headers, service, region: s.region, ...CREDENTIALS });
-  const { host: _host, ...sent } = signed;
-  let res: Response;
-  try {
-    res = await fetch(url, { method, headers: sent, ...(method === 'GET' ? {} : { body }) });
-  } catch (err) {
-    const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
-    throw new Error(`LocalStack does not answer at ${s.endpoint} (${cause}); is it running?`);
-  }
-  return { status: res.status, text: await res.text() };
+function clientConfig(s: LocalStackSettings) {
+  return { endpoint: s.endpoint, region: s.region, credentials: CREDENTIALS, forcePathStyle: true } as const;
+}
+
+function unreachable(s: LocalStackSettings, err: unknown): Error | undefined {
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  const code = (cause as { code?: string } | undefined)?.code;
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ECONNRESET'
+    ? new Error(`LocalStack does not answer at ${s.endpoint} (${code}); is it running?`)
+    : undefined;
 }
 
 /**
- * The outputs of a deployed stack, by CloudFormation DescribeStacks on the LocalStack endpoint
- * (query API, XML answer). Throws naming the stack when it is missing or not deployed completely.
+ * The outputs of a deployed stack, by CloudFormation DescribeStacks on the LocalStack endpoint.
+ * Throws naming the stack when it is missing or not deployed completely.
  */
 export async function stackOutputs(
   s: LocalStackSettings,
   stackName: string,
 ): Promise<Record<string, string>> {
-  const body = new URLSearchParams({ Action: 'DescribeStacks', StackName: stackName, Version: '2010-05-15' });
-  const { status, text } = await signedFetch(s, 'cloudformation', 'POST', '/', body.toString(), {
-    'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
-  });
-  if (status !== 200) {
-    const message = xmlText(text, 'Message') ?? text.slice(0, 200);
-    throw new Error(
-      `DescribeStacks ${stackName} on ${s.endpoint}: HTTP ${status} ${message}; deploy it with cdklocal`,
+  const cfn = new CloudFormationClient({ endpoint: s.endpoint, region: s.region, credentials: CREDENTIALS });
+  let stack: Stack | undefined;
+  try {
+    stack = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
+  } catch (err) {
+    throw (
+      unreachable(s, err) ??
+      new Error(
+        `DescribeStacks ${stackName} on ${s.endpoint}: ${err instanceof Error ? err.message : String(err)}; deploy it with cdklocal`,
+      )
     );
+  } finally {
+    cfn.destroy();
   }
-  const stackStatus = xmlText(text, 'StackStatus');
+  const stackStatus = stack?.StackStatus;
   if (!stackStatus || !/^(CREATE|UPDATE)_COMPLETE$/.test(stackStatus)) {
     throw new Error(`stack ${stackName} is ${stackStatus ?? 'in no known state'}, not deployed completely`);
   }
   const outputs: Record<string, string> = {};
-  const block = /<Outputs>([\s\S]*?)<\/Outputs>/.exec(text)?.[1] ?? '';
-  for (const member of block.matchAll(/<member>([\s\S]*?)<\/member>/g)) {
-    const key = xmlText(member[1] ?? '', 'OutputKey');
-    const value = xmlText(member[1] ?? '', 'OutputValue');
-    if (key && value !== undefined) outputs[key] = value;
-  }
+  for (const o of stack?.Outputs ?? [])
+    if (o.OutputKey && o.OutputValue !== undefined) outputs[o.OutputKey] = o.OutputValue;
   return outputs;
 }
 
@@ -118,18 +110,25 @@ export function reachableApiUrl(apiUrl: string, endpoint: string): string {
 }
 
 export async function ensureBucket(s: LocalStackSettings): Promise<void> {
-  const { status, text } = await signedFetch(s, 's3', 'PUT', `/${s.bucket}`, '', {});
-  if (status !== 200 && !/BucketAlreadyOwnedByYou/.test(text)) {
-    throw new Error(`cannot create the bucket ${s.bucket}: HTTP ${status} ${text.slice(0, 200)}`);
+  const s3 = new S3Client(clientConfig(s));
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: s.bucket }));
+  } catch (err) {
+    if (!(err instanceof BucketAlreadyOwnedByYou)) throw unreachable(s, err) ?? err;
+  } finally {
+    s3.destroy();
   }
 }
 
 export async function putObject(s: LocalStackSettings, key: string, body: string, contentType: string) {
-  const { status, text } = await signedFetch(s, 's3', 'PUT', `/${s.bucket}/${key}`, body, {
-    'content-type': contentType,
-  });
-  if (status !== 200)
-    throw new Error(`cannot put s3://${s.bucket}/${key}: HTTP ${status} ${text.slice(0, 200)}`);
+  const s3 = new S3Client(clientConfig(s));
+  try {
+    await s3.send(new PutObjectCommand({ Bucket: s.bucket, Key: key, Body: body, ContentType: contentType }));
+  } catch (err) {
+    throw unreachable(s, err) ?? err;
+  } finally {
+    s3.destroy();
+  }
 }
 
 /** The province's three current public keys, read from LocalStack KMS by their aliases. */
@@ -146,16 +145,6 @@ export async function currentKeysFromKms(s: LocalStackSettings, province: string
   } finally {
     kms.destroy();
   }
-}
-
-function xmlText(xml: string, tag: string): string | undefined {
-  const raw = new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(xml)?.[1];
-  return raw
-    ?.replaceAll('&lt;', '<')
-    .replaceAll('&gt;', '>')
-    .replaceAll('&quot;', '"')
-    .replaceAll('&apos;', "'")
-    .replaceAll('&amp;', '&');
 }
 
 /** Polls `probe` until it returns a value, every `intervalMs`, giving up after `attempts`. */
