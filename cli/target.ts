@@ -62,7 +62,8 @@ export async function resolveTarget(values: CommonValues, role: TokenRole, io: I
   };
 }
 
-function checkedUrl(raw: string): string {
+/** A gateway base URL from `--url`: absolute http(s), without a trailing slash. */
+export function checkedUrl(raw: string): string {
   let url: URL;
   try {
     url = new URL(raw);

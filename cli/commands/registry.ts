@@ -24,6 +24,7 @@ import { loadFederation } from '../federation-file.ts';
 import { readJsonArgFile } from '../files.ts';
 import type { Io } from '../io.ts';
 import { printJson, provinceLabel } from '../output.ts';
+import { checkedUrl } from '../target.ts';
 
 const TIMEOUT_MS = 15_000;
 const DEFAULT_ISS = 'elg-national-root';
@@ -91,7 +92,7 @@ export const registry: Command = {
         if (status !== 'active' && status !== 'suspended') {
           throw new UsageError(`--status is active or suspended, not ${status}`);
         }
-        const entry = await fetchRegistryEntry(checkedUrl(values.url), {
+        const entry = await fetchRegistryEntry(baseUrl(values.url), {
           status,
           ...(values.province ? { province: values.province } : {}),
           ...(values.name ? { name: values.name } : {}),
@@ -399,19 +400,12 @@ async function getJson(baseUrl: string, path: string, anyStatus: boolean): Promi
   }
 }
 
-function checkedUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new UsageError(`--url must be an absolute http(s) URL, not ${raw}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`--url must be http or https, not ${url.protocol}`);
-  }
-  if (url.search || url.hash)
-    throw new UsageError('--url is the gateway base URL, without query or fragment');
-  return url.href.replace(/\/+$/, '');
+/** A gateway base URL, as for every command, and without query or fragment. */
+function baseUrl(raw: string): string {
+  const url = checkedUrl(raw);
+  const { search, hash } = new URL(url);
+  if (search || hash) throw new UsageError('--url is the gateway base URL, without query or fragment');
+  return url;
 }
 
 function required(value: string | undefined, message: string): string {
