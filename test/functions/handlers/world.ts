@@ -4,13 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  GetPublicKeyCommand,
-  type GetPublicKeyCommandOutput,
-  KMSClient,
-  SignCommand,
-  type SignCommandInput,
-} from '@aws-sdk/client-kms';
+import { type GetPublicKeyCommandOutput, KMSClient } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { getRequestListener } from '@hono/node-server';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -31,7 +25,7 @@ import { publicJwkOf } from '../../../lib/signing/public-jwk.ts';
 import type { KeyRing } from '../../../lib/signing/signer.ts';
 import { createDocumentClient, ensureTables } from '../../../lib/store/dynamo.ts';
 import { type TableNames, tableNames } from '../../../lib/store/tables.ts';
-import { type FakeKey, fakeKey, signDigest } from '../../lib/signing/fake-kms.ts';
+import { answerAsKms, type FakeKey, fakeKey } from '../../lib/signing/fake-kms.ts';
 import { SHANGHAI_DEPT } from '../../support/gateway.ts';
 
 export const SH = '310000';
@@ -186,42 +180,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const kmsCalls: World['kmsCalls'] = { getPublicKey: [], sign: [] };
   const kmsOverrides = new Map<string, Partial<GetPublicKeyCommandOutput>>();
   const kms = mockClient(KMSClient);
-  const findKey = (keyId: unknown) => {
-    const key = kmsKeys.find((k) => k.arn === keyId);
-    if (!key)
-      throw Object.assign(new Error(`Key '${String(keyId)}' does not exist`), { name: 'NotFoundException' });
-    return key;
-  };
-  kms.on(GetPublicKeyCommand).callsFake((input: { KeyId?: string }): GetPublicKeyCommandOutput => {
-    kmsCalls.getPublicKey.push(String(input.KeyId));
-    const key = findKey(input.KeyId);
-    return {
-      $metadata: {},
-      KeyId: key.arn,
-      PublicKey: new Uint8Array(key.publicKey.export({ format: 'der', type: 'spki' })),
-      CustomerMasterKeySpec: 'ECC_NIST_P256',
-      KeySpec: 'ECC_NIST_P256',
-      KeyUsage: 'SIGN_VERIFY',
-      SigningAlgorithms: ['ECDSA_SHA_256'],
-      ...kmsOverrides.get(key.arn),
-    };
-  });
-  kms.on(SignCommand).callsFake((input: SignCommandInput) => {
-    kmsCalls.sign.push(String(input.KeyId));
-    if (
-      input.MessageType !== 'DIGEST' ||
-      input.SigningAlgorithm !== 'ECDSA_SHA_256' ||
-      input.Message?.length !== 32
-    ) {
-      throw Object.assign(new Error('unexpected Sign input'), { name: 'ValidationException' });
-    }
-    const key = findKey(input.KeyId);
-    return {
-      KeyId: key.arn,
-      SigningAlgorithm: 'ECDSA_SHA_256',
-      Signature: signDigest(key.privateKey, input.Message),
-    };
-  });
+  answerAsKms(kms, kmsKeys, { overrides: (arn) => kmsOverrides.get(arn), calls: kmsCalls });
 
   const holderHashSecretArn = `arn:aws-cn:secretsmanager:cn-north-1:${ACCOUNT}:secret:elg-310000-holder-hash-AbCdEf`;
   let secretString: string | undefined = randomBytes(32).toString('hex');

@@ -3,10 +3,13 @@ import {
   GetPublicKeyCommand,
   type GetPublicKeyCommandOutput,
   KMSClient,
+  type KMSClientResolvedConfig,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
   SignCommand,
   type SignCommandInput,
 } from '@aws-sdk/client-kms';
-import { mockClient } from 'aws-sdk-client-mock';
+import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
 
 /** P-256 group order. */
 const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
@@ -33,24 +36,52 @@ export function fakeKms(keys: FakeKey[], overrides: Partial<GetPublicKeyCommandO
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
   });
   const mock = mockClient(client);
+  answerAsKms(mock, keys, { overrides: () => overrides });
+  return { client, mock };
+}
+
+export interface AnswerAsKmsOptions {
+  /** Changes to a key's GetPublicKey answer (a wrong KeySpec, say), by its ARN. */
+  overrides?: (arn: string) => Partial<GetPublicKeyCommandOutput> | undefined;
+  /** Records the KeyId of every call. */
+  calls?: { getPublicKey: string[]; sign: string[] };
+}
+
+/**
+ * Makes a mocked KMS client answer GetPublicKey and Sign as KMS does, over real P-256 keys found by
+ * ARN or by `alias/<name>`: Sign takes only a SHA-256 DIGEST and returns a DER signature.
+ */
+export function answerAsKms(
+  mock: AwsStub<ServiceInputTypes, ServiceOutputTypes, KMSClientResolvedConfig>,
+  keys: readonly FakeKey[],
+  options: AnswerAsKmsOptions = {},
+) {
   const find = (keyId: unknown) => {
     const key = keys.find((k) => k.arn === keyId || `alias/${k.arn.split('/').pop()}` === keyId);
-    if (!key) throw Object.assign(new Error(`key ${String(keyId)} not found`), { name: 'NotFoundException' });
+    if (!key)
+      throw Object.assign(new Error(`Key '${String(keyId)}' does not exist`), { name: 'NotFoundException' });
     return key;
   };
-  mock.on(GetPublicKeyCommand).callsFake((input: { KeyId?: string }) => {
+  mock.on(GetPublicKeyCommand).callsFake((input: { KeyId?: string }): GetPublicKeyCommandOutput => {
+    options.calls?.getPublicKey.push(String(input.KeyId));
     const key = find(input.KeyId);
     return {
+      $metadata: {},
       KeyId: key.arn,
       PublicKey: new Uint8Array(key.publicKey.export({ format: 'der', type: 'spki' })),
       KeySpec: 'ECC_NIST_P256',
       KeyUsage: 'SIGN_VERIFY',
       SigningAlgorithms: ['ECDSA_SHA_256'],
-      ...overrides,
+      ...options.overrides?.(key.arn),
     };
   });
   mock.on(SignCommand).callsFake((input: SignCommandInput) => {
-    if (input.MessageType !== 'DIGEST' || input.SigningAlgorithm !== 'ECDSA_SHA_256' || !input.Message) {
+    options.calls?.sign.push(String(input.KeyId));
+    if (
+      input.MessageType !== 'DIGEST' ||
+      input.SigningAlgorithm !== 'ECDSA_SHA_256' ||
+      input.Message?.length !== 32
+    ) {
       throw Object.assign(new Error('unexpected Sign input'), { name: 'ValidationException' });
     }
     const key = find(input.KeyId);
@@ -60,7 +91,6 @@ export function fakeKms(keys: FakeKey[], overrides: Partial<GetPublicKeyCommandO
       Signature: signDigest(key.privateKey, input.Message),
     };
   });
-  return { client, mock };
 }
 
 /**
