@@ -16,6 +16,7 @@ import { TrustRegistry } from '../lib/registry/trust-registry.ts';
 import { jwksOf } from '../lib/signing/jws.ts';
 import { loadLocalKeyRing } from '../lib/signing/local-signer.ts';
 import { createDocumentClient, ensureTables } from '../lib/store/dynamo.ts';
+import { DynamoRegistryStore } from '../lib/store/registry-store.ts';
 import { tableNames } from '../lib/store/tables.ts';
 import { freePort } from './dynamodb-local.ts';
 import { FEDERATION, type ProvinceSpec } from './provinces.ts';
@@ -111,6 +112,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
         rootPublicJwk: root.publicJwk,
         refreshIntervalMs: 60_000,
         clock,
+        store: new DynamoRegistryStore(doc, names.registry),
       });
       registry.start();
       registries.push(registry);

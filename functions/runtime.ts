@@ -8,6 +8,7 @@ import { readHolderHashSecret } from '../lib/holder-hash-secret.ts';
 import { TrustRegistry } from '../lib/registry/trust-registry.ts';
 import { createKmsKeyRing, readKmsPublicKey } from '../lib/signing/kms-signer.ts';
 import { createDocumentClient } from '../lib/store/dynamo.ts';
+import { DynamoRegistryStore } from '../lib/store/registry-store.ts';
 import { createGateway, type Gateway } from './gateway.ts';
 
 type Env = Record<string, string | undefined>;
@@ -61,6 +62,8 @@ async function build(env: Env): Promise<Gateway> {
       source: config.ELG_REGISTRY_URL,
       rootPublicJwk: config.ELG_REGISTRY_ROOT_JWK,
       refreshIntervalMs: config.ELG_REGISTRY_REFRESH_SECONDS * 1000,
+      store: new DynamoRegistryStore(doc, config.ELG_TABLE_REGISTRY),
+      maxStoredAgeMs: config.ELG_REGISTRY_MAX_STORED_AGE_HOURS * 3600_000,
     }),
     holderHashKeyFrom(config),
   ]);
@@ -76,6 +79,7 @@ async function build(env: Env): Promise<Gateway> {
       nonces: config.ELG_TABLE_NONCES,
       agreements: config.ELG_TABLE_AGREEMENTS,
       log: config.ELG_TABLE_LOG,
+      registry: config.ELG_TABLE_REGISTRY,
     },
     keys,
     registry,

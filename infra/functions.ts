@@ -20,6 +20,7 @@ export interface FunctionSpec {
   routes: readonly string[];
   /** KMS keys this function may sign with. Public keys are readable by every function. */
   signsWith: readonly KeyPurpose[];
+  /** Every function loads the trust registry, so every one has `registry: 'readwrite'` (its last good copy). */
   tables: Readonly<Partial<Record<TableKind, TableAccess>>>;
   /** Tables whose global secondary indexes this function queries (read access on `<table>/index/*`). */
   queriesIndexes?: readonly TableKind[];
@@ -47,7 +48,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     signsWith: [],
     // No route of its own is audited, and an unknown route is answered 404 without an event.
     // /healthz probes storage with DescribeTable on the audit table, which every state change needs.
-    tables: { audit: 'describe' },
+    // Like every function, it keeps the registry's last good copy (GetItem, conditional PutItem).
+    tables: { audit: 'describe', registry: 'readwrite' },
     holderHashKey: true,
     publishesKeys: true,
     memoryMb: 512,
@@ -59,7 +61,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Issues e-licenses, new versions and status changes; signs credentials',
     routes: ['POST /v1/licenses', 'GET /v1/licenses/{proxy+}', 'POST /v1/licenses/{proxy+}'],
     signsWith: ['credential'],
-    tables: { licenses: 'readwrite', audit: 'write' },
+    tables: { licenses: 'readwrite', audit: 'write', registry: 'readwrite' },
     holderHashKey: true,
     memoryMb: 1024,
     timeoutSeconds: 15,
@@ -71,7 +73,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: ['POST /v1/verify'],
     signsWith: ['gateway'],
     // Agreements are enforced by the issuing province on its side of the call, not read here.
-    tables: { licenses: 'read', audit: 'write' },
+    tables: { licenses: 'read', audit: 'write', registry: 'readwrite' },
     holderHashKey: true,
     memoryMb: 1024,
     timeoutSeconds: 20,
@@ -82,7 +84,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Answers signed verification calls from other provinces with signed receipts',
     routes: ['POST /v1/interop/verify'],
     signsWith: ['gateway'],
-    tables: { licenses: 'read', agreements: 'read', nonces: 'write', audit: 'write' },
+    tables: { licenses: 'read', agreements: 'read', nonces: 'write', audit: 'write', registry: 'readwrite' },
     holderHashKey: true,
     memoryMb: 1024,
     timeoutSeconds: 15,
@@ -100,7 +102,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       'POST /v1/interop/agreements/{proxy+}',
     ],
     signsWith: ['gateway'],
-    tables: { agreements: 'readwrite', nonces: 'write', audit: 'write' },
+    tables: { agreements: 'readwrite', nonces: 'write', audit: 'write', registry: 'readwrite' },
     holderHashKey: true,
     memoryMb: 512,
     timeoutSeconds: 20,
@@ -111,7 +113,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Sends agreement proposals, signatures and withdrawals that are due to the other parties',
     routes: [],
     signsWith: ['gateway'],
-    tables: { agreements: 'readwrite', audit: 'write' },
+    tables: { agreements: 'readwrite', audit: 'write', registry: 'readwrite' },
     holderHashKey: true,
     scheduleMinutes: 1,
     memoryMb: 512,
@@ -123,7 +125,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Auditor queries: events, inclusion and consistency proofs, checkpoints',
     routes: ['GET /v1/audit/{proxy+}', 'POST /v1/audit/{proxy+}'],
     signsWith: [],
-    tables: { audit: 'readwrite', log: 'read' },
+    tables: { audit: 'readwrite', log: 'read', registry: 'readwrite' },
     queriesIndexes: ['audit'],
     holderHashKey: true,
     memoryMb: 1024,
@@ -136,7 +138,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: [],
     signsWith: ['audit'],
     // Reads waiting events from the pending index and marks them; writes no events of its own.
-    tables: { audit: 'readwrite', log: 'readwrite' },
+    tables: { audit: 'readwrite', log: 'readwrite', registry: 'readwrite' },
     queriesIndexes: ['audit'],
     holderHashKey: true,
     scheduleMinutes: 1,

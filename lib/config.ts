@@ -60,6 +60,8 @@ export const GatewayConfigSchema = z.object({
   ELG_TABLE_NONCES: z.string().min(3),
   ELG_TABLE_AGREEMENTS: z.string().min(3),
   ELG_TABLE_LOG: z.string().min(3),
+  /** The last good copy of the trust registry, for starts while the registry URL is down. */
+  ELG_TABLE_REGISTRY: z.string().min(3),
   ELG_KMS_KEY_CREDENTIAL: z.string().min(1),
   ELG_KMS_KEY_GATEWAY: z.string().min(1),
   ELG_KMS_KEY_AUDIT: z.string().min(1),
@@ -78,6 +80,11 @@ export const GatewayConfigSchema = z.object({
     }
   }),
   ELG_REGISTRY_REFRESH_SECONDS: z.coerce.number().int().min(30).default(300),
+  /**
+   * The oldest stored registry copy (by its signed `iat`) a function starts from when the registry
+   * URL fails; older, it does not start. Default 7 days.
+   */
+  ELG_REGISTRY_MAX_STORED_AGE_HOURS: z.coerce.number().int().min(1).default(168),
   ELG_IDP_ISSUER: z.string().min(1),
   ELG_IDP_AUDIENCE: z.string().min(1),
   ELG_IDP_JWKS_URL: z.url(),

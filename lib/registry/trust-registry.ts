@@ -18,15 +18,53 @@ export interface TrustRegistryOptions {
   fetch?: typeof fetch;
   /** Per-request limit for an http(s) source; default 10 seconds. */
   fetchTimeoutMs?: number;
+  /**
+   * Keeps the last good copy beyond this process: each verified copy with a higher `seq` is
+   * stored, and load() starts from the stored copy (verified again) when the source fails.
+   */
+  store?: RegistryCopyStore;
+  /** The oldest stored copy load() starts from, counted from its signed `iat`; default 7 days. */
+  maxStoredAgeMs?: number;
+  /**
+   * Limit of load()'s first request when a store is given, so a start with an unresponsive source
+   * falls back to the stored copy well inside a cold start; default 3 seconds.
+   */
+  startFetchTimeoutMs?: number;
+}
+
+/** A registry JWS as stored, not yet verified. */
+export interface StoredRegistry {
+  jws: string;
+  /** The `seq` it is stored under; it must be the signed one. */
+  seq: number;
+  storedAt?: string;
+}
+
+/** Where a gateway keeps its last good registry for the instances that start after it. */
+export interface RegistryCopyStore {
+  /** The stored copy, or undefined when none is. */
+  read(): Promise<StoredRegistry | undefined>;
+  /**
+   * Stores a verified copy unless one with the same or a higher `seq` is stored already, and
+   * returns the `seq` stored now (this one or the higher one).
+   */
+  offer(jws: string, claims: RegistryClaims, at: Date): Promise<{ seq: number }>;
 }
 
 export interface RegistryStatus {
   seq: number;
   iat: number;
   loadedAt: string;
+  /**
+   * Where the copy in use was last confirmed: `source` (the registry URL or file) or `store` (the
+   * stored copy, because the source failed when this process started; until a refresh succeeds).
+   */
+  from: 'source' | 'store';
   lastRefreshAt?: string;
-  /** The last refresh failure; cleared by the next successful refresh. */
+  /** The last failure to read the source; cleared by the next successful refresh. */
   lastError?: { code: RegistryErrorCode; message: string; at: string };
+  /** The last failure to store a copy; cleared once a copy is stored. */
+  lastStoreError?: { message: string; at: string };
 }
 
 export type RefreshResult = { ok: true; updated: boolean } | { ok: false; error: RegistryError };
@@ -41,12 +79,16 @@ interface Snapshot {
 
 const DEFAULT_REFRESH_MS = 5 * 60_000;
 const DEFAULT_FETCH_TIMEOUT_MS = 10_000;
+const DEFAULT_START_FETCH_TIMEOUT_MS = 3_000;
+export const DEFAULT_MAX_STORED_AGE_MS = 7 * 24 * 3600_000;
 const MAX_REGISTRY_CHARS = 4 * 1024 * 1024;
 
 /**
  * The national trust registry as this gateway sees it (DESIGN section 5): verified against the
  * root key, refreshed on an interval, and served from the last good copy when a refresh fails.
- * It never moves to an older `seq`.
+ * It never moves to an older `seq`. With a store, the last good copy outlives the process: a
+ * gateway that starts while the source is down starts from the stored copy, verified like a
+ * fetched one and no older than maxStoredAgeMs, and keeps trying the source on its interval.
  */
 export class TrustRegistry {
   private snapshot: Snapshot;
@@ -54,6 +96,10 @@ export class TrustRegistry {
   private lastError: RegistryStatus['lastError'];
   private timer: NodeJS.Timeout | undefined;
   private inflight: Promise<RefreshResult> | undefined;
+  private from: RegistryStatus['from'] = 'source';
+  /** The `seq` the store is known to hold; undefined until a write or read tells. */
+  private storedSeq: number | undefined;
+  private lastStoreError: RegistryStatus['lastStoreError'];
 
   private constructor(
     claims: RegistryClaims,
@@ -63,14 +109,66 @@ export class TrustRegistry {
     this.snapshot = snapshotOf(claims, clock.now());
   }
 
-  /** Loads and verifies the registry; throws RegistryError when the first copy cannot be had. */
+  /**
+   * Loads and verifies the registry from its source, and stores it when newer than the stored
+   * copy. With a store, a source that fails (or offers an older `seq` than the stored one) is
+   * replaced by the stored copy if that verifies and is recent enough. Throws RegistryError when
+   * no copy can be had, naming both causes.
+   */
   static async load(options: TrustRegistryOptions): Promise<TrustRegistry> {
     if (!options.source) throw new TypeError('the registry source is required');
     const interval = options.refreshIntervalMs ?? DEFAULT_REFRESH_MS;
     if (!Number.isFinite(interval) || interval < 1000)
       throw new TypeError('refreshIntervalMs must be at least 1000');
-    const claims = await verifyRegistry(await readSource(options), options.rootPublicJwk);
-    return new TrustRegistry(claims, options.clock ?? systemClock, options);
+    const maxAge = options.maxStoredAgeMs ?? DEFAULT_MAX_STORED_AGE_MS;
+    if (!Number.isFinite(maxAge) || maxAge <= 0) throw new TypeError('maxStoredAgeMs must be positive');
+    const clock = options.clock ?? systemClock;
+    const { store } = options;
+    if (!store) {
+      const claims = await verifyRegistry(await readSource(options), options.rootPublicJwk);
+      return new TrustRegistry(claims, clock, options);
+    }
+
+    let sourceError: RegistryError;
+    try {
+      const jws = (
+        await readSource({
+          ...options,
+          fetchTimeoutMs: options.startFetchTimeoutMs ?? DEFAULT_START_FETCH_TIMEOUT_MS,
+        })
+      ).trim();
+      const claims = await verifyRegistry(jws, options.rootPublicJwk);
+      const registry = new TrustRegistry(claims, clock, options);
+      const stored = await registry.keep(jws, claims);
+      if (stored === undefined || stored <= claims.seq) return registry;
+      throw new RegistryError(
+        'REGISTRY_STALE',
+        `the source offers registry seq ${claims.seq}, older than the stored seq ${stored}`,
+      );
+    } catch (err) {
+      sourceError = asRegistryError(err, 'the registry could not be loaded');
+    }
+
+    let claims: RegistryClaims;
+    try {
+      claims = await readStoredCopy(store, options.rootPublicJwk, clock.now(), maxAge);
+    } catch (err) {
+      const storeError = asRegistryError(err, 'the stored copy cannot be used');
+      throw new RegistryError(
+        sourceError.code,
+        `${sourceError.message}; the stored copy cannot be used either: ${storeError.message}`,
+        { cause: new AggregateError([sourceError, storeError], 'neither the source nor the stored copy') },
+      );
+    }
+    const registry = new TrustRegistry(claims, clock, options);
+    registry.from = 'store';
+    registry.storedSeq = claims.seq;
+    registry.lastError = {
+      code: sourceError.code,
+      message: sourceError.message,
+      at: clock.now().toISOString(),
+    };
+    return registry;
   }
 
   /** A registry from claims already trusted (tests, embedded use); it has no source to refresh from. */
@@ -117,8 +215,10 @@ export class TrustRegistry {
       seq: this.snapshot.claims.seq,
       iat: this.snapshot.claims.iat,
       loadedAt: this.snapshot.loadedAt.toISOString(),
+      from: this.from,
       ...(this.lastRefreshAt ? { lastRefreshAt: this.lastRefreshAt.toISOString() } : {}),
       ...(this.lastError ? { lastError: this.lastError } : {}),
+      ...(this.lastStoreError ? { lastStoreError: this.lastStoreError } : {}),
     };
   }
 
@@ -157,8 +257,12 @@ export class TrustRegistry {
     if (!this.options) return { ok: true, updated: false };
     const at = this.clock.now();
     this.lastRefreshAt = at;
+    let jws: string;
+    let claims: RegistryClaims;
+    let updated: boolean;
     try {
-      const claims = await verifyRegistry(await readSource(this.options), this.options.rootPublicJwk);
+      jws = (await readSource(this.options)).trim();
+      claims = await verifyRegistry(jws, this.options.rootPublicJwk);
       const current = this.snapshot.claims.seq;
       if (claims.seq < current) {
         throw new RegistryError(
@@ -166,19 +270,94 @@ export class TrustRegistry {
           `the source offers registry seq ${claims.seq}, older than the cached seq ${current}`,
         );
       }
-      const updated = claims.seq > current;
+      updated = claims.seq > current;
       if (updated) this.snapshot = snapshotOf(claims, at);
+      this.from = 'source';
       this.lastError = undefined;
-      return { ok: true, updated };
     } catch (err) {
-      const error =
-        err instanceof RegistryError
-          ? err
-          : new RegistryError('REGISTRY_UNAVAILABLE', 'the registry could not be refreshed', { cause: err });
+      const error = asRegistryError(err, 'the registry could not be refreshed');
       this.lastError = { code: error.code, message: error.message, at: at.toISOString() };
       return { ok: false, error };
     }
+    await this.keep(jws, claims);
+    return { ok: true, updated };
   }
+
+  /**
+   * Offers a verified copy to the store, unless the store is known to hold this `seq` or a higher
+   * one. Never throws: a failure is kept in status().lastStoreError, and the next refresh tries
+   * again. Returns the `seq` the store holds, or undefined when that is not known.
+   */
+  private async keep(jws: string, claims: RegistryClaims): Promise<number | undefined> {
+    const store = this.options?.store;
+    if (!store) return undefined;
+    if (this.storedSeq !== undefined && this.storedSeq >= claims.seq) return this.storedSeq;
+    const at = this.clock.now();
+    try {
+      const { seq } = await store.offer(jws, claims, at);
+      this.storedSeq = seq;
+      this.lastStoreError = undefined;
+      return seq;
+    } catch (err) {
+      this.lastStoreError = {
+        message: `registry seq ${claims.seq} could not be stored: ${messageOf(err)}`,
+        at: at.toISOString(),
+      };
+      return undefined;
+    }
+  }
+}
+
+/**
+ * The stored copy, verified against the root key as a fetched one is, filed under its signed
+ * `seq`, and issued no longer than maxAgeMs before `now`. Throws RegistryError otherwise.
+ */
+async function readStoredCopy(
+  store: RegistryCopyStore,
+  root: RootPublicJwk,
+  now: Date,
+  maxAgeMs: number,
+): Promise<RegistryClaims> {
+  let stored: StoredRegistry | undefined;
+  try {
+    stored = await store.read();
+  } catch (err) {
+    throw new RegistryError('REGISTRY_UNAVAILABLE', `it cannot be read (${messageOf(err)})`, { cause: err });
+  }
+  if (!stored) throw new RegistryError('REGISTRY_UNAVAILABLE', 'no copy is stored yet');
+  const claims = await verifyRegistry(stored.jws, root);
+  if (claims.seq !== stored.seq) {
+    throw new RegistryError(
+      'REGISTRY_MALFORMED',
+      `it is stored under seq ${stored.seq} but signed as seq ${claims.seq}`,
+    );
+  }
+  const age = now.getTime() - claims.iat * 1000;
+  if (age > maxAgeMs) {
+    throw new RegistryError(
+      'REGISTRY_STALE',
+      `registry seq ${claims.seq} was issued at ${new Date(claims.iat * 1000).toISOString()}, more than ${duration(maxAgeMs)} ago, too old to start from`,
+    );
+  }
+  return claims;
+}
+
+function asRegistryError(err: unknown, message: string): RegistryError {
+  return err instanceof RegistryError
+    ? err
+    : new RegistryError('REGISTRY_UNAVAILABLE', `${message} (${messageOf(err)})`, { cause: err });
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/** `7 days`, `36 hours` or `90 seconds`. */
+function duration(ms: number): string {
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  if (ms % 86_400_000 === 0) return plural(ms / 86_400_000, 'day');
+  if (ms % 3_600_000 === 0) return plural(ms / 3_600_000, 'hour');
+  return plural(Math.round(ms / 1000), 'second');
 }
 
 function snapshotOf(claims: RegistryClaims, loadedAt: Date): Snapshot {

@@ -14,6 +14,7 @@ export const TableKind = {
   nonces: 'nonces',
   agreements: 'agreements',
   log: 'log',
+  registry: 'registry',
 } as const;
 export type TableKind = (typeof TableKind)[keyof typeof TableKind];
 
@@ -26,6 +27,7 @@ export function tableNames(prefix: string): TableNames {
     nonces: `${prefix}-nonces`,
     agreements: `${prefix}-agreements`,
     log: `${prefix}-log`,
+    registry: `${prefix}-registry`,
   };
 }
 
@@ -85,6 +87,11 @@ export const TABLES: readonly TableDefinition[] = [
   { kind: 'agreements', partitionKey: 'pk', sortKey: 'sk' },
   /** The province's Merkle log over its audit events: leaves, tree nodes, checkpoints, head. */
   { kind: 'log', partitionKey: 'pk', sortKey: 'sk' },
+  /**
+   * The last good copy of the national trust registry (one item), so functions can start while
+   * the registry URL is down.
+   */
+  { kind: 'registry', partitionKey: 'pk' },
 ];
 
 export function createTableInput(def: TableDefinition, name: string): CreateTableCommandInput {

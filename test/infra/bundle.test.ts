@@ -137,6 +137,7 @@ describe('Lambda bundles', () => {
         ELG_TABLE_NONCES: tables.nonces,
         ELG_TABLE_AGREEMENTS: tables.agreements,
         ELG_TABLE_LOG: tables.log,
+        ELG_TABLE_REGISTRY: tables.registry,
         ELG_KMS_KEY_CREDENTIAL: 'alias/bundle-credential',
         ELG_KMS_KEY_GATEWAY: 'alias/bundle-gateway',
         ELG_KMS_KEY_AUDIT: 'alias/bundle-audit',

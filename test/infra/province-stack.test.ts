@@ -251,23 +251,52 @@ describe('least privilege', () => {
       }
     }
     // The catalog as the code uses it: discovery only describes the audit table for /healthz,
-    // verification reads licenses only.
-    expect(targetsOf(zj, '330000', 'discovery', 'dynamodb:GetItem')).toEqual([]);
+    // verification reads licenses only, and every function keeps the registry's last good copy
+    // (GetItem, conditional PutItem) and nothing else of that table.
+    expect(targetsOf(zj, '330000', 'discovery', 'dynamodb:GetItem')).toEqual(['table elg-330000-registry']);
     expect(targetsOf(zj, '330000', 'discovery', 'dynamodb:DescribeTable')).toEqual([
       'table elg-330000-audit',
+      'table elg-330000-registry',
     ]);
-    expect(targetsOf(zj, '330000', 'verification', 'dynamodb:PutItem')).toEqual(['table elg-330000-audit']);
-    expect(targetsOf(zj, '330000', 'verification', 'dynamodb:Query')).toEqual(['table elg-330000-licenses']);
+    expect(targetsOf(zj, '330000', 'verification', 'dynamodb:PutItem')).toEqual([
+      'table elg-330000-audit',
+      'table elg-330000-registry',
+    ]);
+    expect(targetsOf(zj, '330000', 'verification', 'dynamodb:Query')).toEqual([
+      'table elg-330000-licenses',
+      'table elg-330000-registry',
+    ]);
     expect(targetsOf(zj, '330000', 'interop', 'dynamodb:PutItem')).toEqual([
       'table elg-330000-audit',
       'table elg-330000-nonces',
+      'table elg-330000-registry',
     ]);
-    expect(targetsOf(zj, '330000', 'audit', 'dynamodb:PutItem')).toEqual(['table elg-330000-audit']);
+    expect(targetsOf(zj, '330000', 'audit', 'dynamodb:PutItem')).toEqual([
+      'table elg-330000-audit',
+      'table elg-330000-registry',
+    ]);
     expect(targetsOf(zj, '330000', 'audit', 'dynamodb:BatchGetItem')).toEqual([
       'table elg-330000-audit',
       'table elg-330000-log',
+      'table elg-330000-registry',
     ]);
-    expect(targetsOf(zj, '330000', 'audit', 'dynamodb:UpdateItem')).toEqual(['table elg-330000-audit']);
+    expect(targetsOf(zj, '330000', 'audit', 'dynamodb:UpdateItem')).toEqual([
+      'table elg-330000-audit',
+      'table elg-330000-registry',
+    ]);
+  });
+
+  it('lets every function read and conditionally write the last good copy of the registry', () => {
+    for (const f of FUNCTIONS) {
+      for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem']) {
+        expect(targetsOf(zj, '330000', f.name, action), `${f.name} ${action}`).toContain(
+          'table elg-330000-registry',
+        );
+      }
+      expect(targetsOf(zj, '330000', f.name, 'dynamodb:Query')).not.toContain(
+        'table elg-330000-registry/index/*',
+      );
+    }
   });
 
   it('queries indexes only where the code does: the auditor queries and the sequencer', () => {
@@ -649,6 +678,7 @@ describe('functions', () => {
         ELG_TABLE_NONCES: 'elg-330000-nonces',
         ELG_TABLE_AGREEMENTS: 'elg-330000-agreements',
         ELG_TABLE_LOG: 'elg-330000-log',
+        ELG_TABLE_REGISTRY: 'elg-330000-registry',
         ELG_KMS_KEY_CREDENTIAL: expect.stringMatching(/^arn:aws-cn:kms:.*:key\/CredentialKeyG2/),
         ELG_REGISTRY_URL: 'https://registry.elicense.example/registry.jws',
         ELG_REGISTRY_ROOT_JWK: { kty: 'EC', crv: 'P-256' },

@@ -63,6 +63,10 @@ export interface World {
   token(role: Role): Promise<string>;
   /** Signs and serves a new registry (seq + 1) with a changed entry of 310000 or 330000. */
   publishRegistry(change: (entry: RegistryProvince) => RegistryProvince, province?: string): Promise<void>;
+  /** Takes the registry URL down (every request's connection is dropped), or brings it back. */
+  setRegistryDown(down: boolean): void;
+  /** The URL the functions load the registry from. */
+  registryUrl: string;
   /**
    * Rotates a KMS key as the stack would: a new key becomes current (ELG_KMS_KEY_*), the old
    * one moves to ELG_KMS_KEYS_PREVIOUS, and the registry entry lists both. Functions started
@@ -110,8 +114,11 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
 
   // The national directory and the identity provider, over HTTP.
   let registryJws = '';
+  let registryDown = false;
   const directory = createServer((req, res) => {
-    if (req.url === '/registry.jwt') {
+    if (req.url === '/registry.jwt' && registryDown) {
+      req.socket.destroy();
+    } else if (req.url === '/registry.jwt') {
       res.writeHead(200, { 'content-type': 'application/jwt' }).end(registryJws);
     } else if (req.url === '/idp/jwks.json') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(idp.jwks));
@@ -203,6 +210,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     ELG_TABLE_NONCES: tables.nonces,
     ELG_TABLE_AGREEMENTS: tables.agreements,
     ELG_TABLE_LOG: tables.log,
+    ELG_TABLE_REGISTRY: tables.registry,
     ELG_KMS_KEY_CREDENTIAL: keys.credential.arn,
     ELG_KMS_KEY_GATEWAY: keys.gateway.arn,
     ELG_KMS_KEY_AUDIT: keys.audit.arn,
@@ -246,6 +254,10 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         issuer: IDP_ISSUER,
         audience: `elg-${SH}`,
       }),
+    setRegistryDown(down) {
+      registryDown = down;
+    },
+    registryUrl: `${directoryUrl}/registry.jwt`,
     async publishRegistry(change, province = SH) {
       if (province === SH) shEntry = change(shEntry);
       else zjEntry = change(zjEntry);

@@ -52,7 +52,7 @@ describe('TrustRegistry.load', () => {
     expect(registry.provinces().map((p) => p.id)).toEqual(['310000', '330000']);
     expect(registry.province('330000')).toEqual(zhejiang.entry);
     expect(registry.province('440000')).toBeUndefined();
-    expect(registry.status()).toEqual({ seq: 3, iat: registryOf(3).iat, loadedAt: NOW });
+    expect(registry.status()).toEqual({ seq: 3, iat: registryOf(3).iat, loadedAt: NOW, from: 'source' });
   });
 
   it.each([
@@ -105,6 +105,7 @@ describe('TrustRegistry.refresh', () => {
       seq: 2,
       iat: registryOf(2).iat,
       loadedAt: '2026-06-01T08:05:00.000Z',
+      from: 'source',
       lastRefreshAt: '2026-06-01T08:05:00.000Z',
     });
   });
@@ -126,6 +127,7 @@ describe('TrustRegistry.refresh', () => {
       seq: 5,
       iat: registryOf(5).iat,
       loadedAt: NOW,
+      from: 'source',
       lastRefreshAt: '2026-06-01T08:05:00.000Z',
       lastError: {
         code: 'REGISTRY_MALFORMED',
