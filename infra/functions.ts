@@ -7,8 +7,11 @@ import type { TableKind } from '../lib/store/tables.ts';
  * declared in one place.
  */
 export type KeyPurpose = 'credential' | 'gateway' | 'audit';
-/** `describe`: only DescribeTable, for a health probe. */
-export type TableAccess = 'describe' | 'read' | 'write' | 'readwrite';
+/**
+ * `describe`: only DescribeTable, for a health probe. `getput`: GetItem and (conditional) PutItem
+ * of whole items, for the registry's last good copy.
+ */
+export type TableAccess = 'describe' | 'getput' | 'read' | 'write' | 'readwrite';
 
 export interface FunctionSpec {
   /** Short name: the bundle directory, the construct id and part of the function name. */
@@ -20,7 +23,7 @@ export interface FunctionSpec {
   routes: readonly string[];
   /** KMS keys this function may sign with. Public keys are readable by every function. */
   signsWith: readonly KeyPurpose[];
-  /** Every function loads the trust registry, so every one has `registry: 'readwrite'` (its last good copy). */
+  /** Every function loads the trust registry, so every one has `registry: 'getput'` (its last good copy). */
   tables: Readonly<Partial<Record<TableKind, TableAccess>>>;
   /** Tables whose global secondary indexes this function queries (read access on `<table>/index/*`). */
   queriesIndexes?: readonly TableKind[];
@@ -49,7 +52,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // No route of its own is audited, and an unknown route is answered 404 without an event.
     // /healthz probes storage with DescribeTable on the audit table, which every state change needs.
     // Like every function, it keeps the registry's last good copy (GetItem, conditional PutItem).
-    tables: { audit: 'describe', registry: 'readwrite' },
+    tables: { audit: 'describe', registry: 'getput' },
     holderHashKey: true,
     publishesKeys: true,
     memoryMb: 512,
@@ -61,7 +64,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Issues e-licenses, new versions and status changes; signs credentials',
     routes: ['POST /v1/licenses', 'GET /v1/licenses/{proxy+}', 'POST /v1/licenses/{proxy+}'],
     signsWith: ['credential'],
-    tables: { licenses: 'readwrite', audit: 'write', registry: 'readwrite' },
+    tables: { licenses: 'readwrite', audit: 'write', registry: 'getput' },
     holderHashKey: true,
     memoryMb: 1024,
     timeoutSeconds: 15,
@@ -73,7 +76,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: ['POST /v1/verify'],
     signsWith: ['gateway'],
     // Agreements are enforced by the issuing province on its side of the call, not read here.
-    tables: { licenses: 'read', audit: 'write', registry: 'readwrite' },
+    tables: { licenses: 'read', audit: 'write', registry: 'getput' },
     holderHashKey: true,
     memoryMb: 1024,
     timeoutSeconds: 20,
@@ -84,7 +87,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Answers signed verification calls from other provinces with signed receipts',
     routes: ['POST /v1/interop/verify'],
     signsWith: ['gateway'],
-    tables: { licenses: 'read', agreements: 'read', nonces: 'write', audit: 'write', registry: 'readwrite' },
+    tables: { licenses: 'read', agreements: 'read', nonces: 'write', audit: 'write', registry: 'getput' },
     holderHashKey: true,
     memoryMb: 1024,
     timeoutSeconds: 15,
@@ -102,7 +105,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       'POST /v1/interop/agreements/{proxy+}',
     ],
     signsWith: ['gateway'],
-    tables: { agreements: 'readwrite', nonces: 'write', audit: 'write', registry: 'readwrite' },
+    tables: { agreements: 'readwrite', nonces: 'write', audit: 'write', registry: 'getput' },
     holderHashKey: true,
     memoryMb: 512,
     timeoutSeconds: 20,
@@ -113,7 +116,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Sends agreement proposals, signatures and withdrawals that are due to the other parties',
     routes: [],
     signsWith: ['gateway'],
-    tables: { agreements: 'readwrite', audit: 'write', registry: 'readwrite' },
+    tables: { agreements: 'readwrite', audit: 'write', registry: 'getput' },
     holderHashKey: true,
     scheduleMinutes: 1,
     memoryMb: 512,
@@ -125,7 +128,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Auditor queries: events, inclusion and consistency proofs, checkpoints',
     routes: ['GET /v1/audit/{proxy+}', 'POST /v1/audit/{proxy+}'],
     signsWith: [],
-    tables: { audit: 'readwrite', log: 'read', registry: 'readwrite' },
+    tables: { audit: 'readwrite', log: 'read', registry: 'getput' },
     queriesIndexes: ['audit'],
     holderHashKey: true,
     memoryMb: 1024,
@@ -138,7 +141,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: [],
     signsWith: ['audit'],
     // Reads waiting events from the pending index and marks them; writes no events of its own.
-    tables: { audit: 'readwrite', log: 'readwrite', registry: 'readwrite' },
+    tables: { audit: 'readwrite', log: 'readwrite', registry: 'getput' },
     queriesIndexes: ['audit'],
     holderHashKey: true,
     scheduleMinutes: 1,

@@ -78,8 +78,9 @@ import { KEY_PURPOSES, keyPlans, type ProvinceContext } from './context.ts';
 import { FUNCTIONS, type FunctionSpec, type KeyPurpose, type TableAccess } from './functions.ts';
 
 /** DynamoDB item actions by access; the Transact* APIs are authorized by these. */
-export const TABLE_ACTIONS: Readonly<Record<'describe' | 'read' | 'write', readonly string[]>> = {
+export const TABLE_ACTIONS: Readonly<Record<'describe' | 'getput' | 'read' | 'write', readonly string[]>> = {
   describe: ['dynamodb:DescribeTable'],
+  getput: ['dynamodb:GetItem', 'dynamodb:PutItem'],
   read: [
     'dynamodb:GetItem',
     'dynamodb:BatchGetItem',
