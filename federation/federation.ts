@@ -104,9 +104,10 @@ export async function startFederation(options: FederationOptions): Promise<Feder
   const registries: TrustRegistry[] = [];
   const running: RunningProvince[] = [];
   try {
+    const namesOf = (id: string) => tableNames(`${options.tablePrefix ?? 'elg'}-${id}`);
+    await Promise.all(prepared.map(({ spec }) => ensureTables(doc, namesOf(spec.id))));
     for (const { spec, keys, idp, holderHashKey } of prepared) {
-      const names = tableNames(`${options.tablePrefix ?? 'elg'}-${spec.id}`);
-      await ensureTables(doc, names);
+      const names = namesOf(spec.id);
       const registry = await TrustRegistry.load({
         source: registryFile,
         rootPublicJwk: root.publicJwk,

@@ -34,43 +34,46 @@ export function createDocumentClient(options: DynamoOptions = {}): DynamoDBDocum
 
 /** Creates the province's tables if missing (embedded mode and tests; CDK owns them on AWS). */
 export async function ensureTables(doc: DynamoDBDocumentClient, names: TableNames): Promise<void> {
-  for (const def of TABLES) {
-    const name = names[def.kind];
-    try {
-      await doc.send(new CreateTableCommand(createTableInput(def, name)));
-    } catch (err) {
-      if (!(err instanceof ResourceInUseException)) throw err;
-    }
-    let table = await waitActive(doc, name);
-    // A table kept from an earlier version gets the indexes added since, one at a time.
-    const input = createTableInput(def, name);
-    for (const index of input.GlobalSecondaryIndexes ?? []) {
-      if (table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === index.IndexName)) continue;
-      process.stderr.write(
-        `elg: adding index ${index.IndexName} to ${name} (one-time, kept from an earlier version)\n`,
-      );
-      await doc.send(
-        new UpdateTableCommand({
-          TableName: name,
-          AttributeDefinitions: input.AttributeDefinitions,
-          GlobalSecondaryIndexUpdates: [{ Create: index }],
-        }),
-      );
-      table = await waitActive(doc, name);
-    }
-    if (def.ttlAttribute) {
+  // Tables in parallel; a table's own steps (create, then each missing index) in order.
+  await Promise.all(
+    TABLES.map(async (def) => {
+      const name = names[def.kind];
       try {
+        await doc.send(new CreateTableCommand(createTableInput(def, name)));
+      } catch (err) {
+        if (!(err instanceof ResourceInUseException)) throw err;
+      }
+      let table = await waitActive(doc, name);
+      // A table kept from an earlier version gets the indexes added since, one at a time.
+      const input = createTableInput(def, name);
+      for (const index of input.GlobalSecondaryIndexes ?? []) {
+        if (table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === index.IndexName)) continue;
+        process.stderr.write(
+          `elg: adding index ${index.IndexName} to ${name} (one-time, kept from an earlier version)\n`,
+        );
         await doc.send(
-          new UpdateTimeToLiveCommand({
+          new UpdateTableCommand({
             TableName: name,
-            TimeToLiveSpecification: { AttributeName: def.ttlAttribute, Enabled: true },
+            AttributeDefinitions: input.AttributeDefinitions,
+            GlobalSecondaryIndexUpdates: [{ Create: index }],
           }),
         );
-      } catch {
-        // Already enabled on a reused table: DynamoDB refuses to set it twice.
+        table = await waitActive(doc, name);
       }
-    }
-  }
+      if (def.ttlAttribute) {
+        try {
+          await doc.send(
+            new UpdateTimeToLiveCommand({
+              TableName: name,
+              TimeToLiveSpecification: { AttributeName: def.ttlAttribute, Enabled: true },
+            }),
+          );
+        } catch {
+          // Already enabled on a reused table: DynamoDB refuses to set it twice.
+        }
+      }
+    }),
+  );
 }
 
 async function waitActive(doc: DynamoDBDocumentClient, name: string) {

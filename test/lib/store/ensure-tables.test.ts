@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { describe, expect, inject, it } from 'vitest';
+import { createDocumentClient, ensureTables } from '../../../lib/store/dynamo.ts';
+import { TABLES, tableNames } from '../../../lib/store/tables.ts';
+
+describe('ensureTables', () => {
+  const doc = createDocumentClient({ endpoint: inject('dynamodbEndpoint') });
+
+  async function describeAll(names: ReturnType<typeof tableNames>) {
+    return Promise.all(
+      TABLES.map(async (def) => {
+        const { Table } = await doc.send(new DescribeTableCommand({ TableName: names[def.kind] }));
+        const ttl = await doc.send(new DescribeTimeToLiveCommand({ TableName: names[def.kind] }));
+        return {
+          kind: def.kind,
+          status: Table?.TableStatus,
+          indexes: (Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName).sort(),
+          ttl: ttl.TimeToLiveDescription?.AttributeName,
+        };
+      }),
+    );
+  }
+
+  const expected = TABLES.map((def) => ({
+    kind: def.kind,
+    status: 'ACTIVE',
+    indexes: (def.indexes ?? []).map((i) => i.name).sort(),
+    ttl: def.ttlAttribute,
+  }));
+
+  it('creates every table with its indexes and TTL, and a second run changes nothing', async () => {
+    const names = tableNames(`ens${randomBytes(3).toString('hex')}`);
+    await ensureTables(doc, names);
+    expect(await describeAll(names)).toEqual(expected);
+    await ensureTables(doc, names);
+    expect(await describeAll(names)).toEqual(expected);
+  });
+
+  it('adds the indexes a table kept from an earlier version lacks', async () => {
+    const names = tableNames(`old${randomBytes(3).toString('hex')}`);
+    // The audit table as an earlier version created it: two of today's indexes.
+    const audit = TABLES.find((t) => t.kind === 'audit');
+    const kept = (audit?.indexes ?? []).slice(0, 2);
+    await doc.send(
+      new CreateTableCommand({
+        TableName: names.audit,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'eventId', KeyType: 'HASH' }],
+        AttributeDefinitions: [
+          ...new Set(['eventId', ...kept.flatMap((i) => [i.partitionKey, i.sortKey])]),
+        ].map((n) => ({ AttributeName: n, AttributeType: 'S' })),
+        GlobalSecondaryIndexes: kept.map((i) => ({
+          IndexName: i.name,
+          KeySchema: [
+            { AttributeName: i.partitionKey, KeyType: 'HASH' },
+            { AttributeName: i.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      }),
+    );
+    await ensureTables(doc, names);
+    expect(await describeAll(names)).toEqual(expected);
+  }, 300_000);
+});
