@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { TablesOutdatedError } from '../lib/store/dynamo.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { type Federation, startFederation } from './federation.ts';
 import { guide } from './guide.ts';
@@ -32,6 +33,12 @@ async function main() {
     process.stderr.write(
       `The federation could not start: ${err instanceof Error ? err.message : String(err)}\n`,
     );
+    if (err instanceof TablesOutdatedError) {
+      process.stderr.write(
+        `The local data in ${dir} comes from an earlier version. Move it aside (mv ${dir} ${dir}.old) ` +
+          'or remove it, then run npm start again.\n',
+      );
+    }
     await stop(1);
     return;
   }

@@ -3,7 +3,6 @@ import {
   DescribeTableCommand,
   DynamoDBClient,
   ResourceInUseException,
-  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -34,7 +33,7 @@ export function createDocumentClient(options: DynamoOptions = {}): DynamoDBDocum
 
 /** Creates the province's tables if missing (embedded mode and tests; CDK owns them on AWS). */
 export async function ensureTables(doc: DynamoDBDocumentClient, names: TableNames): Promise<void> {
-  // Tables in parallel; a table's own steps (create, then each missing index) in order.
+  // Tables in parallel; each is created, or checked to hold today's indexes when kept.
   await Promise.all(
     TABLES.map(async (def) => {
       const name = names[def.kind];
@@ -43,23 +42,13 @@ export async function ensureTables(doc: DynamoDBDocumentClient, names: TableName
       } catch (err) {
         if (!(err instanceof ResourceInUseException)) throw err;
       }
-      let table = await waitActive(doc, name);
-      // A table kept from an earlier version gets the indexes added since, one at a time.
-      const input = createTableInput(def, name);
-      for (const index of input.GlobalSecondaryIndexes ?? []) {
-        if (table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === index.IndexName)) continue;
-        process.stderr.write(
-          `elg: adding index ${index.IndexName} to ${name} (one-time, kept from an earlier version)\n`,
-        );
-        await doc.send(
-          new UpdateTableCommand({
-            TableName: name,
-            AttributeDefinitions: input.AttributeDefinitions,
-            GlobalSecondaryIndexUpdates: [{ Create: index }],
-          }),
-        );
-        table = await waitActive(doc, name);
-      }
+      const table = await waitActive(doc, name);
+      // A table kept from an earlier version may lack indexes added since. DynamoDB Local does not
+      // add indexes to existing tables reliably (they can stay CREATING for good), so say so.
+      const missing = (def.indexes ?? [])
+        .map((i) => i.name)
+        .filter((n) => !table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === n));
+      if (missing.length > 0) throw new TablesOutdatedError(name, missing);
       if (def.ttlAttribute) {
         try {
           await doc.send(
@@ -74,6 +63,19 @@ export async function ensureTables(doc: DynamoDBDocumentClient, names: TableName
       }
     }),
   );
+}
+
+/** A table created by an earlier version of the project, without indexes the code now queries. */
+export class TablesOutdatedError extends Error {
+  override name = 'TablesOutdatedError';
+  constructor(
+    readonly table: string,
+    readonly missingIndexes: readonly string[],
+  ) {
+    super(
+      `table ${table} was created by an earlier version: it lacks the indexes ${missingIndexes.join(', ')}`,
+    );
+  }
 }
 
 async function waitActive(doc: DynamoDBDocumentClient, name: string) {
