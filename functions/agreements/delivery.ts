@@ -1,6 +1,7 @@
 import { ErrorBodySchema } from '../../contracts/errors.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { PeerClient } from '../../lib/interop/peer-client.ts';
+import { startIntervalLoop } from '../../lib/interval-loop.ts';
 import type { AgreementStore, StoredDelivery } from '../../lib/store/agreement-store.ts';
 
 export interface DeliveryDeps {
@@ -92,23 +93,7 @@ function describe(body: unknown): string {
  * the process alive.
  */
 export function startDeliveryLoop(g: DeliveryDeps, intervalMs: number): () => Promise<void> {
-  if (!Number.isFinite(intervalMs) || intervalMs < 10) throw new TypeError('intervalMs must be at least 10');
-  let round: Promise<void> | undefined;
-  const timer = setInterval(() => {
-    round ??= deliverPending(g, g.clock.now())
-      .then(() => undefined)
-      .catch((err: unknown) => {
-        console.error(
-          JSON.stringify({ level: 'error', message: 'agreement delivery round failed', error: String(err) }),
-        );
-      })
-      .finally(() => {
-        round = undefined;
-      });
-  }, intervalMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await round;
-  };
+  return startIntervalLoop(() => deliverPending(g, g.clock.now()), intervalMs, {
+    message: 'agreement delivery round failed',
+  });
 }

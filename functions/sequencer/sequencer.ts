@@ -4,6 +4,7 @@ import { auditOrigin, signCheckpoint } from '../../lib/audit/checkpoint.ts';
 import { eventLeafHash } from '../../lib/audit/log-leaf.ts';
 import { append, edgeOf, rootOfEdge } from '../../lib/audit/merkle.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { startIntervalLoop } from '../../lib/interval-loop.ts';
 import type { Signer } from '../../lib/signing/signer.ts';
 import { type BatchIntent, inParallel, LoggedEvents, LogStore } from '../../lib/store/log-store.ts';
 import type { TableNames } from '../../lib/store/tables.ts';
@@ -211,28 +212,8 @@ export function startSequencerLoop(
   intervalMs: number,
   options: IntegrateOptions = {},
 ): () => Promise<void> {
-  if (!Number.isFinite(intervalMs) || intervalMs < 10) throw new TypeError('intervalMs must be at least 10');
-  let round: Promise<void> | undefined;
-  const timer = setInterval(() => {
-    round ??= integrate(g, { maxBatches: 20, ...options })
-      .then(() => undefined)
-      .catch((err: unknown) => {
-        console.error(
-          JSON.stringify({
-            level: 'error',
-            message: 'audit log sequencer round failed',
-            province: g.province,
-            error: String(err),
-          }),
-        );
-      })
-      .finally(() => {
-        round = undefined;
-      });
-  }, intervalMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await round;
-  };
+  return startIntervalLoop(() => integrate(g, { maxBatches: 20, ...options }), intervalMs, {
+    message: 'audit log sequencer round failed',
+    context: { province: g.province },
+  });
 }
