@@ -201,7 +201,7 @@ export function expectedGrants(spec: FunctionSpec, province: string, keys: KeyPl
     add(tableActions(access), `table ${names[def.kind]}`);
     if (spec.queriesIndexes?.includes(def.kind)) add(['dynamodb:Query'], `table ${names[def.kind]}/index/*`);
   }
-  if (spec.holderHashKey) add(['secretsmanager:GetSecretValue'], `secret ${holderHashSecretName(province)}`);
+  add(['secretsmanager:GetSecretValue'], `secret ${holderHashSecretName(province)}`);
   return grants;
 }
 

@@ -4,7 +4,8 @@ import type { TableKind } from '../lib/store/tables.ts';
  * The province's Lambda functions: what each one runs, which HTTP routes reach it, and the least
  * it needs: which tables and how, which KMS keys it may sign with. The CDK stack, the bundler and
  * the bundle report all read this one catalog, so a function's code and its permissions are
- * declared in one place.
+ * declared in one place. Every function builds the whole gateway at cold start, so every one
+ * reads the holder-hash secret (holder hashes, auditor cursors); the catalog does not list it.
  */
 export type KeyPurpose = 'credential' | 'gateway' | 'audit';
 /**
@@ -27,8 +28,6 @@ export interface FunctionSpec {
   tables: Readonly<Partial<Record<TableKind, TableAccess>>>;
   /** Tables whose global secondary indexes this function queries (read access on `<table>/index/*`). */
   queriesIndexes?: readonly TableKind[];
-  /** Needs the holder-hash secret (holder hashes in events, auditor cursors). */
-  holderHashKey: boolean;
   /**
    * Publishes the province's public keys (the JWKS): reads the public keys of earlier key
    * generations too (ELG_KMS_KEYS_PREVIOUS), so signatures made before a rotation still verify.
@@ -53,7 +52,6 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // /healthz probes storage with DescribeTable on the audit table, which every state change needs.
     // Like every function, it keeps the registry's last good copy (GetItem, conditional PutItem).
     tables: { audit: 'describe', registry: 'getput' },
-    holderHashKey: true,
     publishesKeys: true,
     memoryMb: 512,
     timeoutSeconds: 10,
@@ -65,7 +63,6 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: ['POST /v1/licenses', 'GET /v1/licenses/{proxy+}', 'POST /v1/licenses/{proxy+}'],
     signsWith: ['credential'],
     tables: { licenses: 'readwrite', audit: 'write', registry: 'getput' },
-    holderHashKey: true,
     memoryMb: 1024,
     timeoutSeconds: 15,
   },
@@ -77,7 +74,6 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     signsWith: ['gateway'],
     // Agreements are enforced by the issuing province on its side of the call, not read here.
     tables: { licenses: 'read', audit: 'write', registry: 'getput' },
-    holderHashKey: true,
     memoryMb: 1024,
     timeoutSeconds: 20,
   },
@@ -88,7 +84,6 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: ['POST /v1/interop/verify'],
     signsWith: ['gateway'],
     tables: { licenses: 'read', agreements: 'read', nonces: 'write', audit: 'write', registry: 'getput' },
-    holderHashKey: true,
     memoryMb: 1024,
     timeoutSeconds: 15,
   },
@@ -106,7 +101,6 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     ],
     signsWith: ['gateway'],
     tables: { agreements: 'readwrite', nonces: 'write', audit: 'write', registry: 'getput' },
-    holderHashKey: true,
     memoryMb: 512,
     timeoutSeconds: 20,
   },
@@ -117,7 +111,6 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: [],
     signsWith: ['gateway'],
     tables: { agreements: 'readwrite', audit: 'write', registry: 'getput' },
-    holderHashKey: true,
     scheduleMinutes: 1,
     memoryMb: 512,
     timeoutSeconds: 60,
@@ -130,7 +123,6 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     signsWith: [],
     tables: { audit: 'readwrite', log: 'read', registry: 'getput' },
     queriesIndexes: ['audit'],
-    holderHashKey: true,
     memoryMb: 1024,
     timeoutSeconds: 15,
   },
@@ -143,7 +135,6 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // Reads waiting events from the pending index and marks them; writes no events of its own.
     tables: { audit: 'readwrite', log: 'readwrite', registry: 'getput' },
     queriesIndexes: ['audit'],
-    holderHashKey: true,
     scheduleMinutes: 1,
     reservedConcurrency: 1,
     memoryMb: 1024,

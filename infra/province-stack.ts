@@ -235,7 +235,7 @@ export class ProvinceStack extends Stack {
         tracing: Tracing.ACTIVE,
         environment: {
           ...environment,
-          ...(spec.holderHashKey ? { ELG_HOLDER_HASH_SECRET_ARN: this.holderHashSecret.secretArn } : {}),
+          ELG_HOLDER_HASH_SECRET_ARN: this.holderHashSecret.secretArn,
           ...(spec.publishesKeys && publishedKeyArns.length > 0
             ? { ELG_KMS_KEYS_PREVIOUS: publishedKeys }
             : {}),
@@ -405,15 +405,13 @@ export class ProvinceStack extends Stack {
         );
       }
     }
-    if (spec.holderHashKey) {
-      statements.push(
-        new PolicyStatement({
-          sid: 'HolderHashKey',
-          actions: ['secretsmanager:GetSecretValue'],
-          resources: [this.holderHashSecret.secretArn],
-        }),
-      );
-    }
+    statements.push(
+      new PolicyStatement({
+        sid: 'HolderHashKey',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [this.holderHashSecret.secretArn],
+      }),
+    );
     return statements;
   }
 
