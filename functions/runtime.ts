@@ -9,6 +9,7 @@ import { TrustRegistry } from '../lib/registry/trust-registry.ts';
 import { createKmsKeyRing, readKmsPublicKey } from '../lib/signing/kms-signer.ts';
 import { createDocumentClient } from '../lib/store/dynamo.ts';
 import { DynamoRegistryStore } from '../lib/store/registry-store.ts';
+import { TableKind, type TableNames, tableEnvName } from '../lib/store/tables.ts';
 import { createGateway, type Gateway } from './gateway.ts';
 
 type Env = Record<string, string | undefined>;
@@ -52,6 +53,9 @@ async function build(env: Env): Promise<Gateway> {
   const doc = createDocumentClient(
     config.ELG_DYNAMODB_ENDPOINT ? { endpoint: config.ELG_DYNAMODB_ENDPOINT } : {},
   );
+  const tables = Object.fromEntries(
+    Object.values(TableKind).map((kind) => [kind, config[tableEnvName(kind)]]),
+  ) as TableNames;
   const [keys, registry, holderHashKey] = await Promise.all([
     createKmsKeyRing(kmsClient(config), {
       credential: config.ELG_KMS_KEY_CREDENTIAL,
@@ -62,7 +66,7 @@ async function build(env: Env): Promise<Gateway> {
       source: config.ELG_REGISTRY_URL,
       rootPublicJwk: config.ELG_REGISTRY_ROOT_JWK,
       refreshIntervalMs: config.ELG_REGISTRY_REFRESH_SECONDS * 1000,
-      store: new DynamoRegistryStore(doc, config.ELG_TABLE_REGISTRY),
+      store: new DynamoRegistryStore(doc, tables.registry),
       maxStoredAgeMs: config.ELG_REGISTRY_MAX_STORED_AGE_HOURS * 3600_000,
     }),
     holderHashKeyFrom(config),
@@ -73,14 +77,7 @@ async function build(env: Env): Promise<Gateway> {
     provinceName: config.ELG_PROVINCE_NAME,
     maxBodyBytes: config.ELG_MAX_BODY_BYTES,
     doc,
-    tables: {
-      licenses: config.ELG_TABLE_LICENSES,
-      audit: config.ELG_TABLE_AUDIT,
-      nonces: config.ELG_TABLE_NONCES,
-      agreements: config.ELG_TABLE_AGREEMENTS,
-      log: config.ELG_TABLE_LOG,
-      registry: config.ELG_TABLE_REGISTRY,
-    },
+    tables,
     keys,
     registry,
     auth: createBearerVerifier({

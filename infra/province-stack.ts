@@ -73,7 +73,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import { TABLES, type TableKind, tableNames } from '../lib/store/tables.ts';
+import { TABLES, type TableKind, tableEnvName, tableNames } from '../lib/store/tables.ts';
 import { KEY_PURPOSES, keyPlans, type ProvinceContext } from './context.ts';
 import { FUNCTIONS, type FunctionSpec, type KeyPurpose, type TableAccess } from './functions.ts';
 
@@ -184,9 +184,7 @@ export class ProvinceStack extends Stack {
     const environment: Record<string, string> = {
       ELG_PROVINCE_ID: p,
       ELG_PROVINCE_NAME: ctx.provinceName,
-      ...Object.fromEntries(
-        TABLES.map((t) => [`ELG_TABLE_${t.kind.toUpperCase()}`, this.tables[t.kind].tableName]),
-      ),
+      ...Object.fromEntries(TABLES.map((t) => [tableEnvName(t.kind), this.tables[t.kind].tableName])),
       ...Object.fromEntries(
         KEY_PURPOSES.map((k) => [`ELG_KMS_KEY_${k.toUpperCase()}`, this.keys[k].current.keyArn]),
       ),

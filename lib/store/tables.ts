@@ -31,6 +31,16 @@ export function tableNames(prefix: string): TableNames {
   };
 }
 
+/** The environment variable naming a table to a deployed function: `ELG_TABLE_<KIND>`. */
+export function tableEnvName(kind: TableKind): `ELG_TABLE_${Uppercase<TableKind>}` {
+  return `ELG_TABLE_${kind.toUpperCase() as Uppercase<TableKind>}`;
+}
+
+/** Every table's environment variable with its name, as the stack sets them. */
+export function tableEnvironment(names: TableNames): Record<string, string> {
+  return Object.fromEntries(Object.values(TableKind).map((kind) => [tableEnvName(kind), names[kind]]));
+}
+
 export interface TableDefinition {
   kind: TableKind;
   partitionKey: string;

@@ -11,7 +11,7 @@ import { DevIdentityProvider } from '../../lib/auth/dev-idp.ts';
 import { RootKey, signRegistry } from '../../lib/registry/sign-registry.ts';
 import { publicJwkOf } from '../../lib/signing/public-jwk.ts';
 import { createDocumentClient, ensureTables } from '../../lib/store/dynamo.ts';
-import { tableNames } from '../../lib/store/tables.ts';
+import { tableEnvironment, tableNames } from '../../lib/store/tables.ts';
 import { fakeKey } from '../lib/signing/fake-kms.ts';
 import { SHANGHAI_DEPT, sampleIssue } from '../support/gateway.ts';
 import { type FakeAws, httpEvent, invokeBundle, type LambdaResult, startFakeAws } from './lambda-harness.ts';
@@ -132,12 +132,7 @@ describe('Lambda bundles', () => {
         AWS_SECRET_ACCESS_KEY: 'bundle-test',
         ELG_PROVINCE_ID: '310000',
         ELG_PROVINCE_NAME: '上海市',
-        ELG_TABLE_LICENSES: tables.licenses,
-        ELG_TABLE_AUDIT: tables.audit,
-        ELG_TABLE_NONCES: tables.nonces,
-        ELG_TABLE_AGREEMENTS: tables.agreements,
-        ELG_TABLE_LOG: tables.log,
-        ELG_TABLE_REGISTRY: tables.registry,
+        ...tableEnvironment(tables),
         ELG_KMS_KEY_CREDENTIAL: 'alias/bundle-credential',
         ELG_KMS_KEY_GATEWAY: 'alias/bundle-gateway',
         ELG_KMS_KEY_AUDIT: 'alias/bundle-audit',

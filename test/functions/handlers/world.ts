@@ -24,7 +24,7 @@ import { loadLocalKeyRing } from '../../../lib/signing/local-signer.ts';
 import { publicJwkOf } from '../../../lib/signing/public-jwk.ts';
 import type { KeyRing } from '../../../lib/signing/signer.ts';
 import { createDocumentClient, ensureTables } from '../../../lib/store/dynamo.ts';
-import { type TableNames, tableNames } from '../../../lib/store/tables.ts';
+import { type TableNames, tableEnvironment, tableNames } from '../../../lib/store/tables.ts';
 import { answerAsKms, type FakeKey, fakeKey } from '../../lib/signing/fake-kms.ts';
 import { SHANGHAI_DEPT } from '../../support/gateway.ts';
 
@@ -205,12 +205,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     AWS_REGION: 'cn-north-1',
     ELG_PROVINCE_ID: SH,
     ELG_PROVINCE_NAME: '上海市',
-    ELG_TABLE_LICENSES: tables.licenses,
-    ELG_TABLE_AUDIT: tables.audit,
-    ELG_TABLE_NONCES: tables.nonces,
-    ELG_TABLE_AGREEMENTS: tables.agreements,
-    ELG_TABLE_LOG: tables.log,
-    ELG_TABLE_REGISTRY: tables.registry,
+    ...tableEnvironment(tables),
     ELG_KMS_KEY_CREDENTIAL: keys.credential.arn,
     ELG_KMS_KEY_GATEWAY: keys.gateway.arn,
     ELG_KMS_KEY_AUDIT: keys.audit.arn,
