@@ -6,15 +6,15 @@ import {
   WithdrawalSchema,
 } from '../../contracts/agreement.ts';
 import { AuditAction } from '../../contracts/audit.ts';
-import { SignatureInvalidError, UnauthenticatedError } from '../../lib/errors.ts';
+import { SignatureInvalidError } from '../../lib/errors.ts';
 import type { GatewayEnv } from '../../lib/http/env.ts';
 import { readJson } from '../../lib/http/json.ts';
-import { type Authenticator, limitBody, requireRole } from '../../lib/http/middleware.ts';
+import { type Authenticator, callContext, limitBody, requireRole } from '../../lib/http/middleware.ts';
 import { type SignedCallDeps, signedCall } from '../../lib/http/signed-call.ts';
 import { type Gateway, signedCallDeps } from '../gateway.ts';
 import { signedBody } from '../interop/app.ts';
 import { AgreementInbox, type InboundContext } from './inbound.ts';
-import { AgreementService, agreementDeps, type OperatorContext } from './service.ts';
+import { AgreementService, agreementDeps } from './service.ts';
 
 export interface AgreementAppDeps {
   service: AgreementService;
@@ -51,7 +51,7 @@ export function agreementRoutes(deps: AgreementAppDeps) {
 
   app.post('/v1/agreements', audited(AuditAction.agreementPropose), body, operator, async (c) => {
     const proposal = await readJson(c, AgreementProposalSchema);
-    const view = await service.propose(proposal, operatorContext(c));
+    const view = await service.propose(proposal, callContext(c));
     c.header('Location', `/v1/agreements/${view.id}`);
     return c.json(view, 201);
   });
@@ -61,7 +61,7 @@ export function agreementRoutes(deps: AgreementAppDeps) {
   app.get('/v1/agreements/:id', operator, async (c) => c.json(await service.get(c.req.param('id'))));
 
   app.post('/v1/agreements/:id/signatures', audited(AuditAction.agreementSign), body, operator, async (c) => {
-    const { view, changed } = await service.sign(c.req.param('id'), operatorContext(c));
+    const { view, changed } = await service.sign(c.req.param('id'), callContext(c));
     return c.json(view, changed ? 201 : 200);
   });
 
@@ -71,7 +71,7 @@ export function agreementRoutes(deps: AgreementAppDeps) {
     body,
     operator,
     async (c) => {
-      const { view, changed } = await service.withdraw(c.req.param('id'), operatorContext(c));
+      const { view, changed } = await service.withdraw(c.req.param('id'), callContext(c));
       return c.json(view, changed ? 201 : 200);
     },
   );
@@ -124,12 +124,6 @@ function audited(action: AuditAction): MiddlewareHandler<GatewayEnv> {
     c.set('audit', { action, ...(id ? { details: { agreementId: id } } : {}) });
     await next();
   };
-}
-
-function operatorContext(c: Ctx): OperatorContext {
-  const principal = c.get('principal');
-  if (!principal) throw new UnauthenticatedError();
-  return { principal, traceId: c.get('traceId'), method: c.req.method, path: c.req.path };
 }
 
 function inboundContext(c: Ctx): InboundContext {

@@ -1,11 +1,10 @@
 import type { AgreementDocument, AgreementProposal, AgreementView } from '../../contracts/agreement.ts';
 import { AuditAction } from '../../contracts/audit.ts';
-import type { Principal } from '../../contracts/auth.ts';
 import type { FieldIssue } from '../../contracts/errors.ts';
 import type { KeyResolver } from '../../lib/agreements/signatures.ts';
 import { signDocument, signWithdrawal } from '../../lib/agreements/signatures.ts';
 import { type AgreementRecord, statusOf } from '../../lib/agreements/state.ts';
-import { auditEvent } from '../../lib/audit/events.ts';
+import { type CallContext, callEvent } from '../../lib/audit/events.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../../lib/errors.ts';
 import { ulid } from '../../lib/ids.ts';
@@ -27,13 +26,6 @@ export interface AgreementDeps {
   clock: Clock;
 }
 
-export interface OperatorContext {
-  principal: Principal;
-  traceId: string;
-  method: string;
-  path: string;
-}
-
 /** What an operator step answers: the agreement, and whether this call changed it. */
 export interface StepResult {
   view: AgreementView;
@@ -48,7 +40,7 @@ export interface StepResult {
 export class AgreementService {
   constructor(readonly deps: AgreementDeps) {}
 
-  async propose(proposal: AgreementProposal, ctx: OperatorContext): Promise<AgreementView> {
+  async propose(proposal: AgreementProposal, ctx: CallContext): Promise<AgreementView> {
     const { province, registry, store, clock } = this.deps;
     const now = clock.now();
     const issues: FieldIssue[] = [];
@@ -123,7 +115,7 @@ export class AgreementService {
   }
 
   /** This province signs; signing twice changes nothing. */
-  async sign(id: string, ctx: OperatorContext): Promise<StepResult> {
+  async sign(id: string, ctx: CallContext): Promise<StepResult> {
     const { province, store } = this.deps;
     const record = await this.load(id);
     const now = this.deps.clock.now();
@@ -153,7 +145,7 @@ export class AgreementService {
   }
 
   /** This province withdraws; a bilateral agreement ends, an alliance goes on without it. */
-  async withdraw(id: string, ctx: OperatorContext): Promise<StepResult> {
+  async withdraw(id: string, ctx: CallContext): Promise<StepResult> {
     const { province, store } = this.deps;
     const record = await this.load(id);
     const now = this.deps.clock.now();
@@ -190,21 +182,17 @@ export class AgreementService {
   }
 
   private event(
-    ctx: OperatorContext,
+    ctx: CallContext,
     action: AuditAction,
     agreementId: string,
     now: Date,
     details: Record<string, string>,
   ) {
-    return auditEvent(
+    return callEvent(
+      this.deps.province,
+      ctx,
       {
-        province: this.deps.province,
-        traceId: ctx.traceId,
         action,
-        outcome: 'success',
-        principal: ctx.principal,
-        method: ctx.method,
-        path: ctx.path,
         details: { agreementId, ...details },
       },
       now,

@@ -7,13 +7,19 @@ import {
   ConsistencyQuerySchema,
   HolderHashRequestSchema,
 } from '../../contracts/audit-api.ts';
-import { InvalidRequestError, UnauthenticatedError } from '../../lib/errors.ts';
+import { InvalidRequestError } from '../../lib/errors.ts';
 import type { GatewayEnv } from '../../lib/http/env.ts';
 import { parseWith, readJson } from '../../lib/http/json.ts';
-import { type Authenticator, audited, limitBody, requireRole } from '../../lib/http/middleware.ts';
+import {
+  type Authenticator,
+  audited,
+  callContext,
+  limitBody,
+  requireRole,
+} from '../../lib/http/middleware.ts';
 import { AuditEventReader } from '../../lib/store/audit-query.ts';
 import type { Gateway } from '../gateway.ts';
-import { AuditService, type CallContext } from './service.ts';
+import { AuditService } from './service.ts';
 
 export interface AuditAppDeps {
   service: AuditService;
@@ -98,10 +104,4 @@ function queryOf(c: Ctx): Record<string, string> {
 
 function eventIdOf(c: Ctx): string {
   return parseWith(EventPath, { eventId: c.req.param('eventId') }, 'the path').eventId;
-}
-
-function callContext(c: Ctx): CallContext {
-  const principal = c.get('principal');
-  if (!principal) throw new UnauthenticatedError();
-  return { principal, traceId: c.get('traceId'), method: c.req.method, path: c.req.path };
 }

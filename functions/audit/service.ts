@@ -9,8 +9,7 @@ import {
   type InclusionProof,
   MAX_AUDIT_WINDOW_DAYS,
 } from '../../contracts/audit-api.ts';
-import type { Principal } from '../../contracts/auth.ts';
-import { auditEvent } from '../../lib/audit/events.ts';
+import { type CallContext, callEvent } from '../../lib/audit/events.ts';
 import { holderHash } from '../../lib/audit/holder-hash.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../../lib/errors.ts';
@@ -36,13 +35,6 @@ export interface AuditServiceDeps {
   /** Holder hashes, and the key page cursors are authenticated with is derived from it. */
   holderHashKey: Uint8Array;
   clock: Clock;
-}
-
-export interface CallContext {
-  principal: Principal;
-  traceId: string;
-  method: string;
-  path: string;
 }
 
 type Details = Record<string, string | number | boolean | null>;
@@ -144,15 +136,11 @@ export class AuditService {
 
   private async record(ctx: CallContext, details: Details) {
     await this.deps.auditStore.write(
-      auditEvent(
+      callEvent(
+        this.deps.province,
+        ctx,
         {
-          province: this.deps.province,
-          traceId: ctx.traceId,
           action: AuditAction.auditQuery,
-          outcome: 'success',
-          principal: ctx.principal,
-          method: ctx.method,
-          path: ctx.path,
           details,
         },
         this.deps.clock.now(),

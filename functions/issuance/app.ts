@@ -1,15 +1,21 @@
-import { type Context, Hono } from 'hono';
+import { Hono } from 'hono';
 import { AuditAction } from '../../contracts/audit.ts';
 import {
   IssueRequestSchema,
   NewVersionRequestSchema,
   StatusChangeRequestSchema,
 } from '../../contracts/license.ts';
-import { InvalidRequestError, UnauthenticatedError } from '../../lib/errors.ts';
+import { InvalidRequestError } from '../../lib/errors.ts';
 import type { GatewayEnv } from '../../lib/http/env.ts';
 import { readJson } from '../../lib/http/json.ts';
-import { type Authenticator, audited, limitBody, requireRole } from '../../lib/http/middleware.ts';
-import type { CallContext, IssuanceService } from './service.ts';
+import {
+  type Authenticator,
+  audited,
+  callContext,
+  limitBody,
+  requireRole,
+} from '../../lib/http/middleware.ts';
+import type { IssuanceService } from './service.ts';
 
 export interface IssuanceAppDeps {
   service: IssuanceService;
@@ -79,16 +85,4 @@ export function issuanceRoutes(deps: IssuanceAppDeps) {
   );
 
   return app;
-}
-
-type Ctx = Context<GatewayEnv>;
-
-function principalOf(c: Ctx) {
-  const principal = c.get('principal');
-  if (!principal) throw new UnauthenticatedError();
-  return principal;
-}
-
-function callContext(c: Ctx): CallContext {
-  return { principal: principalOf(c), traceId: c.get('traceId'), method: c.req.method, path: c.req.path };
 }

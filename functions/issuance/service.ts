@@ -18,7 +18,7 @@ import type {
   NewVersionRequest,
   StatusChangeRequest,
 } from '../../contracts/license.ts';
-import { auditEvent } from '../../lib/audit/events.ts';
+import { type CallContext, callEvent } from '../../lib/audit/events.ts';
 import { holderHash } from '../../lib/audit/holder-hash.ts';
 import type { Clock } from '../../lib/clock.ts';
 import {
@@ -42,13 +42,6 @@ export interface IssuanceDeps {
   credentialSigner: Signer;
   holderHashKey: Uint8Array;
   clock: Clock;
-}
-
-export interface CallContext {
-  principal: Principal;
-  traceId: string;
-  method: string;
-  path: string;
 }
 
 const SERIAL_ATTEMPTS = 3;
@@ -105,15 +98,11 @@ export class IssuanceService {
         issuerUscc: request.issuer.uscc,
         holderHash: hHash,
       };
-      const audit = auditEvent(
+      const audit = callEvent(
+        province,
+        ctx,
         {
-          province,
-          traceId: ctx.traceId,
           action: AuditAction.licenseIssue,
-          outcome: 'success',
-          principal: ctx.principal,
-          method: ctx.method,
-          path: ctx.path,
           identifier,
           holderHash: hHash,
           details: { typeCode: request.typeCode, version: '001', idempotencyKey: idempotencyKey ?? null },
@@ -296,15 +285,11 @@ export class IssuanceService {
     now: Date,
     details: Record<string, string>,
   ) {
-    return auditEvent(
+    return callEvent(
+      this.deps.province,
+      ctx,
       {
-        province: this.deps.province,
-        traceId: ctx.traceId,
         action,
-        outcome: 'success',
-        principal: ctx.principal,
-        method: ctx.method,
-        path: ctx.path,
         identifier,
         holderHash: hHash,
         details,

@@ -1,10 +1,15 @@
 import { Hono } from 'hono';
 import { AuditAction } from '../../contracts/audit.ts';
 import { VerifyRequestSchema } from '../../contracts/verify.ts';
-import { UnauthenticatedError } from '../../lib/errors.ts';
 import type { GatewayEnv } from '../../lib/http/env.ts';
 import { readJson } from '../../lib/http/json.ts';
-import { type Authenticator, audited, limitBody, requireRole } from '../../lib/http/middleware.ts';
+import {
+  type Authenticator,
+  audited,
+  callContext,
+  limitBody,
+  requireRole,
+} from '../../lib/http/middleware.ts';
 import type { VerificationService } from './service.ts';
 
 export interface VerificationAppDeps {
@@ -22,15 +27,9 @@ export function verificationRoutes(deps: VerificationAppDeps) {
     limitBody(deps.maxBodyBytes),
     requireRole(deps.auth, 'platform'),
     async (c) => {
-      const principal = c.get('principal');
-      if (!principal) throw new UnauthenticatedError();
+      const ctx = callContext(c);
       const request = await readJson(c, VerifyRequestSchema);
-      const answer = await deps.service.verify(request, {
-        principal,
-        traceId: c.get('traceId'),
-        method: c.req.method,
-        path: c.req.path,
-      });
+      const answer = await deps.service.verify(request, ctx);
       return c.json(answer);
     },
   );

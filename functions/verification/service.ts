@@ -1,5 +1,4 @@
 import { AuditAction } from '../../contracts/audit.ts';
-import type { Principal } from '../../contracts/auth.ts';
 import {
   identifierKey,
   maskCode,
@@ -17,7 +16,7 @@ import {
   type VerifyRequest,
   type VerifyResponse,
 } from '../../contracts/verify.ts';
-import { auditEvent } from '../../lib/audit/events.ts';
+import { type CallContext, callEvent } from '../../lib/audit/events.ts';
 import { holderHash } from '../../lib/audit/holder-hash.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
@@ -38,13 +37,6 @@ export interface VerificationDeps {
   holderHashKey: Uint8Array;
   clock: Clock;
   peers: PeerClient;
-}
-
-export interface VerifyContext {
-  principal: Principal;
-  traceId: string;
-  method: string;
-  path: string;
 }
 
 interface Assessment {
@@ -74,7 +66,7 @@ const initialChecks = (): Checks => ({
 export class VerificationService {
   constructor(private readonly deps: VerificationDeps) {}
 
-  async verify(request: VerifyRequest, ctx: VerifyContext): Promise<VerifyResponse> {
+  async verify(request: VerifyRequest, ctx: CallContext): Promise<VerifyResponse> {
     const now = this.deps.clock.now();
     const a = request.credential
       ? await this.assessCredential(request.credential, now, request, ctx)
@@ -92,15 +84,11 @@ export class VerificationService {
       traceId: ctx.traceId,
     };
     await this.deps.auditStore.write(
-      auditEvent(
+      callEvent(
+        this.deps.province,
+        ctx,
         {
-          province: this.deps.province,
-          traceId: ctx.traceId,
           action: AuditAction.verify,
-          outcome: 'success',
-          principal: ctx.principal,
-          method: ctx.method,
-          path: ctx.path,
           identifier: a.identifier,
           holderHash: a.holderHash,
           peer: a.issuerProvince && a.issuerProvince !== this.deps.province ? a.issuerProvince : undefined,
@@ -123,7 +111,7 @@ export class VerificationService {
     jws: string,
     now: Date,
     request: VerifyRequest,
-    ctx: VerifyContext,
+    ctx: CallContext,
   ): Promise<Assessment> {
     const checks = initialChecks();
     const checked = await checkCredential(jws, this.deps.registry);
@@ -164,7 +152,7 @@ export class VerificationService {
     raw: string,
     now: Date,
     request: VerifyRequest,
-    ctx: VerifyContext,
+    ctx: CallContext,
   ): Promise<Assessment> {
     const checks = initialChecks();
     const parsed = parseIdentifier(raw);
@@ -245,7 +233,7 @@ export class VerificationService {
     now: Date,
     checkValidity: boolean,
     request: VerifyRequest,
-    ctx: VerifyContext,
+    ctx: CallContext,
   ): Promise<Assessment> {
     const issuer = a.issuerProvince ?? '';
     let answer: PeerCallResult;

@@ -1,14 +1,21 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AuditAction } from '../../contracts/audit.ts';
 import type { Principal, Role } from '../../contracts/auth.ts';
-import { auditEvent } from '../audit/events.ts';
+import { auditEvent, type CallContext } from '../audit/events.ts';
 import type { Clock } from '../clock.ts';
-import { ForbiddenError, PayloadTooLargeError } from '../errors.ts';
+import { ForbiddenError, PayloadTooLargeError, UnauthenticatedError } from '../errors.ts';
 import { newTraceId, traceIdOf, traceparentOf } from '../ids.ts';
 import type { AuditStore } from '../store/audit-store.ts';
 import type { GatewayEnv } from './env.ts';
 import { errorCodeOf, renderError } from './errors.ts';
+
+/** The authenticated call a route serves (after requireRole), for its service and its audit event. */
+export function callContext(c: Context<GatewayEnv>): CallContext {
+  const principal = c.get('principal');
+  if (!principal) throw new UnauthenticatedError();
+  return { principal, traceId: c.get('traceId'), method: c.req.method, path: c.req.path };
+}
 
 /** Continues the caller's W3C trace or starts one; echoes it so callers can quote it. */
 export const traceContext: MiddlewareHandler<GatewayEnv> = async (c, next) => {
