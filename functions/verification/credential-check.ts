@@ -1,4 +1,3 @@
-import { compactVerify, decodeProtectedHeader, errors as joseErrors } from 'jose';
 import { type ParsedIdentifier, parseIdentifier } from '../../contracts/codes/index.ts';
 import {
   CREDENTIAL_JWS_TYPE,
@@ -6,8 +5,9 @@ import {
   CredentialClaimsSchema,
 } from '../../contracts/credential.ts';
 import { type Reason, ReasonCode } from '../../contracts/verify.ts';
-import { KeyResolutionError } from '../../lib/registry/errors.ts';
+import { issuerProvinceOf } from '../../lib/license/issuer-province.ts';
 import type { TrustRegistry } from '../../lib/registry/trust-registry.ts';
+import { JwsRejectedError, JwsRejection, verifyStrictJws } from '../../lib/signing/strict-jws.ts';
 
 export type CredentialCheck =
   | { ok: true; claims: CredentialClaims; identifier: ParsedIdentifier }
@@ -20,75 +20,81 @@ const fail = (
   iss?: string,
 ) => ({ ok: false, stage, reason: { code, message }, ...(iss ? { iss } : {}) }) as const;
 
+/** Credentials carry a license's data fields; 16 KB is far above any real one. */
+const MAX_CREDENTIAL_LENGTH = 16_384;
+
 /**
- * Checks a presented credential offline: its form, its issuer in the trust registry, and its
- * signature by that issuer's `credential` key. Never calls KMS or the network.
+ * Checks a presented credential offline, in the strict form of DESIGN section 6: its form, the
+ * `credential` key its kid names in the trust registry, the signature, a signed `iss` that owns
+ * that key, and an identifier whose issuing authority belongs to that same province (else
+ * ISSUER_MISMATCH, before any call to a province). Never calls KMS or the network.
  */
-export async function checkCredential(jws: string, registry: TrustRegistry): Promise<CredentialCheck> {
-  const parts = jws.split('.');
-  if (parts.length !== 3) return fail('format', ReasonCode.CREDENTIAL_MALFORMED, 'not a compact JWS');
-  let header: ReturnType<typeof decodeProtectedHeader>;
+export async function checkCredential(
+  jws: string,
+  registry: Pick<TrustRegistry, 'keyByKid'>,
+): Promise<CredentialCheck> {
   let claims: CredentialClaims;
   try {
-    header = decodeProtectedHeader(jws);
-    const payload: unknown = JSON.parse(Buffer.from(parts[1] ?? '', 'base64url').toString('utf8'));
-    const parsed = CredentialClaimsSchema.safeParse(payload);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return fail(
-        'format',
-        ReasonCode.CREDENTIAL_MALFORMED,
-        `claims do not match the credential contract: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(),
-      );
-    }
-    claims = parsed.data;
-  } catch {
-    return fail('format', ReasonCode.CREDENTIAL_MALFORMED, 'header or payload is not base64url JSON');
-  }
-  if (header.typ !== CREDENTIAL_JWS_TYPE) {
-    return fail('format', ReasonCode.CREDENTIAL_MALFORMED, `typ must be ${CREDENTIAL_JWS_TYPE}`);
+    ({ claims } = await verifyStrictJws(jws, {
+      typ: CREDENTIAL_JWS_TYPE,
+      keyOf: (kid) => registry.keyByKid(kid, 'credential'),
+      claims: CredentialClaimsSchema,
+      bindIssuer: true,
+      maxLength: MAX_CREDENTIAL_LENGTH,
+    }));
+  } catch (err) {
+    if (err instanceof JwsRejectedError) return refusalOf(err);
+    throw err;
   }
   const identifier = parseIdentifier(claims.jti);
   if (!identifier.ok) {
-    return fail('format', ReasonCode.IDENTIFIER_INVALID, `jti: ${identifier.issue.reason}`);
+    return fail('format', ReasonCode.IDENTIFIER_INVALID, `jti: ${identifier.issue.reason}`, claims.iss);
   }
   if (
     identifier.value.issuerCode !== claims.lic.issuer.uscc ||
     identifier.value.typeCode !== claims.lic.typeCode
   ) {
-    return fail('format', ReasonCode.ISSUER_MISMATCH, 'the identifier does not match the license it names');
-  }
-  if (identifier.value.version !== claims.lic.version) {
-    return fail('format', ReasonCode.CREDENTIAL_MISMATCH, 'the identifier version differs from lic.version');
-  }
-  if (header.alg !== 'ES256') {
     return fail(
-      'signature',
-      ReasonCode.ALGORITHM_NOT_ALLOWED,
-      `alg ${String(header.alg)} is not allowed`,
+      'format',
+      ReasonCode.ISSUER_MISMATCH,
+      'the identifier does not match the license it names',
       claims.iss,
     );
   }
-  if (typeof header.kid !== 'string') {
-    return fail('signature', ReasonCode.UNKNOWN_KEY, 'the header names no kid', claims.iss);
+  if (identifier.value.version !== claims.lic.version) {
+    return fail(
+      'format',
+      ReasonCode.CREDENTIAL_MISMATCH,
+      'the identifier version differs from lic.version',
+      claims.iss,
+    );
   }
-  let key: Awaited<ReturnType<TrustRegistry['resolveKey']>>;
-  try {
-    key = await registry.resolveKey(claims.iss, header.kid, 'credential');
-  } catch (err) {
-    if (err instanceof KeyResolutionError) {
-      const stage = err.code === 'UNKNOWN_ISSUER' ? 'issuer' : 'signature';
-      return fail(stage, ReasonCode[err.code], err.message, claims.iss);
-    }
-    throw err;
-  }
-  try {
-    await compactVerify(jws, key, { algorithms: ['ES256'] });
-  } catch (err) {
-    if (err instanceof joseErrors.JOSEError) {
-      return fail('signature', ReasonCode.SIGNATURE_INVALID, 'the signature does not verify', claims.iss);
-    }
-    throw err;
+  const province = issuerProvinceOf(identifier.value);
+  if (province !== claims.iss) {
+    return fail(
+      'issuer',
+      ReasonCode.ISSUER_MISMATCH,
+      `the issuing authority belongs to ${province ?? 'no province'}, but ${claims.iss} signed the credential`,
+      claims.iss,
+    );
   }
   return { ok: true, claims, identifier: identifier.value };
+}
+
+function refusalOf(err: JwsRejectedError): CredentialCheck {
+  switch (err.code) {
+    case JwsRejection.ALGORITHM_NOT_ALLOWED:
+      return fail('signature', ReasonCode.ALGORITHM_NOT_ALLOWED, err.message);
+    case JwsRejection.SIGNATURE_INVALID:
+      return fail('signature', ReasonCode.SIGNATURE_INVALID, err.message);
+    case JwsRejection.KEY_UNRESOLVED:
+      if (err.keyCode === 'UNKNOWN_ISSUER') return fail('issuer', ReasonCode.UNKNOWN_ISSUER, err.message);
+      if (err.keyCode === 'WRONG_KEY_PURPOSE')
+        return fail('signature', ReasonCode.WRONG_KEY_PURPOSE, err.message);
+      return fail('signature', ReasonCode.UNKNOWN_KEY, err.message);
+    case JwsRejection.ISSUER_NOT_KEY_OWNER:
+      return fail('issuer', ReasonCode.ISSUER_MISMATCH, err.message);
+    default:
+      return fail('format', ReasonCode.CREDENTIAL_MALFORMED, err.message);
+  }
 }

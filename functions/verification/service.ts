@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { AuditAction } from '../../contracts/audit.ts';
 import {
   identifierKey,
@@ -39,6 +40,9 @@ export interface VerificationDeps {
   peers: PeerClient;
 }
 
+/** The call, and the reference by which the issuer may quote the officer back to this province. */
+type AskedBy = CallContext & { officerRef: string };
+
 interface Assessment {
   checks: Checks;
   reasons: Reason[];
@@ -68,9 +72,13 @@ export class VerificationService {
 
   async verify(request: VerifyRequest, ctx: CallContext): Promise<VerifyResponse> {
     const now = this.deps.clock.now();
+    // Who asked stays in this province: the issuer is told the platform and an opaque reference
+    // that this province's audit event resolves to the officer (DESIGN section 12).
+    const officerRef = `ofr_${randomBytes(12).toString('base64url')}`;
+    const asked = { ...ctx, officerRef };
     const a = request.credential
-      ? await this.assessCredential(request.credential, now, request, ctx)
-      : await this.assessIdentifier(request.identifier ?? '', now, request, ctx);
+      ? await this.assessCredential(request.credential, now, request, asked)
+      : await this.assessIdentifier(request.identifier ?? '', now, request, asked);
     const verdict = verdictOf(a.checks);
     const response: VerifyResponse = {
       verdict,
@@ -99,6 +107,7 @@ export class VerificationService {
             useCause: request.useCause,
             reasons: a.reasons.map((r) => r.code).join(','),
             receipt: a.receipt ?? null,
+            officerRef,
           },
         },
         now,
@@ -111,7 +120,7 @@ export class VerificationService {
     jws: string,
     now: Date,
     request: VerifyRequest,
-    ctx: CallContext,
+    ctx: AskedBy,
   ): Promise<Assessment> {
     const checks = initialChecks();
     const checked = await checkCredential(jws, this.deps.registry);
@@ -152,7 +161,7 @@ export class VerificationService {
     raw: string,
     now: Date,
     request: VerifyRequest,
-    ctx: CallContext,
+    ctx: AskedBy,
   ): Promise<Assessment> {
     const checks = initialChecks();
     const parsed = parseIdentifier(raw);
@@ -233,7 +242,7 @@ export class VerificationService {
     now: Date,
     checkValidity: boolean,
     request: VerifyRequest,
-    ctx: CallContext,
+    ctx: AskedBy,
   ): Promise<Assessment> {
     const issuer = a.issuerProvince ?? '';
     let answer: PeerCallResult;
@@ -246,7 +255,10 @@ export class VerificationService {
           identifier: identifier.identifier,
           matterCode: request.matterCode,
           useCause: request.useCause,
-          requester: { platform: ctx.principal.sub.slice(0, 100) },
+          requester: {
+            platform: (ctx.principal.name ?? `${this.deps.province} platform`).slice(0, 100),
+            officerRef: ctx.officerRef,
+          },
         },
         { traceId: ctx.traceId },
       );

@@ -10,6 +10,7 @@ import {
 import { type Principal, type Role, RoleSchema, TokenUsccSchema } from '../../contracts/auth.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import { DependencyUnavailableError, UnauthenticatedError } from '../errors.ts';
+import { JwsRejectedError, parseForm } from '../signing/strict-jws.ts';
 
 export interface BearerVerifierOptions {
   /** The identity provider's `iss`. */
@@ -33,6 +34,8 @@ const ALGORITHMS = ['ES256'];
 const MAX_TOKEN_LENGTH = 8192;
 const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i;
 const MAX_NAME_LENGTH = 200;
+/** The identity provider's tokens carry these header members and no other. */
+const BEARER_HEADER: ReadonlySet<string> = new Set(['alg', 'typ', 'kid']);
 
 /** Authenticates callers inside the province by bearer JWTs of its identity provider (DESIGN section 9). */
 export function createBearerVerifier(options: BearerVerifierOptions): BearerVerifier {
@@ -52,6 +55,15 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
       const match = BEARER.exec(authorization.trim());
       if (!match?.[1]) {
         throw new UnauthenticatedError('the Authorization header must use the Bearer scheme with a JWT');
+      }
+      try {
+        // The same form rule as every other JWS here: canonical segments, no b64, crit, jwk, jku
+        // or x5* header members (jose would honour some of them), before jose checks the rest.
+        parseForm(match[1], BEARER_HEADER, MAX_TOKEN_LENGTH);
+      } catch (err) {
+        if (err instanceof JwsRejectedError)
+          throw new UnauthenticatedError(`the token is malformed: ${err.message}`);
+        throw err;
       }
       let payload: JWTPayload;
       try {

@@ -1,11 +1,12 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { AuditAction } from '../../contracts/audit.ts';
-import { RECEIPT_HEADER, SIGNATURE_HEADER } from '../../contracts/interop.ts';
-import { GatewayIdSchema } from '../../contracts/registry.ts';
+import { RECEIPT_HEADER, type RequestClaims, SIGNATURE_HEADER } from '../../contracts/interop.ts';
 import { auditEvent } from '../audit/events.ts';
 import type { Clock } from '../clock.ts';
+import { InvalidRequestError } from '../errors.ts';
+import { newTraceId } from '../ids.ts';
 import { signReceipt } from '../interop/receipt.ts';
-import { unverifiedClaims, verifySignedRequest } from '../interop/request-signature.ts';
+import { authenticateRequest, checkRequestBinding, claimRequestId } from '../interop/request-signature.ts';
 import type { TrustRegistry } from '../registry/trust-registry.ts';
 import type { Signer } from '../signing/signer.ts';
 import type { AuditStore } from '../store/audit-store.ts';
@@ -24,63 +25,70 @@ export interface SignedCallDeps {
 
 /**
  * Inbound cross-province calls: verifies `ELG-Signature` before the route runs, signs an
- * `ELG-Receipt` over whatever is answered (refusals included), and audits every call once.
- * The caller's trace id (`tid`) becomes this province's trace id for the call.
+ * `ELG-Receipt` over whatever is answered to a caller whose signature verified (refusals
+ * included), and audits every call once. The caller's trace id (`tid`) becomes this province's
+ * trace id for the call; a call whose signature did not verify is audited under a fresh trace id
+ * and gets no receipt, so nobody can plant refusals in another's trace or spend the province's
+ * signing quota (DESIGN section 6).
  */
 export const signedCall =
   (deps: SignedCallDeps): MiddlewareHandler<GatewayEnv> =>
   async (c, next) => {
-    const raw = await c.req.text();
+    c.set('traceId', newTraceId());
     const url = new URL(c.req.url);
     const pathWithQuery = `${url.pathname}${url.search}`;
-    const header = c.req.header(SIGNATURE_HEADER);
-    let verified: { iss: string; jti: string } | undefined;
+    let signer: RequestClaims | undefined;
     try {
-      const claims = await verifySignedRequest({
-        header,
+      const bytes = new Uint8Array(await c.req.arrayBuffer());
+      const claims = await authenticateRequest(c.req.header(SIGNATURE_HEADER), deps.registry);
+      signer = claims;
+      c.set('traceId', claims.tid);
+      checkRequestBinding(claims, {
         self: deps.province,
         method: c.req.method,
         pathWithQuery,
-        body: raw,
+        body: bytes,
         now: deps.clock.now(),
-        registry: deps.registry,
-        nonces: deps.nonces,
       });
-      verified = { iss: claims.iss, jti: claims.jti };
-      c.set('traceId', claims.tid);
+      const text = utf8(bytes);
+      await claimRequestId(claims, deps.nonces);
       c.set('caller', { gateway: claims.iss, jti: claims.jti });
-      c.set('rawBody', raw);
+      c.set('rawBody', text);
       await next();
     } catch (err) {
       c.error = err instanceof Error ? err : new Error(String(err));
       c.res = renderError(err, c);
     }
-    const claimed = unverifiedClaims(header);
-    const peer = verified?.iss ?? (GatewayIdSchema.safeParse(claimed.iss).success ? claimed.iss : undefined);
-    await audit(c, deps, peer, verified !== undefined);
+    await audit(c, deps, signer);
+    if (!signer) return;
     const answer = await c.res.clone().text();
-    if (peer) {
-      c.header(
-        RECEIPT_HEADER,
-        await signReceipt(deps.gatewaySigner, {
-          iss: deps.province,
-          aud: peer,
-          rjti: verified?.jti ?? claimed.jti ?? '',
-          body: answer,
-          status: c.res.status,
-          traceId: c.get('traceId'),
-          now: deps.clock.now(),
-        }),
-      );
-    }
+    c.header(
+      RECEIPT_HEADER,
+      await signReceipt(deps.gatewaySigner, {
+        iss: deps.province,
+        aud: signer.iss,
+        rjti: signer.jti,
+        body: answer,
+        status: c.res.status,
+        traceId: c.get('traceId'),
+        now: deps.clock.now(),
+      }),
+    );
   };
 
-async function audit(
-  c: Context<GatewayEnv>,
-  deps: SignedCallDeps,
-  peer: string | undefined,
-  authentic: boolean,
-) {
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The body as text, refused unless it is valid UTF-8; a BOM is kept, so JSON parsing refuses it. */
+function utf8(bytes: Uint8Array): string {
+  try {
+    return fatalUtf8.decode(bytes);
+  } catch {
+    throw new InvalidRequestError('the body is not valid UTF-8');
+  }
+}
+
+/** `signer`: the claims of a signature that verified, even if the call was then refused. */
+async function audit(c: Context<GatewayEnv>, deps: SignedCallDeps, signer: RequestClaims | undefined) {
   const route = c.get('audit');
   const status = c.res.status;
   try {
@@ -95,14 +103,14 @@ async function audit(
           path: c.req.path,
           identifier: route?.identifier,
           holderHash: route?.holderHash,
-          peer,
+          peer: signer?.iss,
           errorCode: status >= 400 ? errorCodeOf(c.error) : undefined,
           details: {
             ...route?.details,
             status,
             direction: 'inbound',
-            callerVerified: authentic,
-            jti: c.get('caller')?.jti ?? null,
+            callerVerified: signer !== undefined,
+            jti: signer?.jti ?? null,
           },
         },
         deps.clock.now(),

@@ -1,11 +1,10 @@
-import { compactVerify, decodeProtectedHeader, errors as joseErrors } from 'jose';
 import { ErrorCode } from '../../contracts/errors.ts';
 import { RECEIPT_JWS_TYPE, type ReceiptClaims, ReceiptClaimsSchema } from '../../contracts/interop.ts';
 import { AppError } from '../errors.ts';
-import { KeyResolutionError } from '../registry/errors.ts';
 import type { TrustRegistry } from '../registry/trust-registry.ts';
 import { signCompactJws } from '../signing/jws.ts';
 import type { Signer } from '../signing/signer.ts';
+import { JwsRejectedError, verifyStrictJws } from '../signing/strict-jws.ts';
 import { bodyHash } from './body-hash.ts';
 
 /** A peer's answer whose `ELG-Receipt` is missing or does not prove that answer. */
@@ -17,6 +16,9 @@ export class ReceiptInvalidError extends AppError {
     super(ErrorCode.PEER_UNAVAILABLE, 502, `the receipt of ${peer} is invalid: ${message}`);
   }
 }
+
+/** Longest accepted ELG-Receipt; a real one is about 600 characters. */
+const MAX_RECEIPT_LENGTH = 4096;
 
 export interface ReceiptInput {
   iss: string;
@@ -79,28 +81,22 @@ export async function verifyReceipt(
  */
 export async function readReceipt(
   jws: string | null | undefined,
-  e: Pick<ExpectedReceipt, 'peer' | 'self' | 'traceId' | 'registry'>,
+  e: Pick<ExpectedReceipt, 'peer' | 'self' | 'traceId'> & { registry: Pick<TrustRegistry, 'keyByKid'> },
 ): Promise<ReceiptClaims> {
   const fail = (m: string) => new ReceiptInvalidError(e.peer, m);
   if (!jws) throw fail('the answer carries no ELG-Receipt');
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  try {
-    header = decodeProtectedHeader(jws);
-  } catch {
-    throw fail('not a compact JWS');
-  }
-  if (header.alg !== 'ES256' || header.typ !== RECEIPT_JWS_TYPE || typeof header.kid !== 'string') {
-    throw fail(`the header must be ES256, typ ${RECEIPT_JWS_TYPE}, with a kid`);
-  }
   let claims: ReceiptClaims;
   try {
-    const key = await e.registry.resolveKey(e.peer, header.kid, 'gateway');
-    const { payload } = await compactVerify(jws, key, { algorithms: ['ES256'] });
-    claims = ReceiptClaimsSchema.parse(JSON.parse(new TextDecoder().decode(payload)));
+    ({ claims } = await verifyStrictJws(jws.trim(), {
+      typ: RECEIPT_JWS_TYPE,
+      keyOf: (kid) => e.registry.keyByKid(kid, 'gateway'),
+      claims: ReceiptClaimsSchema,
+      bindIssuer: true,
+      maxLength: MAX_RECEIPT_LENGTH,
+    }));
   } catch (err) {
-    if (err instanceof KeyResolutionError) throw fail(`${err.code}: ${err.message}`);
-    if (err instanceof joseErrors.JOSEError) throw fail('the signature does not verify');
-    throw fail('the claims do not match the receipt contract');
+    if (err instanceof JwsRejectedError) throw fail(`${err.keyCode ? `${err.keyCode}: ` : ''}${err.message}`);
+    throw err;
   }
   if (claims.iss !== e.peer) throw fail(`issued by ${claims.iss}`);
   if (claims.aud !== e.self) throw fail(`addressed to ${claims.aud}`);

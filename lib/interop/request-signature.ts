@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { compactVerify, decodeProtectedHeader, errors as joseErrors } from 'jose';
 import {
   REQUEST_JWS_TYPE,
   REQUEST_WINDOW_SECONDS,
@@ -7,10 +6,10 @@ import {
   RequestClaimsSchema,
 } from '../../contracts/interop.ts';
 import { ReplayedError, SignatureInvalidError } from '../errors.ts';
-import { KeyResolutionError } from '../registry/errors.ts';
 import type { TrustRegistry } from '../registry/trust-registry.ts';
 import { signCompactJws } from '../signing/jws.ts';
 import type { Signer } from '../signing/signer.ts';
+import { JwsRejectedError, verifyStrictJws } from '../signing/strict-jws.ts';
 import type { NonceStore } from '../store/nonce-store.ts';
 import { bodyHash } from './body-hash.ts';
 
@@ -49,67 +48,61 @@ export async function signRequest(
   return { header: await signCompactJws(signer, { typ: REQUEST_JWS_TYPE }, claims), jti };
 }
 
-export interface IncomingRequest {
-  header: string | undefined;
+/** A request's binding to what arrived: what the verified claims must match. */
+export interface RequestBinding {
   /** This gateway's id: the only audience it accepts. */
   self: string;
   method: string;
   pathWithQuery: string;
-  body: string;
+  /** The exact body bytes as received (`bsh` is over bytes, not decoded text). */
+  body: Uint8Array | string;
   now: Date;
+}
+
+export interface IncomingRequest extends RequestBinding {
+  header: string | undefined;
   registry: TrustRegistry;
   nonces: NonceStore;
 }
 
-/** What could be read of a request's signature before it was proven, for refusals and audit. */
-export function unverifiedClaims(header: string | undefined): Partial<RequestClaims> {
+/** Longest accepted ELG-Signature; a real one is about 700 characters. */
+const MAX_SIGNATURE_LENGTH = 4096;
+
+/**
+ * The signed claims of an `ELG-Signature`, in the strict form (DESIGN section 6): a `gateway` key
+ * found by kid, a valid ES256 signature, and a signed `iss` that owns the key. Nothing about the
+ * request is read before this holds. Throws SignatureInvalidError.
+ */
+export async function authenticateRequest(
+  header: string | undefined,
+  registry: Pick<TrustRegistry, 'keyByKid'>,
+): Promise<RequestClaims> {
+  const jws = header?.trim();
+  if (!jws) throw new SignatureInvalidError('the ELG-Signature header is missing');
   try {
-    const payload: unknown = JSON.parse(
-      Buffer.from(header?.split('.')[1] ?? '', 'base64url').toString('utf8'),
-    );
-    const parsed = RequestClaimsSchema.partial().safeParse(payload);
-    return parsed.success ? parsed.data : {};
-  } catch {
-    return {};
+    const { claims } = await verifyStrictJws(jws, {
+      typ: REQUEST_JWS_TYPE,
+      keyOf: (kid) => registry.keyByKid(kid, 'gateway'),
+      claims: RequestClaimsSchema,
+      bindIssuer: true,
+      maxLength: MAX_SIGNATURE_LENGTH,
+    });
+    return claims;
+  } catch (err) {
+    if (err instanceof JwsRejectedError) {
+      throw new SignatureInvalidError(
+        `ELG-Signature refused: ${err.keyCode ? `${err.keyCode}: ` : ''}${err.message}`,
+      );
+    }
+    throw err;
   }
 }
 
 /**
- * Checks an inbound `ELG-Signature` (DESIGN section 6): a key of purpose `gateway` that the
- * registry lists for `iss`, a valid ES256 signature, this gateway as `aud`, the method, path and
- * body hash of this very request, `iat` within 300 s, and a `jti` never seen before. The jti is
- * recorded only once everything else holds, so a forger cannot burn a real caller's ids.
+ * Checks that authenticated claims bind this very request: this gateway as `aud`, its method,
+ * path with query and body bytes, and `iat` within 300 s. Throws SignatureInvalidError.
  */
-export async function verifySignedRequest(req: IncomingRequest): Promise<RequestClaims> {
-  const jws = req.header?.trim();
-  if (!jws) throw new SignatureInvalidError('the ELG-Signature header is missing');
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  try {
-    header = decodeProtectedHeader(jws);
-  } catch {
-    throw new SignatureInvalidError('ELG-Signature is not a compact JWS');
-  }
-  if (header.alg !== 'ES256') throw new SignatureInvalidError(`alg ${String(header.alg)} is not allowed`);
-  if (header.typ !== REQUEST_JWS_TYPE) throw new SignatureInvalidError(`typ must be ${REQUEST_JWS_TYPE}`);
-  if (typeof header.kid !== 'string') throw new SignatureInvalidError('the signature names no kid');
-  const iss = unverifiedClaims(jws).iss;
-  if (!iss) throw new SignatureInvalidError('the signature names no calling gateway (iss)');
-  let payload: Uint8Array;
-  try {
-    const key = await req.registry.resolveKey(iss, header.kid, 'gateway');
-    ({ payload } = await compactVerify(jws, key, { algorithms: ['ES256'] }));
-  } catch (err) {
-    if (err instanceof KeyResolutionError) throw new SignatureInvalidError(`${err.code}: ${err.message}`);
-    if (err instanceof joseErrors.JOSEError)
-      throw new SignatureInvalidError('the request signature does not verify');
-    throw err;
-  }
-  let claims: RequestClaims;
-  try {
-    claims = RequestClaimsSchema.parse(JSON.parse(new TextDecoder().decode(payload)));
-  } catch {
-    throw new SignatureInvalidError('the signed claims do not match the request-signature contract');
-  }
+export function checkRequestBinding(claims: RequestClaims, req: RequestBinding): void {
   if (claims.aud !== req.self)
     throw new SignatureInvalidError(`the request is addressed to ${claims.aud}, not ${req.self}`);
   if (claims.htm !== req.method.toUpperCase()) throw new SignatureInvalidError('the signed method differs');
@@ -122,7 +115,25 @@ export async function verifySignedRequest(req: IncomingRequest): Promise<Request
       `iat is ${skew} s away from this gateway's clock (limit ${REQUEST_WINDOW_SECONDS} s)`,
     );
   }
-  const fresh = await req.nonces.claim(`${claims.iss}#${claims.jti}`, 2 * REQUEST_WINDOW_SECONDS);
-  if (!fresh) throw new ReplayedError();
+}
+
+/**
+ * Checks an inbound `ELG-Signature` whole (DESIGN section 6): authentic, bound to this request,
+ * and a `jti` never seen before. The jti is recorded only once everything else holds, so a
+ * forger cannot burn a real caller's ids.
+ */
+export async function verifySignedRequest(req: IncomingRequest): Promise<RequestClaims> {
+  const claims = await authenticateRequest(req.header, req.registry);
+  checkRequestBinding(claims, req);
+  await claimRequestId(claims, req.nonces);
   return claims;
+}
+
+/** Records the request's `jti` as used; ReplayedError if it was used before. */
+export async function claimRequestId(
+  claims: RequestClaims,
+  nonces: Pick<NonceStore, 'claim'>,
+): Promise<void> {
+  const fresh = await nonces.claim(`${claims.iss}#${claims.jti}`, 2 * REQUEST_WINDOW_SECONDS);
+  if (!fresh) throw new ReplayedError();
 }

@@ -75,6 +75,8 @@ interface Snapshot {
   loadedAt: Date;
   provinces: Map<string, RegistryProvince>;
   keys: Map<string, Map<string, { purpose: KeyPurpose; key: KeyObject }>>;
+  /** Every published kid with the one province that owns it (kids are unique registry-wide). */
+  owners: Map<string, string>;
 }
 
 const DEFAULT_REFRESH_MS = 5 * 60_000;
@@ -253,6 +255,37 @@ export class TrustRegistry {
     return entry.key;
   }
 
+  /**
+   * The key a signature's header names, found by its kid alone, with the province that owns it:
+   * what a verifier needs before it may read any claim (DESIGN section 6, "Strict form"). The
+   * signed `iss` must then be that owner. Throws KeyResolutionError like resolveKey.
+   */
+  keyByKid(kid: string, purpose: KeyPurpose): { key: KeyObject; owner: string } {
+    const owner = this.snapshot.owners.get(kid);
+    if (owner === undefined) {
+      throw new KeyResolutionError(
+        'UNKNOWN_KEY',
+        `no province in the trust registry publishes key ${quote(kid)}`,
+      );
+    }
+    const province = this.snapshot.provinces.get(owner);
+    if (province?.status !== 'active') {
+      throw new KeyResolutionError(
+        'UNKNOWN_ISSUER',
+        `key ${quote(kid)} belongs to province ${owner}, which is ${province?.status ?? 'unlisted'}`,
+      );
+    }
+    const entry = this.snapshot.keys.get(owner)?.get(kid);
+    if (!entry) throw new KeyResolutionError('UNKNOWN_KEY', `no province publishes key ${quote(kid)}`);
+    if (entry.purpose !== purpose) {
+      throw new KeyResolutionError(
+        'WRONG_KEY_PURPOSE',
+        `key ${kid} of province ${owner} is its ${entry.purpose} key, not its ${purpose} key`,
+      );
+    }
+    return { key: entry.key, owner };
+  }
+
   private async refreshOnce(): Promise<RefreshResult> {
     if (!this.options) return { ok: true, updated: false };
     const at = this.clock.now();
@@ -363,12 +396,14 @@ function duration(ms: number): string {
 function snapshotOf(claims: RegistryClaims, loadedAt: Date): Snapshot {
   const provinces = new Map<string, RegistryProvince>();
   const keys: Snapshot['keys'] = new Map();
+  const owners = new Map<string, string>();
   for (const province of claims.provinces) {
     provinces.set(province.id, province);
     const byKid = new Map<string, { purpose: KeyPurpose; key: KeyObject }>();
     for (const jwk of province.jwks.keys) {
       try {
         byKid.set(jwk.kid, { purpose: jwk.purpose, key: importPublicKey(jwk) });
+        owners.set(jwk.kid, province.id);
       } catch (err) {
         throw new RegistryError(
           'REGISTRY_MALFORMED',
@@ -381,7 +416,7 @@ function snapshotOf(claims: RegistryClaims, loadedAt: Date): Snapshot {
     }
     keys.set(province.id, byKid);
   }
-  return { claims, loadedAt, provinces, keys };
+  return { claims, loadedAt, provinces, keys, owners };
 }
 
 async function readSource(options: TrustRegistryOptions): Promise<string> {

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { compactVerify, decodeProtectedHeader, errors } from 'jose';
+import { z } from 'zod';
 import {
   REGISTRY_JWS_TYPE,
   type RegistryClaims,
@@ -7,55 +7,56 @@ import {
   type RootPublicJwk,
 } from '../../contracts/registry.ts';
 import { importPublicKey } from '../signing/public-jwk.ts';
-import { RegistryError } from './errors.ts';
+import { JwsRejectedError, JwsRejection, verifyStrictJws } from '../signing/strict-jws.ts';
+import { KeyResolutionError, RegistryError } from './errors.ts';
+
+/** The registry of 34 provinces with a few key generations each is far below this. */
+const MAX_REGISTRY_LENGTH = 4 * 1024 * 1024;
 
 /**
- * Verifies a registry document: ES256 only, signed by the configured root key, `typ:
- * elg-registry+jwt`, claims per the contract. Throws RegistryError with a stable code otherwise.
+ * Verifies a registry document in the strict form (DESIGN section 6): ES256 by the configured
+ * root key, `typ: elg-registry+jwt`, header `{alg, typ, kid}` only, canonical segments, claims per
+ * the contract. When the configured root key carries a kid, the header must name it. Throws
+ * RegistryError with a stable code otherwise.
  */
 export async function verifyRegistry(
   jws: string,
   rootPublicJwk: RootPublicJwk | KeyObject,
 ): Promise<RegistryClaims> {
   const rootKey = 'export' in rootPublicJwk ? rootPublicJwk : importPublicKey(rootPublicJwk);
-  const compact = jws.trim();
-  let alg: unknown;
-  try {
-    if (compact.split('.').length !== 3) throw new TypeError('not three parts');
-    alg = decodeProtectedHeader(compact).alg;
-  } catch (err) {
-    throw new RegistryError('REGISTRY_MALFORMED', 'the registry is not a compact JWS', { cause: err });
-  }
-  if (alg !== 'ES256') {
-    throw new RegistryError(
-      'REGISTRY_SIGNATURE_INVALID',
-      `the registry is signed with alg ${JSON.stringify(alg)}; only ES256 by the root key is accepted`,
-    );
-  }
-  let verified: Awaited<ReturnType<typeof compactVerify>>;
-  try {
-    verified = await compactVerify(compact, rootKey, { algorithms: ['ES256'] });
-  } catch (err) {
-    if (err instanceof errors.JWSSignatureVerificationFailed) {
-      throw new RegistryError(
-        'REGISTRY_SIGNATURE_INVALID',
-        'the registry signature does not verify against the configured root key',
-        { cause: err },
-      );
-    }
-    throw new RegistryError('REGISTRY_MALFORMED', 'the registry is not a valid compact JWS', { cause: err });
-  }
-  if (verified.protectedHeader.typ !== REGISTRY_JWS_TYPE) {
-    throw new RegistryError(
-      'REGISTRY_MALFORMED',
-      `the registry typ is ${JSON.stringify(verified.protectedHeader.typ)}; expected ${REGISTRY_JWS_TYPE}`,
-    );
-  }
+  const rootKid = 'export' in rootPublicJwk ? undefined : rootPublicJwk.kid;
   let payload: unknown;
   try {
-    payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(verified.payload));
+    ({ claims: payload } = await verifyStrictJws(jws.trim(), {
+      typ: REGISTRY_JWS_TYPE,
+      keyOf: (kid) => {
+        if (rootKid !== undefined && kid !== rootKid) {
+          throw new KeyResolutionError(
+            'UNKNOWN_KEY',
+            `the registry is signed by key ${kid}, not the root key`,
+          );
+        }
+        return { key: rootKey };
+      },
+      claims: z.looseObject({}),
+      bindIssuer: false,
+      maxLength: MAX_REGISTRY_LENGTH,
+    }));
   } catch (err) {
-    throw new RegistryError('REGISTRY_MALFORMED', 'the registry payload is not JSON', { cause: err });
+    if (!(err instanceof JwsRejectedError)) throw err;
+    const forged =
+      err.code === JwsRejection.SIGNATURE_INVALID ||
+      err.code === JwsRejection.ALGORITHM_NOT_ALLOWED ||
+      err.code === JwsRejection.KEY_UNRESOLVED;
+    throw new RegistryError(
+      forged ? 'REGISTRY_SIGNATURE_INVALID' : 'REGISTRY_MALFORMED',
+      err.code === JwsRejection.ALGORITHM_NOT_ALLOWED
+        ? `the registry's ${err.message}, by the root key`
+        : forged
+          ? 'the registry signature does not verify against the configured root key'
+          : `the registry is not a strict compact JWS: ${err.message}`,
+      { cause: err },
+    );
   }
   return parseRegistryClaims(payload);
 }
@@ -75,6 +76,8 @@ export function parseRegistryClaims(value: unknown): RegistryClaims {
     );
   }
   const ids = new Set<string>();
+  // A kid names one key of one province: a verifier finds the key, and so the signer, by kid.
+  const owners = new Map<string, string>();
   for (const province of parsed.data.provinces) {
     if (ids.has(province.id)) {
       throw new RegistryError('REGISTRY_MALFORMED', `the registry lists province ${province.id} twice`);
@@ -86,6 +89,14 @@ export function parseRegistryClaims(value: unknown): RegistryClaims {
         throw new RegistryError('REGISTRY_MALFORMED', `province ${province.id} lists kid ${key.kid} twice`);
       }
       kids.add(key.kid);
+      const owner = owners.get(key.kid);
+      if (owner !== undefined) {
+        throw new RegistryError(
+          'REGISTRY_MALFORMED',
+          `kid ${key.kid} is listed by both ${owner} and ${province.id}: a key belongs to one province`,
+        );
+      }
+      owners.set(key.kid, province.id);
     }
   }
   return parsed.data;

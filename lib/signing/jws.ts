@@ -4,23 +4,24 @@ import { derToJose } from './der.ts';
 import { importPublicKey } from './public-jwk.ts';
 import type { KeyRing, Signer } from './signer.ts';
 
+/** What a caller may set: only `typ`. Verifiers refuse any other member (strict form). */
 export interface JwsHeader {
   typ: string;
-  [member: string]: unknown;
 }
 
 /** What a JWS needs of a key: any Signer, or the registry root key. */
 export type JwsSigner = Pick<Signer, 'kid' | 'signDer'>;
 
 /**
- * A compact JWS by `signer`: protected header `{alg: ES256, kid: signer.kid, ...header}`. `alg`
- * and `kid` always come from the signer; a header that tries to set them is a caller bug.
+ * A compact JWS by `signer` in the strict form (DESIGN section 6): protected header exactly
+ * `{alg: ES256, kid: signer.kid, typ}`. Any other member is a caller bug: no verifier accepts it.
  */
 export async function signCompactJws(signer: JwsSigner, header: JwsHeader, payload: object): Promise<string> {
-  if ('alg' in header || 'kid' in header) {
-    throw new TypeError('alg and kid are set by the signer, not by the caller');
+  const members = Object.keys(header);
+  if (members.length !== 1 || members[0] !== 'typ' || typeof header.typ !== 'string') {
+    throw new TypeError('a JWS header carries only typ besides alg and kid, which the signer sets');
   }
-  const protectedHeader = base64url(JSON.stringify({ alg: 'ES256', kid: signer.kid, ...header }));
+  const protectedHeader = base64url(JSON.stringify({ alg: 'ES256', kid: signer.kid, typ: header.typ }));
   const signingInput = `${protectedHeader}.${base64url(JSON.stringify(payload))}`;
   const der = await signer.signDer(new TextEncoder().encode(signingInput));
   return `${signingInput}.${Buffer.from(derToJose(der)).toString('base64url')}`;

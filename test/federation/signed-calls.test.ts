@@ -169,7 +169,7 @@ describe('signed cross-province calls over HTTP', () => {
   ];
 
   it.each(attacks)(
-    'refuses %s with its code, audits it, and still signs a receipt',
+    'refuses %s with its code and audits it',
     async (_name, make, expected) => {
       const before = (await inboundRefusals()).length;
       const { signature, ...options } = await make();

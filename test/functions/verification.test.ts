@@ -128,7 +128,7 @@ describe('verifying e-licenses for platforms', () => {
     expect(answer.reasons[0]?.code).toBe('UNKNOWN_KEY');
   });
 
-  it('refuses a credential from a province outside the registry', async () => {
+  it('refuses a credential whose iss is not the province owning its key', async () => {
     const forged = await signCompactJws(
       t.keys.credential,
       { typ: 'elicense+jwt' },
@@ -137,7 +137,7 @@ describe('verifying e-licenses for platforms', () => {
     const answer = await verify({ credential: forged });
     expect(answer.verdict).toBe('invalid');
     expect(answer.checks.issuer).toBe('fail');
-    expect(answer.reasons[0]?.code).toBe('UNKNOWN_ISSUER');
+    expect(answer.reasons[0]?.code).toBe('ISSUER_MISMATCH');
   });
 
   it('finds a malformed credential and a malformed identifier invalid with the format check failing', async () => {
@@ -176,6 +176,62 @@ describe('verifying e-licenses for platforms', () => {
     expect(answer.checks.status).toBe('unavailable');
     expect(answer.reasons.map((r) => r.code)).toContain('PEER_UNAVAILABLE');
     expect(answer.receipt).toBeUndefined();
+  });
+
+  it("finds a credential signed by one province for another province's authority invalid, calling no one", async () => {
+    // 330000 signs, with its own credential key, a license naming a Shanghai authority.
+    const identifier = buildIdentifier({
+      typeCode: issued.license.typeCode,
+      issuerCode: issued.license.issuer.uscc,
+      serial: '2026999999',
+      version: '001',
+    });
+    const jws = await signCompactJws(
+      t.peerKeys.credential,
+      { typ: 'elicense+jwt' },
+      {
+        ...credentialClaims({ ...issued.license, identifier, province: '330000' }, t.clock.now()),
+        iss: '330000',
+      },
+    );
+    const before = new Set((await t.scan('audit')).map((e) => e.eventId));
+    const answer = await verify({ credential: jws });
+    expect(answer.verdict).toBe('invalid');
+    expect(answer.checks).toMatchObject({ format: 'pass', issuer: 'fail', status: 'skipped' });
+    expect(answer.reasons.map((r) => r.code)).toEqual(['ISSUER_MISMATCH']);
+    const events = (await t.scan('audit')).filter((e) => !before.has(e.eventId));
+    expect(events.map((e) => e.action)).toEqual(['verify']);
+  });
+
+  it('tells the issuing province the platform and an opaque officer reference, never the token subject', async () => {
+    const identifier = buildIdentifier({
+      typeCode: issued.license.typeCode,
+      issuerCode: ZHEJIANG_DEPT.uscc,
+      serial: '2026000002',
+      version: '001',
+    });
+    const sent: unknown[] = [];
+    const original = t.gateway.peers.call.bind(t.gateway.peers);
+    t.gateway.peers.call = async (peer, method, path, body, ctx) => {
+      sent.push(body);
+      return original(peer, method, path, body, ctx);
+    };
+    try {
+      const res = await t.app.request(
+        post('/v1/verify', { ...use, identifier }, await t.token('platform', { sub: 'officer-7@sh' })),
+      );
+      expect(res.status).toBe(200);
+    } finally {
+      t.gateway.peers.call = original;
+    }
+    expect(sent).toHaveLength(1);
+    const requester = (sent[0] as { requester: { platform: string; officerRef: string } }).requester;
+    expect(JSON.stringify(sent[0])).not.toContain('officer-7');
+    expect(requester.officerRef).toMatch(/^ofr_[A-Za-z0-9_-]{16}$/);
+    const local = (await t.scan('audit')).find(
+      (e) => (e.details as Record<string, unknown>)?.officerRef === requester.officerRef,
+    );
+    expect(local?.actor).toMatchObject({ sub: 'officer-7@sh' });
   });
 
   it('refuses a request with both or neither of credential and identifier', async () => {

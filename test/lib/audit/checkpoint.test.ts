@@ -21,7 +21,7 @@ const AUDIT_JWK = {
 } as const;
 const KEY_ID_HEX = '96d584c3';
 const ORIGIN = 'elg/310000/audit';
-/** Root of the 8 RFC 6962 test leaves (shared/vectors/merkle.json). */
+/** Root of the 8 RFC 6962 test leaves (test/vectors/merkle.json). */
 const ROOT_B64 = 'XcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=';
 const ROOT = new Uint8Array(Buffer.from(ROOT_B64, 'base64'));
 

@@ -27,7 +27,7 @@ const VectorsSchema = z.object({
 });
 
 // The shared folder lives beside the repository, not inside it.
-const vectorsUrl = new URL('../../../../shared/vectors/merkle.json', import.meta.url);
+const vectorsUrl = new URL('../../vectors/merkle.json', import.meta.url);
 const vectors = VectorsSchema.parse(JSON.parse(readFileSync(vectorsUrl, 'utf8')));
 
 const fromHex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));

@@ -301,3 +301,52 @@ async function serveJson(body: unknown, status = 200): Promise<{ url: string; cl
   if (address === null || typeof address === 'string') throw new Error('no port');
   return { url: `http://127.0.0.1:${address.port}`, close: () => server.close() };
 }
+
+describe('the strict form of bearer tokens', () => {
+  /** A token with exactly this header, signed by the identity provider's own key. */
+  async function signedWith(header: Record<string, unknown>) {
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const claims = { roles: ['platform'], sub: 'a', iss: ISSUER, aud: AUDIENCE, exp: nowSeconds + 600 };
+    const input = `${b64({ alg: 'ES256', kid: 'idp-1', ...header })}.${b64(claims)}`;
+    const sig = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, Buffer.from(input));
+    return `${input}.${Buffer.from(sig).toString('base64url')}`;
+  }
+
+  it('accepts a token signed by hand in the plain form (the cases below differ only in the header)', async () => {
+    await expect(verifier.verify(`Bearer ${await signedWith({ typ: 'JWT' })}`)).resolves.toMatchObject({
+      sub: 'a',
+    });
+  });
+
+  it.each([
+    ['jwk', { jwk: { kty: 'EC', crv: 'P-256', x: 'AA', y: 'AA' } }],
+    ['jku', { jku: 'https://evil.example/jwks' }],
+    ['x5u', { x5u: 'https://evil.example/cert' }],
+    ['x5c', { x5c: ['MIIB'] }],
+    ['crit', { crit: ['exp'] }],
+    ['b64', { b64: false, crit: ['b64'] }],
+  ])('refuses a token whose header carries %s, even with a good signature', async (_name, header) => {
+    // Prepare
+    const jwt = await signedWith(header);
+
+    // Act
+    const err = await refusal(`Bearer ${jwt}`);
+
+    // Assess
+    expect(err.message).toMatch(/not allowed/);
+  });
+
+  it('refuses a token whose signature segment is not canonical base64url', async () => {
+    // Prepare: 64 bytes end in a character with 2 unused bits; flipping one keeps the bytes.
+    const [h, p, s = ''] = (await token()).split('.');
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const respelled = `${s.slice(0, -1)}${alphabet[alphabet.indexOf(s.at(-1) ?? 'A') ^ 1]}`;
+    expect(Buffer.from(respelled, 'base64url')).toEqual(Buffer.from(s, 'base64url'));
+
+    // Act
+    const err = await refusal(`Bearer ${h}.${p}.${respelled}`);
+
+    // Assess
+    expect(err.message).toMatch(/canonical base64url/);
+  });
+});

@@ -131,7 +131,7 @@ describe('TrustRegistry.refresh', () => {
       lastRefreshAt: '2026-06-01T08:05:00.000Z',
       lastError: {
         code: 'REGISTRY_MALFORMED',
-        message: 'the registry is not a compact JWS',
+        message: 'the registry is not a strict compact JWS: not a compact JWS of three segments',
         at: '2026-06-01T08:05:00.000Z',
       },
     });

@@ -111,7 +111,7 @@ describe('signRegistry and verifyRegistry', () => {
 
     // Assess
     expect(err.code).toBe('REGISTRY_MALFORMED');
-    expect(err.message).toBe('the registry typ is "elicense+jwt"; expected elg-registry+jwt');
+    expect(err.message).toBe('the registry is not a strict compact JWS: typ must be elg-registry+jwt');
   });
 
   it.each([
