@@ -26,12 +26,25 @@ export const AreaCodeSchema = z
   .refine((s) => provinceOf(s) !== undefined, 'unknown province');
 
 export const FieldValueSchema = z.union([z.string().max(2000), z.number(), z.boolean()]);
+/**
+ * Names every plain object already has (`constructor`, `toString`, `hasOwnProperty`, ...). A field
+ * of that name is refused, not stored: the DynamoDB marshaller tells a map from a class instance by
+ * `value.constructor`, so a field `constructor` made the write fail as if the table were down, and
+ * any lookup by field name would meet the inherited member instead of a missing field. (`__proto__`
+ * never reaches a schema: zod drops it silently, so `parseWith` refuses it in the raw JSON.)
+ */
+const INHERITED_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+export const FieldNameSchema = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'field names: letters, digits, _')
+  .refine((name) => !INHERITED_NAMES.has(name), {
+    message: 'this field name is reserved: every JSON object already has a member of that name',
+  });
+
 /** The license type's own data fields (e.g. 类别): flat and bounded. */
 export const LicenseFieldsSchema = z
-  .record(
-    z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'field names: letters, digits, _'),
-    FieldValueSchema,
-  )
+  .record(FieldNameSchema, FieldValueSchema)
   .refine((r) => Object.keys(r).length <= 50, 'at most 50 fields');
 
 export const AuthoritySchema = z.strictObject({ name: text(100), uscc: UsccSchema });

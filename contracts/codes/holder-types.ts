@@ -49,6 +49,11 @@ function otherDocumentIssue(code: string): string | undefined {
   if (code.trim() !== code) return 'holder code must not start or end with whitespace';
   // Control and invisible format characters would let two codes look the same to an officer.
   if (/\p{C}/u.test(code)) return 'holder code must contain printable characters only';
+  // Look-alikes (full-width Ｅ, Cyrillic Е, Greek Α) would make a second holder that reads as the
+  // first: only ASCII, spaces and Chinese characters, in the form NFKC leaves as it is.
+  if (code.normalize('NFKC') !== code || !/^[\x20-\x7e\p{Script=Han}]+$/u.test(code)) {
+    return 'holder code must use ASCII letters, digits and punctuation, spaces or Chinese characters (no full-width or look-alike letters)';
+  }
   return undefined;
 }
 

@@ -7,6 +7,7 @@ export * from './license-status.ts';
 export * from './mask.ts';
 export * from './mod37-36.ts';
 export * from './organization-code.ts';
+export * from './personal-identifiers.ts';
 export * from './provinces.ts';
 export * from './result.ts';
 export * from './uscc.ts';

@@ -30,6 +30,7 @@ import {
   TransitionNotAllowedError,
 } from '../../lib/errors.ts';
 import { signCredential } from '../../lib/license/credential.ts';
+import { isAuthorityOf } from '../../lib/license/issuer-province.ts';
 import { todayCst } from '../../lib/license/validity.ts';
 import type { Signer } from '../../lib/signing/signer.ts';
 import type { AuditStore } from '../../lib/store/audit-store.ts';
@@ -56,13 +57,15 @@ export class IssuanceService {
     idempotencyKey?: string,
   ): Promise<{ response: IssueResponse; replayed: boolean }> {
     const { store, clock, province } = this.deps;
+    this.assertOwnProvince(ctx.principal);
     if (ctx.principal.uscc !== request.issuer.uscc) {
       throw new ForbiddenError('an issuer token may only issue as its own authority (issuer.uscc)');
     }
     const requestHash = createHash('sha256').update(canonical(request)).digest('base64url');
     if (idempotencyKey) {
       const prior = await store.idempotencyRecord(request.issuer.uscc, idempotencyKey);
-      if (prior) return { response: await this.replay(prior, requestHash), replayed: true };
+      if (prior)
+        return { response: await this.replay(prior, requestHash, ctx, idempotencyKey), replayed: true };
     }
     const now = clock.now();
     const hHash = holderHash(this.deps.holderHashKey, request.holder.typeCode, request.holder.code);
@@ -120,7 +123,10 @@ export class IssuanceService {
             : {}),
         });
         if (outcome.kind === 'idempotent') {
-          return { response: await this.replay(outcome.record, requestHash), replayed: true };
+          return {
+            response: await this.replay(outcome.record, requestHash, ctx, idempotencyKey),
+            replayed: true,
+          };
         }
       } catch (err) {
         // A serial can only collide if a counter was reset; take the next one.
@@ -144,11 +150,17 @@ export class IssuanceService {
   /** Reads hold personal data, so each one is audited like a change. */
   async get(identifier: string, ctx: CallContext): Promise<{ license: License; credential?: string }> {
     const { principal } = ctx;
-    const { parsed, version, head } = await this.load(identifier);
-    const own = principal.roles.includes('issuer') && principal.uscc === parsed.issuerCode;
+    const parsed = parseOrRefuse(identifier);
+    const own =
+      principal.roles.includes('issuer') &&
+      this.isOwnProvince(principal) &&
+      principal.uscc === parsed.issuerCode;
+    // Decided from the identifier alone, before storage is read: another department must not
+    // learn from 403-or-404 whether a license exists.
     if (!own && !principal.roles.includes('platform')) {
       throw new ForbiddenError('issuers may read only the licenses their authority issued');
     }
+    const { version, head } = await this.load(parsed, identifier);
     const now = this.deps.clock.now();
     await this.deps.auditStore.write(
       this.event(ctx, AuditAction.licenseRead, identifier, head.holderHash, now, { masked: String(!own) }),
@@ -159,8 +171,9 @@ export class IssuanceService {
   }
 
   async newVersion(identifier: string, change: NewVersionRequest, ctx: CallContext): Promise<IssueResponse> {
-    const { parsed, version, head } = await this.load(identifier);
+    const parsed = parseOrRefuse(identifier);
     this.assertOwner(parsed, ctx.principal);
+    const { version, head } = await this.load(parsed, identifier);
     if (version.supersededBy) {
       throw new ConflictError(`version ${parsed.version} is superseded by ${version.supersededBy}`);
     }
@@ -216,8 +229,9 @@ export class IssuanceService {
   }
 
   async changeStatus(identifier: string, change: StatusChangeRequest, ctx: CallContext): Promise<License> {
-    const { parsed, version, head } = await this.load(identifier);
+    const parsed = parseOrRefuse(identifier);
     this.assertOwner(parsed, ctx.principal);
+    const { version, head } = await this.load(parsed, identifier);
     if (!canTransition(head.status, change.status)) {
       throw new TransitionNotAllowedError(head.status, change.status);
     }
@@ -242,10 +256,38 @@ export class IssuanceService {
     });
   }
 
-  private async replay(prior: { requestHash: string; identifier: string }, requestHash: string) {
+  /**
+   * The first answer again for a retried Idempotency-Key. The replay is a call of its own and hands
+   * out the credential once more, so it leaves its own event (nothing is created, so it is written
+   * alone, not in a transaction).
+   */
+  private async replay(
+    prior: { requestHash: string; identifier: string },
+    requestHash: string,
+    ctx: CallContext,
+    idempotencyKey: string | undefined,
+  ) {
     if (prior.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
-    const { version, head } = await this.load(prior.identifier);
+    const { version, head } = await this.load(parseOrRefuse(prior.identifier), prior.identifier);
     const license = view(version, head);
+    await this.deps.auditStore.write(
+      callEvent(
+        this.deps.province,
+        ctx,
+        {
+          action: AuditAction.licenseIssue,
+          identifier: license.identifier,
+          holderHash: head.holderHash,
+          details: {
+            typeCode: license.typeCode,
+            version: license.version,
+            idempotencyKey: idempotencyKey ?? null,
+            replayed: true,
+          },
+        },
+        this.deps.clock.now(),
+      ),
+    );
     return {
       identifier: license.identifier,
       version: license.version,
@@ -255,25 +297,30 @@ export class IssuanceService {
     };
   }
 
-  private async load(identifier: string) {
-    const parsed = parseIdentifier(identifier);
-    if (!parsed.ok) {
-      throw new InvalidRequestError(`identifier: ${parsed.issue.reason}`, [
-        {
-          path: ['identifier', parsed.issue.segment],
-          code: 'invalid_identifier',
-          message: parsed.issue.reason,
-        },
-      ]);
-    }
-    const found = await this.deps.store.get(identifierKey(parsed.value), parsed.value.version);
+  private async load(parsed: ParsedIdentifier, identifier: string) {
+    const found = await this.deps.store.get(identifierKey(parsed), parsed.version);
     if (!found) throw new NotFoundError(`no license ${identifier} in province ${this.deps.province}`);
-    return { parsed: parsed.value, ...found };
+    return found;
   }
 
+  /** Only from the identifier, never from storage: see `get`. */
   private assertOwner(parsed: ParsedIdentifier, principal: Principal) {
+    this.assertOwnProvince(principal);
     if (principal.uscc !== parsed.issuerCode) {
       throw new ForbiddenError('only the issuing authority may change this license');
+    }
+  }
+
+  /** DESIGN section 3.2: a province issues only for authorities of its own province. */
+  private isOwnProvince(principal: Principal): boolean {
+    return principal.uscc !== undefined && isAuthorityOf(this.deps.province, principal.uscc);
+  }
+
+  private assertOwnProvince(principal: Principal) {
+    if (!this.isOwnProvince(principal)) {
+      throw new ForbiddenError(
+        `this issuer token's authority (USCC area, characters 3-8) is not of province ${this.deps.province}`,
+      );
     }
   }
 
@@ -307,6 +354,21 @@ function view(version: StoredVersion, head: LicenseHead): License {
     ...(head.statusChangedAt ? { statusChangedAt: head.statusChangedAt } : {}),
     ...(version.supersededBy ? { supersededBy: version.supersededBy } : {}),
   };
+}
+
+/** A malformed identifier is bad input whoever asks: 400 before any authority or storage check. */
+function parseOrRefuse(identifier: string): ParsedIdentifier {
+  const parsed = parseIdentifier(identifier);
+  if (!parsed.ok) {
+    throw new InvalidRequestError(`identifier: ${parsed.issue.reason}`, [
+      {
+        path: ['identifier', parsed.issue.segment],
+        code: 'invalid_identifier',
+        message: parsed.issue.reason,
+      },
+    ]);
+  }
+  return parsed.value;
 }
 
 function canonical(value: unknown): string {

@@ -22,13 +22,50 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
   return parseWith(schema, raw, 'the body');
 }
 
+/**
+ * Where the raw JSON holds an object with an own `__proto__` member, if anywhere. JSON.parse keeps
+ * it as an ordinary key, but zod drops it without an issue and no store could keep it (assigning it
+ * sets a prototype): refusing it is the only answer that neither loses data silently nor lies.
+ */
+function protoKeyPath(raw: unknown): (string | number)[] | undefined {
+  // Iterative, with parent links instead of copied paths: a small body can nest thousands deep.
+  interface Node {
+    value: unknown;
+    key?: string | number;
+    parent?: Node;
+  }
+  const stack: Node[] = [{ value: raw }];
+  for (let node = stack.pop(); node; node = stack.pop()) {
+    const { value } = node;
+    if (typeof value !== 'object' || value === null) continue;
+    if (!Array.isArray(value) && Object.hasOwn(value, '__proto__')) {
+      const path: (string | number)[] = ['__proto__'];
+      for (let n: Node | undefined = node; n?.key !== undefined; n = n.parent) path.unshift(n.key);
+      return path;
+    }
+    for (const [k, v] of Object.entries(value)) {
+      stack.push({ value: v, key: Array.isArray(value) ? Number(k) : k, parent: node });
+    }
+  }
+  return undefined;
+}
+
 export function parseWith<S extends z.ZodType>(schema: S, raw: unknown, what: string): z.infer<S> {
+  const proto = protoKeyPath(raw);
+  if (proto) {
+    const message = 'the member name __proto__ is not accepted';
+    throw new InvalidRequestError(`${what} is invalid: ${proto.join('.')}: ${message}`, [
+      { path: proto, code: 'reserved_key', message },
+    ]);
+  }
   const result = schema.safeParse(raw);
   if (!result.success) {
     const issues = result.error.issues.map((i) => ({
       path: i.path.map((p) => (typeof p === 'number' ? p : String(p))),
       code: i.code,
-      message: i.message,
+      // zod says only "Invalid key in record"; the key's own issues say what is wrong with it.
+      message:
+        i.code === 'invalid_key' ? `${i.message}: ${i.issues.map((n) => n.message).join('; ')}` : i.message,
     }));
     const first = issues[0];
     const where = first && first.path.length > 0 ? `${first.path.join('.')}: ` : '';

@@ -11,3 +11,14 @@ export function issuerProvinceOf(
     identifier.issuerCodeKind === 'uscc' ? identifier.issuerCode.slice(2, 8) : identifier.issuerCode;
   return provinceOf(area);
 }
+
+/**
+ * Whether an authority's USCC belongs to a province: its area (characters 3-8) lies in it, i.e.
+ * the area's first two digits are the province's. Central-level authorities (area `100000`) and
+ * malformed codes belong to no province. A token's USCC is only shape-checked, so this reads it
+ * defensively.
+ */
+export function isAuthorityOf(province: string, uscc: string): boolean {
+  const own = provinceOf(uscc.slice(2, 8));
+  return own !== undefined && own === provinceOf(province);
+}

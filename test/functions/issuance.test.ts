@@ -108,6 +108,55 @@ describe('issuing an e-license', () => {
     expect(after - before).toBe(1);
   });
 
+  it('leaves an audit event for a replay, marked replayed, and still one license', async () => {
+    const key = `audit-${Date.now()}`;
+    const first = await t.app.request(
+      post('/v1/licenses', sampleIssue(), issuer, { 'idempotency-key': key }),
+    );
+    const { identifier } = IssueResponseSchema.parse(await first.json());
+
+    const second = await t.app.request(
+      post('/v1/licenses', sampleIssue(), issuer, {
+        'idempotency-key': key,
+        traceparent: `00-${'ef'.repeat(16)}-${'cd'.repeat(8)}-01`,
+      }),
+    );
+
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    const events = (await t.scan('audit')).filter((e) => e.identifier === identifier);
+    expect(events).toHaveLength(2);
+    const replay = events.find((e) => e.traceId === 'ef'.repeat(16));
+    expect(replay).toMatchObject({
+      action: 'license.issue',
+      outcome: 'success',
+      details: { replayed: true, idempotencyKey: key },
+    });
+    expect(typeof replay?.holderHash).toBe('string');
+    expect(events.filter((e) => (e.details as { replayed?: boolean }).replayed !== true)).toHaveLength(1);
+    const heads = (await t.scan('licenses')).filter(
+      (i) => i.sk === 'HEAD' && i.currentIdentifier === identifier,
+    );
+    expect(heads).toHaveLength(1);
+  });
+
+  it('leaves one audit event per answered call when the same Idempotency-Key races', async () => {
+    const key = `race-audit-${Date.now()}`;
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        t.app.request(post('/v1/licenses', sampleIssue(), issuer, { 'idempotency-key': key })),
+      ),
+    );
+    const ids = new Set(
+      await Promise.all(answers.map(async (r) => IssueResponseSchema.parse(await r.json()).identifier)),
+    );
+
+    expect(ids.size).toBe(1);
+    const [identifier] = [...ids];
+    const events = (await t.scan('audit')).filter((e) => e.identifier === identifier);
+    expect(events).toHaveLength(6);
+    expect(events.filter((e) => (e.details as { replayed?: boolean }).replayed === true)).toHaveLength(5);
+  });
+
   it('refuses an Idempotency-Key reused with another body', async () => {
     const key = `reuse-${Date.now()}`;
     await t.app.request(post('/v1/licenses', sampleIssue(), issuer, { 'idempotency-key': key }));
