@@ -6,9 +6,10 @@ import { codes } from './codes.ts';
 import { credentials } from './credentials.ts';
 import { type Budget, DEFAULT_BUDGET, type Measurement, type Section } from './harness.ts';
 import { interop } from './interop.ts';
+import { soak } from './soak-section.ts';
 
 /** Every section of the bench; a new one (cross-province calls, audit) is a new file listed here. */
-const SECTIONS: readonly Section[] = [codes, credentials, interop, audit, bundles];
+const SECTIONS: readonly Section[] = [codes, credentials, interop, audit, soak, bundles];
 
 const USAGE = `usage: npm run bench [-- [--seconds N] [SECTION ...]]   sections: ${SECTIONS.map((s) => s.name).join(', ')}`;
 

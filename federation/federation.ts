@@ -32,6 +32,8 @@ export interface FederationOptions {
   provinces?: readonly ProvinceSpec[];
   clock?: Clock;
   host?: string;
+  /** Registry `baseUrl` per province id instead of its own port (tests stand a hostile server in). */
+  baseUrlOverrides?: Readonly<Record<string, string>>;
 }
 
 export interface RunningProvince {
@@ -93,7 +95,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
       provinces: prepared.map(({ spec, keys }) => ({
         id: spec.id,
         name: spec.name,
-        baseUrl: urlOf(spec.id),
+        baseUrl: options.baseUrlOverrides?.[spec.id] ?? urlOf(spec.id),
         jwks: jwksOf(keys),
         status: 'active' as const,
       })),

@@ -89,7 +89,8 @@ export function auditApp(g: Gateway) {
 
 /** Query parameters, each at most once: a repeated one is refused rather than silently dropped. */
 function queryOf(c: Ctx): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: a parameter named __proto__ must stay a parameter, and be refused as unknown.
+  const out: Record<string, string> = Object.create(null);
   for (const [name, values] of Object.entries(c.req.queries())) {
     if (values.length > 1) {
       const message = `${name} is given more than once`;

@@ -20,7 +20,7 @@ import {
 import { type CallContext, callEvent } from '../../lib/audit/events.ts';
 import { holderHash } from '../../lib/audit/holder-hash.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { AppError } from '../../lib/errors.ts';
+import { AppError, DependencyUnavailableError } from '../../lib/errors.ts';
 import type { PeerCallResult, PeerClient } from '../../lib/interop/peer-client.ts';
 import { ReceiptInvalidError } from '../../lib/interop/receipt.ts';
 import { issuerProvinceOf } from '../../lib/license/issuer-province.ts';
@@ -263,7 +263,9 @@ export class VerificationService {
         { traceId: ctx.traceId },
       );
     } catch (err) {
-      if (!(err instanceof AppError)) throw err;
+      // This province's own failure (its signing key, say) is not the issuer's: the platform
+      // gets 503 and may retry, instead of a verdict that blames the other province.
+      if (err instanceof DependencyUnavailableError || !(err instanceof AppError)) throw err;
       a.checks.status = 'unavailable';
       const code =
         err instanceof ReceiptInvalidError ? ReasonCode.RECEIPT_INVALID : ReasonCode.PEER_UNAVAILABLE;

@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AuditAction } from '../../contracts/audit.ts';
 import type { Principal, Role } from '../../contracts/auth.ts';
+import { parseIdentifier } from '../../contracts/codes/index.ts';
 import { auditEvent, type CallContext } from '../audit/events.ts';
 import type { Clock } from '../clock.ts';
 import { ForbiddenError, PayloadTooLargeError, UnauthenticatedError } from '../errors.ts';
@@ -25,10 +26,17 @@ export const traceContext: MiddlewareHandler<GatewayEnv> = async (c, next) => {
   c.header('traceparent', traceparentOf(traceId));
 };
 
+/**
+ * Refuses a body over `maxBytes` with 413, read no further than the limit. The rest of that body
+ * is still on the wire, so the connection cannot carry another request: the answer says
+ * `Connection: close`, and a keep-alive client opens a new one instead of losing its next request
+ * on a socket the server is about to close.
+ */
 export const limitBody = (maxBytes: number): MiddlewareHandler<GatewayEnv> =>
   bodyLimit({
     maxSize: maxBytes,
-    onError: () => {
+    onError: (c) => {
+      c.header('Connection', 'close');
       throw new PayloadTooLargeError(maxBytes);
     },
   });
@@ -49,12 +57,26 @@ export const requireRole =
     await next();
   };
 
+/**
+ * The identifier a refused call names, as its audit event keeps it: indexed only when it is an
+ * identifier at all (an index key may not exceed 2 KB, and garbage would only pollute the index),
+ * otherwise a short printable excerpt in the details, so the refusal is still written.
+ */
+export function auditedIdentifier(raw: string | undefined): {
+  identifier?: string;
+  details?: Record<string, string>;
+} {
+  if (!raw) return {};
+  if (parseIdentifier(raw).ok) return { identifier: raw };
+  return { details: { identifierGiven: raw.slice(0, 64).replace(/[^\x20-\x7e]/g, '?') } };
+}
+
 /** Marks the route's action so a refusal is audited under it. */
 export const audited =
   (action: AuditAction): MiddlewareHandler<GatewayEnv> =>
   async (c, next) => {
     const identifier = c.req.param('identifier');
-    c.set('audit', { action, ...(identifier ? { identifier } : {}) });
+    c.set('audit', { action, ...auditedIdentifier(identifier) });
     await next();
   };
 
@@ -83,7 +105,7 @@ export const auditRefusals =
             path: c.req.path,
             identifier: audit.identifier,
             errorCode,
-            details: { status: c.res.status },
+            details: { ...audit.details, status: c.res.status },
           },
           deps.clock.now(),
         ),

@@ -3,7 +3,7 @@ import { AuditAction } from '../../contracts/audit.ts';
 import { RECEIPT_HEADER, type RequestClaims, SIGNATURE_HEADER } from '../../contracts/interop.ts';
 import { auditEvent } from '../audit/events.ts';
 import type { Clock } from '../clock.ts';
-import { InvalidRequestError } from '../errors.ts';
+import { InvalidRequestError, SignatureInvalidError } from '../errors.ts';
 import { newTraceId } from '../ids.ts';
 import { signReceipt } from '../interop/receipt.ts';
 import { authenticateRequest, checkRequestBinding, claimRequestId } from '../interop/request-signature.ts';
@@ -43,6 +43,11 @@ export const signedCall =
       const claims = await authenticateRequest(c.req.header(SIGNATURE_HEADER), deps.registry);
       signer = claims;
       c.set('traceId', claims.tid);
+      // One spelling per path: the routes of signed calls need no percent-encoding, and a
+      // path the router decodes differently from what was signed must not be served.
+      if (url.pathname.includes('%')) {
+        throw new SignatureInvalidError('the request path must not be percent-encoded');
+      }
       checkRequestBinding(claims, {
         self: deps.province,
         method: c.req.method,

@@ -2,12 +2,12 @@ import { AuditAction } from '../../contracts/audit.ts';
 import { RECEIPT_HEADER, type RequestClaims, SIGNATURE_HEADER } from '../../contracts/interop.ts';
 import { auditEvent } from '../audit/events.ts';
 import type { Clock } from '../clock.ts';
-import { PeerUnavailableError } from '../errors.ts';
+import { DependencyUnavailableError, PeerUnavailableError } from '../errors.ts';
 import { traceparentOf } from '../ids.ts';
 import type { TrustRegistry } from '../registry/trust-registry.ts';
 import type { Signer } from '../signing/signer.ts';
 import type { AuditStore } from '../store/audit-store.ts';
-import { CircuitBreaker } from './circuit-breaker.ts';
+import { CircuitBreaker, type CircuitPermit } from './circuit-breaker.ts';
 import { ReceiptInvalidError, verifyReceipt } from './receipt.ts';
 import { signRequest } from './request-signature.ts';
 
@@ -22,8 +22,10 @@ export interface PeerCallResult {
 export interface PeerClient {
   /**
    * A signed call to another province. Resolves with any answer whose receipt verifies (4xx
-   * included); throws PeerUnavailableError when the peer is unknown, down, slow, answers 5xx or
-   * its circuit is open, and ReceiptInvalidError when the answer is not proven by its receipt.
+   * included); throws PeerUnavailableError when the peer is unknown, down, slow, answers 5xx, too
+   * much or not UTF-8, or its circuit is open; ReceiptInvalidError when the answer is not proven
+   * by its receipt; DependencyUnavailableError when this province cannot sign the request (its
+   * own key, not the peer). Every attempt leaves an `interop.outbound` event with its cause.
    */
   call(
     peer: string,
@@ -47,6 +49,14 @@ export interface HttpPeerClientOptions {
 
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
+type Recorder = (
+  outcome: 'success' | 'refused' | 'error',
+  details: { [key: string]: string | number | null },
+) => Promise<void>;
+
+/** Why an answer could not be read; the peer's fault, so it counts against its circuit. */
+class AnswerUnreadableError extends Error {}
+
 /** Calls other provinces over HTTP with signed requests, and audits every call with its receipt. */
 export class HttpPeerClient implements PeerClient {
   readonly breaker: CircuitBreaker;
@@ -69,10 +79,7 @@ export class HttpPeerClient implements PeerClient {
     const started = Date.now();
     // The event is dated when the call went out, so timelines show the call before its answer.
     const at = this.o.clock.now();
-    const record = async (
-      outcome: 'success' | 'refused' | 'error',
-      details: Record<string, string | number | null>,
-    ) =>
+    const record: Recorder = async (outcome, details) =>
       this.o.auditStore.write(
         auditEvent(
           {
@@ -93,28 +100,56 @@ export class HttpPeerClient implements PeerClient {
       await record('error', { error: 'not an active province in the trust registry' });
       throw new PeerUnavailableError(peer, `${peer} is not an active province in the trust registry`);
     }
-    if (!this.breaker.allow(peer)) {
+    const permit = this.breaker.permit(peer);
+    if (!permit) {
       await record('error', { error: 'circuit open' });
       throw new PeerUnavailableError(
         peer,
         `calls to ${peer} are paused after repeated failures (circuit open)`,
       );
     }
+    try {
+      return await this.send(peer, province.baseUrl, method, pathWithQuery, body, ctx, { permit, record });
+    } finally {
+      // Whatever ended the call without a verdict on the peer, the trial's place is given back.
+      permit.release();
+    }
+  }
+
+  private async send(
+    peer: string,
+    baseUrl: string,
+    method: RequestClaims['htm'],
+    pathWithQuery: string,
+    body: unknown,
+    ctx: { traceId: string },
+    { permit, record }: { permit: CircuitPermit; record: Recorder },
+  ): Promise<PeerCallResult> {
     const text = body === undefined ? '' : JSON.stringify(body);
-    const { header, jti } = await signRequest(this.o.signer, {
-      iss: this.o.self,
-      aud: peer,
-      method,
-      pathWithQuery,
-      body: text,
-      traceId: ctx.traceId,
-      now: this.o.clock.now(),
-    });
+    let signed: { header: string; jti: string };
+    try {
+      signed = await signRequest(this.o.signer, {
+        iss: this.o.self,
+        aud: peer,
+        method,
+        pathWithQuery,
+        body: text,
+        traceId: ctx.traceId,
+        now: this.o.clock.now(),
+      });
+    } catch (err) {
+      // The request never left: the fault is this province's key, not the peer.
+      await record('error', { error: 'signing failed', cause: causeOf(err) });
+      // A TypeError is a wiring mistake (a key of the wrong purpose), not a dependency down.
+      if (err instanceof TypeError || err instanceof DependencyUnavailableError) throw err;
+      throw new DependencyUnavailableError('signing with the gateway key', err);
+    }
+    const { header, jti } = signed;
     let status: number;
     let answer: string;
     let receiptHeader: string | null;
     try {
-      const res = await this.fetch(new URL(pathWithQuery, province.baseUrl), {
+      const res = await this.fetch(new URL(pathWithQuery, baseUrl), {
         method,
         headers: {
           'content-type': 'application/json',
@@ -127,15 +162,18 @@ export class HttpPeerClient implements PeerClient {
       });
       status = res.status;
       receiptHeader = res.headers.get(RECEIPT_HEADER);
-      answer = await readBounded(res);
+      answer = await readBounded(res, MAX_ANSWER_BYTES);
     } catch (err) {
-      this.breaker.failure(peer);
-      const why =
-        err instanceof Error && err.name === 'TimeoutError'
-          ? `no answer within ${this.timeoutMs} ms`
-          : 'unreachable';
+      permit.failure();
+      const why = this.whyUnavailable(err);
       await record('error', { jti, error: why });
-      throw new PeerUnavailableError(peer, `${peer} is ${why}`);
+      throw new PeerUnavailableError(peer, `${peer}: ${why}`);
+    }
+    if (status >= 500 && receiptHeader === null) {
+      // A gateway or balancer in front of the peer, not the peer's gateway: nothing to prove.
+      permit.failure();
+      await record('error', { jti, status, error: `answered ${status} without a receipt` });
+      throw new PeerUnavailableError(peer, `${peer} answered ${status}`);
     }
     let receipt: string;
     try {
@@ -150,7 +188,7 @@ export class HttpPeerClient implements PeerClient {
       });
       receipt = receiptHeader ?? '';
     } catch (err) {
-      this.breaker.failure(peer);
+      permit.failure();
       await record('error', {
         jti,
         status,
@@ -159,22 +197,75 @@ export class HttpPeerClient implements PeerClient {
       throw err;
     }
     if (status >= 500) {
-      this.breaker.failure(peer);
+      permit.failure();
       await record('error', { jti, status, receipt });
       throw new PeerUnavailableError(peer, `${peer} answered ${status}`);
     }
-    this.breaker.success(peer);
+    permit.success();
     await record(status < 400 ? 'success' : 'refused', { jti, status, receipt });
     return { status, body: parseJson(answer), receipt };
   }
+
+  /** The cause of a failed exchange, as the audit event and the error tell it. */
+  private whyUnavailable(err: unknown): string {
+    if (err instanceof AnswerUnreadableError) return err.message;
+    if (err instanceof Error && err.name === 'TimeoutError') return `no answer within ${this.timeoutMs} ms`;
+    const code = codeOf(err);
+    if (code === 'ECONNREFUSED') return 'unreachable (connection refused)';
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'unreachable (host not found)';
+    if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET') return 'unreachable (connection lost)';
+    return code ? `unreachable (${code})` : 'unreachable';
+  }
 }
 
-async function readBounded(res: Response): Promise<string> {
-  const length = Number(res.headers.get('content-length') ?? 0);
-  if (length > MAX_ANSWER_BYTES) throw new Error('answer too large');
-  const text = await res.text();
-  if (text.length > MAX_ANSWER_BYTES) throw new Error('answer too large');
-  return text;
+/**
+ * The answer's body as text, read chunk by chunk and cut off as soon as it passes `maxBytes`
+ * (a peer streaming without end is not read to its end), and decoded as strict UTF-8.
+ */
+async function readBounded(res: Response, maxBytes: number): Promise<string> {
+  const tooLarge = () => new AnswerUnreadableError(`answer larger than ${maxBytes} bytes`);
+  const declared = res.headers.get('content-length');
+  if (declared !== null && Number(declared) > maxBytes) {
+    await res.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  try {
+    // ignoreBOM keeps a leading BOM in the text, so the text encodes back to the exact bytes.
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Buffer.concat(chunks, size));
+  } catch {
+    throw new AnswerUnreadableError('answer is not valid UTF-8');
+  }
+}
+
+/** The error code of a fetch failure: undici puts the socket's on `cause`. */
+function codeOf(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+/** The innermost error's name and message, short enough for an audit event. */
+function causeOf(err: unknown): string {
+  let e: unknown = err;
+  for (let depth = 0; e instanceof Error && e.cause instanceof Error && depth < 4; depth++) e = e.cause;
+  const text = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return text.slice(0, 200);
 }
 
 function parseJson(text: string): unknown {

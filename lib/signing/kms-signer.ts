@@ -6,6 +6,18 @@ import { derToJose } from './der.ts';
 import { publicJwkOf } from './public-jwk.ts';
 import type { KeyRing, Signer } from './signer.ts';
 
+export interface KmsSignerOptions {
+  /**
+   * How long one Sign may take, SDK retries included, before the signer gives up with
+   * DEPENDENCY_UNAVAILABLE. The SDK sets no timeout of its own: a KMS that stops answering would
+   * hold every call that signs.
+   */
+  signTimeoutMs?: number;
+}
+
+/** A KMS Sign answers in tens of milliseconds; a second means KMS is in trouble. */
+const DEFAULT_SIGN_TIMEOUT_MS = 1000;
+
 /**
  * A signer over an AWS KMS asymmetric key (`ECC_NIST_P256`, `SIGN_VERIFY`). The message is hashed
  * here and KMS signs the digest (`MessageType: DIGEST`), so messages of any size cost one small
@@ -20,30 +32,54 @@ export class KmsSigner implements Signer {
     readonly keyArn: string,
     readonly purpose: KeyPurpose,
     readonly publicJwk: PublicJwk,
+    private readonly signTimeoutMs: number,
   ) {
     this.kid = publicJwk.kid;
   }
 
-  static async create(client: KMSClient, keyId: string, purpose: KeyPurpose): Promise<KmsSigner> {
+  static async create(
+    client: KMSClient,
+    keyId: string,
+    purpose: KeyPurpose,
+    options: KmsSignerOptions = {},
+  ): Promise<KmsSigner> {
     const { keyArn, publicJwk } = await readKmsPublicKey(client, keyId, purpose);
-    return new KmsSigner(client, keyArn, purpose, publicJwk);
+    return new KmsSigner(
+      client,
+      keyArn,
+      purpose,
+      publicJwk,
+      options.signTimeoutMs ?? DEFAULT_SIGN_TIMEOUT_MS,
+    );
   }
 
   async signDer(message: Uint8Array): Promise<Uint8Array> {
     const digest = createHash('sha256').update(message).digest();
     let signature: Uint8Array | undefined;
+    const abort = new AbortController();
+    const timer = setTimeout(
+      () => abort.abort(new Error(`KMS Sign did not answer within ${this.signTimeoutMs} ms`)),
+      this.signTimeoutMs,
+    );
     try {
-      const out = await this.client.send(
-        new SignCommand({
-          KeyId: this.keyArn,
-          Message: digest,
-          MessageType: 'DIGEST',
-          SigningAlgorithm: 'ECDSA_SHA_256',
+      const command = new SignCommand({
+        KeyId: this.keyArn,
+        Message: digest,
+        MessageType: 'DIGEST',
+        SigningAlgorithm: 'ECDSA_SHA_256',
+      });
+      // The race holds even if a handler ignores the abort signal.
+      const out = await Promise.race([
+        this.client.send(command, { abortSignal: abort.signal }),
+        new Promise<never>((_, reject) => {
+          abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true });
         }),
-      );
+      ]);
       signature = out.Signature;
     } catch (err) {
       throw new DependencyUnavailableError(`KMS signing with the ${this.purpose} key`, err);
+    } finally {
+      clearTimeout(timer);
     }
     if (!signature)
       throw new DependencyUnavailableError(
@@ -63,11 +99,12 @@ export class KmsSigner implements Signer {
 export async function createKmsKeyRing(
   client: KMSClient,
   keyIds: Readonly<Record<KeyPurpose, string>>,
+  options: KmsSignerOptions = {},
 ): Promise<KeyRing> {
   const [credential, gateway, audit] = await Promise.all([
-    KmsSigner.create(client, keyIds.credential, 'credential'),
-    KmsSigner.create(client, keyIds.gateway, 'gateway'),
-    KmsSigner.create(client, keyIds.audit, 'audit'),
+    KmsSigner.create(client, keyIds.credential, 'credential', options),
+    KmsSigner.create(client, keyIds.gateway, 'gateway', options),
+    KmsSigner.create(client, keyIds.audit, 'audit', options),
   ]);
   return { credential, gateway, audit };
 }

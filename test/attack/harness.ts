@@ -1,0 +1,205 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { expect, inject } from 'vitest';
+import { ErrorBodySchema } from '../../contracts/errors.ts';
+import { RECEIPT_HEADER } from '../../contracts/interop.ts';
+import {
+  type Federation,
+  type FederationOptions,
+  type RunningProvince,
+  startFederation,
+} from '../../federation/federation.ts';
+import { FEDERATION } from '../../federation/provinces.ts';
+
+/**
+ * The attack suite's common ground: a real local federation over HTTP, raw requests that can
+ * carry anything an attacker would send, and a before/after view of a province's tables so each
+ * case proves that nothing changed but the refusal's audit event.
+ */
+
+export async function attackFederation(
+  ids: readonly string[],
+  name: string,
+  extra: Pick<FederationOptions, 'clock' | 'baseUrlOverrides'> = {},
+): Promise<Federation> {
+  return startFederation({
+    dir: await mkdtemp(join(tmpdir(), `elg-attack-${name}-`)),
+    dynamodbEndpoint: inject('dynamodbEndpoint'),
+    ports: 'ephemeral',
+    tablePrefix: `atk${name}${randomBytes(3).toString('hex')}`,
+    provinces: FEDERATION.filter((p) => ids.includes(p.id)),
+    ...extra,
+  });
+}
+
+export interface RawAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The stable error code of an error body, if the answer is one. */
+  code: string | undefined;
+  receipt: string | null;
+  json: unknown;
+}
+
+/** One HTTP request with exactly the given method, path, headers and body bytes. */
+export async function send(
+  base: string,
+  path: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string | Uint8Array } = {},
+): Promise<RawAnswer> {
+  const res = await fetch(`${base}${path}`, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    headers: init.headers ?? {},
+    ...(init.body === undefined ? {} : { body: init.body }),
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const error = ErrorBodySchema.safeParse(json);
+  return {
+    status: res.status,
+    headers: res.headers,
+    text,
+    code: error.success ? error.data.error.code : undefined,
+    receipt: res.headers.get(RECEIPT_HEADER),
+    json,
+  };
+}
+
+/**
+ * Like `send`, but over node:http with the request target exactly as given: fetch would resolve
+ * dot segments (`/a/../b`) before the gateway ever saw them.
+ */
+export function sendRawPath(
+  base: string,
+  rawPath: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string | Uint8Array } = {},
+): Promise<RawAnswer> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: init.method ?? 'POST',
+        path: rawPath,
+        headers: init.headers,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const headers = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) {
+            if (typeof v === 'string') headers.set(k, v);
+            else if (Array.isArray(v)) for (const one of v) headers.append(k, one);
+          }
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          const error = ErrorBodySchema.safeParse(json);
+          resolve({
+            status: res.statusCode ?? 0,
+            headers,
+            text,
+            code: error.success ? error.data.error.code : undefined,
+            receipt: headers.get(RECEIPT_HEADER),
+            json,
+          });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(init.body === undefined ? undefined : Buffer.from(init.body));
+  });
+}
+
+export function bearer(p: RunningProvince, role: keyof RunningProvince['tokens']) {
+  return { authorization: `Bearer ${p.tokens[role]}`, 'content-type': 'application/json' };
+}
+
+type Item = Record<string, unknown>;
+
+export interface ProvinceSnapshot {
+  licenses: string[];
+  agreements: string[];
+  nonces: string[];
+  auditIds: Set<string>;
+}
+
+async function scan(p: RunningProvince, table: string): Promise<Item[]> {
+  const items: Item[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await p.gateway.doc.send(
+      new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }),
+    );
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+const sorted = (items: Item[]) => items.map((i) => JSON.stringify(i, Object.keys(i).sort())).sort();
+
+/**
+ * The state a refused request must not touch: licenses, agreements (with their outbox) and
+ * recorded request ids, item by item; and which audit events exist (the sequencer rewrites
+ * audit items as it integrates them, so only their ids are compared).
+ */
+export async function snapshot(p: RunningProvince): Promise<ProvinceSnapshot> {
+  const t = p.gateway.tables;
+  const [licenses, agreements, nonces, audit] = await Promise.all([
+    scan(p, t.licenses),
+    scan(p, t.agreements),
+    scan(p, t.nonces),
+    scan(p, t.audit),
+  ]);
+  return {
+    licenses: sorted(licenses),
+    agreements: sorted(agreements),
+    nonces: sorted(nonces),
+    auditIds: new Set(audit.map((e) => String(e.eventId))),
+  };
+}
+
+/** Audit events written since `before`, read back in full. */
+export async function newEvents(p: RunningProvince, before: ProvinceSnapshot): Promise<Item[]> {
+  const audit = await scan(p, p.gateway.tables.audit);
+  return audit.filter((e) => !before.auditIds.has(String(e.eventId)));
+}
+
+/**
+ * Asserts that between `before` and now the province changed nothing but its audit log, and
+ * that what the audit log gained is the refusal: at least one event, each refused (or, for a
+ * dependency failure, error), none a success. Returns the new events for further checks.
+ * `nonceRecorded` allows the one recorded request id of a call whose signature verified.
+ */
+export async function expectOnlyRefusal(
+  p: RunningProvince,
+  before: ProvinceSnapshot,
+  options: { nonceRecorded?: boolean } = {},
+): Promise<Item[]> {
+  const after = await snapshot(p);
+  expect(after.licenses).toEqual(before.licenses);
+  expect(after.agreements).toEqual(before.agreements);
+  if (!options.nonceRecorded) expect(after.nonces).toEqual(before.nonces);
+  const events = await newEvents(p, before);
+  expect(events.length).toBeGreaterThanOrEqual(1);
+  for (const e of events) expect(['refused', 'error']).toContain(e.outcome);
+  return events;
+}
