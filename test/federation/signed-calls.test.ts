@@ -168,17 +168,14 @@ describe('signed cross-province calls over HTTP', () => {
     ['a wrong typ', async () => ({ signature: await sign(claims(), undefined, 'JWT') }), 'SIGNATURE_INVALID'],
   ];
 
-  it.each(attacks)(
-    'refuses %s with its code and audits it',
-    async (_name, make, expected) => {
-      const before = (await inboundRefusals()).length;
-      const { signature, ...options } = await make();
-      const res = await send(signature, options);
-      expect(res.status).toBe(401);
-      expect(res.code).toBe(expected);
-      expect((await inboundRefusals()).length).toBe(before + 1);
-    },
-  );
+  it.each(attacks)('refuses %s with its code and audits it', async (_name, make, expected) => {
+    const before = (await inboundRefusals()).length;
+    const { signature, ...options } = await make();
+    const res = await send(signature, options);
+    expect(res.status).toBe(401);
+    expect(res.code).toBe(expected);
+    expect((await inboundRefusals()).length).toBe(before + 1);
+  });
 
   it('refuses the same signed request the second time as REPLAYED', async () => {
     const signature = await sign(claims());
