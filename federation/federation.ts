@@ -143,6 +143,8 @@ export async function startFederation(options: FederationOptions): Promise<Feder
           sub: `dev-${role}@${spec.id}`,
           roles: [role],
           ...(role === 'issuer' && first ? { uscc: first.uscc, name: first.name } : {}),
+          // The name other provinces see as requester.platform of this province's verifications.
+          ...(role === 'platform' ? { name: `${spec.name}政务服务平台` } : {}),
           ttlSeconds: TOKEN_TTL_SECONDS,
           issuer,
           audience,

@@ -145,6 +145,9 @@ describe('the local federation over HTTP', () => {
     expect(calleeSide.map((e) => e.action)).toEqual(['interop.verify']);
     expect(calleeSide[0]).toMatchObject({ peer: '330000', outcome: 'success', identifier });
     expect(callerSide.find((e) => e.action === 'interop.outbound')?.details?.receipt).toBe(answer.receipt);
+    // The issuer learns the platform by name, not the officer's token subject.
+    expect(calleeSide[0]?.details?.requester).toBe('浙江省政务服务平台');
+    expect(JSON.stringify(calleeSide)).not.toContain('dev-platform@330000');
   });
 
   it('finds a superseded version and a revoked license of another province invalid, per its issuer', async () => {
