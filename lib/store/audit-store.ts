@@ -1,8 +1,11 @@
 import { randomInt } from 'node:crypto';
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../../contracts/audit.ts';
+import { eventLeafData } from '../audit/log-leaf.ts';
 import { DependencyUnavailableError } from '../errors.ts';
 import { PENDING_SHARDS } from './tables.ts';
+import { guard } from './transact.ts';
 
 /** Audit events that record no state change (verifications, refusals) are written alone. */
 export class AuditStore {
@@ -31,7 +34,30 @@ export class AuditStore {
     try {
       await this.doc.send(new PutCommand(this.putItem(event)));
     } catch (err) {
+      // The SDK resends the same request when an answer is lost, and the event it already stored
+      // then fails the condition. The id is made here and random, so a stored event with the same
+      // content is that earlier attempt, whatever the sequencer has added to it meanwhile.
+      if (err instanceof ConditionalCheckFailedException && (await this.holds(event))) return;
       throw new DependencyUnavailableError('the audit log', err);
     }
+  }
+
+  private async holds(event: AuditEvent): Promise<boolean> {
+    const out = await guard(
+      this.doc.send(
+        new GetCommand({ TableName: this.tableName, Key: { eventId: event.eventId }, ConsistentRead: true }),
+      ),
+      'the audit log',
+    );
+    return out.Item !== undefined && sameEvent(out.Item, event);
+  }
+}
+
+/** Same content as the log reads it (storage attributes aside); an item that is no event is not. */
+function sameEvent(item: Record<string, unknown>, event: AuditEvent): boolean {
+  try {
+    return Buffer.from(eventLeafData(item)).equals(Buffer.from(eventLeafData(event)));
+  } catch {
+    return false;
   }
 }

@@ -14,6 +14,38 @@ export interface DynamoOptions {
   region?: string;
 }
 
+/**
+ * Time bounds on every DynamoDB call. Without them the SDK's HTTP handler waits for ever: a
+ * DynamoDB that stops answering held requests past the Lambda timeout, the function died without
+ * answering, and the SDK carried the requests out afterwards with nobody listening.
+ *
+ * Worst case of one call: 3 attempts x 1 s + the SDK's backoff between them (at most 50 ms then
+ * 100 ms after timeouts; up to 1 s then 2 s after throttling, or longer on a Retry-After hint),
+ * cut at 3.5 s in every case by the call deadline, which also stops any further attempt. A request
+ * that meets dead storage spends at most two calls on it, the failing one and the refusal event
+ * it then tries to write (7 s), plus 3 s for a cross-province call in verification (10 s), under
+ * the 15-20 s of the HTTP functions that touch storage (infra/functions.ts). The discovery
+ * function (10 s) only makes the health probe, bounded at 1.5 s so /healthz answers within 2 s.
+ * DynamoDB answers item calls in milliseconds, so 1 s per attempt is generous.
+ */
+export const STORAGE_BOUNDS = {
+  /** TCP connect of one attempt. */
+  connectMs: 1000,
+  /** One attempt, from sending to the response headers, and then each silence in the body. */
+  attemptMs: 1000,
+  attempts: 3,
+  /** One call, every attempt and backoff included. */
+  callMs: 3500,
+  /** The /healthz probe: one answer inside the 2 s a health check waits. */
+  probeMs: 1500,
+} as const;
+
+/** What a call may pass to `send`: its own deadline, or a longer attempt for a large read. */
+interface SendOptions {
+  abortSignal?: AbortSignal;
+  requestTimeout?: number;
+}
+
 export function createDocumentClient(options: DynamoOptions = {}): DynamoDBDocumentClient {
   const local = options.endpoint !== undefined;
   const client = new DynamoDBClient({
@@ -24,11 +56,48 @@ export function createDocumentClient(options: DynamoOptions = {}): DynamoDBDocum
           credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
         }
       : {}),
-    maxAttempts: 3,
+    maxAttempts: STORAGE_BOUNDS.attempts,
+    requestHandler: {
+      connectionTimeout: STORAGE_BOUNDS.connectMs,
+      requestTimeout: STORAGE_BOUNDS.attemptMs,
+      socketTimeout: STORAGE_BOUNDS.attemptMs,
+      // Without this an attempt past requestTimeout only logs a warning and goes on waiting.
+      throwOnRequestTimeout: true,
+    },
   });
-  return DynamoDBDocumentClient.from(client, {
+  const doc = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
   });
+  return withCallDeadline(doc, STORAGE_BOUNDS.callMs);
+}
+
+/**
+ * Gives every call a deadline through the SDK's abort signal: the attempt in flight is cut, the
+ * backoff before the next one ends, and no attempt starts after it. The SDK takes an abort signal
+ * only as an option of `send`, so `send` is wrapped; a caller's own signal still applies.
+ */
+function withCallDeadline(doc: DynamoDBDocumentClient, callMs: number): DynamoDBDocumentClient {
+  const send = doc.send.bind(doc) as (command: unknown, options?: unknown) => Promise<unknown>;
+  const bounded = async (command: unknown, options?: unknown) => {
+    if (typeof options === 'function') return send(command, options);
+    const own = options as SendOptions | undefined;
+    const deadline = new AbortController();
+    // Cleared as soon as the call settles: a timer per call must not outlive it by seconds.
+    const timer = setTimeout(
+      () => deadline.abort(new DOMException(`no answer from DynamoDB within ${callMs} ms`, 'TimeoutError')),
+      callMs,
+    );
+    try {
+      return await send(command, {
+        ...own,
+        abortSignal: own?.abortSignal ? AbortSignal.any([own.abortSignal, deadline.signal]) : deadline.signal,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  doc.send = bounded as DynamoDBDocumentClient['send'];
+  return doc;
 }
 
 /** Creates the province's tables if missing (embedded mode and tests; CDK owns them on AWS). */
@@ -90,11 +159,18 @@ async function waitActive(doc: DynamoDBDocumentClient, name: string) {
 /**
  * Whether the province's storage answers, for /healthz: the audit table (every state change
  * writes to it) is there and active. DescribeTable on one table is all a deployed function needs
- * for this; ListTables would need a grant on every resource.
+ * for this; ListTables would need a grant on every resource. Bounded by its own short deadline,
+ * so a storage that hangs reads as down in time for the health check.
  */
-export async function storageAnswers(doc: DynamoDBDocumentClient, auditTable: string): Promise<boolean> {
+export async function storageAnswers(
+  doc: DynamoDBDocumentClient,
+  auditTable: string,
+  probeMs: number = STORAGE_BOUNDS.probeMs,
+): Promise<boolean> {
   try {
-    const { Table } = await doc.send(new DescribeTableCommand({ TableName: auditTable }));
+    const { Table } = await doc.send(new DescribeTableCommand({ TableName: auditTable }), {
+      abortSignal: AbortSignal.timeout(probeMs),
+    });
     return Table?.TableStatus === 'ACTIVE' || Table?.TableStatus === 'UPDATING';
   } catch {
     return false;

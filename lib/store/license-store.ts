@@ -1,10 +1,13 @@
+import { randomUUID } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { AuditEvent } from '../../contracts/audit.ts';
 import { LicenseStatusSchema } from '../../contracts/codes/index.ts';
 import { LicenseSchema } from '../../contracts/license.ts';
-import { ConflictError } from '../errors.ts';
+import { ConflictError, DependencyUnavailableError } from '../errors.ts';
 import type { AuditStore } from './audit-store.ts';
+import { storedInteger, storedString } from './stored-item.ts';
 import { conditionFailures, guard, type TransactItems, transact } from './transact.ts';
 
 /** A version as stored: the license data of that version and its credential. */
@@ -40,6 +43,15 @@ export const IdempotencyRecordSchema = z.object({
 export type IdempotencyRecord = z.infer<typeof IdempotencyRecordSchema>;
 
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+const WHAT = 'the license table';
+
+/** Allocations a serial counter remembers, newest first: `tok0` holds the token of number `n`. */
+const SERIAL_MEMORY = 8;
+const SERIAL_SLOTS = Array.from({ length: SERIAL_MEMORY }, (_, i) => `tok${i}`);
+const SERIAL_SHIFT = [
+  'tok0 = :token',
+  ...SERIAL_SLOTS.slice(1).map((s, i) => `${s} = if_not_exists(${SERIAL_SLOTS[i]}, :none)`),
+].join(', ');
 
 const pkOf = (licenseKey: string) => `LIC#${licenseKey}`;
 const skOfVersion = (version: string) => `V#${version}`;
@@ -67,22 +79,41 @@ export class LicenseStore {
     private readonly audit: AuditStore,
   ) {}
 
-  /** Next serial number for (type, issuer) in a year: `YYYY` + at least 6 digits. */
+  /**
+   * Next serial number for (type, issuer) in a year: `YYYY` + at least 6 digits. One update that
+   * adds 1 and records the allocation's token in the newest of SERIAL_MEMORY slots, shifting the
+   * others down, so slot i holds the token of number n - i. The SDK resends the same request when
+   * an answer is lost; that resend finds its token, fails the condition, and reads its number off
+   * the counter as it was. Only when more than SERIAL_MEMORY - 1 other allocations came between
+   * does the resend take a new number and leave a gap (never a duplicate).
+   */
   async nextSerial(typeCode: string, issuerCode: string, year: string): Promise<string> {
-    const out = await guard(
-      this.doc.send(
+    const token = randomUUID();
+    const key = { pk: `SERIAL#${typeCode}.${issuerCode}`, sk: `Y#${year}` };
+    let n: number;
+    try {
+      const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `SERIAL#${typeCode}.${issuerCode}`, sk: `Y#${year}` },
-          UpdateExpression: 'ADD #n :one',
+          Key: key,
+          UpdateExpression: `SET #n = if_not_exists(#n, :zero) + :one, ${SERIAL_SHIFT}`,
+          ConditionExpression: `NOT (${SERIAL_SLOTS.map((s) => `${s} = :token`).join(' OR ')})`,
           ExpressionAttributeNames: { '#n': 'n' },
-          ExpressionAttributeValues: { ':one': 1 },
+          ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':token': token, ':none': '-' },
           ReturnValues: 'UPDATED_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
-      ),
-      'the license table',
-    );
-    const n = z.number().int().positive().parse(out.Attributes?.n);
+      );
+      n = z.number().int().positive().parse(out.Attributes?.n);
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw new DependencyUnavailableError(WHAT, err);
+      const slot = SERIAL_SLOTS.findIndex((s) => storedString(err.Item, s) === token);
+      const current = storedInteger(err.Item, 'n');
+      if (slot < 0 || current === undefined || current - slot < 1) {
+        throw new DependencyUnavailableError(`${WHAT} (serial counter ${key.pk} reads wrong)`, err);
+      }
+      n = current - slot;
+    }
     return `${year}${String(n).padStart(6, '0')}`;
   }
 

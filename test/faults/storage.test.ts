@@ -1,0 +1,368 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { AuditAction } from '../../contracts/audit.ts';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../../federation/dynamodb-local.ts';
+import { type Federation, startFederation } from '../../federation/federation.ts';
+import { FEDERATION } from '../../federation/provinces.ts';
+import { integrate } from '../../functions/sequencer/sequencer.ts';
+import { functionSpec } from '../../infra/functions.ts';
+import { auditOrigin } from '../../lib/audit/checkpoint.ts';
+import { verifyLog } from '../../lib/audit/verify-log.ts';
+import { LogStore } from '../../lib/store/log-store.ts';
+import { AuditIndex, PENDING_SHARDS } from '../../lib/store/tables.ts';
+import { dyingClient } from '../lib/audit/log-fixtures.ts';
+import { sampleIssue } from '../support/gateway.ts';
+
+/**
+ * The local federation over real HTTP on a DynamoDB Local of its own, which the test freezes,
+ * kills and restarts under load. Whatever storage does, every answer is a 2xx or a prompt 503
+ * DEPENDENCY_UNAVAILABLE, and what the answers said is what the tables hold.
+ */
+
+const SH = '310000';
+const ZJ = '330000';
+const use = { matterCode: 'DEMO0001', useCause: '窗口核验' };
+/** The Lambda timeouts of the functions behind these routes: an answer must come well before. */
+const ISSUE_BOUND_MS = functionSpec('issuance').timeoutSeconds * 1000;
+const VERIFY_BOUND_MS = functionSpec('verification').timeoutSeconds * 1000;
+
+/** What the load reads of an answer: the issued identifier, the verification's trace, the error. */
+const AnswerBodySchema = z.object({
+  identifier: z.string().optional(),
+  traceId: z.string().optional(),
+  error: z.object({ code: z.string() }).optional(),
+});
+const HealthSchema = z.object({ status: z.string(), dependencies: z.object({ storage: z.string() }) });
+
+interface Answer {
+  kind: 'issue' | 'verify';
+  status: number;
+  code?: string;
+  ms: number;
+  startedAt: number;
+  endedAt: number;
+  /** The identifier a 201 gave, or the trace id of a 2xx verification. */
+  ref?: string;
+  key?: string;
+}
+
+let ddb: DynamoDbLocal;
+let f: Federation;
+let credential: string;
+let seq = 0;
+const consoleErrors: string[] = [];
+
+/** One issue request; `key` makes it an Idempotency-Key issue of its own license number. */
+async function issue(key?: string): Promise<Answer> {
+  const p = f.province(SH);
+  const number = key ? `沪建安A(2026)${key}` : `沪建安A(2026)L${++seq}`;
+  return timed('issue', key, () =>
+    fetch(`${p.url}/v1/licenses`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${p.tokens.issuer}`,
+        'content-type': 'application/json',
+        ...(key ? { 'idempotency-key': key } : {}),
+      },
+      body: JSON.stringify(sampleIssue({ number })),
+      signal: AbortSignal.timeout(60_000),
+    }),
+  );
+}
+
+/** Zhejiang verifies a Shanghai credential: a cross-province call, both sides on the same storage. */
+async function verify(): Promise<Answer> {
+  const p = f.province(ZJ);
+  return timed('verify', undefined, () =>
+    fetch(`${p.url}/v1/verify`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${p.tokens.platform}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ credential, ...use }),
+      signal: AbortSignal.timeout(60_000),
+    }),
+  );
+}
+
+async function timed(kind: Answer['kind'], key: string | undefined, call: () => Promise<Response>) {
+  const startedAt = performance.now();
+  const res = await call();
+  const body = AnswerBodySchema.parse(await res.json());
+  const endedAt = performance.now();
+  const answer: Answer = { kind, status: res.status, ms: endedAt - startedAt, startedAt, endedAt };
+  if (body.error?.code) answer.code = body.error.code;
+  if (key) answer.key = key;
+  const ref = kind === 'issue' ? body.identifier : body.traceId;
+  if (res.ok && ref) answer.ref = ref;
+  return answer;
+}
+
+/** An issue and a verification every `everyMs` until stopped; resolves with every answer. */
+function steadyLoad(everyMs: number, issueOf: () => Promise<Answer> = () => issue()) {
+  const pending: Promise<Answer>[] = [];
+  const tick = () => pending.push(issueOf(), verify());
+  tick();
+  const timer = setInterval(tick, everyMs);
+  return {
+    async stop(): Promise<Answer[]> {
+      clearInterval(timer);
+      return Promise.all(pending);
+    },
+  };
+}
+
+async function healthz(id: string) {
+  const started = performance.now();
+  const res = await fetch(`${f.province(id).url}/healthz`, { signal: AbortSignal.timeout(20_000) });
+  const body = HealthSchema.parse(await res.json());
+  return { status: res.status, body, ms: performance.now() - started };
+}
+
+/** Every answer is a 2xx or 503 DEPENDENCY_UNAVAILABLE, well before the function would be killed. */
+function expectClearAnswers(answers: Answer[]) {
+  for (const a of answers) {
+    if (a.status >= 300) expect(a).toMatchObject({ status: 503, code: 'DEPENDENCY_UNAVAILABLE' });
+    else expect(a.status).toBeGreaterThanOrEqual(200);
+    expect(a.ms).toBeLessThan((a.kind === 'issue' ? ISSUE_BOUND_MS : VERIFY_BOUND_MS) * 0.75);
+  }
+}
+
+async function eventually<T>(
+  attempt: () => Promise<T>,
+  ok: (t: T) => boolean,
+  withinMs = 30_000,
+): Promise<T> {
+  const until = performance.now() + withinMs;
+  for (;;) {
+    const t = await attempt();
+    if (ok(t) || performance.now() > until) return t;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function scan(table: string): Promise<Record<string, unknown>[]> {
+  const doc = f.province(SH).gateway.doc;
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await doc.send(
+      new ScanCommand({
+        TableName: table,
+        ConsistentRead: true,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+async function pendingCount(id: string): Promise<number> {
+  const g = f.province(id).gateway;
+  let n = 0;
+  for (let i = 0; i < PENDING_SHARDS; i++) {
+    const out = await g.doc.send(
+      new QueryCommand({
+        TableName: g.tables.audit,
+        IndexName: AuditIndex.pending,
+        KeyConditionExpression: 'pendingShard = :s',
+        ExpressionAttributeValues: { ':s': `P${i}` },
+        Select: 'COUNT',
+      }),
+    );
+    n += out.Count ?? 0;
+  }
+  return n;
+}
+
+beforeAll(async () => {
+  vi.spyOn(console, 'error').mockImplementation((line: unknown) => {
+    consoleErrors.push(String(line));
+  });
+  const dir = await mkdtemp(join(tmpdir(), 'elg-faults-'));
+  // Kept on disk, so a killed engine restarts on the same data.
+  await mkdir(join(dir, 'dynamodb'));
+  ddb = await startDynamoDbLocal({ dbPath: join(dir, 'dynamodb') });
+  f = await startFederation({
+    dir,
+    dynamodbEndpoint: ddb.endpoint,
+    ports: 'ephemeral',
+    tablePrefix: `faults${randomBytes(3).toString('hex')}`,
+    provinces: FEDERATION.filter((p) => p.id === SH || p.id === ZJ),
+  });
+  const first = await issue();
+  expect(first.status).toBe(201);
+  const p = f.province(SH);
+  const res = await fetch(`${p.url}/v1/licenses/${first.ref}`, {
+    headers: { authorization: `Bearer ${p.tokens.issuer}` },
+  });
+  credential = z.object({ credential: z.string() }).parse(await res.json()).credential;
+  expect((await verify()).status).toBe(200);
+}, 120_000);
+
+afterAll(async () => {
+  await f?.stop();
+  await ddb?.stop();
+  vi.restoreAllMocks();
+  // A 500 is logged as an unhandled error: none may have happened.
+  expect(consoleErrors.filter((l) => l.includes('unhandled error'))).toEqual([]);
+});
+
+describe('a DynamoDB that freezes for 10 s under steady load', () => {
+  it('gets a clear 503 for every call, a degraded /healthz within 2 s, and 2xx again once it thaws', async () => {
+    // Prepare
+    const load = steadyLoad(500);
+    await new Promise((r) => setTimeout(r, 1000));
+
+    // Act
+    ddb.freeze();
+    const frozenAt = performance.now();
+    // Thawed at 10 s whatever happens meanwhile, so a hanging call fails this test and no other.
+    const thawed = new Promise<number>((resolve) =>
+      setTimeout(() => {
+        ddb.thaw();
+        resolve(performance.now());
+      }, 10_000),
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    const health = await healthz(SH);
+    const thawedAt = await thawed;
+    const answers = await load.stop();
+    const issued = await eventually(issue, (a) => a.status === 201);
+    const verified = await eventually(verify, (a) => a.status === 200);
+
+    // Assess
+    expect(health).toMatchObject({
+      status: 503,
+      body: { status: 'degraded', dependencies: { storage: 'down' } },
+    });
+    expect(health.ms).toBeLessThan(3000);
+    expectClearAnswers(answers);
+    const whileFrozen = answers.filter((a) => a.startedAt > frozenAt && a.endedAt < thawedAt);
+    expect(whileFrozen.length).toBeGreaterThan(5);
+    expect(whileFrozen.every((a) => a.status === 503)).toBe(true);
+    expect(issued.status).toBe(201);
+    expect(verified.status).toBe(200);
+    expect((await healthz(SH)).status).toBe(200);
+  }, 90_000);
+});
+
+describe('a DynamoDB killed under load and restarted on the same data', () => {
+  it('answers 503 while it is gone and 2xx after, and the tables hold exactly what the answers said', async () => {
+    // Prepare: every issue carries an Idempotency-Key (and a license number of its own).
+    const keyed = () => issue(`K${randomBytes(6).toString('hex')}`);
+    const load = steadyLoad(300, keyed);
+    await new Promise((r) => setTimeout(r, 1000));
+
+    // Act
+    await ddb.kill();
+    await new Promise((r) => setTimeout(r, 1000));
+    const health = await healthz(SH);
+    await ddb.restart();
+    await new Promise((r) => setTimeout(r, 1000));
+    const answers = await load.stop();
+    // Retry every key that was refused until it is answered, as a caller would.
+    const retries: Answer[] = [];
+    for (const key of new Set(answers.filter((a) => a.status === 503 && a.key).map((a) => a.key))) {
+      if (key)
+        retries.push(
+          await eventually(
+            () => issue(key),
+            (a) => a.status === 201,
+          ),
+        );
+    }
+    const after = await eventually(verify, (a) => a.status === 200);
+
+    // Assess: answers
+    expect(health).toMatchObject({ status: 503, body: { status: 'degraded' } });
+    expect(health.ms).toBeLessThan(3000);
+    expectClearAnswers([...answers, ...retries]);
+    expect(answers.filter((a) => a.status === 503).length).toBeGreaterThan(0);
+    expect(retries.every((a) => a.status === 201)).toBe(true);
+    expect(after.status).toBe(200);
+
+    // Assess: tables. One license per Idempotency-Key, whatever the retries; every 201 is stored.
+    const sh = f.province(SH).gateway.tables;
+    const versions = (await scan(sh.licenses)).filter((i) => String(i.sk).startsWith('V#'));
+    const licenseOf = (v: Record<string, unknown>) => v.license as { identifier: string; number: string };
+    const byNumber = new Map<string, string[]>();
+    for (const v of versions) {
+      const { number, identifier } = licenseOf(v);
+      byNumber.set(number, [...(byNumber.get(number) ?? []), identifier]);
+    }
+    const issuedAnswers = [...answers, ...retries].filter((a) => a.kind === 'issue' && a.status === 201);
+    for (const a of issuedAnswers) {
+      expect(byNumber.get(`沪建安A(2026)${a.key}`)).toEqual([a.ref]);
+    }
+    // No license without its audit event.
+    const shEvents = await scan(sh.audit);
+    const issuedEvents = new Set(
+      shEvents.filter((e) => e.action === AuditAction.licenseIssue).map((e) => String(e.identifier)),
+    );
+    expect(versions.map(licenseOf).filter((l) => !issuedEvents.has(l.identifier))).toEqual([]);
+    // No 2xx verification without its event in Zhejiang's audit.
+    const zjTraces = new Set(
+      (await scan(f.province(ZJ).gateway.tables.audit))
+        .filter((e) => e.action === AuditAction.verify)
+        .map((e) => String(e.traceId)),
+    );
+    const verifiedAnswers = [...answers, after].filter((a) => a.kind === 'verify' && a.status === 200);
+    expect(verifiedAnswers.filter((a) => !zjTraces.has(String(a.ref)))).toEqual([]);
+  }, 90_000);
+});
+
+describe('a sequencer killed mid-batch', () => {
+  it('leaves a log that the province’s own sequencer completes, every event in it once, and it verifies', async () => {
+    // Prepare: a sequencer of its own takes the lease before events wait, so it finds a batch, and
+    // dies after marking two of its events; its lease, which it cannot give back, expires in 2 s.
+    const g = f.province(SH).gateway;
+    const owner = `dead-${randomBytes(4).toString('hex')}`;
+    const log = new LogStore(g.doc, g.tables.log);
+    await eventually(
+      () => log.acquireLease(owner, new Date(), 60_000),
+      (held) => held,
+    );
+    for (let i = 0; i < 6; i++) expect((await issue()).status).toBe(201);
+    let marks = 0;
+    const dying = dyingClient(g.doc, (c) => c.name === 'UpdateCommand' && ++marks === 3);
+
+    // Act
+    const died = await integrate({ ...g, doc: dying.doc }, { maxBatch: 4, leaseMs: 2000, owner }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    const inFlight = (await scan(g.tables.log)).filter((i) => i.pk === 'BATCH');
+    // The province's own loop takes over once the dead one's lease has expired.
+    await eventually(
+      async () => ({
+        pending: await pendingCount(SH),
+        size: (await log.head())?.treeSize,
+        events: (await scan(g.tables.audit)).length,
+      }),
+      (s) => s.pending === 0 && s.size === s.events,
+    );
+
+    // Assess
+    expect(died).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE' });
+    expect(inFlight).toHaveLength(1);
+    const events = await scan(g.tables.audit);
+    const leaves = (await scan(g.tables.log))
+      .filter((i) => String(i.pk).startsWith('LEAF#'))
+      .sort((a, b) => Number(a.index) - Number(b.index));
+    expect(leaves.map((l) => l.index)).toEqual(leaves.map((_, i) => i));
+    expect(leaves.map((l) => String(l.eventId)).sort()).toEqual(events.map((e) => String(e.eventId)).sort());
+    for (const e of events) expect(leaves[Number(e.leafIndex)]?.eventId).toBe(e.eventId);
+    const verification = await verifyLog(
+      { doc: g.doc, tables: g.tables },
+      { origin: auditOrigin(SH), publicKey: g.keys.audit.publicJwk },
+    );
+    expect(verification.findings).toEqual([]);
+    expect(verification.treeSize).toBe(events.length);
+  }, 60_000);
+});
