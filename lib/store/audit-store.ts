@@ -3,9 +3,8 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../../contracts/audit.ts';
 import { eventLeafData } from '../audit/log-leaf.ts';
-import { DependencyUnavailableError } from '../errors.ts';
 import { PENDING_SHARDS } from './tables.ts';
-import { guard } from './transact.ts';
+import { guard, storageFailure } from './transact.ts';
 
 /** Audit events that record no state change (verifications, refusals) are written alone. */
 export class AuditStore {
@@ -38,7 +37,7 @@ export class AuditStore {
       // then fails the condition. The id is made here and random, so a stored event with the same
       // content is that earlier attempt, whatever the sequencer has added to it meanwhile.
       if (err instanceof ConditionalCheckFailedException && (await this.holds(event))) return;
-      throw new DependencyUnavailableError('the audit log', err);
+      throw storageFailure('the audit log', err);
     }
   }
 

@@ -8,7 +8,7 @@ import { LicenseSchema } from '../../contracts/license.ts';
 import { ConflictError, DependencyUnavailableError } from '../errors.ts';
 import type { AuditStore } from './audit-store.ts';
 import { storedInteger, storedString } from './stored-item.ts';
-import { conditionFailures, guard, type TransactItems, transact } from './transact.ts';
+import { conditionFailures, guard, storageFailure, type TransactItems, transact } from './transact.ts';
 
 /** A version as stored: the license data of that version and its credential. */
 export const StoredVersionSchema = z.object({
@@ -106,7 +106,7 @@ export class LicenseStore {
       );
       n = z.number().int().positive().parse(out.Attributes?.n);
     } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw new DependencyUnavailableError(WHAT, err);
+      if (!(err instanceof ConditionalCheckFailedException)) throw storageFailure(WHAT, err);
       const slot = SERIAL_SLOTS.findIndex((s) => storedString(err.Item, s) === token);
       const current = storedInteger(err.Item, 'n');
       if (slot < 0 || current === undefined || current - slot < 1) {

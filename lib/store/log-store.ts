@@ -20,7 +20,7 @@ import { z } from 'zod';
 import type { Hash, Node, NodeId, NodeReader } from '../audit/merkle.ts';
 import { DependencyUnavailableError } from '../errors.ts';
 import { AuditIndex, PENDING_SHARDS } from './tables.ts';
-import { conditionFailures, guard, type TransactItems, transact } from './transact.ts';
+import { conditionFailures, guard, storageFailure, type TransactItems, transact } from './transact.ts';
 
 /**
  * The province's Merkle log in the `log` table (pk, sk):
@@ -355,7 +355,7 @@ export class LoggedEvents {
       return 'marked';
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return err.Item ? 'elsewhere' : 'missing';
-      throw new DependencyUnavailableError(WHAT_EVENTS, err);
+      throw storageFailure(WHAT_EVENTS, err);
     }
   }
 
@@ -453,7 +453,7 @@ async function conditional(pending: Promise<unknown>, what: string): Promise<boo
     return true;
   } catch (err) {
     if (err instanceof ConditionalCheckFailedException) return false;
-    throw new DependencyUnavailableError(what, err);
+    throw storageFailure(what, err);
   }
 }
 

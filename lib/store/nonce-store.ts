@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { DependencyUnavailableError } from '../errors.ts';
 import { storedString } from './stored-item.ts';
+import { storageFailure } from './transact.ts';
 
 /**
  * Single-use request ids (`jti`) of inbound signed calls. A conditional write records each one;
@@ -32,7 +32,7 @@ export class NonceStore {
       return true;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return storedString(err.Item, 'claim') === claim;
-      throw new DependencyUnavailableError('the replay-protection table', err);
+      throw storageFailure('the replay-protection table', err);
     }
   }
 }

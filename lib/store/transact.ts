@@ -22,8 +22,24 @@ export async function guard<T>(pending: Promise<T>, what: string): Promise<T> {
     ) {
       throw err;
     }
-    throw new DependencyUnavailableError(what, err);
+    throw storageFailure(what, err);
   }
+}
+
+/**
+ * What a failed storage call becomes. A failure of DynamoDB itself (an answer, a throttle, a
+ * timeout, a lost connection: every error that went through the SDK's retry layer carries
+ * `$metadata`) is 503 DEPENDENCY_UNAVAILABLE naming `what`. Anything else failed in this process
+ * before a request went out (a value the marshaller cannot store, say): a bug, left as it is, so
+ * that no input can make a gateway look as if its storage were down.
+ */
+export function storageFailure(what: string, err: unknown): Error {
+  const reachedStorage =
+    typeof err === 'object' &&
+    err !== null &&
+    ('$metadata' in err || (err as Error).name === 'AbortError' || (err as Error).name === 'TimeoutError');
+  if (reachedStorage) return new DependencyUnavailableError(what, err);
+  return err instanceof Error ? err : new Error(String(err));
 }
 
 /** Indexes of the transaction items whose condition failed. */

@@ -109,7 +109,8 @@ export function dyingClient(
   let seen = 0;
   const send = (async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
     if (!dead && at({ name: command.constructor.name, input: command.input }, ++seen)) dead = true;
-    if (dead) throw new Error('the sequencer process died here');
+    // As the SDK fails a call it could not complete: through its retry layer, with $metadata.
+    if (dead) throw Object.assign(new Error('the sequencer process died here'), { $metadata: {} });
     return (doc.send as (c: unknown) => Promise<unknown>)(command);
   }) as unknown as Send;
   const proxy = new Proxy(doc, {
