@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compactVerify, importJWK } from 'jose';
 import { buildIdentifier } from '../contracts/codes/index.ts';
+import { checkCredential } from '../functions/verification/credential-check.ts';
 import { signCredential } from '../lib/license/credential.ts';
 import { loadLocalKeyRing } from '../lib/signing/local-signer.ts';
 import { importPublicKey } from '../lib/signing/public-jwk.ts';
@@ -83,12 +84,22 @@ export const credentials: Section = {
         () => compactVerify(jws, publicKeyObject, { algorithms: ['ES256'] }),
         budget,
       );
+      // What a verifying gateway runs: the strict form, the key by kid, the signature over the
+      // exact input, the claims contract and the issuer bindings (DESIGN section 6).
+      const registry = { keyByKid: () => ({ key: publicKeyObject, owner: '310000' }) };
+      if (!(await checkCredential(jws, registry)).ok) throw new Error('bench: the strict check refuses');
+      const strictVerify = await measure(
+        'credential check (strict form, checkCredential)',
+        () => checkCredential(jws, registry),
+        budget,
+      );
       const rows: Measurement[] = [
         rawSign,
         { ...credentialSign, note: ratio(credentialSign, rawSign, 'raw sign') },
         rawVerify,
         { ...credentialVerify, note: ratio(credentialVerify, rawVerify, 'raw verify') },
         { ...keyObjectVerify, note: ratio(keyObjectVerify, rawVerify, 'raw verify') },
+        { ...strictVerify, note: ratio(strictVerify, rawVerify, 'raw verify') },
       ];
       return rows;
     } finally {
