@@ -3,7 +3,6 @@ import { mkdtemp } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect, inject } from 'vitest';
 import { ErrorBodySchema } from '../../contracts/errors.ts';
 import { RECEIPT_HEADER } from '../../contracts/interop.ts';
@@ -14,6 +13,7 @@ import {
   startFederation,
 } from '../../federation/federation.ts';
 import { FEDERATION } from '../../federation/provinces.ts';
+import { scanAll } from '../support/scan.ts';
 
 /**
  * The attack suite's common ground: a real local federation over HTTP, raw requests that can
@@ -141,18 +141,7 @@ export interface ProvinceSnapshot {
   auditIds: Set<string>;
 }
 
-async function scan(p: RunningProvince, table: string): Promise<Item[]> {
-  const items: Item[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await p.gateway.doc.send(
-      new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }),
-    );
-    items.push(...(out.Items ?? []));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return items;
-}
+const scan = (p: RunningProvince, table: string) => scanAll(p.gateway.doc, table);
 
 const sorted = (items: Item[]) => items.map((i) => JSON.stringify(i, Object.keys(i).sort())).sort();
 

@@ -2,7 +2,6 @@ import { createHmac, createPublicKey, generateKeyPairSync, type KeyObject, sign 
 import { type Agent, request as httpRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
 import type { Role } from '../../contracts/auth.ts';
 import { buildIdentifier } from '../../contracts/codes/index.ts';
@@ -10,6 +9,7 @@ import { ErrorBodySchema } from '../../contracts/errors.ts';
 import type { Federation, RunningProvince } from '../../federation/federation.ts';
 import { DevIdentityProvider } from '../../lib/auth/dev-idp.ts';
 import { loadOrCreatePrivateKey } from '../../lib/signing/key-file.ts';
+import { scanAll } from '../support/scan.ts';
 import type { ProvinceSnapshot, RawAnswer } from './harness.ts';
 import { newEvents, snapshot } from './harness.ts';
 
@@ -100,20 +100,7 @@ export function missingIdentifier(issuerCode: string, serial = 'NOSUCH0001') {
   return buildIdentifier({ typeCode: '11100000000013338W032', issuerCode, serial, version: '001' });
 }
 
-type Item = Record<string, unknown>;
-
-export async function scanTable(p: RunningProvince, table: string): Promise<Item[]> {
-  const items: Item[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await p.gateway.doc.send(
-      new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }),
-    );
-    items.push(...(out.Items ?? []));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return items;
-}
+export const scanTable = (p: RunningProvince, table: string) => scanAll(p.gateway.doc, table);
 
 /** Every item of the province's audit table (and, if asked, its Merkle log table) as one text. */
 export async function auditText(p: RunningProvince, withLog = false): Promise<string> {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { AuditAction } from '../../contracts/audit.ts';
@@ -17,6 +17,7 @@ import { LogStore } from '../../lib/store/log-store.ts';
 import { AuditIndex, PENDING_SHARDS } from '../../lib/store/tables.ts';
 import { dyingClient } from '../lib/audit/log-fixtures.ts';
 import { sampleIssue } from '../support/gateway.ts';
+import { scanAll } from '../support/scan.ts';
 
 /**
  * The local federation over real HTTP on a DynamoDB Local of its own, which the test freezes,
@@ -145,21 +146,7 @@ async function eventually<T>(
 }
 
 async function scan(table: string): Promise<Record<string, unknown>[]> {
-  const doc = f.province(SH).gateway.doc;
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await doc.send(
-      new ScanCommand({
-        TableName: table,
-        ConsistentRead: true,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    items.push(...(out.Items ?? []));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return items;
+  return scanAll(f.province(SH).gateway.doc, table);
 }
 
 async function pendingCount(id: string): Promise<number> {

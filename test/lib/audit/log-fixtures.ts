@@ -1,10 +1,11 @@
-import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
 import { IssueResponseSchema } from '../../../contracts/license.ts';
 import { auditOrigin } from '../../../lib/audit/checkpoint.ts';
 import { type LogVerification, verifyLog } from '../../../lib/audit/verify-log.ts';
 import { AuditIndex, PENDING_SHARDS } from '../../../lib/store/tables.ts';
 import { post, sampleIssue, type TestGateway } from '../../support/gateway.ts';
+import { scanAll } from '../../support/scan.ts';
 
 /** Issues `n` licenses over HTTP, each writing its audit event; the clock moves 1 ms per license. */
 export async function issueLicenses(t: TestGateway, n: number): Promise<string[]> {
@@ -76,23 +77,6 @@ export async function expectEveryEventOnce(t: TestGateway): Promise<void> {
   const verification = await verifyOwnLog(t);
   expect(verification.findings).toEqual([]);
   expect(verification.treeSize).toBe(events.length);
-}
-
-async function scanAll(doc: DynamoDBDocumentClient, table: string): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await doc.send(
-      new ScanCommand({
-        TableName: table,
-        ConsistentRead: true,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    items.push(...(out.Items ?? []));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return items;
 }
 
 type Send = DynamoDBDocumentClient['send'];
