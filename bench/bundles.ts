@@ -63,7 +63,7 @@ export async function measureLoad(file: string, budget: Pick<Budget, 'seconds'>)
 /**
  * The Lambda bundles as `cdk deploy` ships them: minified size, the largest package in each (from
  * esbuild's metafile), and the module load time in a fresh node process. Cold start grows with
- * both (DESIGN section 11).
+ * both.
  */
 export const bundles: Section = {
   name: 'bundles',

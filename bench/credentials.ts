@@ -85,7 +85,7 @@ export const credentials: Section = {
         budget,
       );
       // What a verifying gateway runs: the strict form, the key by kid, the signature over the
-      // exact input, the claims contract and the issuer bindings (DESIGN section 6).
+      // exact input, the claims contract and the issuer bindings (docs/protocol.md §4).
       const registry = { keyByKid: () => ({ key: publicKeyObject, owner: '310000' }) };
       if (!(await checkCredential(jws, registry)).ok) throw new Error('bench: the strict check refuses');
       const strictVerify = await measure(

@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { log } from '../lib/log/logger.ts';
 import { audit } from './audit.ts';
 import { bundles } from './bundles.ts';
 import { codes } from './codes.ts';
@@ -14,6 +15,8 @@ const SECTIONS: readonly Section[] = [codes, credentials, interop, audit, soak, 
 const USAGE = `usage: npm run bench [-- [--seconds N] [SECTION ...]]   sections: ${SECTIONS.map((s) => s.name).join(', ')}`;
 
 async function main(): Promise<number> {
+  // A line per request would bury the measurements: warnings and errors only, unless asked.
+  if (!process.env.ELG_LOG_LEVEL) log.setLevel('warn');
   let args: ReturnType<typeof parse>;
   try {
     args = parse();

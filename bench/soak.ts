@@ -11,6 +11,7 @@ import { startDynamoDbLocal } from '../federation/dynamodb-local.ts';
 import { type Federation, type RunningProvince, startFederation } from '../federation/federation.ts';
 import { SAMPLE_TYPE } from '../federation/provinces.ts';
 import { todayCst } from '../lib/license/validity.ts';
+import { log } from '../lib/log/logger.ts';
 
 /**
  * `npm run soak`: a steady mixed load for a bounded time against a throw-away federation run in
@@ -197,6 +198,8 @@ class Tally {
 
 /** Runs the soak from start to finish: federation up, load, federation down. */
 export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
+  // A line per request would bury the measurements: warnings and errors only, unless asked.
+  if (!process.env.ELG_LOG_LEVEL) log.setLevel('warn');
   checkOptions(options);
   const dir = await mkdtemp(join(tmpdir(), 'elg-soak-'));
   const ddb = await startDynamoDbLocal();

@@ -1,4 +1,4 @@
-import { COMMON_USAGE } from './args.ts';
+import { type CommonOption, commonUsage } from './args.ts';
 import type { ExitCode } from './errors.ts';
 import type { Io } from './io.ts';
 
@@ -7,11 +7,13 @@ export interface Command {
   name: string;
   /** One line for the overview. */
   summary: string;
-  /** Synopsis and the command's own options; the common options are appended. */
+  /** Synopsis and the command's own options; the common options it takes are appended. */
   usage: readonly string[];
+  /** The common options the command takes (what it passes to `parseCommand`); all when absent. */
+  common?: readonly CommonOption[];
   run(argv: string[], io: Io): Promise<ExitCode>;
 }
 
 export function helpText(command: Command): string {
-  return `${[...command.usage, '', ...COMMON_USAGE].join('\n')}\n`;
+  return `${[...command.usage, '', ...commonUsage(command.common)].join('\n')}\n`;
 }

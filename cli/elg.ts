@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Command, helpText } from './command.ts';
+import { agreements } from './commands/agreements.ts';
 import { audit } from './commands/audit.ts';
 import { change } from './commands/change.ts';
 import { check } from './commands/check.ts';
@@ -13,6 +14,7 @@ import { verify } from './commands/verify.ts';
 import { CliError, ExitCode, HttpError, UnreachableError, UsageError } from './errors.ts';
 import { type Io, processIo } from './io.ts';
 import { printJson } from './output.ts';
+import { didYouMean } from './suggest.ts';
 
 export const COMMANDS: readonly Command[] = [
   issue,
@@ -22,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   change,
   check,
   provinces,
+  agreements,
   audit,
   registry,
 ];
@@ -56,10 +59,12 @@ export async function main(argv: string[], io: Io): Promise<ExitCode> {
   }
   const command = COMMANDS.find((c) => c.name === name);
   try {
-    if (!command)
+    if (!command) {
+      const names = COMMANDS.map((c) => c.name);
       throw new UsageError(
-        `unknown command ${JSON.stringify(name)}; commands: ${COMMANDS.map((c) => c.name).join(', ')}`,
+        `unknown command ${JSON.stringify(name)}${didYouMean(name, names) || `; commands: ${names.join(', ')}`}`,
       );
+    }
     return await command.run(rest, io);
   } catch (err) {
     return report(err, io, command?.name, rest.includes('--json'));

@@ -13,7 +13,7 @@ const RoleTokensSchema = z.object({
   auditor: z.string().min(1),
 });
 
-/** `federation.json` as `npm start` writes it (DESIGN section 12); extra members are ignored. */
+/** `federation.json` as `npm start` writes it (docs/protocol.md §15); extra members are ignored. */
 export const FederationFileSchema = z.object({
   root: z.object({ jwk: z.unknown() }).optional(),
   registry: z.string().optional(),

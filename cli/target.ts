@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
-import { UsageError } from './errors.ts';
+import { CliError, UsageError } from './errors.ts';
 import { loadFederation, type TokenRole } from './federation-file.ts';
 import type { Io } from './io.ts';
 
@@ -32,6 +32,10 @@ const IssuerClaimsSchema = z.object({ uscc: z.string(), name: z.string() });
 /**
  * `--url`/`--token` (or `$ELG_TOKEN`) for a real deployment; whatever they leave open comes from the
  * federation file of the local federation: the province's URL and its dev token for `role`.
+ *
+ * A dev token is only ever sent to the gateway it was minted for: `--url` without a token takes the
+ * federation's token only when the URL is that province's URL in the federation file, and is
+ * refused otherwise.
  */
 export async function resolveTarget(values: CommonValues, role: TokenRole, io: Io): Promise<Target> {
   const province = values.province ?? DEFAULT_PROVINCE;
@@ -39,27 +43,55 @@ export async function resolveTarget(values: CommonValues, role: TokenRole, io: I
     throw new UsageError(`--province takes a 6-digit gateway id such as 310000, not ${province}`);
   const explicitToken = values.token ?? io.env.ELG_TOKEN;
   const fromToken = explicitToken ? departmentOf(explicitToken) : undefined;
-  if (values.url && explicitToken) {
-    return {
-      province,
-      url: checkedUrl(values.url),
-      token: explicitToken,
-      ...(fromToken ? { department: fromToken } : {}),
-    };
+  const url = values.url === undefined ? undefined : checkedUrl(values.url);
+  if (url && explicitToken) {
+    return { province, url, token: explicitToken, ...(fromToken ? { department: fromToken } : {}) };
   }
-  const { file, federation } = await loadFederation(values.federation, io);
-  const p = federation.provinces.find((x) => x.id === province);
+  const needsToken = (why: string) =>
+    new UsageError(
+      `--url ${url} needs --token JWT (or $ELG_TOKEN): ${why}, and a dev token is only sent to the gateway it was minted for`,
+    );
+  let loaded: Awaited<ReturnType<typeof loadFederation>>;
+  try {
+    loaded = await loadFederation(values.federation, io);
+  } catch (err) {
+    if (url && err instanceof CliError) {
+      throw needsToken(
+        err.message.startsWith('no federation file')
+          ? 'there is no federation file to take one from'
+          : `the federation file cannot be used (${err.message})`,
+      );
+    }
+    throw err;
+  }
+  const { file, federation } = loaded;
+  const p = url
+    ? federation.provinces.find((x) => sameUrl(x.url, url))
+    : federation.provinces.find((x) => x.id === province);
+  if (url && !p) throw needsToken(`it is no province of ${file}`);
+  if (url && p && values.province !== undefined && p.id !== province) {
+    throw new UsageError(`--url ${url} is province ${p.id} in ${file}, not --province ${province}`);
+  }
   if (!p) {
     const known = federation.provinces.map((x) => x.id).join(', ');
     throw new UsageError(`province ${province} is not in ${file} (it has ${known})`);
   }
   const department = fromToken ?? p.departments[0];
   return {
-    province,
-    url: checkedUrl(values.url ?? p.url),
+    province: p.id,
+    url: checkedUrl(p.url),
     token: explicitToken ?? p.tokens[role],
     ...(department ? { department } : {}),
   };
+}
+
+/** The same gateway: both URLs normalized as `--url` is (case of the host, default port, trailing slash). */
+function sameUrl(a: string, b: string): boolean {
+  try {
+    return checkedUrl(a) === checkedUrl(b);
+  } catch {
+    return false;
+  }
 }
 
 /** A gateway base URL from `--url`: absolute http(s), without a trailing slash. */

@@ -8,7 +8,7 @@ export type AgreementAction = z.infer<typeof AgreementActionSchema>;
 
 const partyOrAll = z.union([GatewayIdSchema, z.literal('*')]);
 
-/** Who may do what with whose licenses (DESIGN section 7). `*` as grantor or grantee: every party. */
+/** Who may do what with whose licenses (docs/protocol.md §8.1). `*` as grantor or grantee: every party. */
 export const GrantSchema = z.strictObject({
   grantor: partyOrAll,
   grantee: partyOrAll,
@@ -111,7 +111,7 @@ export const ProposalDeliverySchema = z.strictObject({
 });
 export type ProposalDelivery = z.infer<typeof ProposalDeliverySchema>;
 
-/** What an inbound call asks of the grantor's agreements (DESIGN section 7). */
+/** What an inbound call asks of the grantor's agreements (docs/protocol.md §8.5). */
 export const AuthorizationQuerySchema = z.object({
   grantor: GatewayIdSchema,
   grantee: GatewayIdSchema,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Roles a province's identity provider grants in the bearer token's `roles` claim (DESIGN section 9). */
+/** Roles a province's identity provider grants in the bearer token's `roles` claim (docs/protocol.md §12). */
 export const Role = {
   issuer: 'issuer',
   platform: 'platform',

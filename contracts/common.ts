@@ -25,7 +25,7 @@ const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 const isPrintable = (s: string) => !NOT_PRINTABLE.test(s);
 
 /**
- * 用证事由 (DESIGN section 3.2): 1-200 characters of printable text without a personal
+ * 用证事由 (docs/protocol.md §2.7): 1-200 characters of printable text without a personal
  * identifier in it. The one rule for both sides: `/v1/verify` refuses such a cause before it is
  * logged or sent, and `/v1/interop/verify` refuses it from a province that did not. Printability
  * is checked before trimming, so a trailing CR or LF is refused rather than silently cut.

@@ -6,7 +6,7 @@ import { GatewayIdSchema } from './registry.ts';
 
 export const CREDENTIAL_JWS_TYPE = 'elicense+jwt';
 
-/** The `lic` claim: what the credential says about the license (DESIGN section 4). */
+/** The `lic` claim: what the credential says about the license (docs/protocol.md §5.1). */
 export const LicenseClaimSchema = z.object({
   typeCode: z.string(),
   typeName: z.string(),

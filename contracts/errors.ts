@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Stable error codes of the HTTP API (DESIGN section 9). Other provinces and client platforms
+ * Stable error codes of the HTTP API (docs/protocol.md §13.1). Other provinces and client platforms
  * branch on these strings: never rename one, only add.
  */
 export const ErrorCode = {

@@ -3,7 +3,7 @@ import { IdentifierSchema, LicenseStatusSchema } from './codes/index.ts';
 import { DateSchema, MatterCodeSchema, TraceIdSchema, text, UseCauseSchema } from './common.ts';
 import { GatewayIdSchema } from './registry.ts';
 
-/** Headers of signed cross-province calls (DESIGN section 6). */
+/** Headers of signed cross-province calls (docs/protocol.md §7.1, §7.4). */
 export const SIGNATURE_HEADER = 'ELG-Signature';
 export const RECEIPT_HEADER = 'ELG-Receipt';
 export const REQUEST_JWS_TYPE = 'elg-request+jwt';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** The three signing purposes of a province (DESIGN section 4). A key signs for exactly one. */
+/** The three signing purposes of a province (docs/protocol.md §3.1). A key signs for exactly one. */
 export const KeyPurpose = {
   credential: 'credential',
   gateway: 'gateway',

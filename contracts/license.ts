@@ -68,7 +68,7 @@ const validityOrder = (
   }
 };
 
-/** `POST /v1/licenses` (DESIGN section 12). */
+/** `POST /v1/licenses` (docs/protocol.md §11.4). */
 export const IssueRequestSchema = z
   .strictObject({
     typeCode: TypeCodeSchema,

@@ -4,9 +4,15 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { IssueResponseSchema } from '../contracts/license.ts';
 import { type VerifyResponse, VerifyResponseSchema } from '../contracts/verify.ts';
+import { log } from '../lib/log/logger.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { type Federation, type RunningProvince, startFederation } from './federation.ts';
 import { SAMPLE_TYPE } from './provinces.ts';
+
+// The AWS SDK's notice that its 2027 releases will need Node 22 says nothing a demo can act on.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// The story is the output: the federation's request lines only with ELG_LOG_LEVEL, failures always.
+if (!process.env.ELG_LOG_LEVEL) log.setLevel('warn');
 
 /**
  * `npm run demo`: the cross-province story end to end on a fresh, throw-away federation (its own

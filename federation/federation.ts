@@ -25,7 +25,7 @@ export interface FederationOptions {
   /** Where keys, the registry and federation.json live (`.elg` for `npm start`). */
   dir: string;
   dynamodbEndpoint: string;
-  /** Fixed ports of DESIGN section 10, or free ones (tests). */
+  /** Fixed ports of docs/protocol.md §15, or free ones (tests). */
   ports?: 'fixed' | 'ephemeral';
   /** Table name prefix before the province id; tests isolate themselves with it. */
   tablePrefix?: string;

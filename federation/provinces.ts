@@ -13,7 +13,7 @@ export interface ProvinceSpec {
 }
 
 /**
- * The local federation of DESIGN section 10: four Yangtze River Delta provinces and Sichuan,
+ * The local federation of docs/protocol.md §15: four Yangtze River Delta provinces and Sichuan,
  * province `PP0000` on port `80PP`. Department codes are valid USCCs of each province's area.
  */
 export const FEDERATION: readonly ProvinceSpec[] = [

@@ -27,7 +27,7 @@ export interface BundleReport {
  * tested and never downloads anything.
  *
  * Two choices keep the bundles at half the size they would have by default (cold start grows with
- * it, DESIGN section 11); neither changes what runs:
+ * it); neither changes what runs:
  * - `mainFields: module, main`. The AWS SDK clients (`client-dynamodb`, `client-kms`,
  *   `client-secrets-manager`, `lib-dynamodb`) have no `exports` map; their `main` is one CommonJS
  *   file holding every command of the service, their `module` the same code as ES modules, one per

@@ -45,8 +45,16 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     name: 'discovery',
     entry: 'functions/discovery/handler.ts',
-    description: 'Public keys, health and the OpenAPI document; answers unknown routes',
-    routes: ['GET /.well-known/jwks.json', 'GET /healthz', 'GET /openapi.json', '$default'],
+    description: 'Public keys, health, the OpenAPI document and its reference page; answers unknown routes',
+    // /docs and its files: the reference page, whose assets (about 1.9 MB) only this bundle carries.
+    routes: [
+      'GET /.well-known/jwks.json',
+      'GET /healthz',
+      'GET /openapi.json',
+      'GET /docs',
+      'GET /docs/{proxy+}',
+      '$default',
+    ],
     signsWith: [],
     // No route of its own is audited, and an unknown route is answered 404 without an event.
     // /healthz probes storage with DescribeTable on the audit table, which every state change needs.

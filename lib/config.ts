@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type KeyPurpose, KeyPurposeSchema } from '../contracts/keys.ts';
 import { PublicJwkBaseSchema } from './config-jwk.ts';
+import { DEFAULT_LOG_LEVEL, LOG_LEVELS } from './log/levels.ts';
 
 /**
  * A KMS key published for verifiers but not signing: an earlier generation, or a staged next one
@@ -17,7 +18,7 @@ export const HOLDER_HASH_KEY_FORMAT = '32 bytes as 64 lowercase hex characters';
 
 /**
  * `purpose=keyArn` entries, comma-separated: the purpose cannot be read from a KMS key, and a
- * verifier must know it (DESIGN section 4).
+ * verifier must know it (docs/protocol.md §3.4, §14.1).
  */
 const PreviousKeysSchema = z.string().transform((s, ctx): PreviousKey[] => {
   const entries = s
@@ -96,6 +97,12 @@ export const GatewayConfigSchema = z.object({
     .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'a Secrets Manager secret ARN')
     .optional(),
   ELG_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(65_536),
+  /**
+   * The least severe log line printed: trace, debug, info (default), warn, error, critical or
+   * silent, in any case. lib/log reads it when the function starts; Lambda's own log-level control
+   * (AWS_LAMBDA_LOG_LEVEL), when set, takes precedence.
+   */
+  ELG_LOG_LEVEL: z.string().trim().toLowerCase().pipe(z.enum(LOG_LEVELS)).default(DEFAULT_LOG_LEVEL),
   ELG_DYNAMODB_ENDPOINT: z.url().optional(),
   ELG_KMS_ENDPOINT: z.url().optional(),
   ELG_SECRETS_ENDPOINT: z.url().optional(),

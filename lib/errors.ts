@@ -1,4 +1,9 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import {
+  LICENSE_STATUS_NAMES,
+  type LicenseStatus,
+  STATUS_TRANSITIONS,
+} from '../contracts/codes/license-status.ts';
 import { ErrorCode, type FieldIssue } from '../contracts/errors.ts';
 
 /**
@@ -56,9 +61,34 @@ export class IdempotencyKeyReusedError extends AppError {
     );
   }
 }
+/** `07 revoked (吊销)`: a license status code with its meaning; the code alone when unknown. */
+export function statusName(code: string): string {
+  const name = Object.hasOwn(LICENSE_STATUS_NAMES, code)
+    ? LICENSE_STATUS_NAMES[code as LicenseStatus]
+    : undefined;
+  return name ? `${code} ${name.en} (${name.zh})` : code;
+}
+
+/** Why a status change is refused, with the statuses named by their meaning. */
+function transitionMessage(from: string, to: string): string {
+  const next: readonly string[] = Object.hasOwn(STATUS_TRANSITIONS, from)
+    ? STATUS_TRANSITIONS[from as LicenseStatus]
+    : [];
+  if (next.length === 0) {
+    return from === to
+      ? `the license is already ${statusName(from)}, a final status: it cannot change any more`
+      : `the license is ${statusName(from)}, a final status: it cannot change to ${statusName(to)} or any other status`;
+  }
+  if (from === to) return `the license is already ${statusName(from)}`;
+  const allowed = next.map(statusName);
+  const last = allowed.pop();
+  const list = allowed.length > 0 ? `${allowed.join(', ')} or ${last}` : last;
+  return `a license that is ${statusName(from)} can change to ${list}, not to ${statusName(to)}`;
+}
+
 export class TransitionNotAllowedError extends AppError {
   constructor(from: string, to: string) {
-    super(ErrorCode.TRANSITION_NOT_ALLOWED, 409, `status ${from} cannot change to ${to}`);
+    super(ErrorCode.TRANSITION_NOT_ALLOWED, 409, transitionMessage(from, to));
   }
 }
 export class PayloadTooLargeError extends AppError {

@@ -1,7 +1,9 @@
+import { log } from './log/logger.ts';
+
 /**
  * Runs `round` every `intervalMs`, never two at once, until the returned function is called; that
- * function resolves once a round in flight has finished. A failed round is logged as one JSON line
- * (`message`, with `context`) and the next one runs on time. The timer does not keep the process
+ * function resolves once a round in flight has finished. A failed round is logged at error level
+ * (`message`, with `context` and the error) and the next one runs on time. The timer does not keep the process
  * alive. The local federation's background work (sequencer, agreement deliveries) runs this way;
  * on AWS a schedule invokes the same rounds.
  */
@@ -16,14 +18,7 @@ export function startIntervalLoop(
     running ??= round()
       .then(() => undefined)
       .catch((err: unknown) => {
-        console.error(
-          JSON.stringify({
-            level: 'error',
-            message: failure.message,
-            ...failure.context,
-            error: String(err),
-          }),
-        );
+        log.error(failure.message, { ...failure.context, error: String(err) });
       })
       .finally(() => {
         running = undefined;

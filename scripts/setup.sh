@@ -17,3 +17,4 @@ apt_install() { # $1 command that must exist, $2 Debian package, $3 why
 apt_install java openjdk-17-jre-headless "the Java runtime DynamoDB Local needs"
 apt_install chromium chromium "headless Chromium, to check the audit trace page as an auditor sees it"
 npm ci --no-audit --no-fund
+npm run --silent build:cli

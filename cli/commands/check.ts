@@ -5,7 +5,7 @@ import {
   parseIdentifier,
   provinceOf,
 } from '../../contracts/codes/index.ts';
-import { parseCommand } from '../args.ts';
+import { OFFLINE_OPTIONS, parseCommand } from '../args.ts';
 import { type Command, helpText } from '../command.ts';
 import { ExitCode } from '../errors.ts';
 import { fieldLines, paint, printJson, provinceLabel } from '../output.ts';
@@ -39,12 +39,14 @@ export const check: Command = {
     'MOD 37,36 check character. Whether the license exists and is valid needs `elg verify`.',
     'Exit status: 0 well-formed, 3 not, 2 usage.',
   ],
+  common: OFFLINE_OPTIONS,
   async run(argv, io) {
     const { values, positionals } = parseCommand(
       'check',
       argv,
       {},
       { min: 1, max: 1, names: 'one IDENTIFIER' },
+      OFFLINE_OPTIONS,
     );
     if (values.help) {
       io.out(helpText(check));

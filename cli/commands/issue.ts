@@ -11,7 +11,7 @@ import { licenseLines } from '../license-view.ts';
 import { paint, printJson, shortened } from '../output.ts';
 import { resolveTarget, type Target } from '../target.ts';
 
-/** The sample type of the local federation (DESIGN section 12). */
+/** The sample type of the local federation (docs/protocol.md §11.4). */
 const SAMPLE_TYPE = { code: '11100000000013338W032', name: '建筑施工特种作业人员操作资格证书' } as const;
 
 const OPTIONS = {
@@ -60,7 +60,7 @@ export const issue: Command = {
     '       elg issue --file request.json',
     '',
     "Issues a license as the province's first department (or as the --token's department).",
-    '  --file FILE             an IssueRequest (DESIGN section 12) instead of the flags below',
+    '  --file FILE             an IssueRequest (docs/protocol.md §11.4) instead of the flags below',
     '  --holder-name NAME      holder name',
     '  --holder-id ID          holder citizen ID number (holder type 111)',
     '  --number TEXT           license number 证照编号 (default: a generated demo number)',
@@ -81,6 +81,16 @@ export const issue: Command = {
     const flagsUsed = LICENSE_FLAGS.filter((f) => values[f] !== undefined);
     if (values.file && flagsUsed.length > 0) {
       throw new UsageError(`give either --file or license flags, not both (--${flagsUsed[0]})`, 'issue');
+    }
+    if (!values.file) {
+      // Named before any file or network is looked at: the command line is wrong either way.
+      const missing = (['holder-name', 'holder-id'] as const).filter((f) => !values[f]).map((f) => `--${f}`);
+      if (missing.length > 0) {
+        throw new UsageError(
+          `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} required (or give --file request.json)`,
+          'issue',
+        );
+      }
     }
     const target = await resolveTarget(values, 'issuer', io);
     const { request, generatedNumber } = values.file
@@ -140,11 +150,8 @@ function requestFromFlags(
   values: Values,
   target: Target,
 ): { request: IssueRequest; generatedNumber: boolean } {
-  const name = values['holder-name'];
-  const id = values['holder-id'];
-  if (!name || !id) {
-    throw new UsageError('issue needs --holder-name and --holder-id (or --file request.json)', 'issue');
-  }
+  const name = values['holder-name'] ?? '';
+  const id = values['holder-id'] ?? '';
   const department = target.department;
   if (!department) {
     throw new UsageError(

@@ -17,18 +17,21 @@ import { loadOrCreateRootKey, RootKey, signRegistry } from '../../lib/registry/s
 import { TrustRegistry } from '../../lib/registry/trust-registry.ts';
 import { parseRegistryClaims, verifyRegistry } from '../../lib/registry/verify-registry.ts';
 import { importPublicKey, thumbprintOf } from '../../lib/signing/public-jwk.ts';
-import { parseCommand } from '../args.ts';
+import { type CommonOption, parseCommand } from '../args.ts';
 import { type Command, helpText } from '../command.ts';
 import { CliError, ExitCode, UnreachableError, UsageError } from '../errors.ts';
 import { loadFederation } from '../federation-file.ts';
 import { readJsonArgFile } from '../files.ts';
 import type { Io } from '../io.ts';
 import { printJson, provinceLabel } from '../output.ts';
+import { didYouMean } from '../suggest.ts';
 import { checkedUrl } from '../target.ts';
 
 const TIMEOUT_MS = 15_000;
 const DEFAULT_ISS = 'elg-national-root';
 const SUBCOMMANDS = ['entry', 'root', 'sign', 'show'] as const;
+/** Works on files and public URLs: no bearer token, no province to call. */
+const COMMON = ['federation', 'json', 'help'] as const satisfies readonly CommonOption[];
 
 export const registry: Command = {
   name: 'registry',
@@ -55,12 +58,27 @@ export const registry: Command = {
     'show   verifies a registry (file or http(s) URL) against the root public JWK exactly as a',
     "       gateway does, and lists it. Without arguments: the local federation's registry and root.",
     'Exit status: 0 done, 1 failed (unreachable, an entry refused), 2 usage, 3 the registry does not verify.',
+    '',
+    'options:',
+    "  --url URL          (entry) the deployed gateway's base URL (its ApiUrl)",
+    '  --province ID      (entry) refuse unless the gateway is this province',
+    '  --name NAME        (entry) the province name in the entry',
+    '  --status STATUS    (entry) active or suspended',
+    '  --out FILE         (entry) write the entry to FILE; (sign) write the registry to FILE',
+    '  --root-key FILE    (root, sign) the root private key (P-256 JWK, kept 0600)',
+    '  --create           (root) generate the root key file if it is missing',
+    '  --seq N            (sign) the registry sequence number',
+    '  --iss ISS          (sign) the registry issuer',
+    '  --root-jwk FILE    (show) the root public JWK to verify a registry against',
   ],
+  common: COMMON,
   async run(argv, io) {
     const { values, positionals } = parseCommand(
       'registry',
       argv,
       {
+        url: { type: 'string' },
+        province: { type: 'string' },
         name: { type: 'string' },
         status: { type: 'string' },
         out: { type: 'string' },
@@ -71,6 +89,7 @@ export const registry: Command = {
         iss: { type: 'string' },
       },
       { min: 1, max: Number.POSITIVE_INFINITY, names: `one of ${SUBCOMMANDS.join(', ')}` },
+      COMMON,
     );
     if (values.help) {
       io.out(helpText(registry));
@@ -184,7 +203,7 @@ export const registry: Command = {
       }
       default:
         throw new UsageError(
-          `unknown registry command ${JSON.stringify(sub)}; try: elg registry ${SUBCOMMANDS.join('|')}`,
+          `unknown registry command ${JSON.stringify(sub)}${didYouMean(sub ?? '', SUBCOMMANDS) || `; try: elg registry ${SUBCOMMANDS.join('|')}`}`,
         );
     }
   },

@@ -2,7 +2,7 @@ import type { AgreementSignature, ProposalDelivery, Withdrawal } from '../../con
 import { ulid } from '../../lib/ids.ts';
 import type { StoredDelivery } from '../../lib/store/agreement-store.ts';
 
-/** Where other provinces accept deliveries (signed calls, DESIGN section 9). */
+/** Where other provinces accept deliveries (signed calls, docs/protocol.md §8.4). */
 export const InboundPath = {
   proposal: '/v1/interop/agreements',
   signature: (id: string) => `/v1/interop/agreements/${id}/signatures`,

@@ -20,7 +20,7 @@ export function yangtzeDeltaAgreementId(members: readonly string[]): string {
 export type SeedOutcome = { kind: 'seeded' | 'held'; id: string } | { kind: 'skipped'; reason: string };
 
 /**
- * The Yangtze River Delta alliance of the local federation (DESIGN section 10): 310000, 320000,
+ * The Yangtze River Delta alliance of the local federation (docs/protocol.md §15): 310000, 320000,
  * 330000 and 340000 grant each other `verify` and `status` on every license type and matter up to
  * data level 2, for five years from the first start. The federation holds every member's gateway
  * key, so it signs for each and stores the agreement complete in each member's store, as the

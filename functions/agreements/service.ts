@@ -33,7 +33,7 @@ export interface StepResult {
 }
 
 /**
- * The operator's side of agreements (DESIGN section 7): propose, sign, withdraw, read. Each step
+ * The operator's side of agreements (docs/protocol.md §8.3): propose, sign, withdraw, read. Each step
  * is signed with this province's gateway key and stored in one transaction with its audit event
  * and a delivery to every other remaining party.
  */

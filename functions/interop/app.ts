@@ -51,7 +51,7 @@ export function interopRoutes(deps: InteropAppDeps) {
         requester: request.requester.platform,
         agreementId: outcome.response.agreementId,
         dataLevel: outcome.dataLevel,
-        status: outcome.response.status,
+        licenseStatus: outcome.response.status,
       },
     });
     return c.json(outcome.response);

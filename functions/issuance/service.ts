@@ -27,6 +27,7 @@ import {
   IdempotencyKeyReusedError,
   InvalidRequestError,
   NotFoundError,
+  statusName,
   TransitionNotAllowedError,
 } from '../../lib/errors.ts';
 import { signCredential } from '../../lib/license/credential.ts';
@@ -178,7 +179,9 @@ export class IssuanceService {
       throw new ConflictError(`version ${parsed.version} is superseded by ${version.supersededBy}`);
     }
     if (head.status !== '01') {
-      throw new ConflictError(`only a valid (01) license can be changed; its status is ${head.status}`);
+      throw new ConflictError(
+        `only a 01 valid (有效) license can be changed (变更); this one is ${statusName(head.status)}`,
+      );
     }
     const prev = version.license;
     const validFrom = change.validFrom ?? prev.validFrom;
@@ -311,7 +314,7 @@ export class IssuanceService {
     }
   }
 
-  /** DESIGN section 3.2: a province issues only for authorities of its own province. */
+  /** docs/protocol.md §11.4, §12: a province issues only for authorities of its own province. */
   private isOwnProvince(principal: Principal): boolean {
     return principal.uscc !== undefined && isAuthorityOf(this.deps.province, principal.uscc);
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { withLambdaLogContext } from '../../lib/log/lambda.ts';
 import { gatewayFromEnv } from '../runtime.ts';
 import { integrateAndReport } from './report.ts';
 
@@ -15,5 +16,6 @@ const owner = randomUUID();
  * the single reserved instance is free for it), then publishes the lag metrics (namespace
  * ELG/Audit). The lease keeps a second invocation out all the same.
  */
-export const handler = () =>
-  integrateAndReport(g, { maxBatch: 500, maxBatches: 50, budgetMs: 40_000, owner });
+export const handler = withLambdaLogContext(() =>
+  integrateAndReport(g, { maxBatch: 500, maxBatches: 50, budgetMs: 40_000, owner }),
+);

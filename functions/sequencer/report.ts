@@ -1,3 +1,4 @@
+import { log } from '../../lib/log/logger.ts';
 import { MetricUnit, publishMetrics } from '../../lib/metrics/emf.ts';
 import { oldestPendingAgeSeconds } from './lag.ts';
 import { type IntegrateOptions, type IntegrateReport, integrate, type SequencerDeps } from './sequencer.ts';
@@ -28,14 +29,10 @@ export async function integrateAndReport(
   try {
     age = await oldestPendingAgeSeconds(g);
   } catch (error) {
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        message: 'the age of the oldest waiting audit event could not be measured',
-        province: g.province,
-        error: String(error),
-      }),
-    );
+    log.error('the age of the oldest waiting audit event could not be measured', {
+      province: g.province,
+      error: error instanceof Error ? error : String(error),
+    });
   }
   publishMetrics(
     {

@@ -24,7 +24,7 @@ const fail = (
 const MAX_CREDENTIAL_LENGTH = 16_384;
 
 /**
- * Checks a presented credential offline, in the strict form of DESIGN section 6: its form, the
+ * Checks a presented credential offline, in the strict form of docs/protocol.md §4, §5.2: its form, the
  * `credential` key its kid names in the trust registry, the signature, a signed `iss` that owns
  * that key, and an identifier whose issuing authority belongs to that same province (else
  * ISSUER_MISMATCH, before any call to a province). Never calls KMS or the network.

@@ -20,7 +20,7 @@ import {
 import { type CallContext, callEvent } from '../../lib/audit/events.ts';
 import { holderHash } from '../../lib/audit/holder-hash.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { AppError, DependencyUnavailableError } from '../../lib/errors.ts';
+import { AppError, DependencyUnavailableError, statusName } from '../../lib/errors.ts';
 import type { PeerCallResult, PeerClient } from '../../lib/interop/peer-client.ts';
 import { ReceiptInvalidError } from '../../lib/interop/receipt.ts';
 import { issuerProvinceOf } from '../../lib/license/issuer-province.ts';
@@ -73,7 +73,7 @@ export class VerificationService {
   async verify(request: VerifyRequest, ctx: CallContext): Promise<VerifyResponse> {
     const now = this.deps.clock.now();
     // Who asked stays in this province: the issuer is told the platform and an opaque reference
-    // that this province's audit event resolves to the officer (DESIGN section 12).
+    // that this province's audit event resolves to the officer (docs/protocol.md §7.8).
     const officerRef = `ofr_${randomBytes(12).toString('base64url')}`;
     const asked = { ...ctx, officerRef };
     const a = request.credential
@@ -219,7 +219,10 @@ export class VerificationService {
       });
     } else if (head.status !== '01') {
       a.checks.status = 'fail';
-      a.reasons.push({ code: ReasonCode.STATUS_NOT_VALID, message: `the license status is ${head.status}` });
+      a.reasons.push({
+        code: ReasonCode.STATUS_NOT_VALID,
+        message: `the license status is ${statusName(head.status)}`,
+      });
     } else a.checks.status = 'pass';
     a.license = {
       ...lic,
@@ -311,7 +314,10 @@ export class VerificationService {
       });
     } else if (live.status !== '01') {
       a.checks.status = 'fail';
-      a.reasons.push({ code: ReasonCode.STATUS_NOT_VALID, message: `the license status is ${live.status}` });
+      a.reasons.push({
+        code: ReasonCode.STATUS_NOT_VALID,
+        message: `the license status is ${statusName(live.status)}`,
+      });
     } else a.checks.status = 'pass';
     return a;
   }

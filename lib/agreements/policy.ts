@@ -3,7 +3,7 @@ import type { DataLevel } from '../../contracts/interop.ts';
 import { type AgreementRecord, statusOf } from './state.ts';
 
 /**
- * Enforcement at the grantor (DESIGN section 7). AGREEMENT_REQUIRED when no active agreement has
+ * Enforcement at the grantor (docs/protocol.md §8.5). AGREEMENT_REQUIRED when no active agreement has
  * both grantor and grantee among its remaining parties; SCOPE_DENIED when such agreements exist
  * but no grant covers this action, license type, matter code and data level. Among matching
  * grants the highest maxDataLevel wins (ties: the agreement with the smallest id, for a stable

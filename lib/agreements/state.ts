@@ -20,7 +20,7 @@ export interface AgreementStatus {
 }
 
 /**
- * The state of an agreement (DESIGN section 7) from what is held. `signatures` and `withdrawals`
+ * The state of an agreement (docs/protocol.md §8.3) from what is held. `signatures` and `withdrawals`
  * must already be verified; the store keeps no other kind.
  *
  * - withdrawn: a bilateral agreement once either party withdraws; an alliance once fewer than two

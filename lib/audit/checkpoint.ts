@@ -6,8 +6,8 @@ import type { Signer } from '../signing/signer.ts';
 import { HASH_BYTES } from './merkle.ts';
 
 /**
- * Checkpoints of the audit log in the C2SP checkpoint format, as a C2SP signed note (DESIGN
- * section 8):
+ * Checkpoints of the audit log in the C2SP checkpoint format, as a C2SP signed note (docs/protocol.md
+ * §10.3):
  *
  *     elg/310000/audit\n
  *     1234\n

@@ -59,6 +59,11 @@ export function registryTraceVerifier(registry: TrustRegistry): TraceVerifier {
       );
       return ok ? { ok: true } : { ok: false, reason: 'the consistency proof does not verify' };
     },
+    registry() {
+      const { seq, iat } = registry.status();
+      const names = Object.fromEntries(registry.provinces().map((p) => [p.id, p.name] as const));
+      return { seq, issuedAt: new Date(iat * 1000).toISOString(), names };
+    },
     async receipt(jws, expected) {
       try {
         await readReceipt(jws, { ...expected, registry });

@@ -11,6 +11,8 @@ export interface TraceSource {
   baseUrl: string;
   /** An auditor bearer token of that province. */
   token: string;
+  /** The province's departments, so an actor's USCC can be shown with its name. */
+  departments?: readonly { uscc: string; name: string }[];
 }
 
 export type Check = { ok: true } | { ok: false; reason: string };
@@ -36,6 +38,15 @@ export interface TraceVerifier {
   ): Check;
   /** A callee's receipt kept in the caller's outbound event. */
   receipt(jws: string, expected: { peer: string; self: string; traceId: string }): Promise<Check>;
+  /** The registry the checks are made against: its serial, when it was signed, province names. */
+  registry?(): RegistryView;
+}
+
+export interface RegistryView {
+  seq: number;
+  /** When the root signed this copy (RFC 3339). */
+  issuedAt: string;
+  names: Readonly<Record<string, string>>;
 }
 
 export type GapKind =
@@ -58,28 +69,65 @@ export interface TimelineEvent {
   province: string;
   event: AuditedEvent;
   proof: 'verified' | 'pending' | 'failed';
+  /** The leaf the inclusion proof proved, when it verified. */
+  leafIndex?: number;
   receipt?: 'verified' | 'failed';
+  /** The acting department (the actor's USCC, with its name when the province lists it). */
+  department?: { uscc: string; name?: string };
 }
+
+/** What a call's answer means: 2xx success, 4xx refused, 5xx or no answer at all an error. */
+export type CallClass = 'success' | 'refused' | 'error';
 
 export interface Call {
   from: string;
   to: string;
-  jti: string;
+  /** The signed request's single-use id; absent when the call failed before it was signed. */
+  jti?: string;
   outbound?: string;
   inbound?: string;
+  /** HTTP status the callee answered; absent when no answer came. */
   status?: number;
+  class: CallClass;
+  /** The callee's error code for a refusal or error, from its inbound event. */
+  errorCode?: string;
+  /** Why the caller got no usable answer (timeout, connection refused, circuit open). */
+  error?: string;
+}
+
+/** A verification in the trace: the verdict a platform was given, with its reason codes. */
+export interface TraceVerdict {
+  province: string;
+  eventId: string;
+  verdict: string;
+  reasons: string[];
+  /** Whether the verify event itself is proven in its log; an unproven verdict is no evidence. */
+  proof: TimelineEvent['proof'];
+  identifier?: string;
+  matterCode?: string;
+  useCause?: string;
 }
 
 export interface TraceReport {
   traceId: string;
+  /** When the report was assembled (RFC 3339). */
+  generatedAt: string;
+  /** The trust registry the checkpoints and receipts were checked against. */
+  registry?: { seq: number; issuedAt: string };
+  /** Whether any province holds events for the trace: a trace nobody saw is not verified. */
+  found: boolean;
   provinces: {
     id: string;
+    /** The province's name in the trust registry. */
+    name?: string;
     reachable: boolean;
     events: number;
-    checkpoint?: { treeSize: number; verified: boolean };
+    /** The signed tree head the trace was checked against: size and base64 root hash. */
+    checkpoint?: { treeSize: number; root: string; verified: boolean };
   }[];
   timeline: TimelineEvent[];
   calls: Call[];
+  verdicts: TraceVerdict[];
   gaps: Gap[];
   ok: boolean;
 }
@@ -98,9 +146,22 @@ export async function assembleTrace(
   verifier: TraceVerifier,
   fetchImpl: typeof fetch = fetch,
 ): Promise<TraceReport> {
-  const report: TraceReport = { traceId, provinces: [], timeline: [], calls: [], gaps: [], ok: true };
+  const registry = verifier.registry?.();
+  const report: TraceReport = {
+    traceId,
+    generatedAt: '',
+    ...(registry ? { registry: { seq: registry.seq, issuedAt: registry.issuedAt } } : {}),
+    found: false,
+    provinces: [],
+    timeline: [],
+    calls: [],
+    verdicts: [],
+    gaps: [],
+    ok: true,
+  };
   for (const source of sources) {
-    const part = await collect(traceId, source, verifier, fetchImpl, report.gaps);
+    const name = registry?.names[source.province];
+    const part = await collect(traceId, source, name, verifier, fetchImpl, report.gaps);
     report.provinces.push(part.summary);
     report.timeline.push(...part.timeline);
   }
@@ -108,13 +169,47 @@ export async function assembleTrace(
     (a, b) => a.event.time.localeCompare(b.event.time) || a.event.eventId.localeCompare(b.event.eventId),
   );
   report.calls = pairCalls(report.timeline, sources, report.gaps);
-  report.ok = report.gaps.length === 0;
+  report.verdicts = verdictsOf(report.timeline);
+  report.found = report.timeline.length > 0;
+  // No event anywhere is no evidence of anything: the trace is not "verified, no gaps".
+  report.ok = report.found && report.gaps.length === 0;
+  report.generatedAt = new Date().toISOString();
   return report;
+}
+
+/** The class of a call by the status its callee answered; no answer at all is an error. */
+export function callClass(status: number | undefined): CallClass {
+  if (status === undefined || status >= 500 || status < 200) return 'error';
+  return status >= 400 ? 'refused' : 'success';
+}
+
+function verdictsOf(timeline: readonly TimelineEvent[]): TraceVerdict[] {
+  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  return timeline.flatMap(({ province, event, proof }) => {
+    const verdict = text(event.details.verdict);
+    if (event.action !== 'verify' || !verdict) return [];
+    const identifier = text(event.identifier);
+    const matterCode = text(event.details.matterCode);
+    const useCause = text(event.details.useCause);
+    return [
+      {
+        province,
+        eventId: event.eventId,
+        verdict,
+        reasons: (text(event.details.reasons) ?? '').split(',').filter((r) => r !== ''),
+        proof,
+        ...(identifier ? { identifier } : {}),
+        ...(matterCode ? { matterCode } : {}),
+        ...(useCause ? { useCause } : {}),
+      },
+    ];
+  });
 }
 
 async function collect(
   traceId: string,
   source: TraceSource,
+  name: string | undefined,
   verifier: TraceVerifier,
   fetchImpl: typeof fetch,
   gaps: Gap[],
@@ -124,7 +219,12 @@ async function collect(
       headers: { authorization: `Bearer ${source.token}` },
       signal: AbortSignal.timeout(10_000),
     });
-  const summary: TraceReport['provinces'][number] = { id: source.province, reachable: false, events: 0 };
+  const summary: TraceReport['provinces'][number] = {
+    id: source.province,
+    ...(name ? { name } : {}),
+    reachable: false,
+    events: 0,
+  };
   const timeline: TimelineEvent[] = [];
   let events: AuditedEvent[] = [];
   try {
@@ -158,7 +258,11 @@ async function collect(
       : { ok: false as const, reason: `answered ${res.status}` };
     if (checked.ok) {
       head = { treeSize: checked.treeSize, root: checked.root };
-      summary.checkpoint = { treeSize: checked.treeSize, verified: true };
+      summary.checkpoint = {
+        treeSize: checked.treeSize,
+        root: Buffer.from(checked.root).toString('base64'),
+        verified: true,
+      };
     } else {
       gaps.push({
         kind: 'CHECKPOINT_INVALID',
@@ -190,8 +294,14 @@ async function collect(
           reason: `checkpoint ${later.treeSize} does not extend ${head.treeSize}: ${checked.reason}`,
         };
   };
+  const departments = new Map((source.departments ?? []).map((d) => [d.uscc, d.name] as const));
   for (const event of events) {
     const entry: TimelineEvent = { province: source.province, event, proof: 'failed' };
+    const uscc = event.actor.uscc;
+    if (uscc) {
+      const name = departments.get(uscc);
+      entry.department = name ? { uscc, name } : { uscc };
+    }
     const res = await get(`/v1/audit/events/${encodeURIComponent(event.eventId)}/proof`);
     if (res.status === 409) {
       entry.proof = 'pending';
@@ -219,8 +329,10 @@ async function collect(
           if (checked.ok) checked = verifier.inclusion(event, proof.data, against);
         }
       }
-      if (checked.ok) entry.proof = 'verified';
-      else
+      if (checked.ok) {
+        entry.proof = 'verified';
+        if (proof.success) entry.leafIndex = proof.data.index;
+      } else
         gaps.push({
           kind: 'PROOF_FAILED',
           province: source.province,
@@ -253,7 +365,10 @@ async function collect(
   return { summary, timeline };
 }
 
-/** Pairs each outbound call with the callee's inbound event by the request's single-use jti. */
+/**
+ * Pairs each outbound call with the callee's inbound event by the request's single-use jti. A call
+ * that failed before it was signed (peer not active, circuit open) has no jti and no other side.
+ */
 function pairCalls(timeline: readonly TimelineEvent[], sources: readonly TraceSource[], gaps: Gap[]): Call[] {
   const asked = new Set(sources.map((s) => s.province));
   const reachable = (p: string) => asked.has(p);
@@ -266,17 +381,22 @@ function pairCalls(timeline: readonly TimelineEvent[], sources: readonly TraceSo
   const calls: Call[] = [];
   const matched = new Set<TimelineEvent>();
   for (const t of timeline) {
-    const jti = t.event.details.jti;
-    if (t.event.action !== 'interop.outbound' || !t.event.peer || typeof jti !== 'string') continue;
-    const other = inbound.get(`${t.event.peer}#${jti}`);
+    if (t.event.action !== 'interop.outbound' || !t.event.peer) continue;
+    const jti = typeof t.event.details.jti === 'string' ? t.event.details.jti : undefined;
+    const other = jti === undefined ? undefined : inbound.get(`${t.event.peer}#${jti}`);
     const status = typeof t.event.details.status === 'number' ? t.event.details.status : undefined;
+    const error = typeof t.event.details.error === 'string' ? t.event.details.error : undefined;
+    const errorCode = other?.event.errorCode;
     calls.push({
       from: t.province,
       to: t.event.peer,
-      jti,
+      ...(jti === undefined ? {} : { jti }),
       outbound: t.event.eventId,
       ...(other ? { inbound: other.event.eventId } : {}),
       ...(status === undefined ? {} : { status }),
+      class: callClass(status),
+      ...(errorCode ? { errorCode } : {}),
+      ...(error ? { error } : {}),
     });
     if (other) matched.add(other);
     // A call that never reached the peer (timeout, circuit open) has no receipt and no inbound side.
@@ -294,7 +414,16 @@ function pairCalls(timeline: readonly TimelineEvent[], sources: readonly TraceSo
     if (t.event.details.direction !== 'inbound' || matched.has(t) || typeof jti !== 'string' || !t.event.peer)
       continue;
     if (t.event.details.callerVerified !== true) continue;
-    calls.push({ from: t.event.peer, to: t.province, jti, inbound: t.event.eventId });
+    const status = typeof t.event.details.status === 'number' ? t.event.details.status : undefined;
+    calls.push({
+      from: t.event.peer,
+      to: t.province,
+      jti,
+      inbound: t.event.eventId,
+      ...(status === undefined ? {} : { status }),
+      class: callClass(status),
+      ...(t.event.errorCode ? { errorCode: t.event.errorCode } : {}),
+    });
     if (reachable(t.event.peer)) {
       gaps.push({
         kind: 'MISSING_OUTBOUND',

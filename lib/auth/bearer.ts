@@ -37,7 +37,7 @@ const MAX_NAME_LENGTH = 200;
 /** The identity provider's tokens carry these header members and no other. */
 const BEARER_HEADER: ReadonlySet<string> = new Set(['alg', 'typ', 'kid']);
 
-/** Authenticates callers inside the province by bearer JWTs of its identity provider (DESIGN section 9). */
+/** Authenticates callers inside the province by bearer JWTs of its identity provider (docs/protocol.md §12). */
 export function createBearerVerifier(options: BearerVerifierOptions): BearerVerifier {
   if (!options.issuer || !options.audience) throw new TypeError('issuer and audience are required');
   const remote = options.jwks instanceof URL;

@@ -5,12 +5,15 @@ import type { AuditStore } from '../store/audit-store.ts';
 import type { GatewayEnv } from './env.ts';
 import { renderError } from './errors.ts';
 import { auditRefusals, traceContext } from './middleware.ts';
+import { requestLog } from './request-log.ts';
 
 /**
- * The frame every function app shares: trace context, refusal audit, one error shape, JSON 404.
+ * The frame every function app shares: a log line per request, trace context, refusal audit, one
+ * error shape, JSON 404.
  */
 export function createBaseApp(deps: { province: string; auditStore: AuditStore; clock: Clock }) {
   const app = new Hono<GatewayEnv>();
+  app.use('*', requestLog(deps));
   app.use('*', traceContext);
   app.use('*', auditRefusals(deps));
   app.onError((err, c) => renderError(err, c));

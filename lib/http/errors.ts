@@ -2,7 +2,15 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { type ErrorBody, ErrorCode } from '../../contracts/errors.ts';
 import { AppError } from '../errors.ts';
+import { log } from '../log/logger.ts';
 import type { GatewayEnv } from './env.ts';
+
+/** The code of the error answer last rendered for a request, for its request log line. */
+const renderedCodes = new WeakMap<Context<GatewayEnv>, ErrorCode>();
+
+export function renderedErrorCode(c: Context<GatewayEnv>): ErrorCode | undefined {
+  return renderedCodes.get(c);
+}
 
 /** The one place that renders `{"error": {...}}`. */
 export function renderError(err: unknown, c: Context<GatewayEnv>): Response {
@@ -16,13 +24,16 @@ export function renderError(err: unknown, c: Context<GatewayEnv>): Response {
         ...(err.issues ? { issues: err.issues } : {}),
       },
     };
+    renderedCodes.set(c, err.code);
     return c.json(body, err.status);
   }
   if (err instanceof HTTPException) {
     const code = err.status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.INVALID_REQUEST;
+    renderedCodes.set(c, code);
     return c.json({ error: { code, message: err.message || 'bad request', traceId } }, err.status);
   }
-  console.error(JSON.stringify({ level: 'error', traceId, message: 'unhandled error', error: String(err) }));
+  log.error('unhandled error', { traceId, error: err instanceof Error ? err : String(err) });
+  renderedCodes.set(c, ErrorCode.INTERNAL);
   return c.json(
     {
       error: {

@@ -29,7 +29,7 @@ export interface SignedCallDeps {
  * included), and audits every call once. The caller's trace id (`tid`) becomes this province's
  * trace id for the call; a call whose signature did not verify is audited under a fresh trace id
  * and gets no receipt, so nobody can plant refusals in another's trace or spend the province's
- * signing quota (DESIGN section 6).
+ * signing quota (docs/protocol.md §7.3, §7.6).
  */
 export const signedCall =
   (deps: SignedCallDeps): MiddlewareHandler<GatewayEnv> =>

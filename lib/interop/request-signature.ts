@@ -69,7 +69,7 @@ export interface IncomingRequest extends RequestBinding {
 const MAX_SIGNATURE_LENGTH = 4096;
 
 /**
- * The signed claims of an `ELG-Signature`, in the strict form (DESIGN section 6): a `gateway` key
+ * The signed claims of an `ELG-Signature`, in the strict form (docs/protocol.md §7.2): a `gateway` key
  * found by kid, a valid ES256 signature, and a signed `iss` that owns the key. Nothing about the
  * request is read before this holds. Throws SignatureInvalidError.
  */
@@ -118,7 +118,7 @@ export function checkRequestBinding(claims: RequestClaims, req: RequestBinding):
 }
 
 /**
- * Checks an inbound `ELG-Signature` whole (DESIGN section 6): authentic, bound to this request,
+ * Checks an inbound `ELG-Signature` whole (docs/protocol.md §7.2): authentic, bound to this request,
  * and a `jti` never seen before. The jti is recorded only once everything else holds, so a
  * forger cannot burn a real caller's ids.
  */

@@ -6,7 +6,7 @@ import { validityWindow } from './validity.ts';
 
 type LicenseData = Omit<License, 'status' | 'statusReason' | 'statusChangedAt' | 'supersededBy'>;
 
-/** Claims of the credential for one license version (DESIGN section 4). */
+/** Claims of the credential for one license version (docs/protocol.md §5.1). */
 export function credentialClaims(license: LicenseData, issuedAt: Date): CredentialClaims {
   const { nbf, exp } = validityWindow(license.validFrom, license.validUntil);
   return {

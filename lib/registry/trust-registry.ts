@@ -86,7 +86,7 @@ export const DEFAULT_MAX_STORED_AGE_MS = 7 * 24 * 3600_000;
 const MAX_REGISTRY_CHARS = 4 * 1024 * 1024;
 
 /**
- * The national trust registry as this gateway sees it (DESIGN section 5): verified against the
+ * The national trust registry as this gateway sees it (docs/protocol.md §6): verified against the
  * root key, refreshed on an interval, and served from the last good copy when a refresh fails.
  * It never moves to an older `seq`. With a store, the last good copy outlives the process: a
  * gateway that starts while the source is down starts from the stored copy, verified like a
@@ -257,7 +257,7 @@ export class TrustRegistry {
 
   /**
    * The key a signature's header names, found by its kid alone, with the province that owns it:
-   * what a verifier needs before it may read any claim (DESIGN section 6, "Strict form"). The
+   * what a verifier needs before it may read any claim (docs/protocol.md §4). The
    * signed `iss` must then be that owner. Throws KeyResolutionError like resolveKey.
    */
   keyByKid(kid: string, purpose: KeyPurpose): { key: KeyObject; owner: string } {

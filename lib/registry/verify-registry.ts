@@ -14,7 +14,7 @@ import { KeyResolutionError, RegistryError } from './errors.ts';
 const MAX_REGISTRY_LENGTH = 4 * 1024 * 1024;
 
 /**
- * Verifies a registry document in the strict form (DESIGN section 6): ES256 by the configured
+ * Verifies a registry document in the strict form (docs/protocol.md §4, §6): ES256 by the configured
  * root key, `typ: elg-registry+jwt`, header `{alg, typ, kid}` only, canonical segments, claims per
  * the contract. When the configured root key carries a kid, the header must name it. Throws
  * RegistryError with a stable code otherwise.

@@ -13,7 +13,7 @@ export interface JwsHeader {
 export type JwsSigner = Pick<Signer, 'kid' | 'signDer'>;
 
 /**
- * A compact JWS by `signer` in the strict form (DESIGN section 6): protected header exactly
+ * A compact JWS by `signer` in the strict form (docs/protocol.md §4): protected header exactly
  * `{alg: ES256, kid: signer.kid, typ}`. Any other member is a caller bug: no verifier accepts it.
  */
 export async function signCompactJws(signer: JwsSigner, header: JwsHeader, payload: object): Promise<string> {

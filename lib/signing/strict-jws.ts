@@ -3,7 +3,7 @@ import type { z } from 'zod';
 
 /**
  * The one verification routine for every compact JWS this system checks: requests, receipts,
- * credentials and the registry (DESIGN section 6, "Strict form").
+ * credentials and the registry (docs/protocol.md §4).
  *
  * One parser decides what was signed and what is read. An earlier version read the claims that
  * pick the key with a lenient decoder while jose, honouring `b64: false`, handed other bytes to

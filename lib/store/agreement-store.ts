@@ -58,7 +58,7 @@ const dlvSk = (d: Pick<StoredDelivery, 'nextAttemptAt' | 'deliveryId'>) =>
 export type AddOutcome = 'added' | 'held';
 
 /**
- * DynamoDB adapter for agreements (DESIGN section 7). Items under `AGR#<id>`: the document
+ * DynamoDB adapter for agreements (docs/protocol.md §8). Items under `AGR#<id>`: the document
  * (`DOC`), each party's signature (`SIG#<party>`) and withdrawal (`WDR#<party>`); an index item per
  * agreement under `AGREEMENTS`; a change stamp; and the outbox of deliveries under `DLV`. Every
  * change is one transaction with its audit event, its stamp bump and the deliveries it causes.

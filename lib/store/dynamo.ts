@@ -47,14 +47,13 @@ interface SendOptions {
 }
 
 export function createDocumentClient(options: DynamoOptions = {}): DynamoDBDocumentClient {
-  const local = options.endpoint !== undefined;
   const client = new DynamoDBClient({
     region: options.region ?? process.env.AWS_REGION ?? 'cn-north-1',
-    ...(local
-      ? {
-          endpoint: options.endpoint,
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        }
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    // DynamoDB Local and LocalStack on this machine take any key; any other endpoint (a real
+    // account's, say) gets the AWS default credential chain.
+    ...(isLoopback(options.endpoint)
+      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),
     maxAttempts: STORAGE_BOUNDS.attempts,
     requestHandler: {
@@ -69,6 +68,17 @@ export function createDocumentClient(options: DynamoOptions = {}): DynamoDBDocum
     marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
   });
   return withCallDeadline(doc, STORAGE_BOUNDS.callMs);
+}
+
+/** Whether an endpoint is on this machine (loopback), where storage takes any credentials. */
+export function isLoopback(endpoint: string | undefined): boolean {
+  if (endpoint === undefined) return false;
+  try {
+    const host = new URL(endpoint).hostname;
+    return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
 }
 
 /**

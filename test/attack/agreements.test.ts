@@ -18,7 +18,7 @@ import { b64u, expectReceiptTo } from './forge.ts';
 import { attackFederation, bearer, expectOnlyRefusal, send, snapshot } from './harness.ts';
 
 /**
- * Agreements under attack (DESIGN section 7), every call correctly signed by a real gateway key of
+ * Agreements under attack (docs/protocol.md §8), every call correctly signed by a real gateway key of
  * its sender: forged, relayed and broadened deliveries to 310000, and calls reaching past what an
  * agreement grants. The signature of each call verifies, so its jti may be recorded; nothing else
  * may change but the refusal's audit event.

@@ -18,7 +18,7 @@ import {
 } from './kit.ts';
 
 /**
- * Bearer tokens inside a province (DESIGN section 9): every forged, stale, foreign or malformed
+ * Bearer tokens inside a province (docs/protocol.md §12): every forged, stale, foreign or malformed
  * token is 401 UNAUTHENTICATED, every role outside a route's own is 403 FORBIDDEN, and an issuer
  * may touch only its own department's licenses, inside its own province. Each refusal changes
  * nothing but the refusal's audit event.

@@ -98,8 +98,12 @@ export class HostilePeer {
     for (let i = 0; i < bytes.length; i += 64 * 1024) {
       if (!res.write(bytes.subarray(i, i + 64 * 1024))) {
         await new Promise<void>((resolve, reject) => {
-          res.once('drain', resolve);
-          res.once('close', () => reject(new Error('the caller hung up')));
+          const hungUp = () => reject(new Error('the caller hung up'));
+          res.once('close', hungUp);
+          res.once('drain', () => {
+            res.off('close', hungUp);
+            resolve();
+          });
         });
       }
     }

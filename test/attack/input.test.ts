@@ -8,7 +8,7 @@ import { attackFederation, expectOnlyRefusal, newEvents, type RawAnswer, send, s
 import { auditText, expectNothingChanged, type NodeAnswer, nodeRequest } from './kit.ts';
 
 /**
- * Hostile bytes at the HTTP edge (DESIGN sections 3.2, 9, 12): whatever arrives, the answer is a
+ * Hostile bytes at the HTTP edge (docs/protocol.md §2.7, §11): whatever arrives, the answer is a
  * 4xx of the contract (400 INVALID_REQUEST, 413 PAYLOAD_TOO_LARGE, 431 for oversized headers),
  * never a 5xx; the server keeps answering; and a refused request leaves only its audit event.
  */

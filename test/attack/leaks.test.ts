@@ -16,7 +16,7 @@ import {
 } from './kit.ts';
 
 /**
- * What answers and logs must not give away (DESIGN sections 7, 8, 9): no implementation detail
+ * What answers and logs must not give away (docs/protocol.md §8, §9, §11.1): no implementation detail
  * in any error body, no raw holder code to anyone but its issuer (nor into any audit record), and
  * no difference between "exists but not yours" and "does not exist".
  */

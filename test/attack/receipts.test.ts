@@ -17,7 +17,7 @@ import { attackFederation, bearer, newEvents, send, snapshot } from './harness.t
 import { type Behaviour, HostilePeer, honest, type Relayed } from './hostile-peer.ts';
 
 /**
- * Receipts under attack (DESIGN section 6): 310000's place in the registry is taken by a hostile
+ * Receipts under attack (docs/protocol.md §7.4-7.5): 310000's place in the registry is taken by a hostile
  * server that relays to the real 310000 and then lies about the answer, with 310000's own keys
  * where the lie needs them. 330000's platform verifies a 310000 license through it: whatever the
  * lie, the verdict is never `valid`, and 330000's audit records the outbound call.

@@ -38,7 +38,7 @@ import {
 } from './harness.ts';
 
 /**
- * ELG-Signature under attack (DESIGN section 6): 330000 calls 310000's POST /v1/interop/verify
+ * ELG-Signature under attack (docs/protocol.md §4, §7.1-7.2): 330000 calls 310000's POST /v1/interop/verify
  * for a license 310000 issued, which the seeded alliance lets it see. Every case changes one
  * thing of that correct call and must be refused without touching 310000's state.
  */

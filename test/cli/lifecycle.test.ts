@@ -87,7 +87,21 @@ describe('elg against a running federation', () => {
     expect(invalid.code).toBe(3);
     expect(invalid.stdout).toContain('✘ INVALID');
     expect(invalid.stdout).toMatch(/status\s+fail/);
-    expect(invalid.stdout).toContain('STATUS_NOT_VALID');
+    expect(invalid.stdout).toMatch(/STATUS_NOT_VALID\s+the license status is 07 revoked \(吊销\)/);
+
+    // Act: revoke again, change the revoked license
+    const again = await elg(['status', ...common, answer.identifier, 'revoked', '--reason', '再次吊销']);
+    const changed = await elg(['change', ...common, answer.identifier, '--reason', '变更', '--number', 'X1']);
+
+    // Assess: the statuses are named by their meaning
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(
+      /^error TRANSITION_NOT_ALLOWED: the license is already 07 revoked \(吊销\), a final status: it cannot change any more \(trace [0-9a-f]{32}\)\n$/,
+    );
+    expect(changed.code).toBe(1);
+    expect(changed.stderr).toContain(
+      'only a 01 valid (有效) license can be changed (变更); this one is 07 revoked (吊销)',
+    );
   });
 
   it('prints the error code, message and trace id of a refused call and exits 1', async () => {

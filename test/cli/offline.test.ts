@@ -54,6 +54,72 @@ describe('elg without a gateway', () => {
     ]);
   });
 
+  it('names the missing option of elg issue before looking for a gateway', async () => {
+    // Act
+    const [none, noId] = await Promise.all([
+      elg(['issue', '--federation', 'no-such-federation.json']),
+      elg(['issue', '--federation', 'no-such-federation.json', '--holder-name', '张三']),
+    ]);
+
+    // Assess
+    expect(none.code).toBe(2);
+    expect(none.stderr).toBe(
+      'elg: --holder-name and --holder-id are required (or give --file request.json) (see elg issue --help)\n',
+    );
+    expect(noId.code).toBe(2);
+    expect(noId.stderr).toContain('elg: --holder-id is required (or give --file request.json)');
+  });
+
+  it('suggests the option or command that was probably meant', async () => {
+    // Act
+    const [option, swapped, command, sub, none] = await Promise.all([
+      elg(['issue', '--holdr-name', '张三']),
+      elg(['verify', GOOD, '--mattre', 'X']),
+      elg(['isue']),
+      elg(['registry', 'sgin']),
+      elg(['check', GOOD, '--zzzzzz']),
+    ]);
+
+    // Assess
+    expect(option.code).toBe(2);
+    expect(option.stderr).toBe(
+      'elg: unknown option --holdr-name; did you mean --holder-name? (see elg issue --help)\n',
+    );
+    expect(swapped.stderr).toContain('unknown option --mattre; did you mean --matter?');
+    expect(command.code).toBe(2);
+    expect(command.stderr).toBe('elg: unknown command "isue"; did you mean issue? (see elg --help)\n');
+    expect(sub.stderr).toContain('unknown registry command "sgin"; did you mean sign?');
+    expect(none.stderr).toBe('elg: unknown option --zzzzzz (see elg check --help)\n');
+  });
+
+  it('lists in its help only the options each command takes', async () => {
+    // Act
+    const [check, registry, issue, checkUrl, registryToken] = await Promise.all([
+      elg(['check', '--help']),
+      elg(['registry', '--help']),
+      elg(['issue', '--help']),
+      elg(['check', GOOD, '--url', 'http://127.0.0.1:1']),
+      elg(['registry', 'show', '--token', 'x']),
+    ]);
+    const options = (help: string) => [...help.matchAll(/^\s+(?:-h, )?(--[a-z-]+)/gm)].map((m) => m[1]);
+
+    // Assess
+    expect(check.code).toBe(0);
+    expect(options(check.stdout)).toEqual(['--json', '--help']);
+    expect(options(registry.stdout)).not.toContain('--token');
+    expect(options(registry.stdout)).toEqual(expect.arrayContaining(['--url', '--province', '--root-key']));
+    expect(registry.stdout).toContain('--url URL          (entry)');
+    expect(options(issue.stdout)).toEqual(
+      expect.arrayContaining(['--holder-name', '--province', '--federation', '--url', '--token', '--json']),
+    );
+    expect(checkUrl.code).toBe(2);
+    expect(checkUrl.stderr).toBe(
+      'elg: check does not take --url (it works offline, without a gateway) (see elg check --help)\n',
+    );
+    expect(registryToken.code).toBe(2);
+    expect(registryToken.stderr).toContain('registry does not take --token');
+  });
+
   it('names the URL that did not answer, suggests npm start and exits 1', async () => {
     // Prepare
     const url = `http://127.0.0.1:${await freePort()}`;

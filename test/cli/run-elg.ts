@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/elg', import.meta.url));
 
 export interface ElgRun {
   code: number | null;
@@ -11,13 +11,30 @@ export interface ElgRun {
 }
 
 /**
- * Runs `elg` as a person would: a child process from the repository, without colours and without
- * the caller's ELG_* settings. Asynchronous, so a federation in this test process keeps serving.
+ * Runs `elg` as a person would: `bin/elg` (the bundle dist/elg.mjs, rebuilt when a source changed)
+ * as a child process from the repository, without colours and without the caller's ELG_* settings.
+ * Asynchronous, so a federation in this test process keeps serving.
  */
-export function elg(args: readonly string[], env: Record<string, string> = {}): Promise<ElgRun> {
+export async function elg(args: readonly string[], env: Record<string, string> = {}): Promise<ElgRun> {
+  await bundled();
+  return run(args, env);
+}
+
+let ready: Promise<void> | undefined;
+
+/**
+ * One run before the others, so that a stale bundle is rebuilt once, not by every command a test
+ * starts at the same time. A build that fails shows in the test that needs it.
+ */
+function bundled(): Promise<void> {
+  ready ??= run(['--help'], {}).then(() => undefined);
+  return ready;
+}
+
+function run(args: readonly string[], env: Record<string, string>): Promise<ElgRun> {
   const { ELG_HOME: _home, ELG_TOKEN: _token, ...inherited } = process.env;
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, ['cli/elg.ts', ...args], {
+    const child = spawn(BIN, args, {
       cwd: REPO,
       env: { ...inherited, NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

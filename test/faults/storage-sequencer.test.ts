@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
 import { startSequencerLoop } from '../../functions/sequencer/sequencer.ts';
+import { captureLogs } from '../../lib/log/capture.ts';
 import { LogStore } from '../../lib/store/log-store.ts';
 import { expectEveryEventOnce, issueLicenses, pendingIds } from '../lib/audit/log-fixtures.ts';
 import { testGateway } from '../support/gateway.ts';
@@ -35,11 +36,11 @@ describe('the sequencer loop after a storage failure', () => {
     const t = await testGateway();
     await issueLicenses(t, 5);
     const flaky = outageClient(t.gateway.doc, (c) => c.constructor.name === 'UpdateCommand');
-    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const logs = captureLogs();
 
     // Act
     const stop = startSequencerLoop({ ...t.gateway, doc: flaky.doc }, 20, { maxBatch: 3 });
-    let failedRounds: unknown[][];
+    let failedRounds: unknown[];
     try {
       await vi.waitFor(async () => expect(await pendingIds(t)).toEqual([]), {
         timeout: 10_000,
@@ -47,8 +48,8 @@ describe('the sequencer loop after a storage failure', () => {
       });
     } finally {
       await stop();
-      failedRounds = errors.mock.calls.filter(([line]) => String(line).includes('sequencer round failed'));
-      errors.mockRestore();
+      failedRounds = logs.records().filter((r) => String(r.message).includes('sequencer round failed'));
+      logs.restore();
     }
 
     // Assess: the failed round left its lease behind, and the loop went on regardless.

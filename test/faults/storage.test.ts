@@ -13,6 +13,7 @@ import { integrate } from '../../functions/sequencer/sequencer.ts';
 import { functionSpec } from '../../infra/functions.ts';
 import { auditOrigin } from '../../lib/audit/checkpoint.ts';
 import { verifyLog } from '../../lib/audit/verify-log.ts';
+import { type CapturedLogs, captureLogs } from '../../lib/log/capture.ts';
 import { LogStore } from '../../lib/store/log-store.ts';
 import { AuditIndex, PENDING_SHARDS } from '../../lib/store/tables.ts';
 import { dyingClient } from '../lib/audit/log-fixtures.ts';
@@ -56,7 +57,7 @@ let ddb: DynamoDbLocal;
 let f: Federation;
 let credential: string;
 let seq = 0;
-const consoleErrors: string[] = [];
+let logs: CapturedLogs;
 
 /** One issue request; `key` makes it an Idempotency-Key issue of its own license number. */
 async function issue(key?: string): Promise<Answer> {
@@ -168,9 +169,7 @@ async function pendingCount(id: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  vi.spyOn(console, 'error').mockImplementation((line: unknown) => {
-    consoleErrors.push(String(line));
-  });
+  logs = captureLogs();
   const dir = await mkdtemp(join(tmpdir(), 'elg-faults-'));
   // Kept on disk, so a killed engine restarts on the same data.
   await mkdir(join(dir, 'dynamodb'));
@@ -196,8 +195,10 @@ afterAll(async () => {
   await f?.stop();
   await ddb?.stop();
   vi.restoreAllMocks();
+  const records = logs.records();
+  logs.restore();
   // A 500 is logged as an unhandled error: none may have happened.
-  expect(consoleErrors.filter((l) => l.includes('unhandled error'))).toEqual([]);
+  expect(records.filter((r) => r.message === 'unhandled error')).toEqual([]);
 });
 
 describe('a DynamoDB that freezes for 10 s under steady load', () => {

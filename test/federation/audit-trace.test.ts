@@ -1,19 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { IssueResponseSchema } from '../../contracts/license.ts';
 import { VerifyResponseSchema } from '../../contracts/verify.ts';
 import { type Federation, type RunningProvince, startFederation } from '../../federation/federation.ts';
 import { FEDERATION } from '../../federation/provinces.ts';
 import { integrate } from '../../functions/sequencer/sequencer.ts';
-import { assembleTrace, type TraceSource } from '../../lib/audit/trace.ts';
+import { assembleTrace, type TraceReport, type TraceSource } from '../../lib/audit/trace.ts';
 import { traceHtml } from '../../lib/audit/trace-html.ts';
 import { registryTraceVerifier } from '../../lib/audit/trace-verifier.ts';
 import { sampleIssue } from '../support/gateway.ts';
+
+/** The browser's, inside page.evaluate callbacks (the project compiles without the DOM library). */
+declare const getComputedStyle: (el: unknown) => { stroke: string; getPropertyValue(p: string): string };
 
 async function post(p: RunningProvince, role: keyof RunningProvince['tokens'], path: string, body: unknown) {
   const res = await fetch(`${p.url}${path}`, {
@@ -36,23 +39,33 @@ describe('one cross-province call traced across provinces', () => {
       dynamodbEndpoint: inject('dynamodbEndpoint'),
       ports: 'ephemeral',
       tablePrefix: `trc${randomBytes(3).toString('hex')}`,
-      provinces: FEDERATION.filter((p) => ['310000', '330000'].includes(p.id)),
+      // Sichuan has no agreement with Shanghai: its verifications of Shanghai licenses are refused.
+      provinces: FEDERATION.filter((p) => ['310000', '330000', '510000'].includes(p.id)),
     });
-    sources = f.provinces.map((p) => ({ province: p.id, baseUrl: p.url, token: p.tokens.auditor }));
+    sources = f.provinces.map((p) => ({
+      province: p.id,
+      baseUrl: p.url,
+      token: p.tokens.auditor,
+      departments: p.departments,
+    }));
   });
   afterAll(async () => {
+    await browser?.close();
     await f?.stop();
   });
 
-  /** A Zhejiang verification of a Shanghai license, integrated into both logs. */
-  async function tracedCall() {
+  /** A verification of a fresh Shanghai license by `verifier` (Zhejiang), integrated into every log. */
+  async function tracedCall(verifier = '330000', verdict = 'valid') {
     const sh = f.province('310000');
-    const zj = f.province('330000');
     const { identifier } = IssueResponseSchema.parse(await post(sh, 'issuer', '/v1/licenses', sampleIssue()));
     const answer = VerifyResponseSchema.parse(
-      await post(zj, 'platform', '/v1/verify', { identifier, matterCode: 'DEMO0001', useCause: '窗口核验' }),
+      await post(f.province(verifier), 'platform', '/v1/verify', {
+        identifier,
+        matterCode: 'DEMO0001',
+        useCause: '窗口核验',
+      }),
     );
-    expect(answer.verdict).toBe('valid');
+    expect(answer.verdict).toBe(verdict);
     for (const p of f.provinces) await settle(p);
     return answer.traceId;
   }
@@ -174,16 +187,27 @@ describe('one cross-province call traced across provinces', () => {
     expect(report.gaps.map((g) => g.kind)).toContain('PROVINCE_UNREACHABLE');
   });
 
-  it('renders lanes and call arrows that an auditor sees in a browser', async () => {
-    const traceId = await tracedCall();
+  it('does not call a trace that no province holds verified', async () => {
     const report = await assembleTrace(
-      traceId,
+      randomBytes(16).toString('hex'),
       sources,
       registryTraceVerifier(f.province('330000').gateway.registry),
     );
-    const file = join(dir, 'trace.html');
+    expect(report.found).toBe(false);
+    expect(report.ok).toBe(false);
+    expect(report.gaps).toEqual([]);
+    expect(report.provinces.every((p) => p.reachable && p.events === 0)).toBe(true);
+  });
+
+  let browser: Browser | undefined;
+  /** Where screenshots go: ELG_TRACE_SHOTS (under /tmp, to look at), else the test's temp dir. */
+  const shots = () => process.env.ELG_TRACE_SHOTS ?? dir;
+
+  /** The report's page opened in headless Chromium, and a full-page screenshot of it taken. */
+  async function open(report: TraceReport, name: string): Promise<Page> {
+    const file = join(dir, `${name}.html`);
     await writeFile(file, traceHtml(report));
-    const browser = await chromium.launch({
+    browser ??= await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: [
         '--no-sandbox',
@@ -193,19 +217,196 @@ describe('one cross-province call traced across provinces', () => {
         '--no-first-run',
       ],
     });
-    try {
-      const page = await browser.newPage();
-      await page.goto(`file://${file}`);
-      expect(await page.locator('g.lane').count()).toBe(2);
-      expect(await page.locator('g.lane[data-province="310000"]').count()).toBe(1);
-      expect(await page.locator('g.call[data-from="330000"][data-to="310000"]').count()).toBe(1);
-      expect(await page.locator('g.event').count()).toBe(report.timeline.length);
-      expect(await page.locator('g.event.bad').count()).toBe(0);
-      const box = await page.locator('svg').boundingBox();
-      expect(box?.width).toBeGreaterThan(400);
-      await page.screenshot({ path: join(dir, 'trace.png'), fullPage: true });
-    } finally {
-      await browser.close();
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`file://${file}`);
+    await mkdir(shots(), { recursive: true });
+    await page.screenshot({ path: join(shots(), `trace-${name}.png`), fullPage: true });
+    return page;
+  }
+
+  const GREEN = 'rgb(47, 133, 90)';
+  const ORANGE = 'rgb(192, 86, 33)';
+  const RED = 'rgb(197, 48, 48)';
+  const style = (page: Page, selector: string, property: string) =>
+    page
+      .locator(selector)
+      .first()
+      .evaluate((el, p) => getComputedStyle(el).getPropertyValue(p), property);
+
+  it('renders a valid trace: verdict, green 200 arrow, names, checkpoints, event ids and leaves', async () => {
+    const traceId = await tracedCall();
+    const report = await assembleTrace(
+      traceId,
+      sources,
+      registryTraceVerifier(f.province('330000').gateway.registry),
+    );
+    expect(report.ok).toBe(true);
+    const page = await open(report, 'valid');
+
+    expect(await page.locator('g.lane').count()).toBe(3);
+    expect(await page.locator('g.lane[data-province="310000"] .lane-title').textContent()).toBe(
+      '310000 上海市',
+    );
+    expect(await page.locator('.banner.ok').textContent()).toContain('Trace verified, no gaps');
+    expect(await page.locator('#verdict').textContent()).toContain('valid');
+    expect(await page.locator('#matter').textContent()).toBe('DEMO0001');
+    expect(await page.locator('#use-cause').textContent()).toBe('窗口核验');
+    expect(await page.locator('#requester').textContent()).toBe('浙江省政务服务平台');
+    const identifier = report.verdicts[0]?.identifier ?? '';
+    expect(identifier).not.toBe('');
+    expect(await page.locator('#identifier').textContent()).toBe(identifier);
+    const made = (await page.locator('#made').textContent()) ?? '';
+    expect(made).toContain(report.generatedAt);
+    expect(made).toContain(`seq ${report.registry?.seq}`);
+
+    // The arrow of the answered call: green, labelled 200.
+    const arrow = 'g.call[data-from="330000"][data-to="310000"]';
+    expect(await page.locator(arrow).getAttribute('class')).toBe('call success');
+    expect(await page.locator(`${arrow} .call-label`).textContent()).toBe('200');
+    expect(await style(page, `${arrow} line`, 'stroke')).toBe(GREEN);
+    expect(await style(page, '.legend .key.refused line', 'stroke')).toBe(ORANGE);
+    expect(await style(page, '.legend .key.error line', 'stroke')).toBe(RED);
+    const verify = page.locator('g.event[data-action="verify"][data-province="330000"]');
+    expect(await verify.getAttribute('data-verdict')).toBe('valid');
+    expect(await style(page, 'g.event[data-action="verify"] rect', 'stroke')).toBe(GREEN);
+
+    // Every event with its id and leaf; every province with its tree size and root.
+    for (const t of report.timeline) {
+      const box = page.locator(`g.event[data-event="${t.event.eventId}"]`);
+      expect(await box.locator('.ev-id').textContent()).toBe(t.event.eventId);
+      expect(t.leafIndex).toEqual(expect.any(Number));
+      expect(await box.locator('.ev-proof').textContent()).toContain(`leaf #${t.leafIndex} · ✓ in log`);
     }
+    for (const p of report.provinces.filter((x) => x.checkpoint)) {
+      const row = page.locator(`table.provinces tr[data-province="${p.id}"]`);
+      expect(await row.textContent()).toContain(String(p.checkpoint?.treeSize));
+      expect(await row.locator('code.root').textContent()).toBe(p.checkpoint?.root);
+    }
+    expect(await page.locator('g.tick').count()).toBe(report.timeline.length);
+    expect(await page.locator('g.event.bad').count()).toBe(0);
+    // An officer is never named: neither the token's subject nor the officer reference.
+    const html = await page.content();
+    expect(html).not.toMatch(/dev-platform@|ofr_/);
+  });
+
+  it('renders a refusal as a refusal: orange 403 AGREEMENT_REQUIRED, caller box unverified', async () => {
+    // Sichuan verifies a Shanghai license without an agreement: Shanghai refuses with 403.
+    const traceId = await tracedCall('510000', 'unverified');
+    const report = await assembleTrace(
+      traceId,
+      sources,
+      registryTraceVerifier(f.province('510000').gateway.registry),
+    );
+    expect(report.gaps).toEqual([]);
+    expect(report.verdicts).toEqual([
+      expect.objectContaining({ province: '510000', verdict: 'unverified', reasons: ['AGREEMENT_REQUIRED'] }),
+    ]);
+    const page = await open(report, 'refused');
+
+    const arrow = 'g.call[data-from="510000"][data-to="310000"]';
+    expect(await page.locator(arrow).getAttribute('class')).toBe('call refused');
+    expect(await page.locator(`${arrow} .call-label`).textContent()).toBe('403 AGREEMENT_REQUIRED');
+    const stroke = await style(page, `${arrow} line`, 'stroke');
+    expect(stroke).not.toBe(GREEN);
+    expect(stroke).toBe(ORANGE);
+    expect(await style(page, `${arrow} .call-label`, 'fill')).toBe(ORANGE);
+
+    const caller = page.locator('g.event[data-action="verify"][data-province="510000"]');
+    expect(await caller.getAttribute('data-verdict')).toBe('unverified');
+    expect(await caller.locator('.ev-title').textContent()).toBe('verify · unverified');
+    expect(await caller.locator('.ev-codes').textContent()).toContain('AGREEMENT_REQUIRED');
+    expect(await style(page, 'g.event[data-action="verify"][data-province="510000"] rect', 'stroke')).toBe(
+      ORANGE,
+    );
+    const callee = page.locator('g.event[data-action="interop.verify"][data-province="310000"]');
+    expect(await callee.locator('.ev-title').textContent()).toBe('interop.verify · refused');
+    expect(await callee.locator('.ev-codes').textContent()).toBe('403 · AGREEMENT_REQUIRED');
+    const verdict = (await page.locator('#verdict').textContent()) ?? '';
+    expect(verdict).toMatch(/^unverified AGREEMENT_REQUIRED \(510000 四川省/);
+    expect(await style(page, '#verdict .verdict', 'color')).toBe(ORANGE);
+    expect(await page.locator('table.calls tr.refused td.call-class').textContent()).toBe(
+      '403 AGREEMENT_REQUIRED',
+    );
+    // Nothing refused is drawn green.
+    for (const line of await page.locator('g.call.refused line').all()) {
+      expect(await line.evaluate((el) => getComputedStyle(el).stroke)).not.toBe(GREEN);
+    }
+  });
+
+  it('renders a broken trace: the missing inbound side and the failed proof in red', async () => {
+    const traceId = await tracedCall();
+    const sh = f.province('310000').gateway;
+    const events =
+      (await sh.doc.send(new ScanCommand({ TableName: sh.tables.audit, ConsistentRead: true }))).Items ?? [];
+    const inbound = events.find((e) => e.traceId === traceId);
+    await sh.doc.send(new DeleteCommand({ TableName: sh.tables.audit, Key: { eventId: inbound?.eventId } }));
+    // Zhejiang's verify event served with another verdict than the one it logged.
+    const tampered: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      const url = new URL(String(input));
+      if (url.origin !== new URL(f.province('330000').url).origin || url.pathname !== '/v1/audit/events')
+        return res;
+      const body = (await res.json()) as { items: { action: string; details: Record<string, unknown> }[] };
+      for (const e of body.items) if (e.action === 'verify') e.details.useCause = '篡改';
+      return new Response(JSON.stringify(body), { status: res.status, headers: res.headers });
+    };
+    const report = await assembleTrace(traceId, sources, registryTraceVerifier(sh.registry), tampered);
+    expect(report.ok).toBe(false);
+    expect(report.gaps.map((g) => g.kind).sort()).toEqual(['MISSING_INBOUND', 'PROOF_FAILED']);
+    const page = await open(report, 'broken');
+
+    expect(await page.locator('.banner.bad').textContent()).toContain('2 gaps');
+    expect(await page.locator('ul.gaps li').count()).toBe(2);
+    expect(await page.locator('ul.gaps').textContent()).toContain('MISSING_INBOUND');
+    const bad = page.locator('g.event.bad');
+    expect(await bad.count()).toBe(2);
+    expect(await style(page, 'g.event.bad rect', 'stroke')).toBe(RED);
+    expect(await style(page, 'g.event.bad rect', 'stroke-dasharray')).not.toBe('none');
+    const verify = page.locator('g.event.bad[data-action="verify"]');
+    expect(await verify.locator('.ev-proof').textContent()).toContain('✗ proof');
+    expect(await verify.locator('.ev-title').textContent()).toContain('✗ gap');
+    // The verdict comes from an event that fails its proof: shown, and said to be no evidence.
+    expect(await page.locator('#verdict .unproven').textContent()).toContain('fails its proof');
+    // The call is drawn to Shanghai's lane, dashed: seen on one side only.
+    const arrow = 'g.call[data-from="330000"][data-to="310000"]';
+    expect(await page.locator(arrow).getAttribute('class')).toBe('call success one-sided');
+    expect(await page.locator(`${arrow} .call-label`).textContent()).toBe('200 · ✗ no inbound event');
+    expect(await style(page, `${arrow} line`, 'stroke-dasharray')).not.toBe('none');
+    expect(await page.locator('g.event[data-province="310000"]').count()).toBe(0);
+  });
+
+  it('names the acting department of an issue by USCC and name, never the officer', async () => {
+    const sh = f.province('310000');
+    const res = await fetch(`${sh.url}/v1/licenses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sh.tokens.issuer}`, 'content-type': 'application/json' },
+      body: JSON.stringify(sampleIssue()),
+    });
+    expect(res.status).toBe(201);
+    const traceId = /^00-([0-9a-f]{32})-/.exec(res.headers.get('traceparent') ?? '')?.[1] ?? '';
+    await settle(sh);
+    const report = await assembleTrace(traceId, sources, registryTraceVerifier(sh.gateway.registry));
+    expect(report.ok).toBe(true);
+    const page = await open(report, 'issue');
+
+    const dept = sh.departments[0];
+    expect(await page.locator('#department').textContent()).toBe(`${dept?.uscc} ${dept?.name}`);
+    const box = page.locator('g.event[data-action="license.issue"] .ev-actor');
+    expect(await box.textContent()).toContain(`dept ${dept?.uscc}`);
+    expect(await page.content()).not.toContain('dev-issuer@');
+  });
+
+  it('renders a trace nobody holds as not verified', async () => {
+    const report = await assembleTrace(
+      randomBytes(16).toString('hex'),
+      sources,
+      registryTraceVerifier(f.province('330000').gateway.registry),
+    );
+    const page = await open(report, 'empty');
+    expect(await page.locator('.banner.none').textContent()).toContain(
+      'No province holds events for this trace',
+    );
+    expect(await page.locator('.banner.ok').count()).toBe(0);
+    expect(await style(page, '.banner.none', 'color')).toBe(RED);
   });
 });

@@ -147,6 +147,8 @@ describe('the local federation over HTTP', () => {
     expect(callerSide.find((e) => e.action === 'interop.outbound')?.details?.receipt).toBe(answer.receipt);
     // The issuer learns the platform by name, not the officer's token subject.
     expect(calleeSide[0]?.details?.requester).toBe('浙江省政务服务平台');
+    // What was shared and how it was answered, side by side: neither overwrites the other.
+    expect(calleeSide[0]?.details).toMatchObject({ licenseStatus: '01', status: 200, dataLevel: 2 });
     expect(JSON.stringify(calleeSide)).not.toContain('dev-platform@330000');
   });
 

@@ -169,7 +169,7 @@ function targetsOf(t: Json, p: string, name: string, action: string): string[] {
     .sort();
 }
 
-/** Which keys each function may sign with: what DESIGN section 4 asks of each purpose. */
+/** Which keys each function may sign with: what docs/protocol.md §3.1 asks of each purpose. */
 const SIGNS: Record<string, string[]> = {
   discovery: [],
   issuance: ['credential'],
@@ -776,6 +776,9 @@ describe('HTTP API', () => {
   it.each([
     ['GET', '/.well-known/jwks.json', 'discovery'],
     ['GET', '/healthz', 'discovery'],
+    ['GET', '/openapi.json', 'discovery'],
+    ['GET', '/docs', 'discovery'],
+    ['GET', '/docs/swagger-ui-bundle.js', 'discovery'],
     ['POST', '/v1/licenses', 'issuance'],
     ['GET', '/v1/licenses/31000000000000000001', 'issuance'],
     ['POST', '/v1/licenses/31000000000000000001/versions', 'issuance'],

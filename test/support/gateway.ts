@@ -22,7 +22,7 @@ export const ZHEJIANG_DEPT = { name: '浙江省住房和城乡建设厅', uscc: 
 
 let counter = 0;
 
-/** A sample issue request of DESIGN section 12. */
+/** A sample issue request (docs/protocol.md §11.4). */
 export function sampleIssue(overrides: Record<string, unknown> = {}) {
   return {
     typeCode: '11100000000013338W032',

@@ -1,7 +1,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { AppError, DependencyUnavailableError } from '../../../lib/errors.ts';
-import { createDocumentClient } from '../../../lib/store/dynamo.ts';
+import { createDocumentClient, isLoopback } from '../../../lib/store/dynamo.ts';
 import { guard, storageFailure } from '../../../lib/store/transact.ts';
 
 /** Port 9 (discard) is closed on loopback: the connection is refused at once. */
@@ -44,5 +44,16 @@ describe('what a failed storage call becomes', () => {
       DependencyUnavailableError,
     );
     expect(storageFailure('x', new TypeError('bug'))).toBeInstanceOf(TypeError);
+  });
+});
+
+describe('credentials by endpoint', () => {
+  it('treats only loopback endpoints as local storage that takes any key', () => {
+    expect(isLoopback('http://127.0.0.1:8030')).toBe(true);
+    expect(isLoopback('http://localhost:4566')).toBe(true);
+    expect(isLoopback('http://[::1]:8000')).toBe(true);
+    expect(isLoopback('https://dynamodb.cn-north-1.amazonaws.com.cn')).toBe(false);
+    expect(isLoopback('http://127.example.com')).toBe(false);
+    expect(isLoopback(undefined)).toBe(false);
   });
 });
