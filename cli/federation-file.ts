@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { firstIssue, issuePath } from '../contracts/issue-text.ts';
 import { CliError, ExitCode } from './errors.ts';
 import type { Io } from './io.ts';
 
@@ -69,9 +70,9 @@ export async function loadFederation(
   }
   const parsed = FederationFileSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    const issue = firstIssue(parsed.error);
     throw new CliError(
-      `${file} is not a federation file: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(),
+      `${file} is not a federation file: ${issuePath(issue, { root: '' })} ${issue?.message ?? ''}`.trim(),
       ExitCode.failed,
     );
   }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ErrorBodySchema } from '../contracts/errors.ts';
+import { firstIssue, issuePath } from '../contracts/issue-text.ts';
 import { CliError, ExitCode, HttpError, UnreachableError } from './errors.ts';
 import type { Target } from './target.ts';
 
@@ -62,9 +63,9 @@ export async function call(
 export function expectShape<S extends z.ZodType>(schema: S, answer: Answer, what: string): z.infer<S> {
   const parsed = schema.safeParse(answer.body);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    const issue = firstIssue(parsed.error);
     throw new CliError(
-      `the gateway's ${what} answer does not match the contract: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(),
+      `the gateway's ${what} answer does not match the contract: ${issuePath(issue, { root: '' })} ${issue?.message ?? ''}`.trim(),
       ExitCode.failed,
     );
   }

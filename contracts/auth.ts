@@ -7,7 +7,7 @@ export const Role = {
   operator: 'operator',
   auditor: 'auditor',
 } as const;
-export const RoleSchema = z.enum(['issuer', 'platform', 'operator', 'auditor']);
+export const RoleSchema = z.enum(Role);
 export type Role = z.infer<typeof RoleSchema>;
 
 /**

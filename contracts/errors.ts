@@ -25,7 +25,7 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-export const ErrorCodeSchema = z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]);
+export const ErrorCodeSchema = z.enum(ErrorCode);
 
 /** One field problem of an INVALID_REQUEST answer, in zod's own terms. */
 export const FieldIssueSchema = z.object({

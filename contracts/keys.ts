@@ -7,7 +7,7 @@ export const KeyPurpose = {
   audit: 'audit',
 } as const;
 export type KeyPurpose = (typeof KeyPurpose)[keyof typeof KeyPurpose];
-export const KeyPurposeSchema = z.enum(['credential', 'gateway', 'audit']);
+export const KeyPurposeSchema = z.enum(KeyPurpose);
 
 const b64url = z.string().regex(/^[A-Za-z0-9_-]+$/, 'base64url');
 

@@ -22,7 +22,7 @@ export const CheckResultSchema = z.enum(['pass', 'fail', 'skipped', 'unavailable
 export type CheckResult = z.infer<typeof CheckResultSchema>;
 
 export const Verdict = { valid: 'valid', invalid: 'invalid', unverified: 'unverified' } as const;
-export const VerdictSchema = z.enum(['valid', 'invalid', 'unverified']);
+export const VerdictSchema = z.enum(Verdict);
 export type Verdict = z.infer<typeof VerdictSchema>;
 
 /**
@@ -52,7 +52,7 @@ export const ReasonCode = {
   SCOPE_DENIED: 'SCOPE_DENIED',
 } as const;
 export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode];
-export const ReasonCodeSchema = z.enum(Object.values(ReasonCode) as [ReasonCode, ...ReasonCode[]]);
+export const ReasonCodeSchema = z.enum(ReasonCode);
 
 export const ReasonSchema = z.object({ code: ReasonCodeSchema, message: z.string() });
 export type Reason = z.infer<typeof ReasonSchema>;

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Role } from '../contracts/auth.ts';
 import { startDeliveryLoop } from '../functions/agreements/delivery.ts';
-import { seedYangtzeDeltaAlliance } from '../functions/agreements/seed.ts';
 import { createGatewayApp } from '../functions/app.ts';
 import { createGateway, type Gateway } from '../functions/gateway.ts';
 import { startSequencerLoop } from '../functions/sequencer/sequencer.ts';
@@ -20,6 +19,7 @@ import { DynamoRegistryStore } from '../lib/store/registry-store.ts';
 import { tableNames } from '../lib/store/tables.ts';
 import { freePort } from './dynamodb-local.ts';
 import { FEDERATION, type ProvinceSpec } from './provinces.ts';
+import { seedYangtzeDeltaAlliance } from './seed-alliance.ts';
 
 export interface FederationOptions {
   /** Where keys, the registry and federation.json live (`.elg` for `npm start`). */

@@ -5,6 +5,7 @@ import {
   AgreementViewSchema,
   type Grant,
 } from '../../contracts/agreement.ts';
+import { firstIssue, firstIssueText } from '../../contracts/issue-text.ts';
 import { todayCst } from '../../lib/license/validity.ts';
 import {
   AgreementListSchema,
@@ -258,12 +259,12 @@ async function proposalOf(values: ProposalValues, io: Io): Promise<AgreementProp
 function checked(raw: unknown, from: { file: string } | { flags: ProposalValues }): AgreementProposal {
   const parsed = AgreementProposalSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
+  const issue = firstIssue(parsed.error);
   const path = issue?.path ?? [];
   const message = issue?.message ?? 'invalid';
   if ('file' in from) {
     throw new UsageError(
-      `--file ${from.file} is not a proposal: ${path.join('.') || '(body)'}: ${message}`,
+      `--file ${from.file} is not a proposal: ${firstIssueText(parsed.error, { root: '(body)' })}`,
       NAME,
     );
   }

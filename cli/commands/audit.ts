@@ -4,6 +4,7 @@ import { AuditActionSchema } from '../../contracts/audit.ts';
 import { HolderHashRequestSchema } from '../../contracts/audit-api.ts';
 import { parseIdentifier } from '../../contracts/codes/index.ts';
 import { TraceIdSchema } from '../../contracts/common.ts';
+import { firstIssue } from '../../contracts/issue-text.ts';
 import { GatewayIdSchema, RootPublicJwkSchema } from '../../contracts/registry.ts';
 import { displayWidth } from '../../lib/audit/display-width.ts';
 import { assembleTrace, type TraceReport } from '../../lib/audit/trace.ts';
@@ -237,7 +238,7 @@ function eventQuery(values: Values): EventQuery {
       at < 0 ? {} : { holderTypeCode: holder.slice(0, at), holderCode: holder.slice(at + 1) },
     );
     if (at < 0 || !checked.success) {
-      const why = checked.success || at < 0 ? '' : `: ${checked.error.issues[0]?.message ?? ''}`;
+      const why = checked.success || at < 0 ? '' : `: ${firstIssue(checked.error)?.message ?? ''}`;
       throw new UsageError(`--holder takes TYPE:CODE, a holder type code and the holder's code${why}`);
     }
     parsedHolder = { typeCode: checked.data.holderTypeCode, code: checked.data.holderCode };

@@ -1,3 +1,4 @@
+import { firstIssue, issuePath } from '../../contracts/issue-text.ts';
 import {
   IssueResponseSchema,
   type NewVersionRequest,
@@ -70,8 +71,8 @@ export const change: Command = {
     }
     const parsed = NewVersionRequestSchema.safeParse(raw);
     if (!parsed.success) {
-      const i = parsed.error.issues[0];
-      const path = i?.path.join('.') ?? '';
+      const i = firstIssue(parsed.error);
+      const path = issuePath(i, { root: '' });
       throw new UsageError(`${FLAG_OF[path] ?? path}: ${i?.message ?? 'invalid'}`, 'change');
     }
     const request: NewVersionRequest = parsed.data;

@@ -1,4 +1,5 @@
 import { createHash, randomInt } from 'node:crypto';
+import { firstIssue, firstIssueText, issuePath } from '../../contracts/issue-text.ts';
 import { type IssueRequest, IssueRequestSchema, IssueResponseSchema } from '../../contracts/license.ts';
 import { todayCst } from '../../lib/license/validity.ts';
 import { parseCommand } from '../args.ts';
@@ -126,9 +127,8 @@ export const issue: Command = {
 async function requestFromFile(file: string, io: Io): Promise<IssueRequest> {
   const parsed = IssueRequestSchema.safeParse(await readJsonArgFile(file, '--file', io));
   if (!parsed.success) {
-    const i = parsed.error.issues[0];
     throw new UsageError(
-      `--file ${file} is not an issue request: ${i?.path.join('.') ?? ''}: ${i?.message ?? ''}`,
+      `--file ${file} is not an issue request: ${firstIssueText(parsed.error, { root: '(body)' })}`,
       'issue',
     );
   }
@@ -175,8 +175,8 @@ function requestFromFlags(
   };
   const parsed = IssueRequestSchema.safeParse(raw);
   if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    const path = i?.path.join('.') ?? '';
+    const i = firstIssue(parsed.error);
+    const path = issuePath(i, { root: '' });
     throw new UsageError(`${FLAG_OF[path] ?? path}: ${i?.message ?? 'invalid'}`, 'issue');
   }
   return { request: parsed.data, generatedNumber: values.number === undefined };

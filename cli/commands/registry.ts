@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { isProvinceCode, PROVINCES } from '../../contracts/codes/index.ts';
+import { firstIssueText } from '../../contracts/issue-text.ts';
 import { JwksSchema, KeyPurposeSchema, type PublicJwk } from '../../contracts/keys.ts';
 import {
   GatewayIdSchema,
@@ -221,7 +222,7 @@ export async function fetchRegistryEntry(
   const jwks = JwksSchema.safeParse(await getJson(baseUrl, '/.well-known/jwks.json', false));
   if (!jwks.success) {
     throw new CliError(
-      `${baseUrl}/.well-known/jwks.json is not a JWKS of the contract: ${firstIssue(jwks.error)}`,
+      `${baseUrl}/.well-known/jwks.json is not a JWKS of the contract: ${firstIssueText(jwks.error)}`,
       ExitCode.failed,
     );
   }
@@ -314,7 +315,7 @@ async function readEntries(files: readonly string[], io: Io): Promise<RegistryPr
   for (const file of files) {
     const parsed = RegistryProvinceSchema.safeParse(await readJsonArgFile(file, 'entry', io));
     if (!parsed.success) {
-      throw new CliError(`${file} is not a registry entry: ${firstIssue(parsed.error)}`, ExitCode.failed);
+      throw new CliError(`${file} is not a registry entry: ${firstIssueText(parsed.error)}`, ExitCode.failed);
     }
     await checkEntryKeys(parsed.data, file);
     const twin = entries.find((e) => e.entry.id === parsed.data.id);
@@ -385,7 +386,7 @@ async function showSource(
   );
   const root = RootPublicJwkSchema.safeParse(await readJsonArgFile(file, '--root-jwk', io));
   if (!root.success) {
-    throw new UsageError(`--root-jwk ${file} is not a P-256 public JWK: ${firstIssue(root.error)}`);
+    throw new UsageError(`--root-jwk ${file} is not a P-256 public JWK: ${firstIssueText(root.error)}`);
   }
   const source = /^(https?|file):/i.test(given) ? given : resolve(io.cwd, given);
   return { source, root: root.data };
@@ -430,10 +431,4 @@ function baseUrl(raw: string): string {
 function required(value: string | undefined, message: string): string {
   if (!value) throw new UsageError(message);
   return value;
-}
-
-function firstIssue(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
-  const issue = error.issues[0];
-  const where = issue?.path.length ? issue.path.map(String).join('.') : '(root)';
-  return `${where}: ${issue?.message ?? 'invalid'}`;
 }

@@ -1,11 +1,7 @@
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
-import {
-  AgreementProposalSchema,
-  AgreementSignatureSchema,
-  ProposalDeliverySchema,
-  WithdrawalSchema,
-} from '../../contracts/agreement.ts';
+import { AgreementProposalSchema } from '../../contracts/agreement.ts';
 import { AuditAction } from '../../contracts/audit.ts';
+import { InteropRoute } from '../../contracts/interop-routes.ts';
 import { SignatureInvalidError } from '../../lib/errors.ts';
 import type { GatewayEnv } from '../../lib/http/env.ts';
 import { readJson } from '../../lib/http/json.ts';
@@ -96,20 +92,22 @@ export function interopAgreementRoutes(deps: InteropAgreementAppDeps) {
   const { inbox } = deps;
   const signed = [limitBody(deps.maxBodyBytes), signedCall(deps.signed)] as const;
 
-  app.post('/v1/interop/agreements', ...signed, async (c) => {
-    const delivery = signedBody(c.get('rawBody'), ProposalDeliverySchema);
+  const { agreementProposal, agreementSignature, agreementWithdrawal } = InteropRoute;
+
+  app.on(agreementProposal.method, agreementProposal.path, ...signed, async (c) => {
+    const delivery = signedBody(c.get('rawBody'), agreementProposal.request);
     const receipt = await inbox.receiveProposal(delivery, inboundContext(c));
     return c.json(receipt, receipt.changed ? 201 : 200);
   });
 
-  app.post('/v1/interop/agreements/:id/signatures', ...signed, async (c) => {
-    const signature = signedBody(c.get('rawBody'), AgreementSignatureSchema);
+  app.on(agreementSignature.method, agreementSignature.path, ...signed, async (c) => {
+    const signature = signedBody(c.get('rawBody'), agreementSignature.request);
     const receipt = await inbox.receiveSignature(c.req.param('id'), signature, inboundContext(c));
     return c.json(receipt, receipt.changed ? 201 : 200);
   });
 
-  app.post('/v1/interop/agreements/:id/withdrawal', ...signed, async (c) => {
-    const withdrawal = signedBody(c.get('rawBody'), WithdrawalSchema);
+  app.on(agreementWithdrawal.method, agreementWithdrawal.path, ...signed, async (c) => {
+    const withdrawal = signedBody(c.get('rawBody'), agreementWithdrawal.request);
     const receipt = await inbox.receiveWithdrawal(c.req.param('id'), withdrawal, inboundContext(c));
     return c.json(receipt, receipt.changed ? 201 : 200);
   });

@@ -3,6 +3,7 @@ import type { Clock } from '../../lib/clock.ts';
 import type { PeerClient } from '../../lib/interop/peer-client.ts';
 import { startIntervalLoop } from '../../lib/interval-loop.ts';
 import type { AgreementStore, StoredDelivery } from '../../lib/store/agreement-store.ts';
+import { DeliveryRoute } from './outbox.ts';
 
 export interface DeliveryDeps {
   agreements: AgreementStore;
@@ -65,7 +66,9 @@ async function deliverOne(
   if (!leased) return 'skipped';
   let error: string;
   try {
-    const answer = await g.peers.call(d.to, 'POST', d.path, JSON.parse(d.body), { traceId: d.traceId });
+    // The call deliveriesOf prepared from the route's contract, sent as it was stored.
+    const { method } = DeliveryRoute[d.kind];
+    const answer = await g.peers.call(d.to, method, d.path, JSON.parse(d.body), { traceId: d.traceId });
     if ((answer.status >= 200 && answer.status < 300) || answer.status === 409) {
       await g.agreements.complete(leased);
       return 'delivered';

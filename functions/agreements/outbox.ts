@@ -1,20 +1,27 @@
-import type { AgreementSignature, ProposalDelivery, Withdrawal } from '../../contracts/agreement.ts';
+import { InteropRoute, pathOf, type RouteBody } from '../../contracts/interop-routes.ts';
 import { ulid } from '../../lib/ids.ts';
 import type { StoredDelivery } from '../../lib/store/agreement-store.ts';
 
-/** Where other provinces accept deliveries (signed calls, docs/protocol.md §8.4). */
-export const InboundPath = {
-  proposal: '/v1/interop/agreements',
-  signature: (id: string) => `/v1/interop/agreements/${id}/signatures`,
-  withdrawal: (id: string) => `/v1/interop/agreements/${id}/withdrawal`,
-} as const;
+/** Where other provinces accept each kind of delivery (signed calls, docs/protocol.md §8.4). */
+export const DeliveryRoute = {
+  proposal: InteropRoute.agreementProposal,
+  signature: InteropRoute.agreementSignature,
+  withdrawal: InteropRoute.agreementWithdrawal,
+} as const satisfies Record<StoredDelivery['kind'], unknown>;
+
+type Kind = keyof typeof DeliveryRoute;
+type BodyOf<K extends Kind> = RouteBody<(typeof DeliveryRoute)[K]>;
 
 export type Outgoing =
-  | { kind: 'proposal'; body: ProposalDelivery }
-  | { kind: 'signature'; agreementId: string; body: AgreementSignature }
-  | { kind: 'withdrawal'; agreementId: string; body: Withdrawal };
+  | { kind: 'proposal'; body: BodyOf<'proposal'> }
+  | { kind: 'signature'; agreementId: string; body: BodyOf<'signature'> }
+  | { kind: 'withdrawal'; agreementId: string; body: BodyOf<'withdrawal'> };
 
-/** One delivery per recipient, due at once, continuing the trace of the step that caused it. */
+/**
+ * One delivery per recipient, due at once, continuing the trace of the step that caused it. The
+ * delivery holds the call as its route's contract types it (path and body), for deliverPending
+ * to send as it is.
+ */
 export function deliveriesOf(
   message: Outgoing,
   recipients: readonly string[],
@@ -26,19 +33,13 @@ export function deliveriesOf(
       ? {
           agreementId: message.body.document.id,
           party: message.body.document.proposer,
-          path: InboundPath.proposal,
+          path: pathOf(DeliveryRoute.proposal, {}),
         }
-      : message.kind === 'signature'
-        ? {
-            agreementId: message.agreementId,
-            party: message.body.party,
-            path: InboundPath.signature(message.agreementId),
-          }
-        : {
-            agreementId: message.agreementId,
-            party: message.body.party,
-            path: InboundPath.withdrawal(message.agreementId),
-          };
+      : {
+          agreementId: message.agreementId,
+          party: message.body.party,
+          path: pathOf(DeliveryRoute[message.kind], { id: message.agreementId }),
+        };
   const body = JSON.stringify(message.body);
   return recipients.map((to) => ({
     deliveryId: ulid(now),

@@ -1,6 +1,7 @@
 import type { AgreementDocument, AgreementProposal, AgreementView } from '../../contracts/agreement.ts';
 import { AuditAction } from '../../contracts/audit.ts';
 import type { FieldIssue } from '../../contracts/errors.ts';
+import { firstIssueText } from '../../contracts/issue-text.ts';
 import type { KeyResolver } from '../../lib/agreements/signatures.ts';
 import { signDocument, signWithdrawal } from '../../lib/agreements/signatures.ts';
 import { type AgreementRecord, statusOf } from '../../lib/agreements/state.ts';
@@ -67,12 +68,8 @@ export class AgreementService {
         message: 'the agreement would already have ended',
       });
     }
-    const first = issues[0];
-    if (first) {
-      throw new InvalidRequestError(
-        `the proposal is invalid: ${first.path.join('.')}: ${first.message}`,
-        issues,
-      );
+    if (issues.length > 0) {
+      throw new InvalidRequestError(`the proposal is invalid: ${firstIssueText({ issues })}`, issues);
     }
     const document: AgreementDocument = {
       id: `agr_${ulid(now)}`,

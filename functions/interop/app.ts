@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { AuditAction } from '../../contracts/audit.ts';
-import { InteropVerifyRequestSchema } from '../../contracts/interop.ts';
+import { InteropRoute } from '../../contracts/interop-routes.ts';
 import { InvalidRequestError } from '../../lib/errors.ts';
 import type { GatewayEnv } from '../../lib/http/env.ts';
 import { parseWith } from '../../lib/http/json.ts';
@@ -28,9 +28,10 @@ export function signedBody<S extends Parameters<typeof parseWith>[0]>(raw: strin
 /** `POST /v1/interop/verify`: other provinces confirm the live status of this province's licenses. */
 export function interopRoutes(deps: InteropAppDeps) {
   const app = new Hono<GatewayEnv>();
-  app.post('/v1/interop/verify', limitBody(deps.maxBodyBytes), signedCall(deps.signed), async (c) => {
+  const route = InteropRoute.verify;
+  app.on(route.method, route.path, limitBody(deps.maxBodyBytes), signedCall(deps.signed), async (c) => {
     const caller = c.get('caller');
-    const request = signedBody(c.get('rawBody'), InteropVerifyRequestSchema);
+    const request = signedBody(c.get('rawBody'), route.request);
     c.set('audit', {
       action: AuditAction.interopVerify,
       identifier: request.identifier,

@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { Clock } from '../../lib/clock.ts';
-import { LoggedEvents } from '../../lib/store/log-store.ts';
+import { LoggedEvents } from '../../lib/store/logged-events.ts';
 import { AuditIndex, PENDING_SHARDS } from '../../lib/store/tables.ts';
 import { guard } from '../../lib/store/transact.ts';
 

@@ -6,7 +6,10 @@ import { append, edgeOf, rootOfEdge } from '../../lib/audit/merkle.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { startIntervalLoop } from '../../lib/interval-loop.ts';
 import type { Signer } from '../../lib/signing/signer.ts';
-import { type BatchIntent, inParallel, LoggedEvents, LogStore } from '../../lib/store/log-store.ts';
+import { inParallel } from '../../lib/store/batch.ts';
+import type { BatchIntent } from '../../lib/store/log-records.ts';
+import { LogStore } from '../../lib/store/log-store.ts';
+import { LoggedEvents } from '../../lib/store/logged-events.ts';
 import type { TableNames } from '../../lib/store/tables.ts';
 
 export interface SequencerDeps {

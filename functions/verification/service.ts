@@ -7,7 +7,8 @@ import {
   parseIdentifier,
 } from '../../contracts/codes/index.ts';
 import { ErrorBodySchema } from '../../contracts/errors.ts';
-import { InteropVerifyResponseSchema, type SharedLicense } from '../../contracts/interop.ts';
+import type { SharedLicense } from '../../contracts/interop.ts';
+import { InteropRoute } from '../../contracts/interop-routes.ts';
 import type { License } from '../../contracts/license.ts';
 import {
   type Checks,
@@ -20,14 +21,27 @@ import {
 import { type CallContext, callEvent } from '../../lib/audit/events.ts';
 import { holderHash } from '../../lib/audit/holder-hash.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { AppError, DependencyUnavailableError, statusName } from '../../lib/errors.ts';
-import type { PeerCallResult, PeerClient } from '../../lib/interop/peer-client.ts';
+import { AppError, DependencyUnavailableError } from '../../lib/errors.ts';
+import { callRoute, type PeerCallResult, type PeerClient } from '../../lib/interop/peer-client.ts';
 import { ReceiptInvalidError } from '../../lib/interop/receipt.ts';
 import { issuerProvinceOf } from '../../lib/license/issuer-province.ts';
-import { validityWindow } from '../../lib/license/validity.ts';
 import type { TrustRegistry } from '../../lib/registry/trust-registry.ts';
 import type { AuditStore } from '../../lib/store/audit-store.ts';
 import type { LicenseStore } from '../../lib/store/license-store.ts';
+import {
+  assessed,
+  type CheckOutcome,
+  type CheckOutcomes,
+  credentialOutcomes,
+  credentialValidity,
+  failed,
+  identifierOutcome,
+  issuerOutcome,
+  type LiveState,
+  licenseValidity,
+  statusOutcome,
+  unavailable,
+} from './checks.ts';
 import { checkCredential } from './credential-check.ts';
 
 export interface VerificationDeps {
@@ -43,9 +57,8 @@ export interface VerificationDeps {
 /** The call, and the reference by which the issuer may quote the officer back to this province. */
 type AskedBy = CallContext & { officerRef: string };
 
-interface Assessment {
-  checks: Checks;
-  reasons: Reason[];
+/** What the response and the audit event are made of. */
+interface Facts {
   identifier?: string;
   issuerProvince?: string;
   status?: License['status'];
@@ -54,13 +67,7 @@ interface Assessment {
   receipt?: string;
 }
 
-const initialChecks = (): Checks => ({
-  format: 'skipped',
-  issuer: 'skipped',
-  signature: 'skipped',
-  validity: 'skipped',
-  status: 'skipped',
-});
+type Assessment = Facts & { checks: Checks; reasons: Reason[] };
 
 /**
  * Verification for the province's platforms: any presented credential or identifier, from any
@@ -122,39 +129,22 @@ export class VerificationService {
     request: VerifyRequest,
     ctx: AskedBy,
   ): Promise<Assessment> {
-    const checks = initialChecks();
     const checked = await checkCredential(jws, this.deps.registry);
-    if (!checked.ok) {
-      checks.format = checked.stage === 'format' ? 'fail' : 'pass';
-      if (checked.stage !== 'format') checks.issuer = checked.stage === 'issuer' ? 'fail' : 'pass';
-      if (checked.stage === 'signature') checks.signature = 'fail';
-      return { checks, reasons: [checked.reason], ...(checked.iss ? { issuerProvince: checked.iss } : {}) };
-    }
+    const offline = credentialOutcomes(checked);
+    if (!checked.ok) return { ...assessed(offline), ...(checked.iss ? { issuerProvince: checked.iss } : {}) };
     const { claims, identifier } = checked;
-    checks.format = 'pass';
-    checks.issuer = 'pass';
-    checks.signature = 'pass';
-    const reasons: Reason[] = [];
-    const t = Math.floor(now.getTime() / 1000);
-    if (t < claims.nbf) {
-      checks.validity = 'fail';
-      reasons.push({ code: ReasonCode.NOT_YET_VALID, message: 'the license is not yet valid' });
-    } else if (claims.exp !== undefined && t >= claims.exp) {
-      checks.validity = 'fail';
-      reasons.push({ code: ReasonCode.EXPIRED, message: 'the license validity period has ended' });
-    } else {
-      checks.validity = 'pass';
-    }
-    const base: Assessment = {
-      checks,
-      reasons,
-      identifier: claims.jti,
-      issuerProvince: claims.iss,
-      holderHash: holderHash(this.deps.holderHashKey, claims.lic.holder.typeCode, claims.lic.holder.code),
-    };
-    if (claims.iss !== this.deps.province)
-      return this.confirmWithIssuer(base, identifier, now, false, request, ctx);
-    return this.liveStatus(base, identifier, now, false);
+    // The credential's own dates are signed; the issuer's answer is asked for its status only.
+    const validity = credentialValidity(claims, now);
+    const live = await this.liveOf(claims.iss, identifier, request, ctx);
+    return withLive(
+      { ...offline, validity, status: live.found ? statusOutcome(live.state) : live.outcome },
+      {
+        identifier: claims.jti,
+        issuerProvince: claims.iss,
+        holderHash: holderHash(this.deps.holderHashKey, claims.lic.holder.typeCode, claims.lic.holder.code),
+      },
+      live,
+    );
   }
 
   private async assessIdentifier(
@@ -163,75 +153,60 @@ export class VerificationService {
     request: VerifyRequest,
     ctx: AskedBy,
   ): Promise<Assessment> {
-    const checks = initialChecks();
     const parsed = parseIdentifier(raw);
-    if (!parsed.ok) {
-      checks.format = 'fail';
-      return {
-        checks,
-        reasons: [
-          { code: ReasonCode.IDENTIFIER_INVALID, message: `${parsed.issue.segment}: ${parsed.issue.reason}` },
-        ],
-      };
-    }
-    checks.format = 'pass';
+    const format = identifierOutcome(parsed);
+    if (!parsed.ok) return assessed({ format });
     const identifier = parsed.value;
     const issuerProvince = issuerProvinceOf(identifier);
-    const base: Assessment = { checks, reasons: [], identifier: identifier.identifier };
-    if (!issuerProvince || this.deps.registry.province(issuerProvince)?.status !== 'active') {
-      checks.issuer = 'fail';
-      base.reasons.push({
-        code: ReasonCode.UNKNOWN_ISSUER,
-        message: 'the issuing authority belongs to no active province in the trust registry',
-      });
-      return base;
-    }
-    base.issuerProvince = issuerProvince;
-    checks.issuer = 'pass';
-    if (issuerProvince !== this.deps.province)
-      return this.confirmWithIssuer(base, identifier, now, true, request, ctx);
-    return this.liveStatus(base, identifier, now, true);
+    const active = !!issuerProvince && this.deps.registry.province(issuerProvince)?.status === 'active';
+    const issuer = issuerOutcome(active);
+    if (!issuerProvince || !active)
+      return { ...assessed({ format, issuer }), identifier: identifier.identifier };
+    const live = await this.liveOf(issuerProvince, identifier, request, ctx);
+    return withLive(
+      live.found
+        ? { format, issuer, validity: licenseValidity(live.dates, now), status: statusOutcome(live.state) }
+        : { format, issuer, status: live.outcome },
+      { identifier: identifier.identifier, issuerProvince },
+      live,
+    );
+  }
+
+  /** What the issuing province holds of the presented version: read here, or asked of it. */
+  private liveOf(
+    issuer: string,
+    identifier: ParsedIdentifier,
+    request: VerifyRequest,
+    ctx: AskedBy,
+  ): Promise<Live> {
+    return issuer === this.deps.province
+      ? this.ownLicense(identifier)
+      : this.askIssuer(issuer, identifier, request, ctx);
   }
 
   /** The province's own license: status and current version read live from its table. */
-  private async liveStatus(
-    a: Assessment,
-    identifier: ParsedIdentifier,
-    now: Date,
-    checkValidity: boolean,
-  ): Promise<Assessment> {
+  private async ownLicense(identifier: ParsedIdentifier): Promise<Live> {
     const found = await this.deps.licenses.get(identifierKey(identifier), identifier.version);
-    if (!found) {
-      a.checks.status = 'fail';
-      a.reasons.push({ code: ReasonCode.NOT_FOUND, message: 'the issuing province has no such license' });
-      return a;
-    }
+    if (!found)
+      return {
+        found: false,
+        outcome: failed(ReasonCode.NOT_FOUND, 'the issuing province has no such license'),
+      };
     const { version, head } = found;
     const lic = version.license;
-    a.holderHash = head.holderHash;
-    a.status = head.status;
-    if (checkValidity) this.checkDates(a, lic.validFrom, lic.validUntil, now);
-    if (version.supersededBy) {
-      a.checks.status = 'fail';
-      a.reasons.push({
-        code: ReasonCode.SUPERSEDED,
-        message: `version ${lic.version} was replaced by ${version.supersededBy}`,
-      });
-    } else if (head.status !== '01') {
-      a.checks.status = 'fail';
-      a.reasons.push({
-        code: ReasonCode.STATUS_NOT_VALID,
-        message: `the license status is ${statusName(head.status)}`,
-      });
-    } else a.checks.status = 'pass';
-    a.license = {
-      ...lic,
-      holder: { ...lic.holder, code: maskCode(lic.holder.code) },
-      status: head.status,
-      ...(head.statusChangedAt ? { statusChangedAt: head.statusChangedAt } : {}),
-      ...(version.supersededBy ? { supersededBy: version.supersededBy } : {}),
+    return {
+      found: true,
+      state: { version: lic.version, replacedBy: version.supersededBy || undefined, status: head.status },
+      dates: lic,
+      license: {
+        ...lic,
+        holder: { ...lic.holder, code: maskCode(lic.holder.code) },
+        status: head.status,
+        ...(head.statusChangedAt ? { statusChangedAt: head.statusChangedAt } : {}),
+        ...(version.supersededBy ? { supersededBy: version.supersededBy } : {}),
+      },
+      holderHash: head.holderHash,
     };
-    return a;
   }
 
   /**
@@ -239,21 +214,19 @@ export class VerificationService {
    * and its signed receipt travels with the verdict. When the issuer cannot or will not answer,
    * the verdict is `unverified`, never `valid`.
    */
-  private async confirmWithIssuer(
-    a: Assessment,
+  private async askIssuer(
+    issuer: string,
     identifier: ParsedIdentifier,
-    now: Date,
-    checkValidity: boolean,
     request: VerifyRequest,
     ctx: AskedBy,
-  ): Promise<Assessment> {
-    const issuer = a.issuerProvince ?? '';
+  ): Promise<Live> {
     let answer: PeerCallResult;
     try {
-      answer = await this.deps.peers.call(
+      answer = await callRoute(
+        this.deps.peers,
         issuer,
-        'POST',
-        '/v1/interop/verify',
+        InteropRoute.verify,
+        {},
         {
           identifier: identifier.identifier,
           matterCode: request.matterCode,
@@ -269,70 +242,71 @@ export class VerificationService {
       // This province's own failure (its signing key, say) is not the issuer's: the platform
       // gets 503 and may retry, instead of a verdict that blames the other province.
       if (err instanceof DependencyUnavailableError || !(err instanceof AppError)) throw err;
-      a.checks.status = 'unavailable';
       const code =
         err instanceof ReceiptInvalidError ? ReasonCode.RECEIPT_INVALID : ReasonCode.PEER_UNAVAILABLE;
-      a.reasons.push({ code, message: err.message });
-      return a;
+      return { found: false, outcome: unavailable(code, err.message) };
     }
-    a.receipt = answer.receipt;
-    if (answer.status !== 200) {
-      const error = ErrorBodySchema.safeParse(answer.body);
-      const code = error.success ? error.data.error.code : undefined;
-      const message = error.success ? error.data.error.message : `answered ${answer.status}`;
-      if (code === 'NOT_FOUND') {
-        a.checks.status = 'fail';
-        a.reasons.push({ code: ReasonCode.NOT_FOUND, message: `${issuer}: ${message}` });
-      } else {
-        a.checks.status = 'unavailable';
-        const reason =
-          code === 'AGREEMENT_REQUIRED' || code === 'SCOPE_DENIED'
-            ? ReasonCode[code]
-            : ReasonCode.PEER_UNAVAILABLE;
-        a.reasons.push({ code: reason, message: `${issuer} refused: ${message}` });
-      }
-      return a;
-    }
-    const parsed = InteropVerifyResponseSchema.safeParse(answer.body);
-    if (!parsed.success || parsed.data.identifier !== identifier.identifier) {
-      a.checks.status = 'unavailable';
-      a.reasons.push({
-        code: ReasonCode.PEER_UNAVAILABLE,
-        message: `${issuer} answered outside the interop contract`,
-      });
-      return a;
-    }
-    const live = parsed.data;
-    a.status = live.status;
-    a.license = live.license;
-    if (checkValidity) this.checkDates(a, live.validFrom, live.validUntil, now);
-    if (live.version !== identifier.version) {
-      a.checks.status = 'fail';
-      a.reasons.push({
-        code: ReasonCode.SUPERSEDED,
-        message: `version ${identifier.version} was replaced by ${live.currentIdentifier}`,
-      });
-    } else if (live.status !== '01') {
-      a.checks.status = 'fail';
-      a.reasons.push({
-        code: ReasonCode.STATUS_NOT_VALID,
-        message: `the license status is ${statusName(live.status)}`,
-      });
-    } else a.checks.status = 'pass';
-    return a;
+    return { ...issuerAnswer(issuer, identifier, answer), receipt: answer.receipt };
   }
+}
 
-  private checkDates(a: Assessment, validFrom: string, validUntil: string | undefined, now: Date) {
-    const { nbf, exp } = validityWindow(validFrom, validUntil);
-    const t = Math.floor(now.getTime() / 1000);
-    if (t < nbf) {
-      a.checks.validity = 'fail';
-      a.reasons.push({ code: ReasonCode.NOT_YET_VALID, message: `valid from ${validFrom}` });
-    } else if (exp !== undefined && t >= exp) {
-      a.checks.validity = 'fail';
-      a.reasons.push({ code: ReasonCode.EXPIRED, message: `valid until ${validUntil ?? ''}` });
-    } else a.checks.validity = 'pass';
+/** What the issuing province holds of the presented version, or the status outcome when it cannot tell. */
+type Live = (
+  | {
+      found: true;
+      state: LiveState;
+      dates: { validFrom: string; validUntil?: string | undefined };
+      license: License | SharedLicense;
+      /** The holder hash the issuer stored, when this province is the issuer. */
+      holderHash?: string;
+    }
+  | { found: false; outcome: CheckOutcome }
+) & { receipt?: string };
+
+/** The issuer's answer to `POST /v1/interop/verify`, read against the interop contract. */
+function issuerAnswer(issuer: string, identifier: ParsedIdentifier, answer: PeerCallResult): Live {
+  if (answer.status !== 200) {
+    const error = ErrorBodySchema.safeParse(answer.body);
+    const code = error.success ? error.data.error.code : undefined;
+    const message = error.success ? error.data.error.message : `answered ${answer.status}`;
+    if (code === 'NOT_FOUND')
+      return { found: false, outcome: failed(ReasonCode.NOT_FOUND, `${issuer}: ${message}`) };
+    const reason =
+      code === 'AGREEMENT_REQUIRED' || code === 'SCOPE_DENIED'
+        ? ReasonCode[code]
+        : ReasonCode.PEER_UNAVAILABLE;
+    return { found: false, outcome: unavailable(reason, `${issuer} refused: ${message}`) };
   }
+  const parsed = InteropRoute.verify.response.safeParse(answer.body);
+  if (!parsed.success || parsed.data.identifier !== identifier.identifier) {
+    return {
+      found: false,
+      outcome: unavailable(ReasonCode.PEER_UNAVAILABLE, `${issuer} answered outside the interop contract`),
+    };
+  }
+  const live = parsed.data;
+  return {
+    found: true,
+    state: {
+      version: identifier.version,
+      replacedBy: live.version !== identifier.version ? live.currentIdentifier : undefined,
+      status: live.status,
+    },
+    dates: live,
+    license: live.license,
+  };
+}
+
+/** The checks composed, with what the issuer's answer adds to the verdict. */
+function withLive(outcomes: CheckOutcomes, facts: Facts, live: Live): Assessment {
+  return {
+    ...assessed(outcomes),
+    ...facts,
+    ...(live.found
+      ? { status: live.state.status, license: live.license, holderHash: live.holderHash ?? facts.holderHash }
+      : {}),
+    ...(live.receipt !== undefined ? { receipt: live.receipt } : {}),
+  };
 }
 
 export function verdictOf(checks: Checks): Verdict {

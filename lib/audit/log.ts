@@ -1,6 +1,8 @@
 import type { ConsistencyProof, InclusionProof } from '../../contracts/audit-api.ts';
 import { InvalidRequestError } from '../errors.ts';
-import type { LoggedEvents, LogStore, StoredCheckpoint } from '../store/log-store.ts';
+import type { StoredCheckpoint } from '../store/log-records.ts';
+import type { LogStore } from '../store/log-store.ts';
+import type { LoggedEvents } from '../store/logged-events.ts';
 import { consistencyPlan, type Hash, inclusionPlan, run } from './merkle.ts';
 
 /** A signed checkpoint of the log as readers get it. */

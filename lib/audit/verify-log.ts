@@ -1,7 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PublicJwk } from '../../contracts/keys.ts';
-import { LoggedEvents, LogStore, type StoredCheckpoint, type StoredLeaf } from '../store/log-store.ts';
+import type { StoredCheckpoint, StoredLeaf } from '../store/log-records.ts';
+import { LogStore } from '../store/log-store.ts';
+import { LoggedEvents } from '../store/logged-events.ts';
 import type { TableNames } from '../store/tables.ts';
 import { CheckpointError, verifyCheckpoint } from './checkpoint.ts';
 import { eventLeafHash } from './log-leaf.ts';

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { ErrorCode } from '../../contracts/errors.ts';
+import { firstIssueText } from '../../contracts/issue-text.ts';
 import { AppError, InvalidRequestError } from '../errors.ts';
 
 /**
@@ -67,9 +68,7 @@ export function parseWith<S extends z.ZodType>(schema: S, raw: unknown, what: st
       message:
         i.code === 'invalid_key' ? `${i.message}: ${i.issues.map((n) => n.message).join('; ')}` : i.message,
     }));
-    const first = issues[0];
-    const where = first && first.path.length > 0 ? `${first.path.join('.')}: ` : '';
-    throw new InvalidRequestError(`${what} is invalid: ${where}${first?.message ?? 'invalid'}`, issues);
+    throw new InvalidRequestError(`${what} is invalid: ${firstIssueText({ issues }, { root: '' })}`, issues);
   }
   return result.data;
 }

@@ -1,5 +1,11 @@
 import { AuditAction } from '../../contracts/audit.ts';
 import { RECEIPT_HEADER, type RequestClaims, SIGNATURE_HEADER } from '../../contracts/interop.ts';
+import {
+  type InteropRouteSpec,
+  pathOf,
+  type RouteBody,
+  type RouteParams,
+} from '../../contracts/interop-routes.ts';
 import { auditEvent } from '../audit/events.ts';
 import type { Clock } from '../clock.ts';
 import { DependencyUnavailableError, PeerUnavailableError } from '../errors.ts';
@@ -34,6 +40,22 @@ export interface PeerClient {
     body: unknown,
     ctx: { traceId: string },
   ): Promise<PeerCallResult>;
+}
+
+/**
+ * A signed call to one of the interop routes of contracts/interop-routes.ts: its method, its path
+ * with `params` filled in, and a body its request contract accepts (checked by the compiler, not
+ * parsed, so the bytes sent are the body's JSON as given). Answers and throws as `peers.call`.
+ */
+export function callRoute<R extends InteropRouteSpec>(
+  peers: Pick<PeerClient, 'call'>,
+  peer: string,
+  route: R,
+  params: RouteParams<R>,
+  body: RouteBody<R>,
+  ctx: { traceId: string },
+): Promise<PeerCallResult> {
+  return peers.call(peer, route.method, pathOf(route, params), body, ctx);
 }
 
 export interface HttpPeerClientOptions {

@@ -1,4 +1,5 @@
 import { type KeyObject, sign } from 'node:crypto';
+import { firstIssue, issuePath } from '../../contracts/issue-text.ts';
 import {
   REGISTRY_JWS_TYPE,
   type RegistryClaims,
@@ -47,9 +48,9 @@ export async function loadOrCreateRootKey(file: string): Promise<RootKey> {
 export async function signRegistry(root: JwsSigner, claims: RegistryClaims): Promise<string> {
   const parsed = RegistryClaimsSchema.safeParse(claims);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    const issue = firstIssue(parsed.error);
     throw new TypeError(
-      `registry claims do not match the contract: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`,
+      `registry claims do not match the contract: ${issuePath(issue, { root: '' })} ${issue?.message ?? ''}`,
     );
   }
   return signCompactJws(root, { typ: REGISTRY_JWS_TYPE }, parsed.data);

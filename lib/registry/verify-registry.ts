@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
+import { firstIssueText } from '../../contracts/issue-text.ts';
 import {
   REGISTRY_JWS_TYPE,
   type RegistryClaims,
@@ -68,11 +69,9 @@ export async function verifyRegistry(
 export function parseRegistryClaims(value: unknown): RegistryClaims {
   const parsed = RegistryClaimsSchema.safeParse(value);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? issue.path.join('.') : '(root)';
     throw new RegistryError(
       'REGISTRY_MALFORMED',
-      `the registry claims do not match the contract at ${where}: ${issue?.message ?? 'invalid'}`,
+      `the registry claims do not match the contract at ${firstIssueText(parsed.error)}`,
     );
   }
   const ids = new Set<string>();

@@ -1,5 +1,6 @@
 import { type KeyObject, verify } from 'node:crypto';
 import type { z } from 'zod';
+import { firstIssueText } from '../../contracts/issue-text.ts';
 
 /**
  * The one verification routine for every compact JWS this system checks: requests, receipts,
@@ -202,8 +203,7 @@ export async function verifyStrictJws<S extends z.ZodType>(
   const payload = jsonObject(parsed.payload);
   const claims = payload === undefined ? undefined : options.claims.safeParse(payload);
   if (!claims?.success) {
-    const issue = claims?.error.issues[0];
-    const where = issue ? ` at ${issue.path.join('.') || '(root)'}: ${issue.message}` : ': not a JSON object';
+    const where = claims ? ` at ${firstIssueText(claims.error)}` : ': not a JSON object';
     throw new JwsRejectedError(
       JwsRejection.CLAIMS_INVALID,
       `the signed claims do not match the contract${where}`,

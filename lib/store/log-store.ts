@@ -1,26 +1,23 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  type BatchGetCommandInput,
-  type BatchGetCommandOutput,
-  BatchWriteCommand,
-  type BatchWriteCommandInput,
-  type BatchWriteCommandOutput,
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  ScanCommand,
-  type ScanCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Hash, Node, NodeId, NodeReader } from '../audit/merkle.ts';
 import { DependencyUnavailableError } from '../errors.ts';
-import { AuditIndex, PENDING_SHARDS } from './tables.ts';
-import { conditionFailures, guard, storageFailure, type TransactItems, transact } from './transact.ts';
+import { batchGet, batchWrite, queryAll, uniqueKeys } from './batch.ts';
+import {
+  type BatchIntent,
+  BatchIntentSchema,
+  fromBase64,
+  HashItemSchema,
+  LeafItemSchema,
+  NodeItemSchema,
+  pad,
+  type StoredCheckpoint,
+  StoredCheckpointSchema,
+  type StoredLeaf,
+  toBase64,
+} from './log-records.ts';
+import { LogStorageError } from './log-storage-error.ts';
+import { acquireSequencerLease, releaseSequencerLease } from './sequencer-lease.ts';
+import { conditionFailures, guard, type TransactItems, transact } from './transact.ts';
 
 /**
  * The province's Merkle log in the `log` table (pk, sk):
@@ -219,34 +216,12 @@ export class LogStore implements NodeReader {
 
   /** Takes or extends the sequencer lease; false while another owner holds an unexpired one. */
   async acquireLease(owner: string, now: Date, ttlMs: number): Promise<boolean> {
-    return conditional(
-      this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...LEASE_KEY, owner, expiresAt: now.getTime() + ttlMs },
-          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now OR #owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':now': now.getTime(), ':owner': owner },
-        }),
-      ),
-      WHAT,
-    );
+    return acquireSequencerLease(this.doc, this.tableName, owner, now, ttlMs);
   }
 
   /** Gives the lease up, unless another owner holds it by now. */
   async releaseLease(owner: string): Promise<void> {
-    await conditional(
-      this.doc.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: LEASE_KEY,
-          ConditionExpression: '#owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':owner': owner },
-        }),
-      ),
-      WHAT,
-    );
+    await releaseSequencerLease(this.doc, this.tableName, owner);
   }
 
   private keyOf(id: NodeId): { pk: string; sk: string } {
@@ -273,162 +248,11 @@ export class LogStore implements NodeReader {
   }
 }
 
-/**
- * The audit table as the log sees it: events waiting in the sparse `pending` index, events by id,
- * and the mark that an event is integrated (its `leafIndex`, and out of the pending index).
- */
-export class LoggedEvents {
-  constructor(
-    private readonly doc: DynamoDBDocumentClient,
-    readonly tableName: string,
-  ) {}
-
-  /**
-   * Up to `limit` waiting event ids, oldest first, merged from every shard. The index is
-   * eventually consistent: it may still list events integrated a moment ago.
-   */
-  async pending(limit: number): Promise<string[]> {
-    const shards = await Promise.all(
-      Array.from({ length: PENDING_SHARDS }, (_, i) =>
-        guard(
-          this.doc.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              IndexName: AuditIndex.pending,
-              KeyConditionExpression: 'pendingShard = :shard',
-              ExpressionAttributeValues: { ':shard': `P${i}` },
-              ProjectionExpression: 'eventId',
-              Limit: limit,
-            }),
-          ),
-          WHAT_EVENTS,
-        ),
-      ),
-    );
-    const ids = shards.flatMap((s) => (s.Items ?? []).map((i) => z.string().parse(i.eventId)));
-    return ids.sort().slice(0, limit);
-  }
-
-  /** The stored items of these events (strongly consistent); absent ids are not stored. */
-  async get(eventIds: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
-    const items = await batchGet(
-      this.doc,
-      this.tableName,
-      [...new Set(eventIds)].map((eventId) => ({ eventId })),
-    );
-    return new Map(items.map((i) => [z.string().parse(i.eventId), i]));
-  }
-
-  /** The leaf index of an integrated event; undefined for a waiting or unknown event. */
-  async leafIndexOf(eventId: string): Promise<number | undefined> {
-    const out = await guard(
-      this.doc.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { eventId },
-          ProjectionExpression: 'leafIndex',
-        }),
-      ),
-      WHAT_EVENTS,
-    );
-    return z.number().int().nonnegative().optional().parse(out.Item?.leafIndex);
-  }
-
-  /**
-   * Marks an event integrated at `leafIndex`: sets it and takes the event out of the pending index.
-   * Marking it again at the same index is harmless; 'missing' and 'elsewhere' mean the event is
-   * gone or holds another index, and nothing was changed.
-   */
-  async mark(eventId: string, leafIndex: number): Promise<'marked' | 'missing' | 'elsewhere'> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { eventId },
-          UpdateExpression: 'SET leafIndex = :i REMOVE pendingShard',
-          ConditionExpression:
-            'attribute_exists(eventId) AND (attribute_not_exists(leafIndex) OR leafIndex = :i)',
-          ExpressionAttributeValues: { ':i': leafIndex },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return 'marked';
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return err.Item ? 'elsewhere' : 'missing';
-      throw storageFailure(WHAT_EVENTS, err);
-    }
-  }
-
-  /** Every stored event item (a full audit: verification only). */
-  async all(): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: ScanCommandInput['ExclusiveStartKey'];
-    do {
-      const out = await guard(
-        this.doc.send(
-          new ScanCommand({
-            TableName: this.tableName,
-            ConsistentRead: true,
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        ),
-        WHAT_EVENTS,
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
-}
-
-export const StoredCheckpointSchema = z.object({
-  treeSize: z.number().int().nonnegative(),
-  /** base64 */
-  rootHash: z.string(),
-  /** The signed note. */
-  note: z.string(),
-  signedAt: z.string(),
-});
-export type StoredCheckpoint = z.infer<typeof StoredCheckpointSchema>;
-
-export const BatchIntentSchema = z.object({
-  start: z.number().int().nonnegative(),
-  /** In leaf order: event i of the list becomes leaf start + i. */
-  eventIds: z.array(z.string()).min(1),
-  createdAt: z.string(),
-});
-export type BatchIntent = z.infer<typeof BatchIntentSchema>;
-
-export interface StoredLeaf {
-  index: number;
-  eventId: string;
-  hash: Hash;
-}
-
-/** The log's storage answered something that cannot be: a node a proof needs is missing. */
-export class LogStorageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LogStorageError';
-  }
-}
-
 const DEFAULT_CHUNK = 4096;
 const WHAT = 'the audit log';
-const WHAT_EVENTS = 'the audit events';
 const HEAD_KEY = { pk: 'HEAD', sk: 'HEAD' } as const;
-const LEASE_KEY = { pk: 'LEASE', sk: 'SEQUENCER' } as const;
 const CHECKPOINT_PK = 'CHECKPOINT';
 const BATCH_PK = 'BATCH';
-/** Batch limits of DynamoDB. */
-const GET_MAX = 100;
-const WRITE_MAX = 25;
-const PARALLEL = 8;
-const ATTEMPTS = 8;
-
-const HashItemSchema = z.object({ pk: z.string(), sk: z.string(), hash: z.string() });
-const LeafItemSchema = z.object({ index: z.number().int(), eventId: z.string(), hash: z.string() });
-const NodeItemSchema = z.object({ index: z.number().int(), hash: z.string() });
 
 const TX = {
   what: WHAT,
@@ -444,114 +268,4 @@ function headAt(size: number, values: Record<string, unknown> = {}) {
         ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
       }
     : { ConditionExpression: 'treeSize = :start', ExpressionAttributeValues: { ':start': size, ...values } };
-}
-
-/** Whether a conditional write happened; false when its condition did not hold. */
-async function conditional(pending: Promise<unknown>, what: string): Promise<boolean> {
-  try {
-    await pending;
-    return true;
-  } catch (err) {
-    if (err instanceof ConditionalCheckFailedException) return false;
-    throw storageFailure(what, err);
-  }
-}
-
-function pad(n: number): string {
-  return String(n).padStart(16, '0');
-}
-
-function toBase64(h: Hash): string {
-  return Buffer.from(h).toString('base64');
-}
-
-function fromBase64(text: string): Hash {
-  return new Uint8Array(Buffer.from(text, 'base64'));
-}
-
-function uniqueKeys(keys: { pk: string; sk: string }[]) {
-  const seen = new Map(keys.map((k) => [`${k.pk}|${k.sk}`, k]));
-  return [...seen.values()];
-}
-
-async function queryAll(doc: DynamoDBDocumentClient, input: QueryCommandInput) {
-  const items: Record<string, unknown>[] = [];
-  let start: QueryCommandInput['ExclusiveStartKey'];
-  do {
-    const out = await guard(
-      doc.send(new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) })),
-      WHAT,
-    );
-    items.push(...(out.Items ?? []));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return items;
-}
-
-/** Strongly consistent BatchGet in chunks of 100, retrying what DynamoDB left unprocessed. */
-async function batchGet(
-  doc: DynamoDBDocumentClient,
-  table: string,
-  keys: Record<string, unknown>[],
-): Promise<Record<string, unknown>[]> {
-  const chunks = chunked(keys, GET_MAX);
-  const found = await inParallel(chunks, async (chunk) => {
-    const items: Record<string, unknown>[] = [];
-    let request: BatchGetCommandInput['RequestItems'] = { [table]: { Keys: chunk, ConsistentRead: true } };
-    for (let attempt = 1; request && Object.keys(request).length > 0; attempt++) {
-      if (attempt > ATTEMPTS) throw new DependencyUnavailableError(`${table} (batch reads left unprocessed)`);
-      if (attempt > 1) await backoff(attempt);
-      const out: BatchGetCommandOutput = await guard(
-        doc.send(new BatchGetCommand({ RequestItems: request })),
-        WHAT,
-      );
-      items.push(...(out.Responses?.[table] ?? []));
-      request = out.UnprocessedKeys;
-    }
-    return items;
-  });
-  return found.flat();
-}
-
-/** BatchWrite puts in chunks of 25, retrying what DynamoDB left unprocessed. */
-async function batchWrite(doc: DynamoDBDocumentClient, table: string, items: Record<string, unknown>[]) {
-  await inParallel(chunked(items, WRITE_MAX), async (chunk) => {
-    let request: BatchWriteCommandInput['RequestItems'] = {
-      [table]: chunk.map((Item) => ({ PutRequest: { Item } })),
-    };
-    for (let attempt = 1; request && Object.keys(request).length > 0; attempt++) {
-      if (attempt > ATTEMPTS)
-        throw new DependencyUnavailableError(`${table} (batch writes left unprocessed)`);
-      if (attempt > 1) await backoff(attempt);
-      const out: BatchWriteCommandOutput = await guard(
-        doc.send(new BatchWriteCommand({ RequestItems: request })),
-        WHAT,
-      );
-      request = out.UnprocessedItems;
-    }
-  });
-}
-
-function chunked<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-/** Runs `fn` over the items, at most PARALLEL at a time, results in order. */
-export async function inParallel<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
-  return results;
-}
-
-function backoff(attempt: number) {
-  return new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt) * Math.random()));
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../contracts/auth.ts';
 import { IssueResponseSchema } from '../../contracts/license.ts';
 import type { Federation, RunningProvince } from '../../federation/federation.ts';
-import { yangtzeDeltaAgreementId } from '../../functions/agreements/seed.ts';
+import { yangtzeDeltaAgreementId } from '../../federation/seed-alliance.ts';
 import { todayCst } from '../../lib/license/validity.ts';
 import { sampleIssue } from '../support/gateway.ts';
 import { attackFederation, expectOnlyRefusal, send, snapshot } from './harness.ts';

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { type AgreementView, AgreementViewSchema } from '../../contracts/agreement.ts';
 import { AuditEventSchema } from '../../contracts/audit.ts';
 import { type Federation, type RunningProvince, startFederation } from '../../federation/federation.ts';
-import { YANGTZE_DELTA_PARTIES, yangtzeDeltaAgreementId } from '../../functions/agreements/seed.ts';
+import { YANGTZE_DELTA_PARTIES, yangtzeDeltaAgreementId } from '../../federation/seed-alliance.ts';
 import { verifyDocumentSignature } from '../../lib/agreements/signatures.ts';
 import { todayCst } from '../../lib/license/validity.ts';
 

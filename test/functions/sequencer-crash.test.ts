@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { integrate } from '../../functions/sequencer/sequencer.ts';
-import { BatchIntentSchema } from '../../lib/store/log-store.ts';
+import { BatchIntentSchema } from '../../lib/store/log-records.ts';
 import {
   dyingClient,
   expectEveryEventOnce,

@@ -7,7 +7,7 @@ import { InteropVerifyResponseSchema, SIGNATURE_HEADER } from '../../../contract
 import { JwksSchema } from '../../../contracts/keys.ts';
 import { IssueResponseSchema, LicenseResponseSchema } from '../../../contracts/license.ts';
 import { VerifyResponseSchema } from '../../../contracts/verify.ts';
-import { seedYangtzeDeltaAlliance } from '../../../functions/agreements/seed.ts';
+import { seedYangtzeDeltaAlliance } from '../../../federation/seed-alliance.ts';
 import { gatewayFromEnv } from '../../../functions/runtime.ts';
 import { holderHash } from '../../../lib/audit/holder-hash.ts';
 import { verifyReceipt } from '../../../lib/interop/receipt.ts';

@@ -8,7 +8,7 @@ import { InteropVerifyResponseSchema, SIGNATURE_HEADER } from '../../../contract
 import { JwksSchema } from '../../../contracts/keys.ts';
 import { type IssueResponse, IssueResponseSchema } from '../../../contracts/license.ts';
 import { VerifyResponseSchema } from '../../../contracts/verify.ts';
-import { seedYangtzeDeltaAlliance } from '../../../functions/agreements/seed.ts';
+import { seedYangtzeDeltaAlliance } from '../../../federation/seed-alliance.ts';
 import { signRequest } from '../../../lib/interop/request-signature.ts';
 import { loadOrCreateLocalKey } from '../../../lib/signing/local-signer.ts';
 import type { Signer } from '../../../lib/signing/signer.ts';

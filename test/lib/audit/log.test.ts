@@ -8,7 +8,8 @@ import { auditOrigin, verifyCheckpoint } from '../../../lib/audit/checkpoint.ts'
 import { auditEvent } from '../../../lib/audit/events.ts';
 import { AuditLog, TreeSizeExceededError } from '../../../lib/audit/log.ts';
 import { type Hash, verifyConsistency, verifyInclusion } from '../../../lib/audit/merkle.ts';
-import { LoggedEvents, LogStore } from '../../../lib/store/log-store.ts';
+import { LogStore } from '../../../lib/store/log-store.ts';
+import { LoggedEvents } from '../../../lib/store/logged-events.ts';
 import { type TestGateway, testGateway } from '../../support/gateway.ts';
 import { auditItems, issueLicenses } from './log-fixtures.ts';
 import { mth, path, proof } from './reference-tree.ts';

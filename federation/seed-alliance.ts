@@ -1,10 +1,10 @@
-import type { AgreementDocument } from '../../contracts/agreement.ts';
-import { AuditAction } from '../../contracts/audit.ts';
-import { signDocument, verifyDocumentSignature } from '../../lib/agreements/signatures.ts';
-import { auditEvent } from '../../lib/audit/events.ts';
-import { newTraceId } from '../../lib/ids.ts';
-import { todayCst } from '../../lib/license/validity.ts';
-import type { Gateway } from '../gateway.ts';
+import type { AgreementDocument } from '../contracts/agreement.ts';
+import { AuditAction } from '../contracts/audit.ts';
+import type { Gateway } from '../functions/gateway.ts';
+import { signDocument, verifyDocumentSignature } from '../lib/agreements/signatures.ts';
+import { auditEvent } from '../lib/audit/events.ts';
+import { newTraceId } from '../lib/ids.ts';
+import { todayCst } from '../lib/license/validity.ts';
 
 export const YANGTZE_DELTA_PARTIES = ['310000', '320000', '330000', '340000'] as const;
 

@@ -1,0 +1,71 @@
+import type { z } from 'zod';
+import { AgreementSignatureSchema, ProposalDeliverySchema, WithdrawalSchema } from './agreement.ts';
+import { InteropVerifyRequestSchema, InteropVerifyResponseSchema, type RequestClaims } from './interop.ts';
+import { AgreementReceiptSchema } from './openapi.ts';
+
+/**
+ * The signed routes between gateways (docs/protocol.md §7, §8.4), declared once: where the callee
+ * mounts them and what the caller sends them. In its own module because contracts/agreement.ts
+ * imports contracts/interop.ts.
+ */
+export interface InteropRouteSpec {
+  method: RequestClaims['htm'];
+  /** Hono's form: `:name` for a path parameter. */
+  path: `/${string}`;
+  request: z.ZodType;
+  response: z.ZodType;
+}
+
+export const InteropRoute = {
+  /** Another province confirms the live status of one of this province's licenses. */
+  verify: {
+    method: 'POST',
+    path: '/v1/interop/verify',
+    request: InteropVerifyRequestSchema,
+    response: InteropVerifyResponseSchema,
+  },
+  /** A party delivers a proposal with the signatures it holds. */
+  agreementProposal: {
+    method: 'POST',
+    path: '/v1/interop/agreements',
+    request: ProposalDeliverySchema,
+    response: AgreementReceiptSchema,
+  },
+  /** A party delivers a party's signature of an agreement. */
+  agreementSignature: {
+    method: 'POST',
+    path: '/v1/interop/agreements/:id/signatures',
+    request: AgreementSignatureSchema,
+    response: AgreementReceiptSchema,
+  },
+  /** A party delivers a party's signed withdrawal. */
+  agreementWithdrawal: {
+    method: 'POST',
+    path: '/v1/interop/agreements/:id/withdrawal',
+    request: WithdrawalSchema,
+    response: AgreementReceiptSchema,
+  },
+} as const satisfies Record<string, InteropRouteSpec>;
+
+/** The parameters a path names: `{ id: string }` for `/v1/interop/agreements/:id/signatures`. */
+export type PathParams<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`
+  ? { [K in Name]: string } & PathParams<`/${Rest}`>
+  : P extends `${string}:${infer Name}`
+    ? { [K in Name]: string }
+    : Record<never, never>;
+
+export type RouteParams<R extends InteropRouteSpec> = PathParams<R['path']>;
+/** What a caller may send a route: its request contract's input side. */
+export type RouteBody<R extends InteropRouteSpec> = z.input<R['request']>;
+/** What a route answers with success: its response contract's output side. */
+export type RouteAnswer<R extends InteropRouteSpec> = z.output<R['response']>;
+
+/** The path of a route with its parameters filled in (each one URL-encoded). */
+export function pathOf<R extends InteropRouteSpec>(route: R, params: RouteParams<R>): string {
+  const values = params as Record<string, string>;
+  return route.path.replace(/:([A-Za-z]+)/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new TypeError(`${route.path}: no value for :${name}`);
+    return encodeURIComponent(value);
+  });
+}

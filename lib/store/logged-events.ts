@@ -1,0 +1,123 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  ScanCommand,
+  type ScanCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { batchGet } from './batch.ts';
+import { AuditIndex, PENDING_SHARDS } from './tables.ts';
+import { guard, storageFailure } from './transact.ts';
+
+/**
+ * The audit table as the log sees it: events waiting in the sparse `pending` index, events by id,
+ * and the mark that an event is integrated (its `leafIndex`, and out of the pending index).
+ */
+export class LoggedEvents {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    readonly tableName: string,
+  ) {}
+
+  /**
+   * Up to `limit` waiting event ids, oldest first, merged from every shard. The index is
+   * eventually consistent: it may still list events integrated a moment ago.
+   */
+  async pending(limit: number): Promise<string[]> {
+    const shards = await Promise.all(
+      Array.from({ length: PENDING_SHARDS }, (_, i) =>
+        guard(
+          this.doc.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: AuditIndex.pending,
+              KeyConditionExpression: 'pendingShard = :shard',
+              ExpressionAttributeValues: { ':shard': `P${i}` },
+              ProjectionExpression: 'eventId',
+              Limit: limit,
+            }),
+          ),
+          WHAT_EVENTS,
+        ),
+      ),
+    );
+    const ids = shards.flatMap((s) => (s.Items ?? []).map((i) => z.string().parse(i.eventId)));
+    return ids.sort().slice(0, limit);
+  }
+
+  /** The stored items of these events (strongly consistent); absent ids are not stored. */
+  async get(eventIds: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+    const items = await batchGet(
+      this.doc,
+      this.tableName,
+      [...new Set(eventIds)].map((eventId) => ({ eventId })),
+    );
+    return new Map(items.map((i) => [z.string().parse(i.eventId), i]));
+  }
+
+  /** The leaf index of an integrated event; undefined for a waiting or unknown event. */
+  async leafIndexOf(eventId: string): Promise<number | undefined> {
+    const out = await guard(
+      this.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { eventId },
+          ProjectionExpression: 'leafIndex',
+        }),
+      ),
+      WHAT_EVENTS,
+    );
+    return z.number().int().nonnegative().optional().parse(out.Item?.leafIndex);
+  }
+
+  /**
+   * Marks an event integrated at `leafIndex`: sets it and takes the event out of the pending index.
+   * Marking it again at the same index is harmless; 'missing' and 'elsewhere' mean the event is
+   * gone or holds another index, and nothing was changed.
+   */
+  async mark(eventId: string, leafIndex: number): Promise<'marked' | 'missing' | 'elsewhere'> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { eventId },
+          UpdateExpression: 'SET leafIndex = :i REMOVE pendingShard',
+          ConditionExpression:
+            'attribute_exists(eventId) AND (attribute_not_exists(leafIndex) OR leafIndex = :i)',
+          ExpressionAttributeValues: { ':i': leafIndex },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return 'marked';
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return err.Item ? 'elsewhere' : 'missing';
+      throw storageFailure(WHAT_EVENTS, err);
+    }
+  }
+
+  /** Every stored event item (a full audit: verification only). */
+  async all(): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: ScanCommandInput['ExclusiveStartKey'];
+    do {
+      const out = await guard(
+        this.doc.send(
+          new ScanCommand({
+            TableName: this.tableName,
+            ConsistentRead: true,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
+        WHAT_EVENTS,
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+}
+
+const WHAT_EVENTS = 'the audit events';
