@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { bundleFunctions } from '../infra/bundle.ts';
 import type { Budget, Section, SectionTable } from './harness.ts';
+import { textTable } from './text-table.ts';
 
 const run = promisify(execFile);
 
@@ -94,19 +95,9 @@ export const bundles: Section = {
 
 function bundleTable(rows: readonly string[][]): string {
   const head = ['function', 'bytes', 'largest input (bytes)', 'load ms', 'loads', 'stopped at'];
-  const lines = [head, ...rows];
-  const widths = head.map((_, c) => Math.max(...lines.map((l) => (l[c] ?? '').length)));
-  const right = new Set([1, 3, 4]);
-  const fmt = (l: readonly string[]) =>
-    l
-      .map((cell, c) => (right.has(c) ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0)))
-      .join('  ')
-      .trimEnd();
   return [
     'Lambda bundles: esbuild, minified ES module for Node.js 22, as `cdk deploy` ships them',
-    fmt(head),
-    widths.map((w) => '-'.repeat(w)).join('  '),
-    ...rows.map(fmt),
+    textTable(head, rows, new Set([1, 3, 4])),
     '',
     'load ms: median time to import the bundle in a fresh `node` with an empty environment, from just',
     'before import() until it settles: reading, compiling and evaluating every module in it, then the',

@@ -8,6 +8,7 @@ import { credentials } from './credentials.ts';
 import { type Budget, DEFAULT_BUDGET, type Measurement, type Section } from './harness.ts';
 import { interop } from './interop.ts';
 import { soak } from './soak-section.ts';
+import { textTable } from './text-table.ts';
 
 /** Every section of the bench; a new one (cross-province calls, audit) is a new file listed here. */
 const SECTIONS: readonly Section[] = [codes, credentials, interop, audit, soak, bundles];
@@ -58,25 +59,15 @@ function parse() {
 }
 
 function table(rows: readonly { section: string; m: Measurement }[]): string {
-  const lines = [
-    ['section', 'measurement', 'ops/s', 'µs/op', 'compared'],
-    ...rows.map(({ section, m }) => [
-      section,
-      m.name,
-      Math.round(m.opsPerSecond).toLocaleString('en-US'),
-      (1e6 / m.opsPerSecond).toFixed(2),
-      m.note ?? '',
-    ]),
-  ];
-  const widths = [0, 1, 2, 3, 4].map((c) => Math.max(...lines.map((l) => (l[c] ?? '').length)));
-  const right = new Set([2, 3]);
-  const fmt = (l: string[]) =>
-    l
-      .map((cell, c) => (right.has(c) ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  const [head, ...body] = lines;
-  return `${[fmt(head ?? []), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmt)].join('\n')}\n`;
+  const head = ['section', 'measurement', 'ops/s', 'µs/op', 'compared'];
+  const body = rows.map(({ section, m }) => [
+    section,
+    m.name,
+    Math.round(m.opsPerSecond).toLocaleString('en-US'),
+    (1e6 / m.opsPerSecond).toFixed(2),
+    m.note ?? '',
+  ]);
+  return `${textTable(head, body, new Set([2, 3]))}\n`;
 }
 
 main().then(

@@ -1,5 +1,6 @@
 import type { Budget, Measurement, Section } from './harness.ts';
-import { formatCounts, runSoak } from './soak.ts';
+import { runSoak } from './soak/driver.ts';
+import { formatCounts } from './soak/report.ts';
 
 const CONCURRENCY = 6;
 const INTERVALS = 6;

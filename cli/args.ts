@@ -26,6 +26,8 @@ export const GATEWAY_OPTIONS = [
   'help',
 ] as const satisfies readonly CommonOption[];
 
+export type GatewayOption = (typeof GATEWAY_OPTIONS)[number];
+
 /** What a command that needs neither a gateway nor the federation file takes. */
 export const OFFLINE_OPTIONS = ['json', 'help'] as const satisfies readonly CommonOption[];
 
@@ -57,7 +59,7 @@ function pick<C extends CommonOption>(taken: readonly C[]): Pick<typeof COMMON_O
  * and its TypeErrors turned into usage errors that name the command and the option that was
  * probably meant. Positionals are checked against `[min, max]`.
  */
-export function parseCommand<O extends Options, C extends CommonOption = (typeof GATEWAY_OPTIONS)[number]>(
+export function parseCommand<O extends Options, C extends CommonOption = GatewayOption>(
   command: string,
   argv: string[],
   options: O,

@@ -25,13 +25,18 @@ export async function readJsonArgFile(path: string, flag: string, io: Io): Promi
 /** Credentials name a person: written readable by the owner only. Returns the absolute path. */
 export async function writeCredential(path: string, credential: string, io: Io): Promise<string> {
   const file = resolve(io.cwd, path);
+  await writeOut(file, `${credential}\n`, 'the credential', 0o600);
+  return file;
+}
+
+/** `text` written to `file` (an absolute path); failing is exit 1, naming `what` was not written. */
+export async function writeOut(file: string, text: string, what: string, mode?: number): Promise<void> {
   try {
-    await writeFile(file, `${credential}\n`, { mode: 0o600 });
+    await writeFile(file, text, mode === undefined ? undefined : { mode });
   } catch (err) {
     throw new CliError(
-      `cannot write the credential to ${file}: ${err instanceof Error ? err.message : String(err)}`,
+      `cannot write ${what} to ${file}: ${err instanceof Error ? err.message : String(err)}`,
       ExitCode.failed,
     );
   }
-  return file;
 }

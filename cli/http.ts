@@ -24,23 +24,16 @@ export async function call(
   options: { body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<Answer> {
   const url = `${target.url}${path}`;
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method,
-      headers: {
-        accept: 'application/json',
-        authorization: `Bearer ${target.token}`,
-        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...options.headers,
-      },
-      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-  } catch (err) {
-    throw new UnreachableError(target.url, networkDetail(err));
-  }
-  const text = await res.text();
+  const { res, text } = await send(target.url, path, {
+    method,
+    headers: {
+      accept: 'application/json',
+      authorization: `Bearer ${target.token}`,
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...options.headers,
+    },
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+  });
   const traceId = traceIdOf(res.headers.get('traceparent'));
   let body: unknown;
   try {
@@ -57,6 +50,36 @@ export async function call(
     throw new HttpError(res.status, e.code, e.message, e.traceId || traceId, e.issues ?? [], body);
   }
   return { status: res.status, headers: res.headers, body };
+}
+
+/**
+ * What a gateway publishes to anyone (no token): the JSON at `path`. Any HTTP status is a failure
+ * unless `anyStatus` (a degraded `/healthz` still names its province).
+ */
+export async function getPublic(baseUrl: string, path: string, anyStatus: boolean): Promise<unknown> {
+  const url = `${baseUrl}${path}`;
+  const { res, text } = await send(baseUrl, path, { headers: { accept: 'application/json' } });
+  if (!res.ok && !anyStatus) throw new CliError(`${url} answered HTTP ${res.status}`, ExitCode.failed);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new CliError(`${url} answered HTTP ${res.status} with something that is not JSON`, ExitCode.failed);
+  }
+}
+
+/** One request with the timeout, and its answer read whole; silence is an UnreachableError naming `baseUrl`. */
+async function send(
+  baseUrl: string,
+  path: string,
+  init: RequestInit,
+): Promise<{ res: Response; text: string }> {
+  let res: Response;
+  try {
+    res = await fetch(`${baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
+  } catch (err) {
+    throw new UnreachableError(baseUrl, networkDetail(err));
+  }
+  return { res, text: await res.text() };
 }
 
 /** The answer checked against its contract: a gateway that answers otherwise is not one we speak to. */

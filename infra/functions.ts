@@ -1,3 +1,4 @@
+import type { KeyPurpose } from '../contracts/keys.ts';
 import type { TableKind } from '../lib/store/tables.ts';
 
 /**
@@ -7,7 +8,10 @@ import type { TableKind } from '../lib/store/tables.ts';
  * declared in one place. Every function builds the whole gateway at cold start, so every one
  * reads the holder-hash secret (holder hashes, auditor cursors); the catalog does not list it.
  */
-export type KeyPurpose = 'credential' | 'gateway' | 'audit';
+
+/** The signing purposes, declared once in contracts/keys.ts. */
+export type { KeyPurpose };
+
 /**
  * `describe`: only DescribeTable, for a health probe. `getput`: GetItem and (conditional) PutItem
  * of whole items, for the registry's last good copy.

@@ -25,6 +25,11 @@
  * - Alarms to the SNS topic `elg-<p>-alarms`: errors and throttles of each function, 5xx of the
  *   API, and the age of the oldest audit event the sequencer has not integrated.
  *
+ * One concept a file: infra/constructs/tables.ts, keys.ts, gateway-function.ts (the one way a
+ * function is built, and the bind step that gives it a table, key or secret with its environment
+ * variable and its grant together, from its catalog entry), http-api.ts and alarms.ts; every
+ * physical name is infra/names.ts. Each builds directly in this stack, so logical ids stay put.
+ *
  * Signed calls behind API Gateway: an `ELG-Signature` covers `aud` (the callee's gateway id), the
  * method (`htm`), the path with its query (`htu`) and the SHA-256 of the body bytes (`bsh`); it
  * does not cover the host. The caller resolves the path against the registry's `baseUrl`
@@ -41,84 +46,35 @@
  * baseUrl, so a named stage or a custom domain mapped under a base path would not even be reached,
  * and on a named stage `rawPath` carries the stage name, so the path would not match `htu` either.
  */
-import { join } from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import {
-  HttpApi,
-  HttpMethod,
-  HttpRoute,
-  HttpRouteKey,
-  type HttpStage,
-  LogGroupLogDestination,
-  PayloadFormatVersion,
-} from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import {
-  Alarm,
-  ComparisonOperator,
-  type IMetric,
-  Metric,
-  TreatMissingData,
-} from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Alias, Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Code, Function as LambdaFn, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import type { HttpApi, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { Function as LambdaFn } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Topic } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { TABLES, type TableKind, tableEnvName, tableNames } from '../lib/store/tables.ts';
-import { KEY_PURPOSES, keyPlans, type ProvinceContext } from './context.ts';
-import { FUNCTIONS, type FunctionSpec, type KeyPurpose, type TableAccess } from './functions.ts';
+import type { KeyPurpose } from '../contracts/keys.ts';
+import type { TableKind } from '../lib/store/tables.ts';
+import { ProvinceAlarms } from './constructs/alarms.ts';
+import { bindCatalogEntry, GatewayFunction } from './constructs/gateway-function.ts';
+import { createHttpApi } from './constructs/http-api.ts';
+import { createKeys, type ProvinceKeys } from './constructs/keys.ts';
+import { createTables } from './constructs/tables.ts';
+import type { ProvinceContext } from './context.ts';
+import { FUNCTIONS, type FunctionSpec } from './functions.ts';
+import { holderHashSecretName, KEY_PURPOSES, keyAliasName, pascal, stackName } from './names.ts';
 
-/** DynamoDB item actions by access; the Transact* APIs are authorized by these. */
-export const TABLE_ACTIONS: Readonly<Record<'describe' | 'getput' | 'read' | 'write', readonly string[]>> = {
-  describe: ['dynamodb:DescribeTable'],
-  getput: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-  read: [
-    'dynamodb:GetItem',
-    'dynamodb:BatchGetItem',
-    'dynamodb:Query',
-    'dynamodb:ConditionCheckItem',
-    'dynamodb:DescribeTable',
-  ],
-  write: [
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-    'dynamodb:BatchWriteItem',
-    'dynamodb:ConditionCheckItem',
-  ],
-};
-
-export function tableActions(access: TableAccess): string[] {
-  const parts = access === 'readwrite' ? (['read', 'write'] as const) : [access];
-  return [...new Set(parts.flatMap((p) => TABLE_ACTIONS[p]))];
-}
-
-/** Default-stage throttling: below what the shared KMS Sign quota (about 1,000/s) can carry. */
-export const API_THROTTLE = { rateLimit: 500, burstLimit: 1000 } as const;
-
-/** The custom metric the sequencer emits (CloudWatch EMF): age of the oldest waiting event. */
-export const SEQUENCER_LAG_METRIC = {
-  namespace: 'ELG/Audit',
-  metricName: 'OldestPendingAgeSeconds',
-  thresholdSeconds: 300,
-  periods: 3,
-} as const;
-
-export const stackName = (province: string) => `elg-${province}`;
-export const functionName = (province: string, name: string) => `elg-${province}-${name}`;
-export const keyAliasName = (province: string, purpose: KeyPurpose, generation?: number) =>
-  `alias/elg-${province}-${purpose}${generation === undefined ? '' : `-g${generation}`}`;
-export const holderHashSecretName = (province: string) => `elg/${province}/holder-hash-key`;
-export const alarmTopicName = (province: string) => `elg-${province}-alarms`;
+export { SEQUENCER_LAG_METRIC } from './constructs/alarms.ts';
+export { API_THROTTLE, routeKeyOf } from './constructs/http-api.ts';
+export type { ProvinceKeys } from './constructs/keys.ts';
+export { TABLE_ACTIONS, tableActions } from './constructs/tables.ts';
+export {
+  alarmTopicName,
+  functionName,
+  holderHashSecretName,
+  keyAliasName,
+  stackName,
+} from './names.ts';
 
 export interface ProvinceStackProps extends StackProps {
   context: ProvinceContext;
@@ -126,20 +82,6 @@ export interface ProvinceStackProps extends StackProps {
   assetDir: string;
   /** The function catalog; the default is infra/functions.ts. */
   functions?: readonly FunctionSpec[];
-}
-
-export interface ProvinceKeys {
-  /** The generation that signs: the purpose's alias, ELG_KMS_KEY_<PURPOSE> and kms:Sign. */
-  current: Key;
-  /**
-   * Published but not signing, oldest first: earlier generations not retired and a staged next
-   * one. Only the discovery function reads them, for the JWKS (ELG_KMS_KEYS_PREVIOUS).
-   */
-  published: Key[];
-  /** Kept in the stack but neither published nor readable by any function, oldest first. */
-  retired: Key[];
-  /** Every generation, oldest first: generation N is `generations[N - 1]`. */
-  generations: Key[];
 }
 
 export class ProvinceStack extends Stack {
@@ -163,10 +105,9 @@ export class ProvinceStack extends Stack {
     });
     this.province = p;
     Tags.of(this).add('elg:province', p);
-    const retention = ctx.logRetentionDays;
 
-    this.tables = this.createTables(p);
-    this.keys = this.createKeys(p, ctx);
+    this.tables = createTables(this, p);
+    this.keys = createKeys(this, ctx);
     this.holderHashSecret = new Secret(this, 'HolderHashKey', {
       secretName: holderHashSecretName(p),
       description: `Key of the holder hashes in province ${p}'s audit events (32 bytes, hex)`,
@@ -180,84 +121,38 @@ export class ProvinceStack extends Stack {
       },
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    const alarms = new ProvinceAlarms(this, p, ctx.alarmEmail);
+    this.alarmTopic = alarms.topic;
 
-    const environment: Record<string, string> = {
+    // Settings only; every table, key and secret comes with its grant from the catalog entry.
+    const settings = {
       ELG_PROVINCE_ID: p,
       ELG_PROVINCE_NAME: ctx.provinceName,
-      ...Object.fromEntries(TABLES.map((t) => [tableEnvName(t.kind), this.tables[t.kind].tableName])),
-      ...Object.fromEntries(
-        KEY_PURPOSES.map((k) => [`ELG_KMS_KEY_${k.toUpperCase()}`, this.keys[k].current.keyArn]),
-      ),
       ELG_REGISTRY_URL: ctx.registryUrl,
       ELG_REGISTRY_ROOT_JWK: ctx.registryRootJwk,
       ELG_IDP_ISSUER: ctx.idpIssuer,
       ELG_IDP_AUDIENCE: ctx.idpAudience,
       ELG_IDP_JWKS_URL: ctx.idpJwksUrl,
     };
-    const publishedKeyArns = KEY_PURPOSES.flatMap((k) => this.keys[k].published.map((key) => key.keyArn));
-    // Published but not signing: earlier generations and a staged next one, as `purpose=keyArn`
-    // entries (lib/config.ts): the purpose cannot be read from a KMS key.
-    const publishedKeys = KEY_PURPOSES.flatMap((k) =>
-      this.keys[k].published.map((key) => `${k}=${key.keyArn}`),
-    ).join(',');
+    const resources = { tables: this.tables, keys: this.keys, holderHashSecret: this.holderHashSecret };
+    const functions = catalog.map((spec) =>
+      bindCatalogEntry(
+        new GatewayFunction(this, {
+          province: p,
+          spec,
+          assetDir,
+          logRetentionDays: ctx.logRetentionDays,
+          settings,
+          alarms,
+        }),
+        resources,
+      ),
+    );
+    this.functions = new Map(functions.map((f) => [f.spec.name, f.fn]));
 
-    const functions = new Map<string, LambdaFn>();
-    for (const spec of catalog) {
-      const id = pascal(spec.name);
-      const name = functionName(p, spec.name);
-      const logGroup = new LogGroup(this, `${id}Logs`, {
-        logGroupName: `/aws/lambda/${name}`,
-        retention,
-        removalPolicy: RemovalPolicy.RETAIN,
-      });
-      const role = new Role(this, `${id}Role`, {
-        assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-        description: `Function ${name}: only what the function catalog lists for ${spec.name}`,
-        inlinePolicies: {
-          access: new PolicyDocument({
-            statements: this.statementsFor(spec, logGroup, publishedKeyArns),
-          }),
-        },
-      });
-      const fn = new LambdaFn(this, `${id}Function`, {
-        functionName: name,
-        description: spec.description,
-        runtime: Runtime.NODEJS_22_X,
-        architecture: Architecture.ARM_64,
-        code: Code.fromAsset(join(assetDir, spec.name)),
-        handler: 'index.handler',
-        memorySize: spec.memoryMb,
-        timeout: Duration.seconds(spec.timeoutSeconds),
-        role,
-        logGroup,
-        tracing: Tracing.ACTIVE,
-        environment: {
-          ...environment,
-          ELG_HOLDER_HASH_SECRET_ARN: this.holderHashSecret.secretArn,
-          ...(spec.publishesKeys && publishedKeyArns.length > 0
-            ? { ELG_KMS_KEYS_PREVIOUS: publishedKeys }
-            : {}),
-        },
-        ...(spec.reservedConcurrency === undefined
-          ? {}
-          : { reservedConcurrentExecutions: spec.reservedConcurrency }),
-        // A scheduled run that failed or was throttled is not retried: the next tick runs anyway.
-        ...(spec.scheduleMinutes === undefined ? {} : { retryAttempts: 0, maxEventAge: Duration.minutes(1) }),
-      });
-      functions.set(spec.name, fn);
-      if (spec.scheduleMinutes !== undefined) {
-        new Rule(this, `${id}Schedule`, {
-          ruleName: `${name}-schedule`,
-          description: `Runs ${name} every ${spec.scheduleMinutes} minute(s)`,
-          schedule: Schedule.rate(Duration.minutes(spec.scheduleMinutes)),
-          targets: [new LambdaFunction(fn, { retryAttempts: 0 })],
-        });
-      }
-    }
-    this.functions = functions;
-
-    ({ api: this.api, stage: this.stage } = this.createApi(p, catalog, retention));
-    this.alarmTopic = this.createAlarms(p, ctx, catalog);
+    ({ api: this.api, stage: this.stage } = createHttpApi(this, p, functions, ctx.logRetentionDays));
+    alarms.apiServerErrors(p, this.stage);
+    alarms.sequencerLag(p);
 
     new CfnOutput(this, 'ApiUrl', {
       description: "The gateway's base URL: its baseUrl in the national trust registry",
@@ -276,278 +171,4 @@ export class ProvinceStack extends Stack {
     new CfnOutput(this, 'HolderHashSecretArn', { value: this.holderHashSecret.secretArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
   }
-
-  private createTables(p: string): Record<TableKind, Table> {
-    const names = tableNames(`elg-${p}`);
-    const tables: Partial<Record<TableKind, Table>> = {};
-    for (const def of TABLES) {
-      const table = new Table(this, `${pascal(def.kind)}Table`, {
-        tableName: names[def.kind],
-        partitionKey: { name: def.partitionKey, type: AttributeType.STRING },
-        ...(def.sortKey ? { sortKey: { name: def.sortKey, type: AttributeType.STRING } } : {}),
-        billingMode: BillingMode.PAY_PER_REQUEST,
-        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-        deletionProtection: true,
-        removalPolicy: RemovalPolicy.RETAIN,
-        ...(def.ttlAttribute ? { timeToLiveAttribute: def.ttlAttribute } : {}),
-      });
-      // CloudFormation adds or removes one index per update: add new indexes one deploy at a time.
-      for (const index of def.indexes ?? []) {
-        table.addGlobalSecondaryIndex({
-          indexName: index.name,
-          partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
-          sortKey: { name: index.sortKey, type: AttributeType.STRING },
-          projectionType: ProjectionType.ALL,
-        });
-      }
-      tables[def.kind] = table;
-    }
-    return tables as Record<TableKind, Table>;
-  }
-
-  private createKeys(p: string, ctx: ProvinceContext): Record<KeyPurpose, ProvinceKeys> {
-    const plans = keyPlans(ctx);
-    const keys: Partial<Record<KeyPurpose, ProvinceKeys>> = {};
-    for (const purpose of KEY_PURPOSES) {
-      const plan = plans[purpose];
-      const all: Key[] = [];
-      for (let g = 1; g <= plan.generations; g++) {
-        // The construct id and the properties of a generation never change, whether it signs, is
-        // staged, published or retired: adding, staging or retiring one leaves the others in place,
-        // and no deploy updates a key that may be pending deletion.
-        const key = new Key(this, `${pascal(purpose)}KeyG${g}`, {
-          description: `Province ${p} ${purpose} signing key, generation ${g}`,
-          keySpec: KeySpec.ECC_NIST_P256,
-          keyUsage: KeyUsage.SIGN_VERIFY,
-          removalPolicy: RemovalPolicy.RETAIN,
-        });
-        new Alias(this, `${pascal(purpose)}KeyG${g}Alias`, {
-          aliasName: keyAliasName(p, purpose, g),
-          targetKey: key,
-          removalPolicy: RemovalPolicy.RETAIN,
-        });
-        all.push(key);
-      }
-      const generation = (g: number): Key => {
-        const key = all[g - 1];
-        if (!key) throw new Error(`no ${purpose} key generation ${g}`);
-        return key;
-      };
-      const current = generation(plan.signing);
-      new Alias(this, `${pascal(purpose)}KeyAlias`, {
-        aliasName: keyAliasName(p, purpose),
-        targetKey: current,
-        removalPolicy: RemovalPolicy.RETAIN,
-      });
-      keys[purpose] = {
-        current,
-        published: plan.published.map(generation),
-        retired: plan.retired.map(generation),
-        generations: all,
-      };
-    }
-    return keys as Record<KeyPurpose, ProvinceKeys>;
-  }
-
-  /** Exactly what the catalog lists for the function, statement by statement. */
-  private statementsFor(
-    spec: FunctionSpec,
-    logGroup: LogGroup,
-    publishedKeyArns: string[],
-  ): PolicyStatement[] {
-    const statements = [
-      new PolicyStatement({
-        sid: 'OwnLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-      new PolicyStatement({
-        sid: 'PublicKeys',
-        actions: ['kms:GetPublicKey'],
-        resources: [
-          ...KEY_PURPOSES.map((k) => this.keys[k].current.keyArn),
-          ...(spec.publishesKeys ? publishedKeyArns : []),
-        ],
-      }),
-    ];
-    if (spec.signsWith.length > 0) {
-      statements.push(
-        new PolicyStatement({
-          sid: 'Sign',
-          actions: ['kms:Sign'],
-          resources: spec.signsWith.map((k) => this.keys[k].current.keyArn),
-        }),
-      );
-    }
-    for (const def of TABLES) {
-      const access = spec.tables[def.kind];
-      if (!access) continue;
-      const table = this.tables[def.kind];
-      statements.push(
-        new PolicyStatement({
-          sid: `Table${pascal(def.kind)}`,
-          actions: tableActions(access),
-          resources: [table.tableArn],
-        }),
-      );
-      if (spec.queriesIndexes?.includes(def.kind)) {
-        if (!def.indexes?.length)
-          throw new Error(`${spec.name} queries indexes of ${def.kind}, which has none`);
-        if (access === 'write') throw new Error(`${spec.name} queries ${def.kind} without read access`);
-        statements.push(
-          new PolicyStatement({
-            sid: `Table${pascal(def.kind)}Indexes`,
-            actions: ['dynamodb:Query'],
-            resources: [`${table.tableArn}/index/*`],
-          }),
-        );
-      }
-    }
-    statements.push(
-      new PolicyStatement({
-        sid: 'HolderHashKey',
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [this.holderHashSecret.secretArn],
-      }),
-    );
-    return statements;
-  }
-
-  private createApi(p: string, catalog: readonly FunctionSpec[], retention: number) {
-    const api = new HttpApi(this, 'Api', {
-      apiName: `elg-${p}`,
-      description: `E-license gateway of province ${p}`,
-      createDefaultStage: false,
-    });
-    const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
-      logGroupName: `/aws/apigateway/elg-${p}`,
-      retention,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    const stage = api.addStage('DefaultStage', {
-      autoDeploy: true,
-      throttle: API_THROTTLE,
-      accessLogSettings: {
-        destination: new LogGroupLogDestination(accessLogs),
-        // No query strings and no headers: what reaches the log is the route, never a personal code.
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            time: '$context.requestTime',
-            ip: '$context.identity.sourceIp',
-            method: '$context.httpMethod',
-            route: '$context.routeKey',
-            path: '$context.path',
-            status: '$context.status',
-            length: '$context.responseLength',
-            latencyMs: '$context.responseLatency',
-            integrationLatencyMs: '$context.integrationLatency',
-            integrationError: '$context.integrationErrorMessage',
-          }),
-        ),
-      },
-    });
-    for (const spec of catalog) {
-      const fn = this.functions.get(spec.name);
-      if (!fn || spec.routes.length === 0) continue;
-      const integration = new HttpLambdaIntegration(`${pascal(spec.name)}Integration`, fn, {
-        payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
-      });
-      for (const route of spec.routes) {
-        new HttpRoute(this, `Route ${route.replaceAll('/', '|')}`, {
-          httpApi: api,
-          routeKey: routeKeyOf(route),
-          integration,
-        });
-      }
-    }
-    return { api, stage };
-  }
-
-  private createAlarms(p: string, ctx: ProvinceContext, catalog: readonly FunctionSpec[]): Topic {
-    const topic = new Topic(this, 'Alarms', {
-      topicName: alarmTopicName(p),
-      displayName: `E-license gateway ${p} alarms`,
-    });
-    if (ctx.alarmEmail) topic.addSubscription(new EmailSubscription(ctx.alarmEmail));
-    const action = new SnsAction(topic);
-    const alarm = (
-      id: string,
-      name: string,
-      metric: IMetric,
-      description: string,
-      options: { threshold?: number; periods?: number; missing?: TreatMissingData } = {},
-    ) => {
-      const a = new Alarm(this, id, {
-        alarmName: name,
-        alarmDescription: description,
-        metric,
-        threshold: options.threshold ?? 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: options.periods ?? 1,
-        datapointsToAlarm: options.periods ?? 1,
-        treatMissingData: options.missing ?? TreatMissingData.NOT_BREACHING,
-      });
-      a.addAlarmAction(action);
-      a.addOkAction(action);
-      return a;
-    };
-    const fiveMinutes = { period: Duration.minutes(5), statistic: 'Sum' };
-    for (const spec of catalog) {
-      const fn = this.functions.get(spec.name);
-      if (!fn) continue;
-      const id = pascal(spec.name);
-      const name = functionName(p, spec.name);
-      alarm(
-        `${id}Errors`,
-        `${name}-errors`,
-        fn.metricErrors(fiveMinutes),
-        `${name} failed in the last 5 minutes`,
-      );
-      alarm(
-        `${id}Throttles`,
-        `${name}-throttles`,
-        fn.metricThrottles(fiveMinutes),
-        `${name} was throttled in the last 5 minutes`,
-      );
-    }
-    alarm(
-      'Api5xx',
-      `elg-${p}-api-5xx`,
-      this.stage.metricServerError(fiveMinutes),
-      `The gateway API of province ${p} answered 5xx in the last 5 minutes`,
-    );
-    alarm(
-      'SequencerLag',
-      `elg-${p}-audit-sequencer-lag`,
-      new Metric({
-        namespace: SEQUENCER_LAG_METRIC.namespace,
-        metricName: SEQUENCER_LAG_METRIC.metricName,
-        dimensionsMap: { Province: p },
-        period: Duration.minutes(1),
-        statistic: 'Maximum',
-      }),
-      `Audit events of province ${p} have waited more than ${SEQUENCER_LAG_METRIC.thresholdSeconds} s ` +
-        'for the sequencer, or the sequencer reports nothing',
-      {
-        threshold: SEQUENCER_LAG_METRIC.thresholdSeconds,
-        periods: SEQUENCER_LAG_METRIC.periods,
-        // A silent sequencer is a problem too.
-        missing: TreatMissingData.BREACHING,
-      },
-    );
-    return topic;
-  }
-}
-
-/** `GET /v1/x/{proxy+}` or `$default` as an HTTP API route key. */
-export function routeKeyOf(route: string): HttpRouteKey {
-  if (route === '$default') return HttpRouteKey.DEFAULT;
-  const m = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY) (\/\S*)$/.exec(route);
-  if (!m?.[1] || !m[2]) throw new Error(`not a route: ${route}`);
-  return HttpRouteKey.with(m[2], HttpMethod[m[1] as keyof typeof HttpMethod]);
-}
-
-function pascal(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }

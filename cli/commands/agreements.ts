@@ -15,13 +15,12 @@ import {
   parseGrant,
   signatureCount,
 } from '../agreement-view.ts';
-import { parseCommand } from '../args.ts';
-import { type Command, helpText } from '../command.ts';
+import { defineCommand, printedJson } from '../command.ts';
 import { ExitCode, HttpError, UsageError } from '../errors.ts';
 import { readJsonArgFile } from '../files.ts';
 import { type Answer, call, expectShape } from '../http.ts';
 import type { Io } from '../io.ts';
-import { paint, printJson, provinceLabel } from '../output.ts';
+import { paint, provinceLabel } from '../output.ts';
 import { resolveTarget } from '../target.ts';
 
 const NAME = 'agreements';
@@ -40,7 +39,7 @@ const SUBCOMMANDS = ['propose', 'list', 'show', 'sign', 'withdraw'] as const;
 
 const AGREEMENT_ID = /^agr_[0-9A-Z]{26}$/;
 
-export const agreements: Command = {
+export const agreements = defineCommand({
   name: NAME,
   summary: 'propose, list, show, sign and withdraw the agreements between provinces',
   usage: [
@@ -76,16 +75,9 @@ export const agreements: Command = {
     '  --until DATE     YYYY-MM-DD, last day in force',
     '  --file FILE      the JSON body of POST /v1/agreements instead of the flags above',
   ],
-  async run(argv, io) {
-    const { values, positionals } = parseCommand(NAME, argv, OPTIONS, {
-      min: 1,
-      max: 2,
-      names: `one of ${SUBCOMMANDS.join(', ')}`,
-    });
-    if (values.help) {
-      io.out(helpText(agreements));
-      return ExitCode.ok;
-    }
+  options: OPTIONS,
+  positionals: { min: 1, max: 2, names: `one of ${SUBCOMMANDS.join(', ')}` },
+  async run({ values, positionals }, io) {
     const [rawSub = '', id] = positionals;
     const sub = SUBCOMMANDS.find((s) => s === rawSub);
     if (!sub) {
@@ -115,7 +107,7 @@ export const agreements: Command = {
       case 'propose': {
         const answer = await call(target, 'POST', '/v1/agreements', { body: proposal });
         const view = expectShape(AgreementViewSchema, answer, 'proposal');
-        if (printedJson(values.json, io, answer)) return ExitCode.ok;
+        if (printedJson(values, io, answer.body)) return ExitCode.ok;
         io.out(`${p.bold('proposed')} in ${who}, which signed it\n`);
         io.out(agreementLines(view, p));
         const next = nextStep(view);
@@ -125,7 +117,7 @@ export const agreements: Command = {
       case 'list': {
         const answer = await call(target, 'GET', '/v1/agreements');
         const { items } = expectShape(AgreementListSchema, answer, 'agreement list');
-        if (printedJson(values.json, io, answer)) return ExitCode.ok;
+        if (printedJson(values, io, answer.body)) return ExitCode.ok;
         const held = `${items.length} agreement${items.length === 1 ? '' : 's'}`;
         io.out(`${held} held by ${who}\n`);
         if (items.length > 0) io.out(agreementTable(items));
@@ -134,7 +126,7 @@ export const agreements: Command = {
       case 'show': {
         const answer = await withHint(call(target, 'GET', path(id)), who);
         const view = expectShape(AgreementViewSchema, answer, 'agreement');
-        if (printedJson(values.json, io, answer)) return ExitCode.ok;
+        if (printedJson(values, io, answer.body)) return ExitCode.ok;
         io.out(agreementLines(view, p));
         return ExitCode.ok;
       }
@@ -143,7 +135,7 @@ export const agreements: Command = {
         const step = sub === 'sign' ? 'signatures' : 'withdrawal';
         const answer = await withHint(call(target, 'POST', `${path(id)}/${step}`, { body: {} }), who);
         const view = expectShape(AgreementViewSchema, answer, sub);
-        if (printedJson(values.json, io, answer)) return ExitCode.ok;
+        if (printedJson(values, io, answer.body)) return ExitCode.ok;
         const changed = answer.status === 201;
         const done =
           sub === 'sign'
@@ -159,15 +151,10 @@ export const agreements: Command = {
       }
     }
   },
-};
+});
 
 function path(id: string | undefined): string {
   return `/v1/agreements/${encodeURIComponent(id ?? '')}`;
-}
-
-function printedJson(json: boolean | undefined, io: Io, answer: Answer): boolean {
-  if (json) printJson(io, answer.body);
-  return json === true;
 }
 
 /** Where the agreement stands after a step, and who still has to hear of it. */

@@ -7,14 +7,14 @@ import { TraceIdSchema } from '../../contracts/common.ts';
 import { firstIssue } from '../../contracts/issue-text.ts';
 import { GatewayIdSchema, RootPublicJwkSchema } from '../../contracts/registry.ts';
 import { displayWidth } from '../../lib/audit/display-width.ts';
-import { assembleTrace, type TraceReport } from '../../lib/audit/trace.ts';
+import { assembleTrace } from '../../lib/audit/trace.ts';
 import { traceHtml } from '../../lib/audit/trace-html.ts';
+import type { TraceReport } from '../../lib/audit/trace-report.ts';
 import { registryTraceVerifier } from '../../lib/audit/trace-verifier.ts';
 import { TrustRegistry } from '../../lib/registry/trust-registry.ts';
-import { parseCommand } from '../args.ts';
 import { type EventQuery, searchEvents } from '../audit-events.ts';
 import { eventsTable } from '../audit-events-view.ts';
-import { type Command, helpText } from '../command.ts';
+import { defineCommand } from '../command.ts';
 import { CliError, ExitCode, UsageError } from '../errors.ts';
 import { loadFederation } from '../federation-file.ts';
 import type { Io } from '../io.ts';
@@ -38,7 +38,7 @@ const OPTIONS = {
 const TRACE_ONLY = ['html'] as const;
 const EVENTS_ONLY = ['identifier', 'holder', 'from', 'to', 'action', 'peer', 'limit'] as const;
 
-export const audit: Command = {
+export const audit = defineCommand({
   name: 'audit',
   summary: 'trace one call across every province, or search the audit trail by license, holder or time',
   usage: [
@@ -63,16 +63,9 @@ export const audit: Command = {
     '  --peer P            calls to or from this province',
     `  --limit N           at most N events in all (default ${DEFAULT_LIMIT})`,
   ],
-  async run(argv, io) {
-    const { values, positionals } = parseCommand('audit', argv, OPTIONS, {
-      min: 1,
-      max: 2,
-      names: 'trace TRACE_ID or events [filters]',
-    });
-    if (values.help) {
-      io.out(helpText(audit));
-      return ExitCode.ok;
-    }
+  options: OPTIONS,
+  positionals: { min: 1, max: 2, names: 'trace TRACE_ID or events [filters]' },
+  async run({ values, positionals }, io) {
     const [sub, ...rest] = positionals;
     const stray = (names: readonly (keyof typeof values)[]) => names.find((n) => values[n] !== undefined);
     if (sub === 'trace') {
@@ -91,7 +84,7 @@ export const audit: Command = {
       `unknown audit command ${JSON.stringify(sub)}; try: elg audit trace TRACE_ID, elg audit events --identifier ID`,
     );
   },
-};
+});
 
 interface Values {
   federation?: string | undefined;

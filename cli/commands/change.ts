@@ -4,13 +4,12 @@ import {
   type NewVersionRequest,
   NewVersionRequestSchema,
 } from '../../contracts/license.ts';
-import { parseCommand } from '../args.ts';
-import { type Command, helpText } from '../command.ts';
+import { defineCommand, printedJson } from '../command.ts';
 import { ExitCode, UsageError } from '../errors.ts';
 import { writeCredential } from '../files.ts';
 import { call, expectShape } from '../http.ts';
 import { licenseLines } from '../license-view.ts';
-import { paint, printJson, shortened } from '../output.ts';
+import { paint, shortened } from '../output.ts';
 import { resolveTarget } from '../target.ts';
 
 const OPTIONS = {
@@ -30,7 +29,7 @@ const FLAG_OF: Record<string, string> = {
   reason: '--reason',
 };
 
-export const change: Command = {
+export const change = defineCommand({
   name: 'change',
   summary: 'change a license (变更): a new version replaces the current one',
   usage: [
@@ -44,16 +43,9 @@ export const change: Command = {
     '  --valid-until DATE   new end of validity, YYYY-MM-DD, or none for no end date',
     '  --out FILE           write the new credential to FILE',
   ],
-  async run(argv, io) {
-    const { values, positionals } = parseCommand('change', argv, OPTIONS, {
-      min: 1,
-      max: 1,
-      names: 'one IDENTIFIER',
-    });
-    if (values.help) {
-      io.out(helpText(change));
-      return ExitCode.ok;
-    }
+  options: OPTIONS,
+  positionals: { min: 1, max: 1, names: 'one IDENTIFIER' },
+  async run({ values, positionals }, io) {
     if (!values.reason) throw new UsageError('change needs --reason TEXT', 'change');
     const until = values['valid-until'];
     const raw = {
@@ -83,10 +75,7 @@ export const change: Command = {
     });
     const next = expectShape(IssueResponseSchema, answer, 'change');
     const saved = values.out ? await writeCredential(values.out, next.credential, io) : undefined;
-    if (values.json) {
-      printJson(io, answer.body);
-      return ExitCode.ok;
-    }
+    if (printedJson(values, io, answer.body)) return ExitCode.ok;
     io.out(`${paint(io).bold(`new version ${next.version}`)} ${paint(io).bold(next.identifier)}\n`);
     io.out(
       licenseLines(next.license, [
@@ -96,4 +85,4 @@ export const change: Command = {
     );
     return ExitCode.ok;
   },
-};
+});

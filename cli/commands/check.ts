@@ -5,8 +5,8 @@ import {
   parseIdentifier,
   provinceOf,
 } from '../../contracts/codes/index.ts';
-import { OFFLINE_OPTIONS, parseCommand } from '../args.ts';
-import { type Command, helpText } from '../command.ts';
+import { OFFLINE_OPTIONS } from '../args.ts';
+import { defineCommand } from '../command.ts';
 import { ExitCode } from '../errors.ts';
 import { fieldLines, paint, printJson, provinceLabel } from '../output.ts';
 
@@ -29,7 +29,7 @@ const SEGMENT_INDEX: Partial<Record<IdentifierSegment, number>> = {
   check: 4,
 };
 
-export const check: Command = {
+export const check = defineCommand({
   name: 'check',
   summary: 'check an identifier offline: which segment is wrong and why, or its parts',
   usage: [
@@ -40,18 +40,9 @@ export const check: Command = {
     'Exit status: 0 well-formed, 3 not, 2 usage.',
   ],
   common: OFFLINE_OPTIONS,
-  async run(argv, io) {
-    const { values, positionals } = parseCommand(
-      'check',
-      argv,
-      {},
-      { min: 1, max: 1, names: 'one IDENTIFIER' },
-      OFFLINE_OPTIONS,
-    );
-    if (values.help) {
-      io.out(helpText(check));
-      return ExitCode.ok;
-    }
+  options: {},
+  positionals: { min: 1, max: 1, names: 'one IDENTIFIER' },
+  async run({ values, positionals }, io) {
     const input = positionals[0] ?? '';
     const result = parseIdentifier(input);
     if (values.json) {
@@ -74,7 +65,7 @@ export const check: Command = {
     io.out(partLines(result.value));
     return ExitCode.ok;
   },
-};
+});
 
 function partLines(id: ParsedIdentifier): string {
   const issuerProvince = provinceOf(id.issuerCodeKind === 'uscc' ? id.issuerCode.slice(2, 8) : id.issuerCode);

@@ -2,14 +2,13 @@ import { createHash, randomInt } from 'node:crypto';
 import { firstIssue, firstIssueText, issuePath } from '../../contracts/issue-text.ts';
 import { type IssueRequest, IssueRequestSchema, IssueResponseSchema } from '../../contracts/license.ts';
 import { todayCst } from '../../lib/license/validity.ts';
-import { parseCommand } from '../args.ts';
-import { type Command, helpText } from '../command.ts';
+import { defineCommand, printedJson } from '../command.ts';
 import { ExitCode, UsageError } from '../errors.ts';
 import { readJsonArgFile, writeCredential } from '../files.ts';
 import { call, expectShape } from '../http.ts';
 import type { Io } from '../io.ts';
 import { licenseLines } from '../license-view.ts';
-import { paint, printJson, shortened } from '../output.ts';
+import { paint, shortened } from '../output.ts';
 import { resolveTarget, type Target } from '../target.ts';
 
 /** The sample type of the local federation (docs/protocol.md §11.4). */
@@ -53,7 +52,7 @@ const FLAG_OF: Record<string, string> = {
   typeName: '--type-name',
 };
 
-export const issue: Command = {
+export const issue = defineCommand({
   name: 'issue',
   summary: 'issue a license (as the province issuer) and get its identifier and credential',
   usage: [
@@ -73,12 +72,9 @@ export const issue: Command = {
     '  --idempotency-key KEY   retrying with the same key returns the first answer, never a second license',
     '  --out FILE              write the credential (compact JWS) to FILE',
   ],
-  async run(argv, io) {
-    const { values } = parseCommand('issue', argv, OPTIONS, { min: 0, max: 0, names: '' });
-    if (values.help) {
-      io.out(helpText(issue));
-      return ExitCode.ok;
-    }
+  options: OPTIONS,
+  positionals: { min: 0, max: 0, names: '' },
+  async run({ values }, io) {
     const flagsUsed = LICENSE_FLAGS.filter((f) => values[f] !== undefined);
     if (values.file && flagsUsed.length > 0) {
       throw new UsageError(`give either --file or license flags, not both (--${flagsUsed[0]})`, 'issue');
@@ -103,10 +99,7 @@ export const issue: Command = {
     });
     const issued = expectShape(IssueResponseSchema, answer, 'issue');
     const saved = values.out ? await writeCredential(values.out, issued.credential, io) : undefined;
-    if (values.json) {
-      printJson(io, answer.body);
-      return ExitCode.ok;
-    }
+    if (printedJson(values, io, answer.body)) return ExitCode.ok;
     const p = paint(io);
     const replayed = answer.headers.get('idempotent-replayed') === 'true';
     io.out(`${p.bold(replayed ? 'already issued' : 'issued')} ${p.bold(issued.identifier)}\n`);
@@ -122,7 +115,7 @@ export const issue: Command = {
     );
     return ExitCode.ok;
   },
-};
+});
 
 async function requestFromFile(file: string, io: Io): Promise<IssueRequest> {
   const parsed = IssueRequestSchema.safeParse(await readJsonArgFile(file, '--file', io));

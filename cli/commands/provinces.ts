@@ -1,17 +1,16 @@
 import { AgreementListSchema, activePartners, table } from '../agreement-view.ts';
-import { parseCommand } from '../args.ts';
-import { type Command, helpText } from '../command.ts';
+import { defineCommand, printedJson } from '../command.ts';
 import { CliError, ExitCode, HttpError, UnreachableError } from '../errors.ts';
 import { type FederationProvince, loadFederation } from '../federation-file.ts';
 import { call, expectShape } from '../http.ts';
-import { printJson, provinceLabel } from '../output.ts';
+import { provinceLabel } from '../output.ts';
 
 /** Whom a province holds active agreements with, by its own list; or why it could not say. */
 type Agreements =
   | { activeWith: string[]; activeAgreements: { id: string; name: string; parties: string[] }[] }
   | { agreementsUnavailable: string };
 
-export const provinces: Command = {
+export const provinces = defineCommand({
   name: 'provinces',
   summary: "list the federation's provinces, their URLs, departments and active agreements",
   usage: [
@@ -23,17 +22,9 @@ export const provinces: Command = {
     'A province that does not answer is marked, and the others are still shown.',
     '  --offline   the federation file only, no network',
   ],
-  async run(argv, io) {
-    const { values } = parseCommand(
-      'provinces',
-      argv,
-      { offline: { type: 'boolean' } },
-      { min: 0, max: 0, names: '' },
-    );
-    if (values.help) {
-      io.out(helpText(provinces));
-      return ExitCode.ok;
-    }
+  options: { offline: { type: 'boolean' } },
+  positionals: { min: 0, max: 0, names: '' },
+  async run({ values }, io) {
     const { file, federation } = await loadFederation(values.federation, io);
     const agreements = values.offline
       ? undefined
@@ -46,10 +37,7 @@ export const provinces: Command = {
       departments,
       ...agreements?.[i],
     }));
-    if (values.json) {
-      printJson(io, { file, provinces: list });
-      return ExitCode.ok;
-    }
+    if (printedJson(values, io, { file, provinces: list })) return ExitCode.ok;
     io.out(`federation ${file}\n`);
     for (const p of list) {
       io.out(`  ${p.id}  ${p.name}  ${p.url}\n`);
@@ -83,7 +71,7 @@ export const provinces: Command = {
     }
     return ExitCode.ok;
   },
-};
+});
 
 async function agreementsOf(p: FederationProvince): Promise<Agreements> {
   try {

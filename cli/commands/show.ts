@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { LicenseSchema } from '../../contracts/license.ts';
-import { parseCommand } from '../args.ts';
-import { type Command, helpText } from '../command.ts';
+import { defineCommand, printedJson } from '../command.ts';
 import { ExitCode, UsageError } from '../errors.ts';
 import { writeCredential } from '../files.ts';
 import { call, expectShape } from '../http.ts';
 import { licenseLines } from '../license-view.ts';
-import { paint, printJson, shortened } from '../output.ts';
+import { paint, shortened } from '../output.ts';
 import { resolveTarget } from '../target.ts';
 
 /** The issuing authority also gets the credential back; a platform gets the holder code masked. */
@@ -17,7 +16,7 @@ const OPTIONS = {
   out: { type: 'string' },
 } as const;
 
-export const show: Command = {
+export const show = defineCommand({
   name: 'show',
   summary: 'show a license of this province by identifier',
   usage: [
@@ -27,16 +26,9 @@ export const show: Command = {
     '  --as ROLE    issuer (default: full holder code and the credential) or platform (masked)',
     '  --out FILE   write the credential to FILE (issuer only)',
   ],
-  async run(argv, io) {
-    const { values, positionals } = parseCommand('show', argv, OPTIONS, {
-      min: 1,
-      max: 1,
-      names: 'one IDENTIFIER',
-    });
-    if (values.help) {
-      io.out(helpText(show));
-      return ExitCode.ok;
-    }
+  options: OPTIONS,
+  positionals: { min: 1, max: 1, names: 'one IDENTIFIER' },
+  async run({ values, positionals }, io) {
     const role = values.as ?? 'issuer';
     if (role !== 'issuer' && role !== 'platform')
       throw new UsageError(`--as takes issuer or platform, not ${role}`, 'show');
@@ -45,10 +37,7 @@ export const show: Command = {
     const answer = await call(target, 'GET', `/v1/licenses/${encodeURIComponent(identifier)}`);
     const { license, credential } = expectShape(ShowResponseSchema, answer, 'license');
     const saved = values.out && credential ? await writeCredential(values.out, credential, io) : undefined;
-    if (values.json) {
-      printJson(io, answer.body);
-      return ExitCode.ok;
-    }
+    if (printedJson(values, io, answer.body)) return ExitCode.ok;
     const shown = saved
       ? `saved to ${saved}`
       : credential
@@ -59,4 +48,4 @@ export const show: Command = {
     io.out(`${paint(io).bold(license.identifier)}\n${licenseLines(license, [['credential', shown]])}`);
     return ExitCode.ok;
   },
-};
+});

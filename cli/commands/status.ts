@@ -4,11 +4,10 @@ import {
   LicenseStatusSchema,
 } from '../../contracts/codes/index.ts';
 import { LicenseResponseSchema } from '../../contracts/license.ts';
-import { parseCommand } from '../args.ts';
-import { type Command, helpText } from '../command.ts';
+import { defineCommand, printedJson } from '../command.ts';
 import { ExitCode, UsageError } from '../errors.ts';
 import { call, expectShape } from '../http.ts';
-import { paint, printJson, statusLabel } from '../output.ts';
+import { paint, statusLabel } from '../output.ts';
 import { resolveTarget } from '../target.ts';
 
 const OPTIONS = { reason: { type: 'string' } } as const;
@@ -29,7 +28,7 @@ export function statusCodeOf(input: string): LicenseStatus | undefined {
   return found ? LicenseStatusSchema.parse(found[0]) : undefined;
 }
 
-export const status: Command = {
+export const status = defineCommand({
   name: 'status',
   summary: 'change the status of a license: suspend, withdraw, cancel, revoke ...',
   usage: [
@@ -40,16 +39,9 @@ export const status: Command = {
     ...STATUS_LIST.map((s) => `  ${s}`),
     '  --reason TEXT   why (1-200 characters), kept in the audit log',
   ],
-  async run(argv, io) {
-    const { values, positionals } = parseCommand('status', argv, OPTIONS, {
-      min: 2,
-      max: 2,
-      names: 'IDENTIFIER and STATUS',
-    });
-    if (values.help) {
-      io.out(helpText(status));
-      return ExitCode.ok;
-    }
+  options: OPTIONS,
+  positionals: { min: 2, max: 2, names: 'IDENTIFIER and STATUS' },
+  async run({ values, positionals }, io) {
     const [identifier = '', raw = ''] = positionals;
     const code = statusCodeOf(raw);
     if (!code) throw new UsageError(`unknown status ${raw}: one of ${STATUS_CODES.join(', ')}`, 'status');
@@ -59,14 +51,11 @@ export const status: Command = {
       body: { status: code, reason: values.reason },
     });
     const { license } = expectShape(LicenseResponseSchema, answer, 'status');
-    if (values.json) {
-      printJson(io, answer.body);
-      return ExitCode.ok;
-    }
+    if (printedJson(values, io, answer.body)) return ExitCode.ok;
     io.out(`${paint(io).bold(license.identifier)}\n`);
     io.out(`  status now  ${statusLabel(license.status)}\n`);
     io.out(`  reason      ${license.statusReason ?? values.reason}\n`);
     if (license.statusChangedAt) io.out(`  since       ${license.statusChangedAt}\n`);
     return ExitCode.ok;
   },
-};
+});

@@ -1,11 +1,10 @@
 import { type VerifyResponse, VerifyResponseSchema } from '../../contracts/verify.ts';
-import { parseCommand } from '../args.ts';
-import { type Command, helpText } from '../command.ts';
+import { defineCommand, printedJson } from '../command.ts';
 import { ExitCode, UsageError } from '../errors.ts';
 import { readArgFile } from '../files.ts';
 import { call, expectShape } from '../http.ts';
 import type { Io } from '../io.ts';
-import { fieldLines, paint, printJson, provinceLabel, statusLabel } from '../output.ts';
+import { fieldLines, paint, provinceLabel, statusLabel } from '../output.ts';
 import { resolveTarget } from '../target.ts';
 
 const OPTIONS = {
@@ -21,7 +20,7 @@ const VERDICTS = {
   unverified: { mark: '? UNVERIFIED', zh: '无法确认', note: 'the live status could not be confirmed' },
 } as const;
 
-export const verify: Command = {
+export const verify = defineCommand({
   name: 'verify',
   summary: 'verify a presented license (as a platform): verdict, checks and reasons',
   usage: [
@@ -34,16 +33,9 @@ export const verify: Command = {
     '  --matter CODE            matter code 事项编码 (default DEMO0001)',
     '  --cause TEXT             use cause 用证事由 (default 窗口核验)',
   ],
-  async run(argv, io) {
-    const { values, positionals } = parseCommand('verify', argv, OPTIONS, {
-      min: 0,
-      max: 1,
-      names: 'one IDENTIFIER',
-    });
-    if (values.help) {
-      io.out(helpText(verify));
-      return ExitCode.ok;
-    }
+  options: OPTIONS,
+  positionals: { min: 0, max: 1, names: 'one IDENTIFIER' },
+  async run({ values, positionals }, io) {
     const given = [positionals[0], values['credential-file'], values.credential].filter(
       (x) => x !== undefined,
     );
@@ -65,11 +57,10 @@ export const verify: Command = {
       },
     });
     const result = expectShape(VerifyResponseSchema, answer, 'verify');
-    if (values.json) printJson(io, answer.body);
-    else printVerdict(result, io);
+    if (!printedJson(values, io, answer.body)) printVerdict(result, io);
     return result.verdict === 'valid' ? ExitCode.ok : ExitCode.negative;
   },
-};
+});
 
 function printVerdict(r: VerifyResponse, io: Io): void {
   const p = paint(io);

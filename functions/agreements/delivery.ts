@@ -1,8 +1,9 @@
 import { ErrorBodySchema } from '../../contracts/errors.ts';
+import type { StoredDelivery } from '../../lib/agreements/records.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { PeerClient } from '../../lib/interop/peer-client.ts';
 import { startIntervalLoop } from '../../lib/interval-loop.ts';
-import type { AgreementStore, StoredDelivery } from '../../lib/store/agreement-store.ts';
+import type { AgreementStore } from '../../lib/store/agreement-store.ts';
 import { DeliveryRoute } from './outbox.ts';
 
 export interface DeliveryDeps {

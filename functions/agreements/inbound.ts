@@ -19,7 +19,7 @@ import {
 } from '../../lib/errors.ts';
 import { parseWith } from '../../lib/http/json.ts';
 import { todayCst } from '../../lib/license/validity.ts';
-import type { AgreementDeps } from './service.ts';
+import type { InboundDeps } from './ports.ts';
 
 /** Who delivered, as the signed-call layer proved it, and the trace the caller started. */
 export interface InboundContext {
@@ -45,7 +45,7 @@ export interface Receipt {
  * refused whole, and nothing is stored.
  */
 export class AgreementInbox {
-  constructor(private readonly deps: AgreementDeps) {}
+  constructor(private readonly deps: InboundDeps) {}
 
   async receiveProposal(delivery: ProposalDelivery, ctx: InboundContext): Promise<Receipt> {
     const { document, signatures } = delivery;

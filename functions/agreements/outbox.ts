@@ -1,6 +1,6 @@
 import { InteropRoute, pathOf, type RouteBody } from '../../contracts/interop-routes.ts';
+import type { StoredDelivery } from '../../lib/agreements/records.ts';
 import { ulid } from '../../lib/ids.ts';
-import type { StoredDelivery } from '../../lib/store/agreement-store.ts';
 
 /** Where other provinces accept each kind of delivery (signed calls, docs/protocol.md §8.4). */
 export const DeliveryRoute = {

@@ -2,7 +2,6 @@ import type { AgreementDocument, AgreementProposal, AgreementView } from '../../
 import { AuditAction } from '../../contracts/audit.ts';
 import type { FieldIssue } from '../../contracts/errors.ts';
 import { firstIssueText } from '../../contracts/issue-text.ts';
-import type { KeyResolver } from '../../lib/agreements/signatures.ts';
 import { signDocument, signWithdrawal } from '../../lib/agreements/signatures.ts';
 import { type AgreementRecord, statusOf } from '../../lib/agreements/state.ts';
 import { type CallContext, callEvent } from '../../lib/audit/events.ts';
@@ -10,18 +9,17 @@ import type { Clock } from '../../lib/clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../../lib/errors.ts';
 import { ulid } from '../../lib/ids.ts';
 import { todayCst } from '../../lib/license/validity.ts';
-import type { TrustRegistry } from '../../lib/registry/trust-registry.ts';
 import type { Signer } from '../../lib/signing/signer.ts';
-import type { AgreementStore } from '../../lib/store/agreement-store.ts';
 import type { Gateway } from '../gateway.ts';
 import { deliveriesOf } from './outbox.ts';
+import type { AgreementRegistry, AgreementRepository } from './ports.ts';
 import { viewOf } from './views.ts';
 
 export interface AgreementDeps {
   province: string;
-  store: AgreementStore;
+  store: AgreementRepository;
   /** Keys to verify other parties' signatures, and which provinces are active. */
-  registry: KeyResolver & Pick<TrustRegistry, 'province'>;
+  registry: AgreementRegistry;
   /** This province's `gateway` key: it signs agreements and withdrawals. */
   signer: Signer;
   clock: Clock;

@@ -1,6 +1,6 @@
 import type { AgreementView } from '../../contracts/agreement.ts';
+import type { StoredDelivery } from '../../lib/agreements/records.ts';
 import { type AgreementRecord, statusOf } from '../../lib/agreements/state.ts';
-import type { StoredDelivery } from '../../lib/store/agreement-store.ts';
 
 /** An agreement as operators see it, with the deliveries still on their way. */
 export function viewOf(

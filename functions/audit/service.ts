@@ -13,9 +13,8 @@ import { type CallContext, callEvent } from '../../lib/audit/events.ts';
 import { holderHash } from '../../lib/audit/holder-hash.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../../lib/errors.ts';
-import { type AuditEventReader, EVENT_FILTERS, type EventFilter } from '../../lib/store/audit-query.ts';
-import type { AuditStore } from '../../lib/store/audit-store.ts';
 import { CursorCodec } from './cursor.ts';
+import { type AuditEventSearch, type AuditSink, EVENT_FILTERS, type EventFilter } from './ports.ts';
 
 /** What the auditor API needs of the province's Merkle log. */
 export interface AuditLogReader {
@@ -29,9 +28,9 @@ export interface AuditLogReader {
 
 export interface AuditServiceDeps {
   province: string;
-  reader: AuditEventReader;
+  reader: AuditEventSearch;
   log: AuditLogReader;
-  auditStore: AuditStore;
+  auditStore: AuditSink;
   /** Holder hashes, and the key page cursors are authenticated with is derived from it. */
   holderHashKey: Uint8Array;
   clock: Clock;

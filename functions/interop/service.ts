@@ -3,12 +3,12 @@ import type { InteropVerifyRequest, InteropVerifyResponse } from '../../contract
 import { AgreementRequiredError, NotFoundError, ScopeDeniedError } from '../../lib/errors.ts';
 import { issuerProvinceOf } from '../../lib/license/issuer-province.ts';
 import { type FieldLevels, shareLicense } from '../../lib/license/share.ts';
-import type { LicenseStore } from '../../lib/store/license-store.ts';
 import type { AgreementAuthorizer } from './authorization.ts';
+import type { LicenseLookup } from './ports.ts';
 
 export interface InteropDeps {
   province: string;
-  licenses: LicenseStore;
+  licenses: LicenseLookup;
   agreementPolicy: AgreementAuthorizer;
   fieldLevels?: FieldLevels;
 }

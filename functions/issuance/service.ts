@@ -32,15 +32,15 @@ import {
 } from '../../lib/errors.ts';
 import { signCredential } from '../../lib/license/credential.ts';
 import { isAuthorityOf } from '../../lib/license/issuer-province.ts';
+import type { LicenseHead, StoredVersion } from '../../lib/license/records.ts';
 import { todayCst } from '../../lib/license/validity.ts';
 import type { Signer } from '../../lib/signing/signer.ts';
-import type { AuditStore } from '../../lib/store/audit-store.ts';
-import type { LicenseHead, LicenseStore, StoredVersion } from '../../lib/store/license-store.ts';
+import type { AuditSink, LicenseRepository } from './ports.ts';
 
 export interface IssuanceDeps {
   province: string;
-  store: LicenseStore;
-  auditStore: AuditStore;
+  store: LicenseRepository;
+  auditStore: AuditSink;
   credentialSigner: Signer;
   holderHashKey: Uint8Array;
   clock: Clock;

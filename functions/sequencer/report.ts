@@ -1,14 +1,11 @@
 import { log } from '../../lib/log/logger.ts';
 import { MetricUnit, publishMetrics } from '../../lib/metrics/emf.ts';
+import { AUDIT_METRICS_NAMESPACE, SequencerMetric } from '../../lib/metrics/names.ts';
 import { oldestPendingAgeSeconds } from './lag.ts';
 import { type IntegrateOptions, type IntegrateReport, integrate, type SequencerDeps } from './sequencer.ts';
 
-/** CloudWatch names the deployment's alarm is built on: change them only together with it. */
-export const AUDIT_METRICS_NAMESPACE = 'ELG/Audit';
-export const SequencerMetric = {
-  oldestPendingAge: 'OldestPendingAgeSeconds',
-  eventsIntegrated: 'EventsIntegrated',
-} as const;
+/** CloudWatch names the deployment's alarm is built on, declared once in lib/metrics/names.ts. */
+export { AUDIT_METRICS_NAMESPACE, SequencerMetric };
 
 /**
  * One sequencer run followed by its metrics, dimension `Province`: how many events it integrated

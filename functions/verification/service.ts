@@ -22,12 +22,9 @@ import { type CallContext, callEvent } from '../../lib/audit/events.ts';
 import { holderHash } from '../../lib/audit/holder-hash.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError, DependencyUnavailableError } from '../../lib/errors.ts';
-import { callRoute, type PeerCallResult, type PeerClient } from '../../lib/interop/peer-client.ts';
+import { callRoute, type PeerCallResult } from '../../lib/interop/peer-client.ts';
 import { ReceiptInvalidError } from '../../lib/interop/receipt.ts';
 import { issuerProvinceOf } from '../../lib/license/issuer-province.ts';
-import type { TrustRegistry } from '../../lib/registry/trust-registry.ts';
-import type { AuditStore } from '../../lib/store/audit-store.ts';
-import type { LicenseStore } from '../../lib/store/license-store.ts';
 import {
   assessed,
   type CheckOutcome,
@@ -43,15 +40,16 @@ import {
   unavailable,
 } from './checks.ts';
 import { checkCredential } from './credential-check.ts';
+import type { AuditSink, IssuerCalls, LicenseLookup, VerificationRegistry } from './ports.ts';
 
 export interface VerificationDeps {
   province: string;
-  registry: TrustRegistry;
-  licenses: LicenseStore;
-  auditStore: AuditStore;
+  registry: VerificationRegistry;
+  licenses: LicenseLookup;
+  auditStore: AuditSink;
   holderHashKey: Uint8Array;
   clock: Clock;
-  peers: PeerClient;
+  peers: IssuerCalls;
 }
 
 /** The call, and the reference by which the issuer may quote the officer back to this province. */

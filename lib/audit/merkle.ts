@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
 
+/*
+ * Longer than 300 lines on purpose: this is one algorithm, RFC 9162's tree, whose plans, append,
+ * verification and in-memory reference all lean on the same private helpers (split point, fold,
+ * perfect cover); split, each part would have to export what is the tree's own inside.
+ */
+
 /**
  * RFC 9162 Merkle trees (section 2.1): leaf = SHA-256(0x00 || data), node = SHA-256(0x01 || left ||
  * right), the tree over n leaves split at the largest power of two below n.
@@ -188,24 +194,19 @@ export function verifyInclusion(
   root: Hash,
 ): boolean {
   if (!isSize(index) || !isSize(size) || index >= size || !allHashes([leaf, root, ...proof])) return false;
-  let fn = index;
-  let sn = size - 1;
+  const at = new Walk(index, size - 1);
   let r = leaf;
   for (const p of proof) {
-    if (sn === 0) return false;
-    if (fn % 2 === 1 || fn === sn) {
+    if (at.sn === 0) return false;
+    if (at.fromLeft) {
       r = nodeHash(p, r);
-      while (fn % 2 === 0 && fn !== 0) {
-        fn = Math.floor(fn / 2);
-        sn = Math.floor(sn / 2);
-      }
+      at.shiftToSetBit();
     } else {
       r = nodeHash(r, p);
     }
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
+    at.shift();
   }
-  return sn === 0 && equal(r, root);
+  return at.sn === 0 && equal(r, root);
 }
 
 /**
@@ -224,32 +225,48 @@ export function verifyConsistency(
   if (from === to) return proof.length === 0 && equal(fromRoot, toRoot);
   if (proof.length === 0) return false;
   const path = isPowerOfTwo(from) ? [fromRoot, ...proof] : [...proof];
-  let fn = from - 1;
-  let sn = to - 1;
-  while (fn % 2 === 1) {
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-  }
+  const at = new Walk(from - 1, to - 1);
+  while (at.fn % 2 === 1) at.shift();
   const [first, ...rest] = path;
   if (!first) return false;
   let fr = first;
   let sr = first;
   for (const c of rest) {
-    if (sn === 0) return false;
-    if (fn % 2 === 1 || fn === sn) {
+    if (at.sn === 0) return false;
+    if (at.fromLeft) {
       fr = nodeHash(c, fr);
       sr = nodeHash(c, sr);
-      while (fn % 2 === 0 && fn !== 0) {
-        fn = Math.floor(fn / 2);
-        sn = Math.floor(sn / 2);
-      }
+      at.shiftToSetBit();
     } else {
       sr = nodeHash(sr, c);
     }
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
+    at.shift();
   }
-  return sn === 0 && equal(fr, fromRoot) && equal(sr, toRoot);
+  return at.sn === 0 && equal(fr, fromRoot) && equal(sr, toRoot);
+}
+
+/** The node indices `fn` and `sn` of RFC 9162's verification loops (2.1.3.2, 2.1.4.2), shifted together. */
+class Walk {
+  constructor(
+    public fn: number,
+    public sn: number,
+  ) {}
+
+  /** Whether the next proof hash is a left sibling: fn is odd, or on the tree's right edge. */
+  get fromLeft(): boolean {
+    return this.fn % 2 === 1 || this.fn === this.sn;
+  }
+
+  /** Right-shift both by one. */
+  shift() {
+    this.fn = Math.floor(this.fn / 2);
+    this.sn = Math.floor(this.sn / 2);
+  }
+
+  /** Right-shift both until fn's lowest bit is set or fn is 0. */
+  shiftToSetBit() {
+    while (this.fn % 2 === 0 && this.fn !== 0) this.shift();
+  }
 }
 
 /**

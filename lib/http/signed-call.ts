@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { AuditAction } from '../../contracts/audit.ts';
+import { AuditAction, type AuditEvent } from '../../contracts/audit.ts';
 import { RECEIPT_HEADER, type RequestClaims, SIGNATURE_HEADER } from '../../contracts/interop.ts';
 import { auditEvent } from '../audit/events.ts';
 import type { Clock } from '../clock.ts';
@@ -9,17 +9,29 @@ import { signReceipt } from '../interop/receipt.ts';
 import { authenticateRequest, checkRequestBinding, claimRequestId } from '../interop/request-signature.ts';
 import type { TrustRegistry } from '../registry/trust-registry.ts';
 import type { Signer } from '../signing/signer.ts';
-import type { AuditStore } from '../store/audit-store.ts';
-import type { NonceStore } from '../store/nonce-store.ts';
 import type { GatewayEnv } from './env.ts';
 import { errorCodeOf, renderError } from './errors.ts';
 
+/** Single-use request ids (`jti`) of inbound signed calls. */
+export interface NonceRegistry {
+  /** True if `key` was unseen and is now recorded for `keepSeconds`; false if it was seen before. */
+  claim(key: string, keepSeconds: number): Promise<boolean>;
+}
+
+/** Where every inbound signed call is audited. */
+export interface AuditSink {
+  write(event: AuditEvent): Promise<void>;
+}
+
+/** The trust registry as the signed-call layer reads it: the callers' `gateway` keys. */
+export type CallerKeys = Pick<TrustRegistry, 'keyByKid'>;
+
 export interface SignedCallDeps {
   province: string;
-  registry: TrustRegistry;
-  nonces: NonceStore;
+  registry: CallerKeys;
+  nonces: NonceRegistry;
   gatewaySigner: Signer;
-  auditStore: AuditStore;
+  auditStore: AuditSink;
   clock: Clock;
 }
 

@@ -1,4 +1,4 @@
-import { AuditAction } from '../../contracts/audit.ts';
+import { AuditAction, type AuditEvent } from '../../contracts/audit.ts';
 import { RECEIPT_HEADER, type RequestClaims, SIGNATURE_HEADER } from '../../contracts/interop.ts';
 import {
   type InteropRouteSpec,
@@ -12,7 +12,6 @@ import { DependencyUnavailableError, PeerUnavailableError } from '../errors.ts';
 import { traceparentOf } from '../ids.ts';
 import type { TrustRegistry } from '../registry/trust-registry.ts';
 import type { Signer } from '../signing/signer.ts';
-import type { AuditStore } from '../store/audit-store.ts';
 import { CircuitBreaker, type CircuitPermit } from './circuit-breaker.ts';
 import { ReceiptInvalidError, verifyReceipt } from './receipt.ts';
 import { signRequest } from './request-signature.ts';
@@ -58,11 +57,16 @@ export function callRoute<R extends InteropRouteSpec>(
   return peers.call(peer, route.method, pathOf(route, params), body, ctx);
 }
 
+/** Where every outbound attempt is audited. */
+export interface AuditSink {
+  write(event: AuditEvent): Promise<void>;
+}
+
 export interface HttpPeerClientOptions {
   self: string;
   signer: Signer;
   registry: TrustRegistry;
-  auditStore: AuditStore;
+  auditStore: AuditSink;
   clock: Clock;
   timeoutMs?: number;
   breaker?: CircuitBreaker;
@@ -170,6 +174,14 @@ export class HttpPeerClient implements PeerClient {
     let status: number;
     let answer: string;
     let receiptHeader: string | null;
+    // One deadline for the whole call, headers and body, held by this call's own timer:
+    // AbortSignal.timeout() alone can be collected with its timer once fetch has answered the
+    // headers, and a peer that then stalls its body would hold the call for ever.
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () => deadline.abort(new DOMException(`no answer within ${this.timeoutMs} ms`, 'TimeoutError')),
+      this.timeoutMs,
+    );
     try {
       const res = await this.fetch(new URL(pathWithQuery, baseUrl), {
         method,
@@ -179,17 +191,19 @@ export class HttpPeerClient implements PeerClient {
           traceparent: traceparentOf(ctx.traceId),
         },
         ...(method === 'GET' ? {} : { body: text }),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: deadline.signal,
         redirect: 'error',
       });
       status = res.status;
       receiptHeader = res.headers.get(RECEIPT_HEADER);
-      answer = await readBounded(res, MAX_ANSWER_BYTES);
+      answer = await readBounded(res, MAX_ANSWER_BYTES, deadline.signal);
     } catch (err) {
       permit.failure();
       const why = this.whyUnavailable(err);
       await record('error', { jti, error: why });
       throw new PeerUnavailableError(peer, `${peer}: ${why}`);
+    } finally {
+      clearTimeout(timer);
     }
     if (status >= 500 && receiptHeader === null) {
       // A gateway or balancer in front of the peer, not the peer's gateway: nothing to prove.
@@ -244,7 +258,7 @@ export class HttpPeerClient implements PeerClient {
  * The answer's body as text, read chunk by chunk and cut off as soon as it passes `maxBytes`
  * (a peer streaming without end is not read to its end), and decoded as strict UTF-8.
  */
-async function readBounded(res: Response, maxBytes: number): Promise<string> {
+async function readBounded(res: Response, maxBytes: number, signal: AbortSignal): Promise<string> {
   const tooLarge = () => new AnswerUnreadableError(`answer larger than ${maxBytes} bytes`);
   const declared = res.headers.get('content-length');
   if (declared !== null && Number(declared) > maxBytes) {
@@ -253,23 +267,36 @@ async function readBounded(res: Response, maxBytes: number): Promise<string> {
   }
   if (!res.body) return '';
   const reader = res.body.getReader();
+  // The deadline cancels the read itself, whatever the fetch implementation does with the signal.
+  const stop = () => void reader.cancel(signal.reason).catch(() => undefined);
+  signal.addEventListener('abort', stop, { once: true });
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
   try {
-    // ignoreBOM keeps a leading BOM in the text, so the text encodes back to the exact bytes.
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Buffer.concat(chunks, size));
-  } catch {
-    throw new AnswerUnreadableError('answer is not valid UTF-8');
+    return await readAll();
+  } finally {
+    signal.removeEventListener('abort', stop);
+  }
+
+  async function readAll(): Promise<string> {
+    for (;;) {
+      if (signal.aborted) throw signal.reason;
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+    if (signal.aborted) throw signal.reason;
+    try {
+      // ignoreBOM keeps a leading BOM in the text, so the text encodes back to the exact bytes.
+      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Buffer.concat(chunks, size));
+    } catch {
+      throw new AnswerUnreadableError('answer is not valid UTF-8');
+    }
   }
 }
 

@@ -35,3 +35,14 @@ export class KeyResolutionError extends Error {
     this.name = 'KeyResolutionError';
   }
 }
+
+/** `err` as a RegistryError: itself if it is one, else REGISTRY_UNAVAILABLE with `message` and its cause. */
+export function asRegistryError(err: unknown, message: string): RegistryError {
+  return err instanceof RegistryError
+    ? err
+    : new RegistryError('REGISTRY_UNAVAILABLE', `${message} (${messageOf(err)})`, { cause: err });
+}
+
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

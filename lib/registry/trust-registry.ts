@@ -1,11 +1,11 @@
 import type { KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { KeyPurpose } from '../../contracts/keys.ts';
 import type { RegistryClaims, RegistryProvince, RootPublicJwk } from '../../contracts/registry.ts';
 import { type Clock, systemClock } from '../clock.ts';
-import { importPublicKey } from '../signing/public-jwk.ts';
-import { KeyResolutionError, RegistryError, type RegistryErrorCode } from './errors.ts';
+import { asRegistryError, messageOf, RegistryError, type RegistryErrorCode } from './errors.ts';
+import { keyByKid, resolveKey, type Snapshot, snapshotOf } from './registry-snapshot.ts';
+import { readSource } from './registry-source.ts';
+import { type RegistryCopyStore, readStoredCopy } from './stored-copy.ts';
 import { parseRegistryClaims, verifyRegistry } from './verify-registry.ts';
 
 export interface TrustRegistryOptions {
@@ -32,25 +32,6 @@ export interface TrustRegistryOptions {
   startFetchTimeoutMs?: number;
 }
 
-/** A registry JWS as stored, not yet verified. */
-export interface StoredRegistry {
-  jws: string;
-  /** The `seq` it is stored under; it must be the signed one. */
-  seq: number;
-  storedAt?: string;
-}
-
-/** Where a gateway keeps its last good registry for the instances that start after it. */
-export interface RegistryCopyStore {
-  /** The stored copy, or undefined when none is. */
-  read(): Promise<StoredRegistry | undefined>;
-  /**
-   * Stores a verified copy unless one with the same or a higher `seq` is stored already, and
-   * returns the `seq` stored now (this one or the higher one).
-   */
-  offer(jws: string, claims: RegistryClaims, at: Date): Promise<{ seq: number }>;
-}
-
 export interface RegistryStatus {
   seq: number;
   iat: number;
@@ -69,21 +50,9 @@ export interface RegistryStatus {
 
 export type RefreshResult = { ok: true; updated: boolean } | { ok: false; error: RegistryError };
 
-/** One registry version with its keys imported once, so verification never imports per call. */
-interface Snapshot {
-  claims: RegistryClaims;
-  loadedAt: Date;
-  provinces: Map<string, RegistryProvince>;
-  keys: Map<string, Map<string, { purpose: KeyPurpose; key: KeyObject }>>;
-  /** Every published kid with the one province that owns it (kids are unique registry-wide). */
-  owners: Map<string, string>;
-}
-
 const DEFAULT_REFRESH_MS = 5 * 60_000;
-const DEFAULT_FETCH_TIMEOUT_MS = 10_000;
 const DEFAULT_START_FETCH_TIMEOUT_MS = 3_000;
 export const DEFAULT_MAX_STORED_AGE_MS = 7 * 24 * 3600_000;
-const MAX_REGISTRY_CHARS = 4 * 1024 * 1024;
 
 /**
  * The national trust registry as this gateway sees it (docs/protocol.md §6): verified against the
@@ -229,30 +198,7 @@ export class TrustRegistry {
    * Throws KeyResolutionError UNKNOWN_ISSUER, UNKNOWN_KEY or WRONG_KEY_PURPOSE.
    */
   async resolveKey(provinceId: string, kid: string, purpose: KeyPurpose): Promise<KeyObject> {
-    const province = this.snapshot.provinces.get(provinceId);
-    if (!province) {
-      throw new KeyResolutionError(
-        'UNKNOWN_ISSUER',
-        `${quote(provinceId)} is not a province in the trust registry`,
-      );
-    }
-    if (province.status !== 'active') {
-      throw new KeyResolutionError(
-        'UNKNOWN_ISSUER',
-        `province ${province.id} is ${province.status} in the trust registry`,
-      );
-    }
-    const entry = this.snapshot.keys.get(province.id)?.get(kid);
-    if (!entry) {
-      throw new KeyResolutionError('UNKNOWN_KEY', `province ${province.id} publishes no key ${quote(kid)}`);
-    }
-    if (entry.purpose !== purpose) {
-      throw new KeyResolutionError(
-        'WRONG_KEY_PURPOSE',
-        `key ${kid} of province ${province.id} is its ${entry.purpose} key, not its ${purpose} key`,
-      );
-    }
-    return entry.key;
+    return resolveKey(this.snapshot, provinceId, kid, purpose);
   }
 
   /**
@@ -261,29 +207,7 @@ export class TrustRegistry {
    * signed `iss` must then be that owner. Throws KeyResolutionError like resolveKey.
    */
   keyByKid(kid: string, purpose: KeyPurpose): { key: KeyObject; owner: string } {
-    const owner = this.snapshot.owners.get(kid);
-    if (owner === undefined) {
-      throw new KeyResolutionError(
-        'UNKNOWN_KEY',
-        `no province in the trust registry publishes key ${quote(kid)}`,
-      );
-    }
-    const province = this.snapshot.provinces.get(owner);
-    if (province?.status !== 'active') {
-      throw new KeyResolutionError(
-        'UNKNOWN_ISSUER',
-        `key ${quote(kid)} belongs to province ${owner}, which is ${province?.status ?? 'unlisted'}`,
-      );
-    }
-    const entry = this.snapshot.keys.get(owner)?.get(kid);
-    if (!entry) throw new KeyResolutionError('UNKNOWN_KEY', `no province publishes key ${quote(kid)}`);
-    if (entry.purpose !== purpose) {
-      throw new KeyResolutionError(
-        'WRONG_KEY_PURPOSE',
-        `key ${kid} of province ${owner} is its ${entry.purpose} key, not its ${purpose} key`,
-      );
-    }
-    return { key: entry.key, owner };
+    return keyByKid(this.snapshot, kid, purpose);
   }
 
   private async refreshOnce(): Promise<RefreshResult> {
@@ -339,136 +263,4 @@ export class TrustRegistry {
       return undefined;
     }
   }
-}
-
-/**
- * The stored copy, verified against the root key as a fetched one is, filed under its signed
- * `seq`, and issued no longer than maxAgeMs before `now`. Throws RegistryError otherwise.
- */
-async function readStoredCopy(
-  store: RegistryCopyStore,
-  root: RootPublicJwk,
-  now: Date,
-  maxAgeMs: number,
-): Promise<RegistryClaims> {
-  let stored: StoredRegistry | undefined;
-  try {
-    stored = await store.read();
-  } catch (err) {
-    throw new RegistryError('REGISTRY_UNAVAILABLE', `it cannot be read (${messageOf(err)})`, { cause: err });
-  }
-  if (!stored) throw new RegistryError('REGISTRY_UNAVAILABLE', 'no copy is stored yet');
-  const claims = await verifyRegistry(stored.jws, root);
-  if (claims.seq !== stored.seq) {
-    throw new RegistryError(
-      'REGISTRY_MALFORMED',
-      `it is stored under seq ${stored.seq} but signed as seq ${claims.seq}`,
-    );
-  }
-  const age = now.getTime() - claims.iat * 1000;
-  if (age > maxAgeMs) {
-    throw new RegistryError(
-      'REGISTRY_STALE',
-      `registry seq ${claims.seq} was issued at ${new Date(claims.iat * 1000).toISOString()}, more than ${duration(maxAgeMs)} ago, too old to start from`,
-    );
-  }
-  return claims;
-}
-
-function asRegistryError(err: unknown, message: string): RegistryError {
-  return err instanceof RegistryError
-    ? err
-    : new RegistryError('REGISTRY_UNAVAILABLE', `${message} (${messageOf(err)})`, { cause: err });
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-}
-
-/** `7 days`, `36 hours` or `90 seconds`. */
-function duration(ms: number): string {
-  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
-  if (ms % 86_400_000 === 0) return plural(ms / 86_400_000, 'day');
-  if (ms % 3_600_000 === 0) return plural(ms / 3_600_000, 'hour');
-  return plural(Math.round(ms / 1000), 'second');
-}
-
-function snapshotOf(claims: RegistryClaims, loadedAt: Date): Snapshot {
-  const provinces = new Map<string, RegistryProvince>();
-  const keys: Snapshot['keys'] = new Map();
-  const owners = new Map<string, string>();
-  for (const province of claims.provinces) {
-    provinces.set(province.id, province);
-    const byKid = new Map<string, { purpose: KeyPurpose; key: KeyObject }>();
-    for (const jwk of province.jwks.keys) {
-      try {
-        byKid.set(jwk.kid, { purpose: jwk.purpose, key: importPublicKey(jwk) });
-        owners.set(jwk.kid, province.id);
-      } catch (err) {
-        throw new RegistryError(
-          'REGISTRY_MALFORMED',
-          `key ${jwk.kid} of province ${province.id} is not a P-256 point`,
-          {
-            cause: err,
-          },
-        );
-      }
-    }
-    keys.set(province.id, byKid);
-  }
-  return { claims, loadedAt, provinces, keys, owners };
-}
-
-async function readSource(options: TrustRegistryOptions): Promise<string> {
-  const { source } = options;
-  if (/^https?:\/\//i.test(source)) return fetchSource(source, options);
-  const path = source.startsWith('file:') ? fileURLToPath(source) : source;
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new RegistryError('REGISTRY_UNAVAILABLE', `the registry file ${path} cannot be read (${code})`, {
-      cause: err,
-    });
-  }
-}
-
-async function fetchSource(url: string, options: TrustRegistryOptions): Promise<string> {
-  const fetchImpl = options.fetch ?? fetch;
-  let response: Response;
-  try {
-    response = await fetchImpl(url, {
-      headers: { accept: 'application/jwt, text/plain' },
-      signal: AbortSignal.timeout(options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS),
-    });
-  } catch (err) {
-    throw new RegistryError('REGISTRY_UNAVAILABLE', `the registry at ${url} cannot be reached`, {
-      cause: err,
-    });
-  }
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw new RegistryError(
-      'REGISTRY_UNAVAILABLE',
-      `the registry at ${url} answered HTTP ${response.status}`,
-    );
-  }
-  let text: string;
-  try {
-    text = await response.text();
-  } catch (err) {
-    throw new RegistryError('REGISTRY_UNAVAILABLE', `the registry at ${url} broke off`, { cause: err });
-  }
-  if (text.length > MAX_REGISTRY_CHARS) {
-    throw new RegistryError(
-      'REGISTRY_MALFORMED',
-      `the registry at ${url} is larger than ${MAX_REGISTRY_CHARS} characters`,
-    );
-  }
-  return text;
-}
-
-/** Untrusted names from a signature header, quoted and cut short for messages. */
-function quote(value: string): string {
-  return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}...` : value);
 }

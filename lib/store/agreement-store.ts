@@ -8,39 +8,23 @@ import {
 import { z } from 'zod';
 import {
   AgreementDocumentSchema,
-  type AgreementSignature,
   AgreementSignatureSchema,
-  type Withdrawal,
   WithdrawalSchema,
 } from '../../contracts/agreement.ts';
 import type { AuditEvent } from '../../contracts/audit.ts';
-import { GatewayIdSchema } from '../../contracts/registry.ts';
+import type { AgreementRepository } from '../../functions/agreements/ports.ts';
+import {
+  type AddOutcome,
+  type AddSignatureInput,
+  type AddWithdrawalInput,
+  type CreateAgreementInput,
+  type StoredDelivery,
+  StoredDeliverySchema,
+} from '../agreements/records.ts';
 import type { AgreementRecord } from '../agreements/state.ts';
 import { DependencyUnavailableError, NotFoundError } from '../errors.ts';
 import type { AuditStore } from './audit-store.ts';
 import { conditionFailures, guard, type TransactItems, transact } from './transact.ts';
-
-/**
- * One message of the outbox: a proposal, a signature or a withdrawal on its way to one party,
- * with the exact JSON body it will be sent with.
- */
-export const StoredDeliverySchema = z.object({
-  deliveryId: z.string(),
-  agreementId: z.string(),
-  to: GatewayIdSchema,
-  kind: z.enum(['proposal', 'signature', 'withdrawal']),
-  /** Whose signature or withdrawal (the proposer for a proposal). */
-  party: GatewayIdSchema,
-  path: z.string().startsWith('/'),
-  body: z.string(),
-  /** The trace of the step that caused it, continued by every attempt. */
-  traceId: z.string(),
-  attempts: z.number().int().nonnegative(),
-  nextAttemptAt: z.string(),
-  createdAt: z.string(),
-  lastError: z.string().optional(),
-});
-export type StoredDelivery = z.infer<typeof StoredDeliverySchema>;
 
 const agrPk = (id: string) => `AGR#${id}`;
 const DOC = 'DOC';
@@ -55,8 +39,6 @@ const DLV_PK = 'DLV';
 const dlvSk = (d: Pick<StoredDelivery, 'nextAttemptAt' | 'deliveryId'>) =>
   `${d.nextAttemptAt}#${d.deliveryId}`;
 
-export type AddOutcome = 'added' | 'held';
-
 /**
  * DynamoDB adapter for agreements (docs/protocol.md §8). Items under `AGR#<id>`: the document
  * (`DOC`), each party's signature (`SIG#<party>`) and withdrawal (`WDR#<party>`); an index item per
@@ -64,7 +46,7 @@ export type AddOutcome = 'added' | 'held';
  * change is one transaction with its audit event, its stamp bump and the deliveries it causes.
  * Only verified signatures and withdrawals reach this store.
  */
-export class AgreementStore {
+export class AgreementStore implements AgreementRepository {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     readonly tableName: string,
@@ -75,11 +57,7 @@ export class AgreementStore {
    * A new agreement with the signatures already held. `exists` when the id is taken: the caller
    * compares documents and adds signatures one by one.
    */
-  async create(input: {
-    record: AgreementRecord;
-    deliveries: StoredDelivery[];
-    audit: AuditEvent;
-  }): Promise<'created' | 'exists'> {
+  async create(input: CreateAgreementInput): Promise<'created' | 'exists'> {
     const { document, signatures, withdrawals } = input.record;
     const pk = agrPk(document.id);
     const items: TransactItems = [
@@ -99,23 +77,13 @@ export class AgreementStore {
   }
 
   /** A party's verified signature; `held` when that party's signature is already stored. */
-  addSignature(input: {
-    agreementId: string;
-    signature: AgreementSignature;
-    deliveries: StoredDelivery[];
-    audit: AuditEvent;
-  }): Promise<AddOutcome> {
+  addSignature(input: AddSignatureInput): Promise<AddOutcome> {
     const { agreementId, signature } = input;
     return this.addPart(agreementId, { sk: sigSk(signature.party), ...signature }, input);
   }
 
   /** A party's verified withdrawal; `held` when that party already withdrew. */
-  addWithdrawal(input: {
-    agreementId: string;
-    withdrawal: Withdrawal;
-    deliveries: StoredDelivery[];
-    audit: AuditEvent;
-  }): Promise<AddOutcome> {
+  addWithdrawal(input: AddWithdrawalInput): Promise<AddOutcome> {
     const { agreementId, withdrawal } = input;
     return this.addPart(agreementId, { sk: wdrSk(withdrawal.party), ...withdrawal }, input);
   }

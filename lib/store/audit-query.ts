@@ -1,13 +1,18 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type AuditedEvent, AuditedEventSchema } from '../../contracts/audit-api.ts';
+import {
+  type AuditEventSearch,
+  EVENT_FILTERS,
+  type EventFilter,
+  type EventFilterName,
+  type EventPage,
+  type EventRange,
+  type EventSearch,
+  type Position,
+} from '../../functions/audit/ports.ts';
 import { ulid } from '../ids.ts';
 import { AuditIndex } from './tables.ts';
 import { guard } from './transact.ts';
-
-/** The attributes an auditor filters on, most selective first: the first one given picks the index. */
-export const EVENT_FILTERS = ['traceId', 'identifier', 'holderHash', 'peer', 'action'] as const;
-export type EventFilterName = (typeof EVENT_FILTERS)[number];
-export type EventFilter = Partial<Record<EventFilterName, string>>;
 
 const INDEX_OF: Record<EventFilterName, string> = {
   traceId: AuditIndex.byTrace,
@@ -16,34 +21,6 @@ const INDEX_OF: Record<EventFilterName, string> = {
   peer: AuditIndex.byPeer,
   action: AuditIndex.byAction,
 };
-
-/** Both ends inclusive. */
-export interface EventRange {
-  from?: Date | undefined;
-  to?: Date | undefined;
-}
-
-/** Where a search resumes: after this event id, from this day of a day-by-day walk. */
-export interface Position {
-  after?: string | undefined;
-  day?: string | undefined;
-}
-
-export interface EventSearch {
-  filter: EventFilter;
-  range: EventRange;
-  limit: number;
-  position?: Position | undefined;
-}
-
-export interface EventPage {
-  /** In event id order, which is time order. */
-  items: AuditedEvent[];
-  /** Absent when the search is complete. */
-  next?: Position;
-  /** The index the search walked. */
-  index: string;
-}
 
 /** The index, partition and remaining filters a search uses. */
 export interface SearchPlan {
@@ -108,7 +85,7 @@ export function planSearch(filter: EventFilter, range: EventRange): SearchPlan {
 export const MAX_READS_PER_PAGE = 40;
 
 /** Read side of the audit table for auditors: one event, or a page of events by index in time order. */
-export class AuditEventReader {
+export class AuditEventReader implements AuditEventSearch {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     readonly tableName: string,

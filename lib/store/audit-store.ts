@@ -2,12 +2,13 @@ import { randomInt } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../../contracts/audit.ts';
+import type { AuditSink } from '../../functions/issuance/ports.ts';
 import { eventLeafData } from '../audit/log-leaf.ts';
 import { PENDING_SHARDS } from './tables.ts';
 import { guard, storageFailure } from './transact.ts';
 
 /** Audit events that record no state change (verifications, refusals) are written alone. */
-export class AuditStore {
+export class AuditStore implements AuditSink {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     readonly tableName: string,

@@ -2,45 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import type { AuditEvent } from '../../contracts/audit.ts';
-import { LicenseStatusSchema } from '../../contracts/codes/index.ts';
-import { LicenseSchema } from '../../contracts/license.ts';
+import type { LicenseRepository } from '../../functions/issuance/ports.ts';
 import { ConflictError, DependencyUnavailableError } from '../errors.ts';
+import {
+  type AddVersionInput,
+  type ChangeStatusInput,
+  type CreateLicenseInput,
+  type CreateLicenseOutcome,
+  type IdempotencyRecord,
+  IdempotencyRecordSchema,
+  LicenseHeadSchema,
+  type LicenseRecord,
+  StoredVersionSchema,
+} from '../license/records.ts';
 import type { AuditStore } from './audit-store.ts';
 import { storedInteger, storedString } from './stored-item.ts';
 import { conditionFailures, guard, storageFailure, type TransactItems, transact } from './transact.ts';
-
-/** A version as stored: the license data of that version and its credential. */
-export const StoredVersionSchema = z.object({
-  license: LicenseSchema.omit({
-    status: true,
-    statusReason: true,
-    statusChangedAt: true,
-    supersededBy: true,
-  }),
-  credential: z.string(),
-  supersededBy: z.string().optional(),
-});
-export type StoredVersion = z.infer<typeof StoredVersionSchema>;
-
-/** The license head: current version and live status, shared by all versions. */
-export const LicenseHeadSchema = z.object({
-  currentVersion: z.string(),
-  currentIdentifier: z.string(),
-  status: LicenseStatusSchema,
-  statusReason: z.string().optional(),
-  statusChangedAt: z.string().optional(),
-  issuerUscc: z.string(),
-  holderHash: z.string(),
-});
-export type LicenseHead = z.infer<typeof LicenseHeadSchema>;
-
-export const IdempotencyRecordSchema = z.object({
-  requestHash: z.string(),
-  identifier: z.string(),
-  ttl: z.number(),
-});
-export type IdempotencyRecord = z.infer<typeof IdempotencyRecordSchema>;
 
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 const WHAT = 'the license table';
@@ -58,21 +35,11 @@ const skOfVersion = (version: string) => `V#${version}`;
 const HEAD = 'HEAD';
 const idemPk = (uscc: string, key: string) => `IDEM#${uscc}#${key}`;
 
-export interface CreateLicenseInput {
-  licenseKey: string;
-  version: StoredVersion;
-  head: LicenseHead;
-  idempotency?: { issuerUscc: string; key: string; requestHash: string };
-  audit: AuditEvent;
-}
-
-export type CreateLicenseOutcome = { kind: 'created' } | { kind: 'idempotent'; record: IdempotencyRecord };
-
 /**
  * DynamoDB adapter for licenses. Every state change is one transaction with its audit event, so
  * a license never exists without the event recording it, and the reverse.
  */
-export class LicenseStore {
+export class LicenseStore implements LicenseRepository {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     readonly tableName: string,
@@ -185,10 +152,7 @@ export class LicenseStore {
   }
 
   /** A version and the license head, read consistently. */
-  async get(
-    licenseKey: string,
-    version: string,
-  ): Promise<{ version: StoredVersion; head: LicenseHead } | undefined> {
+  async get(licenseKey: string, version: string): Promise<LicenseRecord | undefined> {
     const out = await guard(
       this.doc.send(
         new QueryCommand({
@@ -211,12 +175,7 @@ export class LicenseStore {
    * A change (变更): the new version becomes current and the old one records its successor, only
    * if the old one is still current and the license is valid.
    */
-  async addVersion(input: {
-    licenseKey: string;
-    from: string;
-    next: StoredVersion;
-    audit: AuditEvent;
-  }): Promise<void> {
+  async addVersion(input: AddVersionInput): Promise<void> {
     const pk = pkOf(input.licenseKey);
     const nextLicense = input.next.license;
     try {
@@ -267,14 +226,7 @@ export class LicenseStore {
   }
 
   /** Status change, only from the status the caller saw (optimistic concurrency). */
-  async changeStatus(input: {
-    licenseKey: string;
-    from: string;
-    to: string;
-    reason: string;
-    at: Date;
-    audit: AuditEvent;
-  }): Promise<void> {
+  async changeStatus(input: ChangeStatusInput): Promise<void> {
     try {
       await transact(
         this.doc,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { NonceRegistry } from '../http/signed-call.ts';
 import { storedString } from './stored-item.ts';
 import { storageFailure } from './transact.ts';
 
@@ -8,7 +9,7 @@ import { storageFailure } from './transact.ts';
  * Single-use request ids (`jti`) of inbound signed calls. A conditional write records each one;
  * a second arrival finds it. Entries outlive the acceptance window and then expire by TTL.
  */
-export class NonceStore {
+export class NonceStore implements NonceRegistry {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     readonly tableName: string,

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { RegistryClaims } from '../../contracts/registry.ts';
-import type { RegistryCopyStore, StoredRegistry } from '../registry/trust-registry.ts';
+import type { RegistryCopyStore, StoredRegistry } from '../registry/stored-copy.ts';
 
 /** The one item of the `registry` table. */
 const KEY = { pk: 'REGISTRY' } as const;

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type AgreementView, AgreementViewSchema } from '../../contracts/agreement.ts';
-import { type Federation, startFederation } from '../../federation/federation.ts';
+import type { Federation } from '../../federation/federation.ts';
 import { FEDERATION } from '../../federation/provinces.ts';
 import { elg } from './run-elg.ts';
+import { startTestFederation, type TestFederation } from './test-federation.ts';
 
 const ListSchema = z.object({ items: z.array(AgreementViewSchema) });
 const ProvincesJsonSchema = z.object({
@@ -17,26 +17,24 @@ const ErrorJsonSchema = z.object({ error: z.object({ code: z.string() }) });
 const UNKNOWN_ID = 'agr_01ZZZZZZZZZZZZZZZZZZZZZZZZ';
 
 describe('elg agreements: propose, sign, list, show and withdraw across provinces', () => {
+  let running: TestFederation | undefined;
   let dir: string;
   let federation: Federation;
   let file: string[];
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'elg-cli-agreements-'));
     // 310000 and 320000 hold the seeded alliance; 510000 has no agreement yet.
-    federation = await startFederation({
-      dir,
-      dynamodbEndpoint: inject('dynamodbEndpoint'),
-      ports: 'ephemeral',
+    running = await startTestFederation({
+      dirPrefix: 'elg-cli-agreements-',
       tablePrefix: `cliagr-${randomBytes(4).toString('hex')}`,
       provinces: FEDERATION.filter((p) => ['310000', '320000', '510000'].includes(p.id)),
     });
+    ({ dir, federation } = running);
     file = ['--federation', federation.file];
   });
 
   afterAll(async () => {
-    await federation?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await running?.stop();
   });
 
   /** The agreement as `province` holds it, straight from its gateway (undefined: not held yet). */

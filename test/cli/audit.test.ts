@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditedEventSchema } from '../../contracts/audit-api.ts';
 import { IssueResponseSchema } from '../../contracts/license.ts';
 import { VerifyResponseSchema } from '../../contracts/verify.ts';
-import { type Federation, type RunningProvince, startFederation } from '../../federation/federation.ts';
+import type { Federation, RunningProvince } from '../../federation/federation.ts';
 import { FEDERATION } from '../../federation/provinces.ts';
 import { integrate } from '../../functions/sequencer/sequencer.ts';
 import { sampleIssue } from '../support/gateway.ts';
 import { elg } from './run-elg.ts';
+import { startTestFederation, type TestFederation } from './test-federation.ts';
 
 const HOLDER_CODE = '11010519491231002X';
 
@@ -34,6 +34,7 @@ async function settle(p: RunningProvince) {
 }
 
 describe('elg audit against a running federation', () => {
+  let running: TestFederation | undefined;
   let dir: string;
   let f: Federation;
   let fed: string[];
@@ -42,14 +43,12 @@ describe('elg audit against a running federation', () => {
   let started: string;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'elg-cli-audit-'));
-    f = await startFederation({
-      dir,
-      dynamodbEndpoint: inject('dynamodbEndpoint'),
-      ports: 'ephemeral',
+    running = await startTestFederation({
+      dirPrefix: 'elg-cli-audit-',
       tablePrefix: `cla${randomBytes(3).toString('hex')}`,
       provinces: FEDERATION.filter((p) => ['310000', '330000'].includes(p.id)),
     });
+    ({ dir, federation: f } = running);
     fed = ['--federation', f.file];
     started = new Date().toISOString();
     const sh = f.province('310000');
@@ -72,8 +71,7 @@ describe('elg audit against a running federation', () => {
   });
 
   afterAll(async () => {
-    await f?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await running?.stop();
   });
 
   it('says no province holds a trace that does not exist, and exits 3', async () => {

@@ -1,34 +1,32 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIdentifier } from '../../contracts/codes/index.ts';
 import { IssueResponseSchema } from '../../contracts/license.ts';
-import { type Federation, startFederation } from '../../federation/federation.ts';
+import type { Federation } from '../../federation/federation.ts';
 import { FEDERATION } from '../../federation/provinces.ts';
 import { elg } from './run-elg.ts';
+import { startTestFederation, type TestFederation } from './test-federation.ts';
 
 describe('elg against a running federation', () => {
+  let running: TestFederation | undefined;
   let dir: string;
   let federation: Federation;
   let common: string[];
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'elg-cli-'));
-    federation = await startFederation({
-      dir,
-      dynamodbEndpoint: inject('dynamodbEndpoint'),
-      ports: 'ephemeral',
+    running = await startTestFederation({
+      dirPrefix: 'elg-cli-',
       tablePrefix: `cli-${randomBytes(4).toString('hex')}`,
       provinces: FEDERATION.slice(0, 2),
     });
+    ({ dir, federation } = running);
     common = ['--federation', federation.file, '--province', '310000'];
   });
 
   afterAll(async () => {
-    await federation?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await running?.stop();
   });
 
   it('issues a license, verifies it valid, revokes it and then verifies it invalid', async () => {

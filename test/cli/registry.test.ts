@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   type RegistryProvince,
@@ -13,36 +12,35 @@ import {
   type RootPublicJwk,
   RootPublicJwkSchema,
 } from '../../contracts/registry.ts';
-import { type Federation, startFederation } from '../../federation/federation.ts';
+import type { Federation } from '../../federation/federation.ts';
 import { FEDERATION } from '../../federation/provinces.ts';
 import { TrustRegistry } from '../../lib/registry/trust-registry.ts';
 import { verifyRegistry } from '../../lib/registry/verify-registry.ts';
 import { elg } from './run-elg.ts';
+import { startTestFederation, type TestFederation } from './test-federation.ts';
 
 const FederationRootSchema = z.object({ root: z.object({ jwk: RootPublicJwkSchema }), registry: z.string() });
 
 describe('elg registry: entries from running gateways, a registry signed from them', () => {
+  let running: TestFederation | undefined;
   let dir: string;
   let federation: Federation;
   /** The registry the federation signed for itself: what the gateways really publish. */
   let published: RegistryProvince[];
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'elg-cli-registry-'));
-    federation = await startFederation({
-      dir,
-      dynamodbEndpoint: inject('dynamodbEndpoint'),
-      ports: 'ephemeral',
+    running = await startTestFederation({
+      dirPrefix: 'elg-cli-registry-',
       tablePrefix: `clireg-${randomBytes(4).toString('hex')}`,
       provinces: FEDERATION.slice(0, 2),
     });
+    ({ dir, federation } = running);
     const file = FederationRootSchema.parse(JSON.parse(await readFile(federation.file, 'utf8')));
     published = (await verifyRegistry(await readFile(file.registry, 'utf8'), file.root.jwk)).provinces;
   });
 
   afterAll(async () => {
-    await federation?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await running?.stop();
   });
 
   it("prints a gateway's entry with the keys it publishes, and writes it with --out and --name", async () => {

@@ -10,8 +10,9 @@ import { VerifyResponseSchema } from '../../contracts/verify.ts';
 import { type Federation, type RunningProvince, startFederation } from '../../federation/federation.ts';
 import { FEDERATION } from '../../federation/provinces.ts';
 import { integrate } from '../../functions/sequencer/sequencer.ts';
-import { assembleTrace, type TraceReport, type TraceSource } from '../../lib/audit/trace.ts';
+import { assembleTrace, type TraceSource } from '../../lib/audit/trace.ts';
 import { traceHtml } from '../../lib/audit/trace-html.ts';
+import type { TraceReport } from '../../lib/audit/trace-report.ts';
 import { registryTraceVerifier } from '../../lib/audit/trace-verifier.ts';
 import { sampleIssue } from '../support/gateway.ts';
 

@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: every context key's accepted and refused values, and the key plans, in one place.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';

@@ -25,6 +25,7 @@ import { createTableInput, TABLES, tableNames } from '../../lib/store/tables.ts'
  * and Shanghai four times, as the successive deploys of a key rotation would make it (the new
  * gateway key staged, then signing, then the old one retired; and a mix of all three).
  * The functions' code is a stand-in here: test/infra/synth-all.test.ts synthesizes the real bundles.
+ * One file over 300 lines on purpose: every suite reads these same stacks, synthesized once.
  */
 
 /** Template JSON is untyped: its values are read as the tests go. */

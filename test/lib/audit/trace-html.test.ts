@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditedEvent } from '../../../contracts/audit-api.ts';
-import { callClass, type TraceReport } from '../../../lib/audit/trace.ts';
+import { callClass } from '../../../lib/audit/trace-calls.ts';
 import { traceHtml } from '../../../lib/audit/trace-html.ts';
+import type { TraceReport } from '../../../lib/audit/trace-report.ts';
 
 const TRACE = 'cd'.repeat(16);
 

@@ -8,13 +8,12 @@ import type { AuditEvent } from '../../../contracts/audit.ts';
 import { fixedClock } from '../../../lib/clock.ts';
 import { DependencyUnavailableError, PeerUnavailableError } from '../../../lib/errors.ts';
 import { CircuitBreaker } from '../../../lib/interop/circuit-breaker.ts';
-import { HttpPeerClient } from '../../../lib/interop/peer-client.ts';
+import { type AuditSink, HttpPeerClient } from '../../../lib/interop/peer-client.ts';
 import { ReceiptInvalidError } from '../../../lib/interop/receipt.ts';
 import { TrustRegistry } from '../../../lib/registry/trust-registry.ts';
 import { jwksOf } from '../../../lib/signing/jws.ts';
 import { loadLocalKeyRing } from '../../../lib/signing/local-signer.ts';
 import type { Signer } from '../../../lib/signing/signer.ts';
-import type { AuditStore } from '../../../lib/store/audit-store.ts';
 
 type Mode = 'hang' | 'no-receipt' | 'flood' | 'multibyte' | 'not-utf8';
 
@@ -108,7 +107,7 @@ describe('calling a province that is down or misbehaves', () => {
   const garbled = peerServer('not-utf8');
   const clock = fixedClock('2026-06-01T00:00:00Z');
   const events: AuditEvent[] = [];
-  const auditStore = { write: async (e: AuditEvent) => void events.push(e) } as unknown as AuditStore;
+  const auditStore: AuditSink = { write: async (e: AuditEvent) => void events.push(e) };
   let client: HttpPeerClient;
   let flaky: ReturnType<typeof flakySigner>;
   let flakyClient: HttpPeerClient;

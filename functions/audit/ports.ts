@@ -1,0 +1,50 @@
+import type { AuditEvent } from '../../contracts/audit.ts';
+import type { AuditedEvent } from '../../contracts/audit-api.ts';
+
+/** The attributes an auditor filters on, most selective first: the first one given picks the index. */
+export const EVENT_FILTERS = ['traceId', 'identifier', 'holderHash', 'peer', 'action'] as const;
+export type EventFilterName = (typeof EVENT_FILTERS)[number];
+export type EventFilter = Partial<Record<EventFilterName, string>>;
+
+/** Both ends inclusive. */
+export interface EventRange {
+  from?: Date | undefined;
+  to?: Date | undefined;
+}
+
+/** Where a search resumes: after this event id, from this day of a day-by-day walk. */
+export interface Position {
+  after?: string | undefined;
+  day?: string | undefined;
+}
+
+export interface EventSearch {
+  filter: EventFilter;
+  range: EventRange;
+  limit: number;
+  position?: Position | undefined;
+}
+
+export interface EventPage {
+  /** In event id order, which is time order. */
+  items: AuditedEvent[];
+  /** Absent when the search is complete. */
+  next?: Position;
+  /** The index the search walked. */
+  index: string;
+}
+
+/** The audit events as auditors read them: one by id, or a page of a search in time order. */
+export interface AuditEventSearch {
+  get(eventId: string): Promise<AuditedEvent | undefined>;
+  /**
+   * Up to `limit` events matching every filter, in time order. A page may hold fewer, even none,
+   * and still name a `next` position.
+   */
+  search(s: EventSearch): Promise<EventPage>;
+}
+
+/** Where the auditor's own queries are recorded. */
+export interface AuditSink {
+  write(event: AuditEvent): Promise<void>;
+}

@@ -1,0 +1,143 @@
+import { TABLES, tableNames } from '../../lib/store/tables.ts';
+import { tableActions } from '../constructs/tables.ts';
+import type { KeyPlans } from '../context.ts';
+import type { FunctionSpec } from '../functions.ts';
+import { functionName, holderHashSecretName, KEY_PURPOSES } from '../names.ts';
+import { asArray, getAttId, resourceDescriber, type Template } from './template.ts';
+
+/**
+ * Least privilege, proved from the template: every function's role grants exactly what its
+ * catalog entry lists, each action on each resource, nothing missing and nothing more, no
+ * wildcard action and no `*` resource outside X-Ray.
+ */
+
+/** One granted action on one resource, as `action on resource`. */
+export type Grant = string;
+
+/** X-Ray accepts no resource but `*`: the one place a `*` resource is allowed. */
+const XRAY_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
+
+/**
+ * What each function's role may do, read from the template: `action on resource` for every
+ * allowed pair, resources named by what they are (`key gateway g1`, `table elg-330000-audit`,
+ * `table elg-330000-audit/index/*`, `secret ...`, `log group ...`, `*`).
+ */
+export function grantsByFunction(
+  template: Template,
+): Map<string, { grants: Set<Grant>; problems: string[] }> {
+  const resources = template.Resources;
+  const describe = resourceDescriber(template);
+  const byRole = new Map<string, { grants: Set<Grant>; problems: string[] }>();
+  const roleEntry = (roleId: string) => {
+    let entry = byRole.get(roleId);
+    if (!entry) {
+      entry = { grants: new Set(), problems: [] };
+      byRole.set(roleId, entry);
+    }
+    return entry;
+  };
+  const addDocument = (roleId: string, document: unknown) => {
+    const entry = roleEntry(roleId);
+    const statements = asArray((document as { Statement?: unknown } | undefined)?.Statement);
+    for (const s of statements as Record<string, unknown>[]) {
+      if (s.NotAction !== undefined || s.NotResource !== undefined || s.NotPrincipal !== undefined) {
+        entry.problems.push(`a statement uses NotAction, NotResource or NotPrincipal: ${JSON.stringify(s)}`);
+      }
+      if (s.Effect !== 'Allow') continue;
+      const actions = asArray(s.Action).map(String);
+      const targets = asArray(s.Resource).map(describe);
+      for (const action of actions) {
+        if (action.includes('*')) entry.problems.push(`wildcard action ${action}`);
+        for (const target of targets) {
+          if (target === '*' && !XRAY_ACTIONS.includes(action)) {
+            entry.problems.push(`${action} on every resource (*)`);
+          }
+          entry.grants.add(`${action} on ${target}`);
+        }
+      }
+    }
+  };
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type === 'AWS::IAM::Role') {
+      roleEntry(id);
+      for (const policy of asArray(r.Properties?.Policies) as { PolicyDocument?: unknown }[]) {
+        addDocument(id, policy.PolicyDocument);
+      }
+      for (const arn of asArray(r.Properties?.ManagedPolicyArns)) {
+        roleEntry(id).problems.push(`a managed policy is attached: ${JSON.stringify(arn)}`);
+      }
+    }
+  }
+  for (const r of Object.values(resources)) {
+    if (r.Type !== 'AWS::IAM::Policy' && r.Type !== 'AWS::IAM::ManagedPolicy') continue;
+    for (const role of asArray(r.Properties?.Roles) as { Ref?: string }[]) {
+      if (role.Ref) addDocument(role.Ref, r.Properties?.PolicyDocument);
+    }
+  }
+  const out = new Map<string, { grants: Set<Grant>; problems: string[] }>();
+  for (const r of Object.values(resources)) {
+    if (r.Type !== 'AWS::Lambda::Function') continue;
+    const name = String(r.Properties?.FunctionName);
+    const roleId = getAttId(r.Properties?.Role);
+    const entry = roleId ? byRole.get(roleId) : undefined;
+    out.set(name, entry ?? { grants: new Set(), problems: ['its role is not defined in the stack'] });
+  }
+  return out;
+}
+
+/** The grants the catalog allows a function, in the form grantsByFunction reads them. */
+export function expectedGrants(spec: FunctionSpec, province: string, keys: KeyPlans): Set<Grant> {
+  const grants = new Set<Grant>();
+  const add = (actions: readonly string[], target: string) => {
+    for (const a of actions) grants.add(`${a} on ${target}`);
+  };
+  add(
+    ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    `log group /aws/lambda/${functionName(province, spec.name)}`,
+  );
+  add(XRAY_ACTIONS, '*');
+  for (const k of KEY_PURPOSES) {
+    add(['kms:GetPublicKey'], `key ${k} g${keys[k].signing}`);
+    if (spec.publishesKeys) for (const g of keys[k].published) add(['kms:GetPublicKey'], `key ${k} g${g}`);
+  }
+  for (const k of spec.signsWith) add(['kms:Sign'], `key ${k} g${keys[k].signing}`);
+  const names = tableNames(`elg-${province}`);
+  for (const def of TABLES) {
+    const access = spec.tables[def.kind];
+    if (!access) continue;
+    add(tableActions(access), `table ${names[def.kind]}`);
+    if (spec.queriesIndexes?.includes(def.kind)) add(['dynamodb:Query'], `table ${names[def.kind]}/index/*`);
+  }
+  add(['secretsmanager:GetSecretValue'], `secret ${holderHashSecretName(province)}`);
+  return grants;
+}
+
+export function checkPrivileges(
+  template: Template,
+  province: string,
+  keys: KeyPlans,
+  catalog: readonly FunctionSpec[],
+): string[] {
+  const problems: string[] = [];
+  const actual = grantsByFunction(template);
+  for (const spec of catalog) {
+    const name = functionName(province, spec.name);
+    const found = actual.get(name);
+    if (!found) {
+      problems.push(`${name}: no such function`);
+      continue;
+    }
+    for (const p of found.problems) problems.push(`${name}: ${p}`);
+    const expected = expectedGrants(spec, province, keys);
+    for (const g of found.grants)
+      if (!expected.has(g)) problems.push(`${name}: may ${g}, beyond its catalog entry`);
+    for (const g of expected)
+      if (!found.grants.has(g)) problems.push(`${name}: lacks ${g}, which its catalog entry needs`);
+  }
+  for (const name of actual.keys()) {
+    if (!catalog.some((f) => functionName(province, f.name) === name)) {
+      problems.push(`${name}: a function the catalog does not list`);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,108 @@
+import { Duration } from 'aws-cdk-lib';
+import type { HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Construct } from 'constructs';
+import { AUDIT_METRICS_NAMESPACE, PROVINCE_DIMENSION, SequencerMetric } from '../../lib/metrics/names.ts';
+import { alarmTopicName } from '../names.ts';
+
+/**
+ * The province's alarms, all to the SNS topic `elg-<p>-alarms` (mailed to context `alarmEmail`
+ * when given), each raising and clearing: errors and throttles of each function (made by
+ * GatewayFunction), 5xx of the API, and the age of the oldest audit event the sequencer has not
+ * integrated (the metric lib/metrics/names.ts declares and the sequencer emits). Built directly
+ * in `scope`, so the logical ids are the stack's own.
+ */
+
+/** The custom metric the sequencer emits (CloudWatch EMF): age of the oldest waiting event. */
+export const SEQUENCER_LAG_METRIC = {
+  namespace: AUDIT_METRICS_NAMESPACE,
+  metricName: SequencerMetric.oldestPendingAge,
+  thresholdSeconds: 300,
+  periods: 3,
+} as const;
+
+/** The window of the function and API alarms. */
+export const FIVE_MINUTES_SUM = { period: Duration.minutes(5), statistic: 'Sum' } as const;
+
+export interface AlarmOptions {
+  threshold?: number;
+  periods?: number;
+  missing?: TreatMissingData;
+}
+
+export class ProvinceAlarms {
+  readonly topic: Topic;
+  private readonly action: SnsAction;
+
+  constructor(
+    private readonly scope: Construct,
+    province: string,
+    alarmEmail?: string,
+  ) {
+    this.topic = new Topic(scope, 'Alarms', {
+      topicName: alarmTopicName(province),
+      displayName: `E-license gateway ${province} alarms`,
+    });
+    if (alarmEmail) this.topic.addSubscription(new EmailSubscription(alarmEmail));
+    this.action = new SnsAction(this.topic);
+  }
+
+  /** Raised above `threshold` (0) for `periods` (1) periods running; missing data is fine unless told. */
+  alarm(id: string, name: string, metric: IMetric, description: string, options: AlarmOptions = {}): Alarm {
+    const a = new Alarm(this.scope, id, {
+      alarmName: name,
+      alarmDescription: description,
+      metric,
+      threshold: options.threshold ?? 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: options.periods ?? 1,
+      datapointsToAlarm: options.periods ?? 1,
+      treatMissingData: options.missing ?? TreatMissingData.NOT_BREACHING,
+    });
+    a.addAlarmAction(this.action);
+    a.addOkAction(this.action);
+    return a;
+  }
+
+  /** 5xx answers of the API's stage. */
+  apiServerErrors(province: string, stage: HttpStage): Alarm {
+    return this.alarm(
+      'Api5xx',
+      `elg-${province}-api-5xx`,
+      stage.metricServerError(FIVE_MINUTES_SUM),
+      `The gateway API of province ${province} answered 5xx in the last 5 minutes`,
+    );
+  }
+
+  /** Audit events waiting too long for the sequencer, or a sequencer that reports nothing. */
+  sequencerLag(province: string): Alarm {
+    return this.alarm(
+      'SequencerLag',
+      `elg-${province}-audit-sequencer-lag`,
+      new Metric({
+        namespace: SEQUENCER_LAG_METRIC.namespace,
+        metricName: SEQUENCER_LAG_METRIC.metricName,
+        dimensionsMap: { [PROVINCE_DIMENSION]: province },
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      `Audit events of province ${province} have waited more than ${SEQUENCER_LAG_METRIC.thresholdSeconds} s ` +
+        'for the sequencer, or the sequencer reports nothing',
+      {
+        threshold: SEQUENCER_LAG_METRIC.thresholdSeconds,
+        periods: SEQUENCER_LAG_METRIC.periods,
+        // A silent sequencer is a problem too.
+        missing: TreatMissingData.BREACHING,
+      },
+    );
+  }
+}

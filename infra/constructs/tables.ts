@@ -1,0 +1,69 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { Construct } from 'constructs';
+import { TABLES, type TableKind, tableNames } from '../../lib/store/tables.ts';
+import type { TableAccess } from '../functions.ts';
+import { pascal } from '../names.ts';
+
+/**
+ * The province's DynamoDB tables, one per definition of lib/store/tables.ts (`elg-<p>-<kind>`):
+ * on demand, point-in-time recovery, deletion protection, TTL and every index the definition
+ * lists; kept on stack deletion. Built directly in `scope` (construct id `<Kind>Table`), so the
+ * logical ids are those of the stack itself. What a function may do with a table is an access of
+ * the catalog (infra/functions.ts) turned into item actions here; GatewayFunction.bindTable grants
+ * them together with the table's name.
+ */
+export type ProvinceTables = Readonly<Record<TableKind, Table>>;
+
+/** DynamoDB item actions by access; the Transact* APIs are authorized by these. */
+export const TABLE_ACTIONS: Readonly<Record<'describe' | 'getput' | 'read' | 'write', readonly string[]>> = {
+  describe: ['dynamodb:DescribeTable'],
+  getput: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+  read: [
+    'dynamodb:GetItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:Query',
+    'dynamodb:ConditionCheckItem',
+    'dynamodb:DescribeTable',
+  ],
+  write: [
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchWriteItem',
+    'dynamodb:ConditionCheckItem',
+  ],
+};
+
+export function tableActions(access: TableAccess): string[] {
+  const parts = access === 'readwrite' ? (['read', 'write'] as const) : [access];
+  return [...new Set(parts.flatMap((p) => TABLE_ACTIONS[p]))];
+}
+
+export function createTables(scope: Construct, province: string): ProvinceTables {
+  const names = tableNames(`elg-${province}`);
+  const tables: Partial<Record<TableKind, Table>> = {};
+  for (const def of TABLES) {
+    const table = new Table(scope, `${pascal(def.kind)}Table`, {
+      tableName: names[def.kind],
+      partitionKey: { name: def.partitionKey, type: AttributeType.STRING },
+      ...(def.sortKey ? { sortKey: { name: def.sortKey, type: AttributeType.STRING } } : {}),
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      ...(def.ttlAttribute ? { timeToLiveAttribute: def.ttlAttribute } : {}),
+    });
+    // CloudFormation adds or removes one index per update: add new indexes one deploy at a time.
+    for (const index of def.indexes ?? []) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      });
+    }
+    tables[def.kind] = table;
+  }
+  return tables as ProvinceTables;
+}

@@ -1,0 +1,37 @@
+import { KeyPurpose } from '../contracts/keys.ts';
+
+/**
+ * Physical names of a province's resources and the environment variables that hand them to a
+ * function, each declared once. Every physical name carries the province code, so stacks of
+ * several provinces can share an account without colliding; infra/checks.ts reads templates
+ * against these same names.
+ */
+
+/** The signing purposes, in the order the stack builds and lists them (contracts/keys.ts). */
+export const KEY_PURPOSES: readonly KeyPurpose[] = Object.values(KeyPurpose);
+/** `credential|gateway|audit`, for patterns over alias names. */
+export const KEY_PURPOSE_PATTERN = KEY_PURPOSES.join('|');
+
+export const stackName = (province: string) => `elg-${province}`;
+export const functionName = (province: string, name: string) => `elg-${province}-${name}`;
+export const keyAliasName = (province: string, purpose: KeyPurpose, generation?: number) =>
+  `alias/elg-${province}-${purpose}${generation === undefined ? '' : `-g${generation}`}`;
+export const holderHashSecretName = (province: string) => `elg/${province}/holder-hash-key`;
+export const alarmTopicName = (province: string) => `elg-${province}-alarms`;
+
+/** The variable naming the signing key of a purpose: `ELG_KMS_KEY_<PURPOSE>` (lib/config.ts). */
+export const keyEnvName = (purpose: KeyPurpose) =>
+  `ELG_KMS_KEY_${purpose.toUpperCase() as Uppercase<KeyPurpose>}` as const;
+/** Published generations that do not sign, as `purpose=keyArn` entries (lib/config.ts). */
+export const PUBLISHED_KEYS_ENV = 'ELG_KMS_KEYS_PREVIOUS';
+export const HOLDER_HASH_SECRET_ENV = 'ELG_HOLDER_HASH_SECRET_ARN';
+
+/** `discovery` → `Discovery`: construct ids. */
+export function pascal(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** One value per purpose, in purpose order. */
+export function byPurpose<T>(value: (purpose: KeyPurpose) => T): Record<KeyPurpose, T> {
+  return Object.fromEntries(KEY_PURPOSES.map((k) => [k, value(k)])) as Record<KeyPurpose, T>;
+}

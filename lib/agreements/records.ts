@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import type { AgreementSignature, Withdrawal } from '../../contracts/agreement.ts';
+import type { AuditEvent } from '../../contracts/audit.ts';
+import { GatewayIdSchema } from '../../contracts/registry.ts';
+import type { AgreementRecord } from './state.ts';
+
+/**
+ * One message of the outbox: a proposal, a signature or a withdrawal on its way to one party,
+ * with the exact JSON body it will be sent with.
+ */
+export const StoredDeliverySchema = z.object({
+  deliveryId: z.string(),
+  agreementId: z.string(),
+  to: GatewayIdSchema,
+  kind: z.enum(['proposal', 'signature', 'withdrawal']),
+  /** Whose signature or withdrawal (the proposer for a proposal). */
+  party: GatewayIdSchema,
+  path: z.string().startsWith('/'),
+  body: z.string(),
+  /** The trace of the step that caused it, continued by every attempt. */
+  traceId: z.string(),
+  attempts: z.number().int().nonnegative(),
+  nextAttemptAt: z.string(),
+  createdAt: z.string(),
+  lastError: z.string().optional(),
+});
+export type StoredDelivery = z.infer<typeof StoredDeliverySchema>;
+
+/** `held` when the part (that party's signature or withdrawal) is already stored. */
+export type AddOutcome = 'added' | 'held';
+
+/** A new agreement with the signatures already held, the deliveries it causes and its event. */
+export interface CreateAgreementInput {
+  record: AgreementRecord;
+  deliveries: StoredDelivery[];
+  audit: AuditEvent;
+}
+
+/** A party's verified signature, the deliveries it causes and its event. */
+export interface AddSignatureInput {
+  agreementId: string;
+  signature: AgreementSignature;
+  deliveries: StoredDelivery[];
+  audit: AuditEvent;
+}
+
+/** A party's verified withdrawal, the deliveries it causes and its event. */
+export interface AddWithdrawalInput {
+  agreementId: string;
+  withdrawal: Withdrawal;
+  deliveries: StoredDelivery[];
+  audit: AuditEvent;
+}
