@@ -3,36 +3,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compactVerify, importJWK } from 'jose';
-import { buildIdentifier } from '../contracts/codes/index.ts';
+import { LICENSE as EXAMPLE_LICENSE } from '../contracts/examples.ts';
 import { checkCredential } from '../functions/verification/credential-check.ts';
 import { signCredential } from '../lib/license/credential.ts';
 import { loadLocalKeyRing } from '../lib/signing/local-signer.ts';
 import { importPublicKey } from '../lib/signing/public-jwk.ts';
 import { type Measurement, measure, ratio, type Section } from './harness.ts';
 
-type LicenseData = Parameters<typeof signCredential>[1];
-
-const LICENSE: LicenseData = {
-  identifier: buildIdentifier({
-    typeCode: '11100000000013338W032',
-    issuerCode: '113100000024601315',
-    serial: '2026000001',
-    version: '001',
-  }),
-  province: '310000',
-  typeCode: '11100000000013338W032',
-  typeName: '建筑施工特种作业人员操作资格证书',
-  number: '沪建安A(2026)000123',
-  issuer: { name: '上海市住房和城乡建设管理委员会', uscc: '113100000024601315' },
-  holder: { name: '张三', typeCode: '111', code: '11010519491231002X' },
-  areaCode: '310000',
-  issueDate: '2026-03-01',
-  validFrom: '2026-03-01',
-  validUntil: '2032-02-28',
-  fields: { category: '建筑电工' },
-  version: '001',
-  issuedAt: '2026-03-01T02:00:00.000Z',
-};
+// The documented example license (contracts/examples.ts), as signCredential takes it.
+const { status: _status, ...LICENSE } = EXAMPLE_LICENSE;
 
 /**
  * Credential signing and verification against raw node:crypto P-256 on the same signing input,

@@ -109,7 +109,7 @@ export const CREDENTIAL_V2 =
   'eyJpc3MiOiIzMTAwMDAiLCJqdGkiOiIxLjIuMTU2LjMwMDUuMi4xMTEwMDAwMDAwMDAxMzMzOFcwMzIuMTEzMTAwMDAwMDI0NjAxMzE1LjIwMjYwMDAwMDEuMDAyLjYiLCJpYXQiOjE3NzIzMzA0MDAsIm5iZiI6MTc3MjI5NDQwMCwiZXhwIjoxOTYxNTk2ODAwLCJsaWMiOnsidHlwZUNvZGUiOiIxMTEwMDAwMDAwMDAxMzMzOFcwMzIiLCJ0eXBlTmFtZSI6IuW7uuetkeaWveW3peeJueenjeS9nOS4muS6uuWRmOaTjeS9nOi1hOagvOivgeS5piIsIm51bWJlciI6IuayquW7uuWuiUEoMjAyNikwMDAxMjMiLCJpc3N1ZXIiOnsibmFtZSI6IuS4iua1t-W4guS9j-aIv-WSjOWfjuS5oeW7uuiuvueuoeeQhuWnlOWRmOS8miIsInVzY2MiOiIxMTMxMDAwMDAwMjQ2MDEzMTUifSwiaG9sZGVyIjp7Im5hbWUiOiLlvKDkuIkiLCJ0eXBlQ29kZSI6IjExMSIsImNvZGUiOiIxMTAxMDUxOTQ5MTIzMTAwMlgifSwiYXJlYUNvZGUiOiIzMTAwMDAiLCJpc3N1ZURhdGUiOiIyMDI2LTAzLTAxIiwidmVyc2lvbiI6IjAwMiIsImZpZWxkcyI6eyJjYXRlZ29yeSI6IuW7uuetkeaetuWtkOW3pSJ9fX0.' +
   'Ziub_yEv5E8WyqBJoxoP0hJ-FUse5sQwv39KoVdLiuchm8egSNc6VcBdmtleYpPVIs47oqH5y9ifUteFacziZw';
 
-export const ISSUE_REQUEST: z.input<typeof IssueRequestSchema> = {
+export const ISSUE_REQUEST = {
   typeCode: TYPE_CODE,
   typeName: TYPE_NAME,
   number: '沪建安A(2026)000123',
@@ -120,21 +120,12 @@ export const ISSUE_REQUEST: z.input<typeof IssueRequestSchema> = {
   validFrom: '2026-03-01',
   validUntil: '2032-02-28',
   fields: { category: '建筑电工' },
-};
+} satisfies z.input<typeof IssueRequestSchema>;
 
 export const LICENSE: License = {
   identifier: IDENTIFIER,
   province: '310000',
-  typeCode: TYPE_CODE,
-  typeName: TYPE_NAME,
-  number: '沪建安A(2026)000123',
-  issuer: SHANGHAI_HOUSING,
-  holder: { name: '张三', typeCode: '111', code: '11010519491231002X' },
-  areaCode: '310000',
-  issueDate: '2026-03-01',
-  validFrom: '2026-03-01',
-  validUntil: '2032-02-28',
-  fields: { category: '建筑电工' },
+  ...ISSUE_REQUEST,
   version: '001',
   status: '01',
   issuedAt: '2026-03-01T02:00:00.000Z',

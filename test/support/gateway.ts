@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import type { Role } from '../../contracts/auth.ts';
+import { ISSUE_REQUEST } from '../../contracts/examples.ts';
 import { createGatewayApp } from '../../functions/app.ts';
 import { createGateway, type Gateway } from '../../functions/gateway.ts';
 import { createBearerVerifier } from '../../lib/auth/bearer.ts';
@@ -24,19 +25,8 @@ let counter = 0;
 
 /** A sample issue request (docs/protocol.md §11.4). */
 export function sampleIssue(overrides: Record<string, unknown> = {}) {
-  return {
-    typeCode: '11100000000013338W032',
-    typeName: '建筑施工特种作业人员操作资格证书',
-    number: '沪建安A(2026)000123',
-    issuer: SHANGHAI_DEPT,
-    holder: { name: '张三', typeCode: '111', code: '11010519491231002X' },
-    areaCode: '310000',
-    issueDate: '2026-03-01',
-    validFrom: '2026-03-01',
-    validUntil: '2032-02-28',
-    fields: { category: '建筑电工' },
-    ...overrides,
-  };
+  // A copy of the documented example: a test may change what it gets without changing the example.
+  return { ...structuredClone(ISSUE_REQUEST), issuer: { ...SHANGHAI_DEPT }, ...overrides };
 }
 
 export interface TestGateway {
