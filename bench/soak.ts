@@ -1,5 +1,5 @@
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { isEntry } from '../lib/entry.ts';
 import { runSoak } from './soak/driver.ts';
 import { describe, INTERVAL_HEAD, INTERVAL_RIGHT, intervalRow } from './soak/report.ts';
 import { textTable } from './text-table.ts';
@@ -92,7 +92,7 @@ function parseCli() {
   });
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isEntry(import.meta.url)) {
   main().then(
     (code) => process.exit(code),
     (err: unknown) => {

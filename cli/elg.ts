@@ -1,5 +1,4 @@
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { isEntry } from '../lib/entry.ts';
 import { type Command, helpText } from './command.ts';
 import { agreements } from './commands/agreements.ts';
 import { audit } from './commands/audit.ts';
@@ -88,7 +87,7 @@ function report(err: unknown, io: Io, commandName: string | undefined, json: boo
   return err.exitCode;
 }
 
-if (isEntry()) {
+if (isEntry(import.meta.url)) {
   // `elg ... | head` closes the pipe early: that is the reader's choice, not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
@@ -105,15 +104,4 @@ if (isEntry()) {
       process.exitCode = ExitCode.failed;
     },
   );
-}
-
-/** Run as a program (not imported by a test), whichever path or symlink started it. */
-function isEntry(): boolean {
-  const started = process.argv[1];
-  if (!started) return false;
-  try {
-    return realpathSync(started) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
 }

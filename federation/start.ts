@@ -1,7 +1,6 @@
-import { realpathSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isEntry } from '../lib/entry.ts';
 import { TablesOutdatedError } from '../lib/store/dynamo.ts';
 import { PortInUseError, startDynamoDbLocal } from './dynamodb-local.ts';
 import { type Federation, startFederation } from './federation.ts';
@@ -160,15 +159,4 @@ async function main() {
   process.stdout.write(guide(local.federation));
 }
 
-/** Run by `npm start` (not imported by a test). */
-function isEntry(): boolean {
-  const started = process.argv[1];
-  if (!started) return false;
-  try {
-    return realpathSync(started) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntry()) void main();
+if (isEntry(import.meta.url)) void main();

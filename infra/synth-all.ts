@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { PROVINCE_CODES, type ProvinceCode } from '../contracts/codes/provinces.ts';
+import { isEntry } from '../lib/entry.ts';
 import { provinceApp } from './app-settings.ts';
 import { bundleFunctions, ROOT } from './bundle.ts';
 import { checkProvinceTemplate, type Template } from './checks.ts';
@@ -142,6 +142,6 @@ export async function main(
   return 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isEntry(import.meta.url)) {
   process.exitCode = await main();
 }

@@ -1,38 +1,18 @@
-import type { AuditEvent } from '../../contracts/audit.ts';
 import type { AuditedEvent } from '../../contracts/audit-api.ts';
 
-/** The attributes an auditor filters on, most selective first: the first one given picks the index. */
-export const EVENT_FILTERS = ['traceId', 'identifier', 'holderHash', 'peer', 'action'] as const;
-export type EventFilterName = (typeof EVENT_FILTERS)[number];
-export type EventFilter = Partial<Record<EventFilterName, string>>;
+export type { AuditSink } from '../../lib/audit/sink.ts';
 
-/** Both ends inclusive. */
-export interface EventRange {
-  from?: Date | undefined;
-  to?: Date | undefined;
-}
+import type { EventPage, EventSearch } from '../../lib/audit/search.ts';
 
-/** Where a search resumes: after this event id, from this day of a day-by-day walk. */
-export interface Position {
-  after?: string | undefined;
-  day?: string | undefined;
-}
-
-export interface EventSearch {
-  filter: EventFilter;
-  range: EventRange;
-  limit: number;
-  position?: Position | undefined;
-}
-
-export interface EventPage {
-  /** In event id order, which is time order. */
-  items: AuditedEvent[];
-  /** Absent when the search is complete. */
-  next?: Position;
-  /** The index the search walked. */
-  index: string;
-}
+export {
+  EVENT_FILTERS,
+  type EventFilter,
+  type EventFilterName,
+  type EventPage,
+  type EventRange,
+  type EventSearch,
+  type Position,
+} from '../../lib/audit/search.ts';
 
 /** The audit events as auditors read them: one by id, or a page of a search in time order. */
 export interface AuditEventSearch {
@@ -42,9 +22,4 @@ export interface AuditEventSearch {
    * and still name a `next` position.
    */
   search(s: EventSearch): Promise<EventPage>;
-}
-
-/** Where the auditor's own queries are recorded. */
-export interface AuditSink {
-  write(event: AuditEvent): Promise<void>;
 }

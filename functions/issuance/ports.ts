@@ -1,4 +1,3 @@
-import type { AuditEvent } from '../../contracts/audit.ts';
 import type {
   AddVersionInput,
   ChangeStatusInput,
@@ -7,6 +6,8 @@ import type {
   IdempotencyRecord,
   LicenseRecord,
 } from '../../lib/license/records.ts';
+
+export type { AuditSink } from '../../lib/audit/sink.ts';
 
 /** Where the province's own licenses are kept; each change is stored with its audit event. */
 export interface LicenseRepository {
@@ -19,9 +20,4 @@ export interface LicenseRepository {
   get(licenseKey: string, version: string): Promise<LicenseRecord | undefined>;
   addVersion(input: AddVersionInput): Promise<void>;
   changeStatus(input: ChangeStatusInput): Promise<void>;
-}
-
-/** Where audit events that record no state change (reads, replays) are written alone. */
-export interface AuditSink {
-  write(event: AuditEvent): Promise<void>;
 }

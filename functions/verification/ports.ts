@@ -1,17 +1,13 @@
-import type { AuditEvent } from '../../contracts/audit.ts';
 import type { PeerClient } from '../../lib/interop/peer-client.ts';
 import type { LicenseRecord } from '../../lib/license/records.ts';
 import type { TrustRegistry } from '../../lib/registry/trust-registry.ts';
+
+export type { AuditSink } from '../../lib/audit/sink.ts';
 
 /** Reads the province's own licenses, for their live status. */
 export interface LicenseLookup {
   /** A version and the license head, read consistently. */
   get(licenseKey: string, version: string): Promise<LicenseRecord | undefined>;
-}
-
-/** Where verification events are written. */
-export interface AuditSink {
-  write(event: AuditEvent): Promise<void>;
 }
 
 /** The trust registry as verification reads it: credential keys and the provinces' status. */

@@ -5,6 +5,7 @@ import { ForbiddenError, SignatureInvalidError } from '../errors.ts';
 import { KeyResolutionError } from '../registry/errors.ts';
 import { derToJose } from '../signing/der.ts';
 import type { Signer } from '../signing/signer.ts';
+import { decodeCanonicalBase64url } from '../signing/strict-jws.ts';
 import { documentBytes, type WithdrawalStatement, withdrawalBytes } from './canonical.ts';
 
 /** What verification needs of the trust registry (TrustRegistry has it). */
@@ -87,10 +88,8 @@ async function check(
       throw new SignatureInvalidError(`${what}: ${err.code}: ${err.message}`);
     throw err;
   }
-  const raw = Buffer.from(signature, 'base64url');
-  const ok =
-    raw.length === 64 &&
-    raw.toString('base64url') === signature &&
-    verify('sha256', bytes, { key, dsaEncoding: 'ieee-p1363' }, raw);
+  // The same canonical-base64url rule as every JWS segment: one spelling per signature.
+  const raw = decodeCanonicalBase64url(signature);
+  const ok = raw?.length === 64 && verify('sha256', bytes, { key, dsaEncoding: 'ieee-p1363' }, raw);
   if (!ok) throw new SignatureInvalidError(`${what} does not verify over the agreement as delivered`);
 }

@@ -1,7 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { AuditAction, type AuditEvent } from '../../contracts/audit.ts';
+import { AuditAction } from '../../contracts/audit.ts';
 import { RECEIPT_HEADER, type RequestClaims, SIGNATURE_HEADER } from '../../contracts/interop.ts';
 import { auditEvent } from '../audit/events.ts';
+import type { AuditSink } from '../audit/sink.ts';
 import type { Clock } from '../clock.ts';
 import { InvalidRequestError, SignatureInvalidError } from '../errors.ts';
 import { newTraceId } from '../ids.ts';
@@ -12,15 +13,12 @@ import type { Signer } from '../signing/signer.ts';
 import type { GatewayEnv } from './env.ts';
 import { errorCodeOf, renderError } from './errors.ts';
 
+export type { AuditSink };
+
 /** Single-use request ids (`jti`) of inbound signed calls. */
 export interface NonceRegistry {
   /** True if `key` was unseen and is now recorded for `keepSeconds`; false if it was seen before. */
   claim(key: string, keepSeconds: number): Promise<boolean>;
-}
-
-/** Where every inbound signed call is audited. */
-export interface AuditSink {
-  write(event: AuditEvent): Promise<void>;
 }
 
 /** The trust registry as the signed-call layer reads it: the callers' `gateway` keys. */

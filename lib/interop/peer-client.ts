@@ -1,4 +1,4 @@
-import { AuditAction, type AuditEvent } from '../../contracts/audit.ts';
+import { AuditAction } from '../../contracts/audit.ts';
 import { RECEIPT_HEADER, type RequestClaims, SIGNATURE_HEADER } from '../../contracts/interop.ts';
 import {
   type InteropRouteSpec,
@@ -7,6 +7,7 @@ import {
   type RouteParams,
 } from '../../contracts/interop-routes.ts';
 import { auditEvent } from '../audit/events.ts';
+import type { AuditSink } from '../audit/sink.ts';
 import type { Clock } from '../clock.ts';
 import { DependencyUnavailableError, PeerUnavailableError } from '../errors.ts';
 import { traceparentOf } from '../ids.ts';
@@ -15,6 +16,8 @@ import type { Signer } from '../signing/signer.ts';
 import { CircuitBreaker, type CircuitPermit } from './circuit-breaker.ts';
 import { ReceiptInvalidError, verifyReceipt } from './receipt.ts';
 import { signRequest } from './request-signature.ts';
+
+export type { AuditSink };
 
 export interface PeerCallResult {
   status: number;
@@ -55,11 +58,6 @@ export function callRoute<R extends InteropRouteSpec>(
   ctx: { traceId: string },
 ): Promise<PeerCallResult> {
   return peers.call(peer, route.method, pathOf(route, params), body, ctx);
-}
-
-/** Where every outbound attempt is audited. */
-export interface AuditSink {
-  write(event: AuditEvent): Promise<void>;
 }
 
 export interface HttpPeerClientOptions {

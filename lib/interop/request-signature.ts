@@ -59,12 +59,6 @@ export interface RequestBinding {
   now: Date;
 }
 
-export interface IncomingRequest extends RequestBinding {
-  header: string | undefined;
-  registry: TrustRegistry;
-  nonces: NonceStore;
-}
-
 /** Longest accepted ELG-Signature; a real one is about 700 characters. */
 const MAX_SIGNATURE_LENGTH = 4096;
 
@@ -115,18 +109,6 @@ export function checkRequestBinding(claims: RequestClaims, req: RequestBinding):
       `iat is ${skew} s away from this gateway's clock (limit ${REQUEST_WINDOW_SECONDS} s)`,
     );
   }
-}
-
-/**
- * Checks an inbound `ELG-Signature` whole (docs/protocol.md §7.2): authentic, bound to this request,
- * and a `jti` never seen before. The jti is recorded only once everything else holds, so a
- * forger cannot burn a real caller's ids.
- */
-export async function verifySignedRequest(req: IncomingRequest): Promise<RequestClaims> {
-  const claims = await authenticateRequest(req.header, req.registry);
-  checkRequestBinding(claims, req);
-  await claimRequestId(claims, req.nonces);
-  return claims;
 }
 
 /** Records the request's `jti` as used; ReplayedError if it was used before. */

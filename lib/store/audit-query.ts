@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type AuditedEvent, AuditedEventSchema } from '../../contracts/audit-api.ts';
+import type { AuditEventSearch } from '../../functions/audit/ports.ts';
 import {
-  type AuditEventSearch,
   EVENT_FILTERS,
   type EventFilter,
   type EventFilterName,
@@ -9,7 +9,7 @@ import {
   type EventRange,
   type EventSearch,
   type Position,
-} from '../../functions/audit/ports.ts';
+} from '../audit/search.ts';
 import { ulid } from '../ids.ts';
 import { AuditIndex } from './tables.ts';
 import { guard } from './transact.ts';

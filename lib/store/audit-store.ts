@@ -2,8 +2,8 @@ import { randomInt } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../../contracts/audit.ts';
-import type { AuditSink } from '../../functions/issuance/ports.ts';
 import { eventLeafData } from '../audit/log-leaf.ts';
+import type { AuditSink } from '../audit/sink.ts';
 import { PENDING_SHARDS } from './tables.ts';
 import { guard, storageFailure } from './transact.ts';
 
