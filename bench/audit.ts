@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startDynamoDbLocal } from '../federation/dynamodb-local.ts';
-import { createGateway } from '../functions/gateway.ts';
+import { sequencerDeps } from '../functions/sequencer/function.ts';
 import { integrate } from '../functions/sequencer/sequencer.ts';
 import { auditEvent } from '../lib/audit/events.ts';
 import { leafHash, MemoryTree, verifyInclusion } from '../lib/audit/merkle.ts';
@@ -14,6 +14,7 @@ import { jwksOf } from '../lib/signing/jws.ts';
 import { loadLocalKeyRing } from '../lib/signing/local-signer.ts';
 import { createDocumentClient, ensureTables } from '../lib/store/dynamo.ts';
 import { tableNames } from '../lib/store/tables.ts';
+import { ProvinceAdapters } from '../lib/wiring/adapters.ts';
 import { type Budget, type Measurement, measure, type Section } from './harness.ts';
 
 const EVENTS = 2000;
@@ -48,7 +49,7 @@ export const audit: Section = {
           },
         ],
       });
-      const g = createGateway({
+      const g = new ProvinceAdapters({
         province: '310000',
         provinceName: 'bench',
         doc,
@@ -81,7 +82,7 @@ export const audit: Section = {
       const t0 = performance.now();
       let integrated = 0;
       for (let i = 0; i < 100 && integrated < EVENTS; i++) {
-        integrated += (await integrate(g, { maxBatch: 500, maxBatches: 10 })).integrated;
+        integrated += (await integrate(sequencerDeps(g), { maxBatch: 500, maxBatches: 10 })).integrated;
       }
       const seconds = (performance.now() - t0) / 1000;
 

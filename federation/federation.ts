@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Role } from '../contracts/auth.ts';
 import { startDeliveryLoop } from '../functions/agreements/delivery.ts';
-import { createGatewayApp } from '../functions/app.ts';
-import { createGateway, type Gateway } from '../functions/gateway.ts';
+import { deliveryDeps } from '../functions/agreements/function.ts';
+import { provinceApp, SCHEDULED_FUNCTIONS } from '../functions/province.ts';
+import { sequencerDeps } from '../functions/sequencer/function.ts';
 import { startSequencerLoop } from '../functions/sequencer/sequencer.ts';
 import { createBearerVerifier } from '../lib/auth/bearer.ts';
 import { DevIdentityProvider } from '../lib/auth/dev-idp.ts';
@@ -16,7 +18,8 @@ import { jwksOf } from '../lib/signing/jws.ts';
 import { loadLocalKeyRing } from '../lib/signing/local-signer.ts';
 import { createDocumentClient, ensureTables } from '../lib/store/dynamo.ts';
 import { DynamoRegistryStore } from '../lib/store/registry-store.ts';
-import { tableNames } from '../lib/store/tables.ts';
+import { type TableNames, tableNames } from '../lib/store/tables.ts';
+import { ProvinceAdapters } from '../lib/wiring/adapters.ts';
 import { freePort } from './dynamodb-local.ts';
 import { FEDERATION, type ProvinceSpec } from './provinces.ts';
 import { seedYangtzeDeltaAlliance } from './seed-alliance.ts';
@@ -42,7 +45,14 @@ export interface RunningProvince {
   url: string;
   departments: ProvinceSpec['departments'];
   tokens: Record<Role, string>;
-  gateway: Gateway;
+  /**
+   * The province's adapters over every resource, as its operator holds them: what the federation
+   * seeds agreements with and tests inspect stores through. Each function runs over its own scope
+   * of these (functions/province.ts), never over this whole.
+   */
+  gateway: ProvinceAdapters;
+  /** The DynamoDB client and the province's tables, for tests that look at what was stored. */
+  storage: { doc: DynamoDBDocumentClient; tables: TableNames };
 }
 
 export interface Federation {
@@ -121,7 +131,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
       registries.push(registry);
       const issuer = `${urlOf(spec.id)}/dev-idp`;
       const audience = `elg-${spec.id}`;
-      const gateway = createGateway({
+      const gateway = new ProvinceAdapters({
         province: spec.id,
         provinceName: spec.name,
         doc,
@@ -132,7 +142,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
         holderHashKey,
         clock,
       });
-      const app = createGatewayApp(gateway);
+      const app = provinceApp(gateway);
       const port = ports.get(spec.id) ?? 0;
       const server = await listen(app.fetch, host, port);
       servers.push(server);
@@ -157,6 +167,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
         departments: spec.departments,
         tokens,
         gateway,
+        storage: { doc, tables: names },
       });
     }
     await seedYangtzeDeltaAlliance(
@@ -169,8 +180,14 @@ export async function startFederation(options: FederationOptions): Promise<Feder
     throw err;
   }
 
-  const stopDeliveries = running.map((r) => startDeliveryLoop(r.gateway, DELIVERY_INTERVAL_MS));
-  const stopSequencers = running.map((r) => startSequencerLoop(r.gateway, SEQUENCER_INTERVAL_MS));
+  // The scheduled functions as loops, each over its own scope as on AWS.
+  const { delivery, sequencer } = SCHEDULED_FUNCTIONS;
+  const stopDeliveries = running.map((r) =>
+    startDeliveryLoop(deliveryDeps(r.gateway.scopedTo(delivery.scope)), DELIVERY_INTERVAL_MS),
+  );
+  const stopSequencers = running.map((r) =>
+    startSequencerLoop(sequencerDeps(r.gateway.scopedTo(sequencer.scope)), SEQUENCER_INTERVAL_MS),
+  );
   const file = join(options.dir, 'federation.json');
   await writeFile(
     file,

@@ -1,10 +1,10 @@
 import type { AgreementDocument } from '../contracts/agreement.ts';
 import { AuditAction } from '../contracts/audit.ts';
-import type { Gateway } from '../functions/gateway.ts';
 import { signDocument, verifyDocumentSignature } from '../lib/agreements/signatures.ts';
 import { auditEvent } from '../lib/audit/events.ts';
 import { newTraceId } from '../lib/ids.ts';
 import { todayCst } from '../lib/license/validity.ts';
+import type { ProvinceAdapters } from '../lib/wiring/adapters.ts';
 
 export const YANGTZE_DELTA_PARTIES = ['310000', '320000', '330000', '340000'] as const;
 
@@ -29,7 +29,7 @@ export type SeedOutcome = { kind: 'seeded' | 'held'; id: string } | { kind: 'ski
  * alliance among those, under an id of its own; fewer than two, none.
  */
 export async function seedYangtzeDeltaAlliance(
-  gateways: readonly Gateway[],
+  gateways: readonly ProvinceAdapters[],
   now: Date,
 ): Promise<SeedOutcome> {
   const members = YANGTZE_DELTA_PARTIES.flatMap((id) => gateways.filter((g) => g.province === id));

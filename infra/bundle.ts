@@ -2,7 +2,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile, type Plugin } from 'esbuild';
-import { FUNCTIONS, type FunctionSpec } from './functions.ts';
+import { FUNCTIONS, type FunctionSpec } from '../functions/catalog.ts';
 
 /** The repository root, whatever the working directory. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

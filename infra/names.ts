@@ -19,12 +19,8 @@ export const keyAliasName = (province: string, purpose: KeyPurpose, generation?:
 export const holderHashSecretName = (province: string) => `elg/${province}/holder-hash-key`;
 export const alarmTopicName = (province: string) => `elg-${province}-alarms`;
 
-/** The variable naming the signing key of a purpose: `ELG_KMS_KEY_<PURPOSE>` (lib/config.ts). */
-export const keyEnvName = (purpose: KeyPurpose) =>
-  `ELG_KMS_KEY_${purpose.toUpperCase() as Uppercase<KeyPurpose>}` as const;
-/** Published generations that do not sign, as `purpose=keyArn` entries (lib/config.ts). */
-export const PUBLISHED_KEYS_ENV = 'ELG_KMS_KEYS_PREVIOUS';
-export const HOLDER_HASH_SECRET_ENV = 'ELG_HOLDER_HASH_SECRET_ARN';
+/** The variables that hand a function its keys and secret, declared with the settings they are. */
+export { HOLDER_HASH_SECRET_ENV, keyEnvName, PUBLISHED_KEYS_ENV } from '../lib/config.ts';
 
 /** `discovery` → `Discovery`: construct ids. */
 export function pascal(s: string): string {

@@ -14,12 +14,18 @@
  *   generations and a staged next one, but not those retired (context `retiredKeys`), which no
  *   function may read at all (infra/context.ts keyPlans).
  * - Secrets Manager: `elg/<p>/holder-hash-key`, 32 random bytes as 64 lowercase hex characters,
- *   generated at deploy time, never in the template (ELG_HOLDER_HASH_SECRET_ARN).
- * - Lambda: one function per catalog entry (infra/functions.ts), bundled by infra/bundle.ts; Node.js
- *   22 on ARM, X-Ray active, its own log group, and a role holding exactly what the catalog lists:
- *   kms:Sign on the signing keys of its purposes only, kms:GetPublicKey on the three signing keys
- *   (every function builds its key ring at cold start), item actions on its tables only. No
- *   `*` resource but X-Ray's; /healthz probes storage with DescribeTable on the audit table.
+ *   generated at deploy time, never in the template; named (ELG_HOLDER_HASH_SECRET_ARN) only to
+ *   the functions whose entry lists it.
+ * - Lambda: one function per catalog entry (functions/catalog.ts), bundled by infra/bundle.ts; Node.js
+ *   22 on ARM, X-Ray active, its own log group, and a role and an environment holding exactly what
+ *   its entry lists and nothing else: kms:Sign and kms:GetPublicKey (and ELG_KMS_KEY_<PURPOSE>) on
+ *   the signing keys of the purposes it signs with only, except discovery, which publishes the
+ *   JWKS and so reads the public keys of every purpose (and of the published generations) and
+ *   signs with none; item actions on its tables only (and ELG_TABLE_<KIND> for those only: the
+ *   registry's only for the functions that load the trust registry); the holder-hash secret only
+ *   for the functions whose entry lists it; the registry and identity-provider settings only for
+ *   the functions that load the registry or take bearer tokens (lib/config.ts settingsOf). No `*`
+ *   resource but X-Ray's; /healthz probes storage with DescribeTable on the audit table.
  * - HTTP API: the catalog's routes on the `$default` stage (payload format 2.0), throttled, with
  *   access logs. The sequencer and the delivery function run every minute on EventBridge.
  * - Alarms to the SNS topic `elg-<p>-alarms`: errors and throttles of each function, 5xx of the
@@ -54,6 +60,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { KeyPurpose } from '../contracts/keys.ts';
+import { FUNCTIONS, type FunctionSpec } from '../functions/catalog.ts';
 import type { TableKind } from '../lib/store/tables.ts';
 import { ProvinceAlarms } from './constructs/alarms.ts';
 import { bindCatalogEntry, GatewayFunction } from './constructs/gateway-function.ts';
@@ -61,7 +68,6 @@ import { createHttpApi } from './constructs/http-api.ts';
 import { createKeys, type ProvinceKeys } from './constructs/keys.ts';
 import { createTables } from './constructs/tables.ts';
 import type { ProvinceContext } from './context.ts';
-import { FUNCTIONS, type FunctionSpec } from './functions.ts';
 import { holderHashSecretName, KEY_PURPOSES, keyAliasName, pascal, stackName } from './names.ts';
 
 export { SEQUENCER_LAG_METRIC } from './constructs/alarms.ts';
@@ -80,7 +86,7 @@ export interface ProvinceStackProps extends StackProps {
   context: ProvinceContext;
   /** Directory holding one bundle directory per function (the outDir of bundleFunctions). */
   assetDir: string;
-  /** The function catalog; the default is infra/functions.ts. */
+  /** The function catalog; the default is functions/catalog.ts. */
   functions?: readonly FunctionSpec[];
 }
 

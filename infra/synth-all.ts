@@ -2,20 +2,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROVINCE_CODES, type ProvinceCode } from '../contracts/codes/provinces.ts';
+import type { FunctionSpec } from '../functions/catalog.ts';
 import { isEntry } from '../lib/entry.ts';
 import { provinceApp } from './app-settings.ts';
 import { bundleFunctions, ROOT } from './bundle.ts';
 import { checkProvinceTemplate, type Template } from './checks.ts';
 import { type KeyPlans, keyPlans, readProvinceContext } from './context.ts';
-import type { FunctionSpec } from './functions.ts';
 import { ProvinceStack, stackName } from './province-stack.ts';
 
 /**
  * Synthesizes the stacks of all 34 provinces in one App (`npm run synth`), with placeholder but
  * valid registry and identity-provider context, the functions bundled once for all of them. CDK
  * validates every template against the CloudFormation schemas (as errors), and each template is
- * then checked for its province's names and the least privilege of every function
- * (infra/checks.ts). Nothing is deployed and no AWS account is needed.
+ * then checked for its province's names and keys, and for every function's least privilege: its
+ * role and its environment hold exactly what its catalog entry lists (infra/checks.ts). Nothing is
+ * deployed and no AWS account is needed.
  */
 
 /** A P-256 public key standing in for the national root key (a valid point, no private half kept). */
@@ -47,7 +48,7 @@ export interface SynthAllOptions {
   /** False to use the bundles already in bundleDir. */
   bundle?: boolean;
   /**
-   * The catalog the stacks are built from; the checks always hold them to infra/functions.ts.
+   * The catalog the stacks are built from; the checks always hold them to functions/catalog.ts.
    * Only tests change it, to see a stack that grants more than the catalog refused.
    */
   functions?: readonly FunctionSpec[];

@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { type KeyPurpose, KeyPurposeSchema } from '../contracts/keys.ts';
+import { KeyPurpose, KeyPurposeSchema } from '../contracts/keys.ts';
 import { PublicJwkBaseSchema } from './config-jwk.ts';
 import { DEFAULT_LOG_LEVEL, LOG_LEVELS } from './log/levels.ts';
+import { TableKind, tableEnvName } from './store/tables.ts';
+import { type ResourceScope, SecretKind, WHOLE_PROVINCE } from './wiring/scope.ts';
 
 /**
  * A KMS key published for verifiers but not signing: an earlier generation, or a staged next one
@@ -113,20 +115,93 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export function readConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
-  const result = GatewayConfigSchema.safeParse(env);
+/** The variable naming the signing key of a purpose: `ELG_KMS_KEY_<PURPOSE>`. */
+export const keyEnvName = (purpose: KeyPurpose) =>
+  `ELG_KMS_KEY_${purpose.toUpperCase() as Uppercase<KeyPurpose>}` as const;
+/** Published generations that do not sign, as `purpose=keyArn` entries. */
+export const PUBLISHED_KEYS_ENV = 'ELG_KMS_KEYS_PREVIOUS';
+export const HOLDER_HASH_SECRET_ENV = 'ELG_HOLDER_HASH_SECRET_ARN';
+
+type Setting = keyof GatewayConfig;
+
+/** Settings every function reads: who it is, its limits and logs, and where the AWS endpoints are. */
+const COMMON: readonly Setting[] = [
+  'ELG_PROVINCE_ID',
+  'ELG_PROVINCE_NAME',
+  'ELG_MAX_BODY_BYTES',
+  'ELG_LOG_LEVEL',
+  'ELG_DYNAMODB_ENDPOINT',
+  'ELG_KMS_ENDPOINT',
+  'ELG_SECRETS_ENDPOINT',
+];
+const REGISTRY: readonly Setting[] = [
+  'ELG_REGISTRY_URL',
+  'ELG_REGISTRY_ROOT_JWK',
+  'ELG_REGISTRY_REFRESH_SECONDS',
+  'ELG_REGISTRY_MAX_STORED_AGE_HOURS',
+];
+const IDENTITY_PROVIDER: readonly Setting[] = ['ELG_IDP_ISSUER', 'ELG_IDP_AUDIENCE', 'ELG_IDP_JWKS_URL'];
+const HOLDER_HASH: readonly Setting[] = ['ELG_HOLDER_HASH_KEY', 'ELG_HOLDER_HASH_SECRET_ARN'];
+
+/** The purposes whose keys a function reads: those it signs with, or all when it publishes them. */
+export function keyPurposesOf(scope: ResourceScope): KeyPurpose[] {
+  return Object.values(KeyPurpose).filter((p) => scope.publishesKeys || scope.signsWith.includes(p));
+}
+
+/**
+ * The settings a function reads: the common ones and those of exactly what its scope lists (a
+ * table's name only for a listed table, a key only for a key it signs with or publishes, the
+ * registry only when it loads the registry, the identity provider only when it takes bearer
+ * tokens, the holder-hash key only when it reads it). Anything else in the environment is ignored.
+ */
+export function settingsOf(scope: ResourceScope): Setting[] {
+  const tables = Object.values(TableKind).filter((k) => scope.tables[k] !== undefined);
+  return [
+    ...COMMON,
+    ...tables.map(tableEnvName),
+    ...keyPurposesOf(scope).map(keyEnvName),
+    ...(scope.publishesKeys ? [PUBLISHED_KEYS_ENV] : []),
+    ...(scope.tables.registry === undefined ? [] : REGISTRY),
+    ...(scope.bearerTokens ? IDENTITY_PROVIDER : []),
+    ...((scope.secrets ?? []).includes(SecretKind.holderHash) ? HOLDER_HASH : []),
+  ] as Setting[];
+}
+
+/** The part of the gateway's settings that a function with this scope reads. */
+export function configSchemaFor(scope: ResourceScope) {
+  const mask = Object.fromEntries(settingsOf(scope).map((k) => [k, true as const]));
+  return GatewayConfigSchema.pick(mask as { [K in Setting]?: true });
+}
+
+/** The settings a function with `scope` reads, each present when its scope lists it. */
+export type FunctionConfig = Partial<GatewayConfig> &
+  Pick<GatewayConfig, 'ELG_PROVINCE_ID' | 'ELG_PROVINCE_NAME' | 'ELG_MAX_BODY_BYTES' | 'ELG_LOG_LEVEL'>;
+
+/**
+ * The settings of a function with `scope` (the whole province by default), every bad one
+ * reported at once. A setting the scope does not list is not read, so a function starts without
+ * the holder-hash key or table names it never touches.
+ */
+export function readConfig(
+  env: Record<string, string | undefined> = process.env,
+  scope: ResourceScope = WHOLE_PROVINCE,
+): FunctionConfig {
+  const result = configSchemaFor(scope).safeParse(env);
   const lines = result.success ? [] : result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-  const key = present(env.ELG_HOLDER_HASH_KEY);
-  const secret = present(env.ELG_HOLDER_HASH_SECRET_ARN);
-  if (key === secret) {
-    lines.push(
-      `  ELG_HOLDER_HASH_KEY, ELG_HOLDER_HASH_SECRET_ARN: ${key ? 'both are set' : 'neither is set'}; set exactly one (the secret ARN on AWS)`,
-    );
+  if ((scope.secrets ?? []).includes(SecretKind.holderHash)) {
+    const key = present(env.ELG_HOLDER_HASH_KEY);
+    const secret = present(env.ELG_HOLDER_HASH_SECRET_ARN);
+    if (key === secret) {
+      lines.push(
+        `  ELG_HOLDER_HASH_KEY, ELG_HOLDER_HASH_SECRET_ARN: ${key ? 'both are set' : 'neither is set'}; set exactly one (the secret ARN on AWS)`,
+      );
+    }
   }
   if (!result.success || lines.length > 0) {
-    throw new ConfigError(`the gateway is misconfigured:\n${lines.join('\n')}`);
+    const who = scope === WHOLE_PROVINCE ? 'the gateway' : `the ${scope.name} function`;
+    throw new ConfigError(`${who} is misconfigured:\n${lines.join('\n')}`);
   }
-  return result.data;
+  return result.data as FunctionConfig;
 }
 
 function present(value: string | undefined): boolean {

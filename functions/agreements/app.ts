@@ -6,11 +6,9 @@ import { SignatureInvalidError } from '../../lib/errors.ts';
 import type { GatewayEnv } from '../../lib/http/env.ts';
 import { readJson } from '../../lib/http/json.ts';
 import { type Authenticator, callContext, limitBody, requireRole } from '../../lib/http/middleware.ts';
-import { type SignedCallDeps, signedCall } from '../../lib/http/signed-call.ts';
-import { type Gateway, signedCallDeps } from '../gateway.ts';
-import { signedBody } from '../interop/app.ts';
-import { AgreementInbox, type InboundContext } from './inbound.ts';
-import { AgreementService, agreementDeps } from './service.ts';
+import { type SignedCallDeps, signedBody, signedCall } from '../../lib/http/signed-call.ts';
+import type { AgreementInbox, InboundContext } from './inbound.ts';
+import type { AgreementService } from './service.ts';
 
 export interface AgreementAppDeps {
   service: AgreementService;
@@ -19,24 +17,6 @@ export interface AgreementAppDeps {
 }
 
 type Ctx = Context<GatewayEnv>;
-
-/** The operator routes and the inbound delivery routes of a gateway, on one app. */
-export function agreementApp(g: Gateway) {
-  const deps = agreementDeps(g);
-  return new Hono<GatewayEnv>()
-    .route(
-      '/',
-      agreementRoutes({ service: new AgreementService(deps), auth: g.auth, maxBodyBytes: g.maxBodyBytes }),
-    )
-    .route(
-      '/',
-      interopAgreementRoutes({
-        inbox: new AgreementInbox(deps),
-        signed: signedCallDeps(g),
-        maxBodyBytes: g.maxBodyBytes,
-      }),
-    );
-}
 
 /** Operator routes: propose, list, read, sign, withdraw (role operator). */
 export function agreementRoutes(deps: AgreementAppDeps) {

@@ -1,8 +1,4 @@
-import { withLambdaLogContext } from '../../lib/log/lambda.ts';
-import { gatewayFromEnv } from '../runtime.ts';
-import { deliverPending } from './delivery.ts';
+import { lambdaScheduledHandler } from '../../lib/wiring/lambda.ts';
+import { delivery } from './function.ts';
 
-const g = await gatewayFromEnv();
-
-/** Scheduled (e.g. every minute): sends the agreement deliveries that are due. */
-export const handler = withLambdaLogContext(() => deliverPending(g, g.clock.now()));
+export const handler = await lambdaScheduledHandler(delivery);

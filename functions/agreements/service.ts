@@ -10,7 +10,6 @@ import { ConflictError, InvalidRequestError, NotFoundError } from '../../lib/err
 import { ulid } from '../../lib/ids.ts';
 import { todayCst } from '../../lib/license/validity.ts';
 import type { Signer } from '../../lib/signing/signer.ts';
-import type { Gateway } from '../gateway.ts';
 import { deliveriesOf } from './outbox.ts';
 import type { AgreementRegistry, AgreementRepository } from './ports.ts';
 import { viewOf } from './views.ts';
@@ -193,15 +192,4 @@ export class AgreementService {
       now,
     );
   }
-}
-
-/** The agreement service of a gateway. */
-export function agreementDeps(g: Gateway): AgreementDeps {
-  return {
-    province: g.province,
-    store: g.agreements,
-    registry: g.registry,
-    signer: g.keys.gateway,
-    clock: g.clock,
-  };
 }

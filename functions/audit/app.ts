@@ -17,9 +17,7 @@ import {
   limitBody,
   requireRole,
 } from '../../lib/http/middleware.ts';
-import { AuditEventReader } from '../../lib/store/audit-query.ts';
-import type { Gateway } from '../gateway.ts';
-import { AuditService } from './service.ts';
+import type { AuditService } from './service.ts';
 
 export interface AuditAppDeps {
   service: AuditService;
@@ -72,19 +70,6 @@ export function auditRoutes(deps: AuditAppDeps) {
   });
 
   return app;
-}
-
-/** The auditor routes of a gateway, reading its audit table and its Merkle log. */
-export function auditApp(g: Gateway) {
-  const service = new AuditService({
-    province: g.province,
-    reader: new AuditEventReader(g.doc, g.tables.audit),
-    log: g.log,
-    auditStore: g.auditStore,
-    holderHashKey: g.holderHashKey,
-    clock: g.clock,
-  });
-  return auditRoutes({ service, auth: g.auth, maxBodyBytes: g.maxBodyBytes });
 }
 
 /** Query parameters, each at most once: a repeated one is refused rather than silently dropped. */

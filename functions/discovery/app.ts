@@ -1,20 +1,25 @@
 import { Hono } from 'hono';
-import type { PublicJwk } from '../../contracts/keys.ts';
+import type { Jwks } from '../../contracts/keys.ts';
 import { openApiDocument } from '../../contracts/openapi.ts';
 import type { GatewayEnv } from '../../lib/http/env.ts';
-import { jwksOf } from '../../lib/signing/jws.ts';
-import type { Gateway } from '../gateway.ts';
+import type { TrustRegistry } from '../../lib/registry/trust-registry.ts';
 import { docsRoutes } from './docs.ts';
 
-export interface DiscoveryOptions {
-  /** Public keys published but not signing (earlier generations, a staged next one), beside the current ones. */
-  previousKeys?: readonly PublicJwk[];
+export interface DiscoveryDeps {
+  province: string;
+  provinceName: string;
+  /** Current keys, then those published but not signing (earlier generations, a staged next one). */
+  jwks: Jwks;
+  /** Its status for /healthz, and this province's own base URL. */
+  registry: Pick<TrustRegistry, 'status' | 'province'>;
+  /** Resolves false when storage does not answer. */
+  storageHealthy(): Promise<boolean>;
 }
 
 /** Public, unauthenticated: keys with purposes, health, the API description and its reference page. */
-export function discoveryRoutes(g: Gateway, options: DiscoveryOptions = {}) {
+export function discoveryRoutes(g: DiscoveryDeps) {
   const app = new Hono<GatewayEnv>();
-  const jwks = jwksOf(g.keys, options.previousKeys);
+  const { jwks } = g;
   app.get('/.well-known/jwks.json', (c) => {
     c.header('Cache-Control', 'public, max-age=300');
     return c.json(jwks);

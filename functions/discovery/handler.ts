@@ -1,10 +1,4 @@
-import { handle } from 'hono/aws-lambda';
-import { createBaseApp } from '../../lib/http/base.ts';
-import { withLambdaLogContext } from '../../lib/log/lambda.ts';
-import { gatewayFromEnv, previousKeysFromEnv } from '../runtime.ts';
-import { discoveryRoutes } from './app.ts';
+import { lambdaHttpHandler } from '../../lib/wiring/lambda.ts';
+import { discovery } from './function.ts';
 
-const [g, previousKeys] = await Promise.all([gatewayFromEnv(), previousKeysFromEnv()]);
-const app = createBaseApp(g).route('/', discoveryRoutes(g, { previousKeys }));
-
-export const handler = withLambdaLogContext(handle(app));
+export const handler = await lambdaHttpHandler(discovery);

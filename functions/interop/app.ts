@@ -1,28 +1,15 @@
 import { Hono } from 'hono';
 import { AuditAction } from '../../contracts/audit.ts';
 import { InteropRoute } from '../../contracts/interop-routes.ts';
-import { InvalidRequestError } from '../../lib/errors.ts';
 import type { GatewayEnv } from '../../lib/http/env.ts';
-import { parseWith } from '../../lib/http/json.ts';
 import { limitBody } from '../../lib/http/middleware.ts';
-import { type SignedCallDeps, signedCall } from '../../lib/http/signed-call.ts';
+import { type SignedCallDeps, signedBody, signedCall } from '../../lib/http/signed-call.ts';
 import type { InteropService } from './service.ts';
 
 export interface InteropAppDeps {
   service: InteropService;
   signed: SignedCallDeps;
   maxBodyBytes: number;
-}
-
-/** Body of a signed call: the exact bytes the signature covers, parsed against a contract. */
-export function signedBody<S extends Parameters<typeof parseWith>[0]>(raw: string | undefined, schema: S) {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw ?? '');
-  } catch {
-    throw new InvalidRequestError('the body is not valid JSON');
-  }
-  return parseWith(schema, json, 'the body');
 }
 
 /** `POST /v1/interop/verify`: other provinces confirm the live status of this province's licenses. */

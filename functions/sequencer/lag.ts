@@ -1,13 +1,9 @@
-import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
 import type { Clock } from '../../lib/clock.ts';
-import { LoggedEvents } from '../../lib/store/logged-events.ts';
-import { AuditIndex, PENDING_SHARDS } from '../../lib/store/tables.ts';
-import { guard } from '../../lib/store/transact.ts';
+import type { LoggedEvents } from '../../lib/store/logged-events.ts';
+import { PENDING_SHARDS } from '../../lib/store/tables.ts';
 
 export interface LagDeps {
-  doc: DynamoDBDocumentClient;
-  tables: { audit: string };
+  loggedEvents: LoggedEvents;
   clock: Clock;
 }
 
@@ -21,7 +17,7 @@ const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
  * behind (or the sequencer failing) long before an auditor asks for a proof.
  */
 export async function oldestPendingAgeSeconds(g: LagDeps): Promise<number> {
-  const oldest = await oldestPendingEventId(g.doc, g.tables.audit);
+  const oldest = await oldestPendingEventId(g.loggedEvents);
   if (oldest === undefined) return 0;
   return Math.max(0, Math.floor((g.clock.now().getTime() - ulidTime(oldest)) / 1000));
 }
@@ -33,40 +29,16 @@ export async function oldestPendingAgeSeconds(g: LagDeps): Promise<number> {
  * consistent read of the event. Should a shard list only integrated events for several pages, its
  * last listed id stands in: an upper bound on the age, so the alarm errs towards firing.
  */
-export async function oldestPendingEventId(
-  doc: DynamoDBDocumentClient,
-  table: string,
-): Promise<string | undefined> {
-  const events = new LoggedEvents(doc, table);
-  const heads = await Promise.all(
-    Array.from({ length: PENDING_SHARDS }, (_, i) => oldestInShard(doc, events, `P${i}`)),
-  );
+export async function oldestPendingEventId(events: LoggedEvents): Promise<string | undefined> {
+  const heads = await Promise.all(Array.from({ length: PENDING_SHARDS }, (_, i) => oldestInShard(events, i)));
   return heads.filter((id): id is string => id !== undefined).sort()[0];
 }
 
-async function oldestInShard(
-  doc: DynamoDBDocumentClient,
-  events: LoggedEvents,
-  shard: string,
-): Promise<string | undefined> {
-  let start: QueryCommandInput['ExclusiveStartKey'];
+async function oldestInShard(events: LoggedEvents, shard: number): Promise<string | undefined> {
+  let start: Record<string, unknown> | undefined;
   let last: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const out = await guard(
-      doc.send(
-        new QueryCommand({
-          TableName: events.tableName,
-          IndexName: AuditIndex.pending,
-          KeyConditionExpression: 'pendingShard = :shard',
-          ExpressionAttributeValues: { ':shard': shard },
-          ProjectionExpression: 'eventId',
-          Limit: PAGE,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      ),
-      'the audit event store',
-    );
-    const ids = (out.Items ?? []).map((i) => z.string().parse(i.eventId));
+    const { ids, next } = await events.pendingInShard(shard, PAGE, start);
     if (ids.length > 0) {
       const stored = await events.get(ids);
       const waiting = ids.find((id) => {
@@ -76,7 +48,7 @@ async function oldestInShard(
       if (waiting) return waiting;
       last = ids.at(-1);
     }
-    start = out.LastEvaluatedKey;
+    start = next;
     if (!start) return undefined;
   }
   return last;

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { auditOrigin, signCheckpoint } from '../../lib/audit/checkpoint.ts';
 import { eventLeafHash } from '../../lib/audit/log-leaf.ts';
 import { append, edgeOf, rootOfEdge } from '../../lib/audit/merkle.ts';
@@ -8,16 +7,18 @@ import { startIntervalLoop } from '../../lib/interval-loop.ts';
 import type { Signer } from '../../lib/signing/signer.ts';
 import { inParallel } from '../../lib/store/batch.ts';
 import type { BatchIntent } from '../../lib/store/log-records.ts';
-import { LogStore } from '../../lib/store/log-store.ts';
-import { LoggedEvents } from '../../lib/store/logged-events.ts';
-import type { TableNames } from '../../lib/store/tables.ts';
+import type { LogStore } from '../../lib/store/log-store.ts';
+import type { LoggedEvents } from '../../lib/store/logged-events.ts';
 
 export interface SequencerDeps {
   province: string;
-  keys: { audit: Signer };
+  /** Signs checkpoints with the `audit` key. */
+  signer(purpose: 'audit'): Signer;
   clock: Clock;
-  doc: DynamoDBDocumentClient;
-  tables: Pick<TableNames, 'audit' | 'log'>;
+  /** The log's table: leaves, nodes, batches, the head and the lease. */
+  logStore(options?: { chunkSize?: number }): LogStore;
+  /** Audit events waiting in the pending index, marked once integrated. */
+  loggedEvents: LoggedEvents;
 }
 
 export interface IntegrateOptions {
@@ -95,8 +96,8 @@ export async function integrate(g: SequencerDeps, options: IntegrateOptions = {}
   if (!Number.isSafeInteger(maxBatch) || maxBatch < 1 || maxBatch > 5000) {
     throw new TypeError('maxBatch must be 1 to 5000');
   }
-  const log = new LogStore(g.doc, g.tables.log, options.chunkSize ? { chunkSize: options.chunkSize } : {});
-  const events = new LoggedEvents(g.doc, g.tables.audit);
+  const log = g.logStore(options.chunkSize ? { chunkSize: options.chunkSize } : {});
+  const events = g.loggedEvents;
   const owner = options.owner ?? randomUUID();
   const report: IntegrateReport = { outcome: 'idle', batches: [], integrated: 0, treeSize: 0 };
 
@@ -160,14 +161,13 @@ async function oneBatch(
     batch = { start, eventIds: waiting, createdAt: g.clock.now().toISOString() };
     if (!(await log.beginBatch(batch))) return 'lost';
   }
-  const grown = await apply(g, log, events, batch, items);
+  const grown = await apply(log, events, batch, items);
   if (!(await commit(g, log, batch, grown.size, grown.root))) return 'lost';
   return { start, count: batch.eventIds.length, treeSize: grown.size, resumed };
 }
 
 /** Steps 2 and 3 of a recorded batch; every write in them may be repeated. */
 async function apply(
-  g: SequencerDeps,
   log: LogStore,
   events: LoggedEvents,
   batch: BatchIntent,
@@ -177,7 +177,7 @@ async function apply(
     const item = items.get(eventId);
     if (!item) {
       throw new SequencerIntegrityError(
-        `event ${eventId} of the batch at ${batch.start} is no longer stored in ${g.tables.audit}`,
+        `event ${eventId} of the batch at ${batch.start} is no longer stored in ${events.tableName}`,
       );
     }
     return { index: batch.start + i, eventId, hash: eventLeafHash(item) };
@@ -203,7 +203,7 @@ async function apply(
 
 /** Step 4: sign, then move the head, store the checkpoint and close the batch at once. */
 async function commit(g: SequencerDeps, log: LogStore, batch: BatchIntent, size: number, root: Uint8Array) {
-  const note = await signCheckpoint(g.keys.audit, auditOrigin(g.province), size, root);
+  const note = await signCheckpoint(g.signer('audit'), auditOrigin(g.province), size, root);
   return log.commitBatch(batch.start, {
     treeSize: size,
     rootHash: Buffer.from(root).toString('base64'),

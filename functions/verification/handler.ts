@@ -1,14 +1,4 @@
-import { handle } from 'hono/aws-lambda';
-import { createBaseApp } from '../../lib/http/base.ts';
-import { withLambdaLogContext } from '../../lib/log/lambda.ts';
-import { verificationService } from '../gateway.ts';
-import { gatewayFromEnv } from '../runtime.ts';
-import { verificationRoutes } from './app.ts';
+import { lambdaHttpHandler } from '../../lib/wiring/lambda.ts';
+import { verification } from './function.ts';
 
-const g = await gatewayFromEnv();
-const app = createBaseApp(g).route(
-  '/',
-  verificationRoutes({ service: verificationService(g), auth: g.auth, maxBodyBytes: g.maxBodyBytes }),
-);
-
-export const handler = withLambdaLogContext(handle(app));
+export const handler = await lambdaHttpHandler(verification);

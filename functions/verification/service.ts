@@ -1,45 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { AuditAction } from '../../contracts/audit.ts';
-import {
-  identifierKey,
-  maskCode,
-  type ParsedIdentifier,
-  parseIdentifier,
-} from '../../contracts/codes/index.ts';
-import { ErrorBodySchema } from '../../contracts/errors.ts';
+import { parseIdentifier } from '../../contracts/codes/index.ts';
 import type { SharedLicense } from '../../contracts/interop.ts';
-import { InteropRoute } from '../../contracts/interop-routes.ts';
 import type { License } from '../../contracts/license.ts';
-import {
-  type Checks,
-  type Reason,
-  ReasonCode,
-  type Verdict,
-  type VerifyRequest,
-  type VerifyResponse,
-} from '../../contracts/verify.ts';
+import type { Checks, Reason, Verdict, VerifyRequest, VerifyResponse } from '../../contracts/verify.ts';
 import { type CallContext, callEvent } from '../../lib/audit/events.ts';
 import { holderHash } from '../../lib/audit/holder-hash.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { AppError, DependencyUnavailableError } from '../../lib/errors.ts';
-import { callRoute, type PeerCallResult } from '../../lib/interop/peer-client.ts';
-import { ReceiptInvalidError } from '../../lib/interop/receipt.ts';
 import { issuerProvinceOf } from '../../lib/license/issuer-province.ts';
 import {
   assessed,
-  type CheckOutcome,
   type CheckOutcomes,
   credentialOutcomes,
   credentialValidity,
-  failed,
   identifierOutcome,
   issuerOutcome,
-  type LiveState,
   licenseValidity,
   statusOutcome,
-  unavailable,
 } from './checks.ts';
 import { checkCredential } from './credential-check.ts';
+import { type AskedBy, type Live, LiveStatus } from './live.ts';
 import type { AuditSink, IssuerCalls, LicenseLookup, VerificationRegistry } from './ports.ts';
 
 export interface VerificationDeps {
@@ -51,9 +31,6 @@ export interface VerificationDeps {
   clock: Clock;
   peers: IssuerCalls;
 }
-
-/** The call, and the reference by which the issuer may quote the officer back to this province. */
-type AskedBy = CallContext & { officerRef: string };
 
 /** What the response and the audit event are made of. */
 interface Facts {
@@ -73,7 +50,11 @@ type Assessment = Facts & { checks: Checks; reasons: Reason[] };
  * not be confirmed, `valid` only when every check passed.
  */
 export class VerificationService {
-  constructor(private readonly deps: VerificationDeps) {}
+  private readonly live: LiveStatus;
+
+  constructor(private readonly deps: VerificationDeps) {
+    this.live = new LiveStatus(deps);
+  }
 
   async verify(request: VerifyRequest, ctx: CallContext): Promise<VerifyResponse> {
     const now = this.deps.clock.now();
@@ -133,7 +114,7 @@ export class VerificationService {
     const { claims, identifier } = checked;
     // The credential's own dates are signed; the issuer's answer is asked for its status only.
     const validity = credentialValidity(claims, now);
-    const live = await this.liveOf(claims.iss, identifier, request, ctx);
+    const live = await this.live.of(claims.iss, identifier, request, ctx);
     return withLive(
       { ...offline, validity, status: live.found ? statusOutcome(live.state) : live.outcome },
       {
@@ -160,7 +141,7 @@ export class VerificationService {
     const issuer = issuerOutcome(active);
     if (!issuerProvince || !active)
       return { ...assessed({ format, issuer }), identifier: identifier.identifier };
-    const live = await this.liveOf(issuerProvince, identifier, request, ctx);
+    const live = await this.live.of(issuerProvince, identifier, request, ctx);
     return withLive(
       live.found
         ? { format, issuer, validity: licenseValidity(live.dates, now), status: statusOutcome(live.state) }
@@ -169,130 +150,6 @@ export class VerificationService {
       live,
     );
   }
-
-  /** What the issuing province holds of the presented version: read here, or asked of it. */
-  private liveOf(
-    issuer: string,
-    identifier: ParsedIdentifier,
-    request: VerifyRequest,
-    ctx: AskedBy,
-  ): Promise<Live> {
-    return issuer === this.deps.province
-      ? this.ownLicense(identifier)
-      : this.askIssuer(issuer, identifier, request, ctx);
-  }
-
-  /** The province's own license: status and current version read live from its table. */
-  private async ownLicense(identifier: ParsedIdentifier): Promise<Live> {
-    const found = await this.deps.licenses.get(identifierKey(identifier), identifier.version);
-    if (!found)
-      return {
-        found: false,
-        outcome: failed(ReasonCode.NOT_FOUND, 'the issuing province has no such license'),
-      };
-    const { version, head } = found;
-    const lic = version.license;
-    return {
-      found: true,
-      state: { version: lic.version, replacedBy: version.supersededBy || undefined, status: head.status },
-      dates: lic,
-      license: {
-        ...lic,
-        holder: { ...lic.holder, code: maskCode(lic.holder.code) },
-        status: head.status,
-        ...(head.statusChangedAt ? { statusChangedAt: head.statusChangedAt } : {}),
-        ...(version.supersededBy ? { supersededBy: version.supersededBy } : {}),
-      },
-      holderHash: head.holderHash,
-    };
-  }
-
-  /**
-   * Another province's license: its live status comes from the issuing province by a signed call,
-   * and its signed receipt travels with the verdict. When the issuer cannot or will not answer,
-   * the verdict is `unverified`, never `valid`.
-   */
-  private async askIssuer(
-    issuer: string,
-    identifier: ParsedIdentifier,
-    request: VerifyRequest,
-    ctx: AskedBy,
-  ): Promise<Live> {
-    let answer: PeerCallResult;
-    try {
-      answer = await callRoute(
-        this.deps.peers,
-        issuer,
-        InteropRoute.verify,
-        {},
-        {
-          identifier: identifier.identifier,
-          matterCode: request.matterCode,
-          useCause: request.useCause,
-          requester: {
-            platform: (ctx.principal.name ?? `${this.deps.province} platform`).slice(0, 100),
-            officerRef: ctx.officerRef,
-          },
-        },
-        { traceId: ctx.traceId },
-      );
-    } catch (err) {
-      // This province's own failure (its signing key, say) is not the issuer's: the platform
-      // gets 503 and may retry, instead of a verdict that blames the other province.
-      if (err instanceof DependencyUnavailableError || !(err instanceof AppError)) throw err;
-      const code =
-        err instanceof ReceiptInvalidError ? ReasonCode.RECEIPT_INVALID : ReasonCode.PEER_UNAVAILABLE;
-      return { found: false, outcome: unavailable(code, err.message) };
-    }
-    return { ...issuerAnswer(issuer, identifier, answer), receipt: answer.receipt };
-  }
-}
-
-/** What the issuing province holds of the presented version, or the status outcome when it cannot tell. */
-type Live = (
-  | {
-      found: true;
-      state: LiveState;
-      dates: { validFrom: string; validUntil?: string | undefined };
-      license: License | SharedLicense;
-      /** The holder hash the issuer stored, when this province is the issuer. */
-      holderHash?: string;
-    }
-  | { found: false; outcome: CheckOutcome }
-) & { receipt?: string };
-
-/** The issuer's answer to `POST /v1/interop/verify`, read against the interop contract. */
-function issuerAnswer(issuer: string, identifier: ParsedIdentifier, answer: PeerCallResult): Live {
-  if (answer.status !== 200) {
-    const error = ErrorBodySchema.safeParse(answer.body);
-    const code = error.success ? error.data.error.code : undefined;
-    const message = error.success ? error.data.error.message : `answered ${answer.status}`;
-    if (code === 'NOT_FOUND')
-      return { found: false, outcome: failed(ReasonCode.NOT_FOUND, `${issuer}: ${message}`) };
-    const reason =
-      code === 'AGREEMENT_REQUIRED' || code === 'SCOPE_DENIED'
-        ? ReasonCode[code]
-        : ReasonCode.PEER_UNAVAILABLE;
-    return { found: false, outcome: unavailable(reason, `${issuer} refused: ${message}`) };
-  }
-  const parsed = InteropRoute.verify.response.safeParse(answer.body);
-  if (!parsed.success || parsed.data.identifier !== identifier.identifier) {
-    return {
-      found: false,
-      outcome: unavailable(ReasonCode.PEER_UNAVAILABLE, `${issuer} answered outside the interop contract`),
-    };
-  }
-  const live = parsed.data;
-  return {
-    found: true,
-    state: {
-      version: identifier.version,
-      replacedBy: live.version !== identifier.version ? live.currentIdentifier : undefined,
-      status: live.status,
-    },
-    dates: live,
-    license: live.license,
-  };
 }
 
 /** The checks composed, with what the issuer's answer adds to the verdict. */

@@ -1,6 +1,7 @@
 import type { KeyPurpose } from '../../contracts/keys.ts';
+import type { FunctionSpec } from '../../functions/catalog.ts';
+import { keyPurposesOf } from '../../lib/config.ts';
 import type { KeyPlans } from '../context.ts';
-import type { FunctionSpec } from '../functions.ts';
 import {
   byPurpose,
   functionName,
@@ -10,7 +11,7 @@ import {
   keyEnvName,
   PUBLISHED_KEYS_ENV,
 } from '../names.ts';
-import { resourceDescriber, type Template } from './template.ts';
+import { environmentOf, resourceDescriber, type Template } from './template.ts';
 
 export type KeyGenerations = Readonly<Record<KeyPurpose, number>>;
 
@@ -31,9 +32,11 @@ export function currentKeyGenerations(template: Template, province: string): Key
 }
 
 /**
- * The key generations against `keys`: each one there and kept, no other; the purpose alias and
- * every function's ELG_KMS_KEY_<PURPOSE> on the signing one; ELG_KMS_KEYS_PREVIOUS listing the
- * published ones in the discovery function only.
+ * The key generations against `keys`: each one there and kept, no other; the purpose alias on the
+ * signing one; each function's ELG_KMS_KEY_<PURPOSE> on the signing one for exactly the purposes
+ * it reads (lib/config.ts keyPurposesOf: those it signs with, or all when it publishes them) and
+ * absent for every other; ELG_KMS_KEYS_PREVIOUS listing the published ones in the function that
+ * publishes keys only.
  */
 export function checkKeys(
   template: Template,
@@ -82,12 +85,21 @@ export function checkKeys(
   for (const r of Object.values(template.Resources)) {
     if (r.Type !== 'AWS::Lambda::Function') continue;
     const name = String(r.Properties?.FunctionName);
+    // A function the catalog does not list reads no key (checkPrivileges reports the function).
     const spec = catalog.find((f) => functionName(province, f.name) === name);
-    const env = ((r.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
-      ?.Variables ?? {}) as Record<string, unknown>;
+    const reads = spec ? keyPurposesOf(spec) : [];
+    const env = environmentOf(r);
     for (const k of KEY_PURPOSES) {
       const variable = keyEnvName(k);
       const got = env[variable] === undefined ? 'nothing' : describe(env[variable]);
+      if (!reads.includes(k)) {
+        if (got !== 'nothing') {
+          problems.push(
+            `${name}: ${variable} names ${got}, a key its catalog entry neither signs with nor publishes`,
+          );
+        }
+        continue;
+      }
       const want = `key ${k} g${keys[k].signing}`;
       if (got !== want) problems.push(`${name}: ${variable} is ${got}, not the signing ${want}`);
     }

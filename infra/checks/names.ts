@@ -1,6 +1,6 @@
 import { PROVINCE_CODES } from '../../contracts/codes/provinces.ts';
+import type { FunctionSpec } from '../../functions/catalog.ts';
 import { tableNames } from '../../lib/store/tables.ts';
-import type { FunctionSpec } from '../functions.ts';
 import {
   alarmTopicName,
   functionName,
@@ -11,7 +11,6 @@ import {
 } from '../names.ts';
 import type { Template } from './template.ts';
 
-/** Every physical name carries the province's code and no other province's; the expected ones exist. */
 /** Physical-name properties by resource type. */
 const NAME_PROPERTIES: Readonly<Record<string, string>> = {
   'AWS::DynamoDB::Table': 'TableName',
@@ -25,6 +24,7 @@ const NAME_PROPERTIES: Readonly<Record<string, string>> = {
   'AWS::ApiGatewayV2::Api': 'Name',
 };
 
+/** Every physical name carries the province's code and no other province's; the expected ones exist. */
 export function checkNames(template: Template, province: string, catalog: readonly FunctionSpec[]): string[] {
   const problems: string[] = [];
   const others = PROVINCE_CODES.filter((c) => c !== province);

@@ -1,14 +1,20 @@
+import type { FunctionSpec } from '../../functions/catalog.ts';
+import { keyPurposesOf } from '../../lib/config.ts';
 import { TABLES, tableNames } from '../../lib/store/tables.ts';
+import { SecretKind } from '../../lib/wiring/scope.ts';
 import { tableActions } from '../constructs/tables.ts';
 import type { KeyPlans } from '../context.ts';
-import type { FunctionSpec } from '../functions.ts';
-import { functionName, holderHashSecretName, KEY_PURPOSES } from '../names.ts';
+import { functionName, holderHashSecretName } from '../names.ts';
 import { asArray, getAttId, resourceDescriber, type Template } from './template.ts';
 
 /**
  * Least privilege, proved from the template: every function's role grants exactly what its
  * catalog entry lists, each action on each resource, nothing missing and nothing more, no
- * wildcard action and no `*` resource outside X-Ray.
+ * wildcard action and no `*` resource outside X-Ray. What an entry lists is read as the stack and
+ * the function's own wiring read it (lib/config.ts keyPurposesOf, lib/wiring/scope.ts): the public
+ * keys of the purposes it signs with (of every purpose, and the published generations, when it
+ * publishes them), kms:Sign for those it signs with, its tables with their access, and the
+ * holder-hash secret only when its entry lists that secret.
  */
 
 /** One granted action on one resource, as `action on resource`. */
@@ -96,7 +102,7 @@ export function expectedGrants(spec: FunctionSpec, province: string, keys: KeyPl
     `log group /aws/lambda/${functionName(province, spec.name)}`,
   );
   add(XRAY_ACTIONS, '*');
-  for (const k of KEY_PURPOSES) {
+  for (const k of keyPurposesOf(spec)) {
     add(['kms:GetPublicKey'], `key ${k} g${keys[k].signing}`);
     if (spec.publishesKeys) for (const g of keys[k].published) add(['kms:GetPublicKey'], `key ${k} g${g}`);
   }
@@ -108,7 +114,9 @@ export function expectedGrants(spec: FunctionSpec, province: string, keys: KeyPl
     add(tableActions(access), `table ${names[def.kind]}`);
     if (spec.queriesIndexes?.includes(def.kind)) add(['dynamodb:Query'], `table ${names[def.kind]}/index/*`);
   }
-  add(['secretsmanager:GetSecretValue'], `secret ${holderHashSecretName(province)}`);
+  if ((spec.secrets ?? []).includes(SecretKind.holderHash)) {
+    add(['secretsmanager:GetSecretValue'], `secret ${holderHashSecretName(province)}`);
+  }
   return grants;
 }
 

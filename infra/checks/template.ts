@@ -69,3 +69,9 @@ export function asArray(value: unknown): unknown[] {
   if (value === undefined) return [];
   return Array.isArray(value) ? value : [value];
 }
+
+/** A Lambda function's environment variables as the template sets them (none: empty). */
+export function environmentOf(resource: Template['Resources'][string]): Record<string, unknown> {
+  const env = resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined;
+  return env?.Variables ?? {};
+}

@@ -10,22 +10,17 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { KeyPurpose } from '../../contracts/keys.ts';
+import type { FunctionSpec, TableAccess } from '../../functions/catalog.ts';
+import { keyPurposesOf, settingsOf } from '../../lib/config.ts';
 import { TABLES, type TableKind, tableEnvName } from '../../lib/store/tables.ts';
-import type { FunctionSpec, TableAccess } from '../functions.ts';
-import {
-  functionName,
-  HOLDER_HASH_SECRET_ENV,
-  KEY_PURPOSES,
-  keyEnvName,
-  PUBLISHED_KEYS_ENV,
-  pascal,
-} from '../names.ts';
+import { SecretKind } from '../../lib/wiring/scope.ts';
+import { functionName, HOLDER_HASH_SECRET_ENV, keyEnvName, PUBLISHED_KEYS_ENV, pascal } from '../names.ts';
 import { FIVE_MINUTES_SUM, type ProvinceAlarms } from './alarms.ts';
 import { type ProvinceKeyring, publishedKeys } from './keys.ts';
 import { type ProvinceTables, tableActions } from './tables.ts';
 
 /**
- * One Lambda function of the catalog (infra/functions.ts), built the one way every gateway
+ * One Lambda function of the catalog (functions/catalog.ts), built the one way every gateway
  * function is: Node.js 22 on ARM, the bundle infra/bundle.ts made for it, X-Ray active, its own
  * log group (kept), errors and throttles alarms, a schedule when the catalog gives one, and a role
  * whose inline policy starts with its own log streams and holds nothing else until bound.
@@ -50,7 +45,7 @@ export interface GatewayFunctionProps {
   alarms: ProvinceAlarms;
 }
 
-/** How a function uses a signing key: every function reads the public keys; some sign. */
+/** How a function uses a signing key: it signs with it, or only publishes its public key (discovery). */
 export type KeyUse = 'verify' | 'sign';
 
 export class GatewayFunction {
@@ -91,7 +86,9 @@ export class GatewayFunction {
       role: this.role,
       logGroup: this.logGroup,
       tracing: Tracing.ACTIVE,
-      environment: { ...props.settings },
+      // Only the settings the function reads (lib/config.ts settingsOf): a function that takes no
+      // bearer tokens is not told where the identity provider is, nor one that loads no registry its URL.
+      environment: settingsFor(spec, props.settings),
       ...(spec.reservedConcurrency === undefined
         ? {}
         : { reservedConcurrentExecutions: spec.reservedConcurrency }),
@@ -121,24 +118,22 @@ export class GatewayFunction {
   }
 
   /**
-   * ELG_TABLE_<KIND> and, with an access, its item actions on the table (and Query on its indexes
-   * when `queriesIndexes`). lib/config.ts wants every table's name at cold start, so a table the
-   * catalog entry does not list is named with no access at all: any call on it is denied.
+   * ELG_TABLE_<KIND> and the table's item actions for `access` (and Query on its indexes when
+   * `queriesIndexes`). A table the catalog entry does not list is neither named nor granted.
    */
   bindTable(
     kind: TableKind,
     table: Table,
-    access: TableAccess | undefined,
+    access: TableAccess,
     options: { queriesIndexes?: boolean } = {},
   ): this {
     this.fn.addEnvironment(tableEnvName(kind), table.tableName);
     if (options.queriesIndexes) {
       if (!TABLES.find((t) => t.kind === kind)?.indexes?.length)
         throw new Error(`${this.spec.name} queries indexes of ${kind}, which has none`);
-      if (access === undefined || access === 'write')
+      if (access !== 'read' && access !== 'readwrite')
         throw new Error(`${this.spec.name} queries ${kind} without read access`);
     }
-    if (access === undefined) return this;
     this.grant(`Table${pascal(kind)}`, tableActions(access), [table.tableArn]);
     if (options.queriesIndexes) {
       this.grant(`Table${pascal(kind)}Indexes`, ['dynamodb:Query'], [`${table.tableArn}/index/*`]);
@@ -202,21 +197,33 @@ export interface GatewayResources {
 }
 
 /**
- * Exactly what the catalog entry lists, one bind call per resource: every purpose's signing key
- * (signing with those of `signsWith`), the published generations for the function that publishes
- * keys, every table with the entry's access (none when unlisted), and the holder-hash secret,
- * which every function reads (it builds the whole gateway at cold start).
+ * Exactly what the catalog entry lists, one bind call per resource, and nothing else: the keys it
+ * signs with (all current keys, signing with none, for the function that publishes them, and the
+ * published generations besides), its tables with their access, the holder-hash secret when it
+ * reads it. The same scope decides what the function's code may be handed (lib/wiring), so its
+ * environment, its grants and its wiring agree.
  */
 export function bindCatalogEntry(fn: GatewayFunction, r: GatewayResources): GatewayFunction {
   const { spec } = fn;
-  for (const purpose of KEY_PURPOSES) {
+  for (const purpose of keyPurposesOf(spec)) {
     fn.bindKey(purpose, r.keys[purpose].current, spec.signsWith.includes(purpose) ? 'sign' : 'verify');
   }
   if (spec.publishesKeys) fn.bindPublishedKeys(publishedKeys(r.keys));
   for (const def of TABLES) {
-    fn.bindTable(def.kind, r.tables[def.kind], spec.tables[def.kind], {
+    const access = spec.tables[def.kind];
+    if (access === undefined) continue;
+    fn.bindTable(def.kind, r.tables[def.kind], access, {
       queriesIndexes: spec.queriesIndexes?.includes(def.kind) ?? false,
     });
   }
-  return fn.bindSecret(HOLDER_HASH_SECRET_ENV, 'HolderHashKey', r.holderHashSecret);
+  if ((spec.secrets ?? []).includes(SecretKind.holderHash)) {
+    fn.bindSecret(HOLDER_HASH_SECRET_ENV, 'HolderHashKey', r.holderHashSecret);
+  }
+  return fn;
+}
+
+/** The settings among `settings` that a function with this entry reads. */
+function settingsFor(spec: FunctionSpec, settings: Readonly<Record<string, string>>): Record<string, string> {
+  const read = new Set<string>(settingsOf(spec));
+  return Object.fromEntries(Object.entries(settings).filter(([name]) => read.has(name)));
 }

@@ -1,8 +1,8 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
+import type { TableAccess } from '../../functions/catalog.ts';
 import { TABLES, type TableKind, tableNames } from '../../lib/store/tables.ts';
-import type { TableAccess } from '../functions.ts';
 import { pascal } from '../names.ts';
 
 /**
@@ -10,7 +10,7 @@ import { pascal } from '../names.ts';
  * on demand, point-in-time recovery, deletion protection, TTL and every index the definition
  * lists; kept on stack deletion. Built directly in `scope` (construct id `<Kind>Table`), so the
  * logical ids are those of the stack itself. What a function may do with a table is an access of
- * the catalog (infra/functions.ts) turned into item actions here; GatewayFunction.bindTable grants
+ * the catalog (functions/catalog.ts) turned into item actions here; GatewayFunction.bindTable grants
  * them together with the table's name.
  */
 export type ProvinceTables = Readonly<Record<TableKind, Table>>;

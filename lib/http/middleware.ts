@@ -4,10 +4,10 @@ import type { AuditAction } from '../../contracts/audit.ts';
 import type { Principal, Role } from '../../contracts/auth.ts';
 import { parseIdentifier } from '../../contracts/codes/index.ts';
 import { auditEvent, type CallContext } from '../audit/events.ts';
+import type { AuditSink } from '../audit/sink.ts';
 import type { Clock } from '../clock.ts';
 import { ForbiddenError, PayloadTooLargeError, UnauthenticatedError } from '../errors.ts';
 import { newTraceId, traceIdOf, traceparentOf } from '../ids.ts';
-import type { AuditStore } from '../store/audit-store.ts';
 import type { GatewayEnv } from './env.ts';
 import { errorCodeOf, renderError } from './errors.ts';
 
@@ -85,7 +85,7 @@ export const audited =
  * written the caller gets 503 rather than a refusal that no auditor will ever see.
  */
 export const auditRefusals =
-  (deps: { province: string; auditStore: AuditStore; clock: Clock }): MiddlewareHandler<GatewayEnv> =>
+  (deps: { province: string; auditStore?: AuditSink; clock: Clock }): MiddlewareHandler<GatewayEnv> =>
   async (c, next) => {
     await next();
     const audit = c.get('audit');
@@ -93,6 +93,9 @@ export const auditRefusals =
     if (!audit || c.get('caller') || c.res.status < 400) return;
     const errorCode = errorCodeOf(c.error);
     try {
+      // A function without an audit sink has no audited route; one that asks anyway fails closed.
+      if (!deps.auditStore)
+        throw new Error(`${c.req.method} ${c.req.path} is audited, but this function writes no audit events`);
       await deps.auditStore.write(
         auditEvent(
           {

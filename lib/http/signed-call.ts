@@ -12,6 +12,7 @@ import type { TrustRegistry } from '../registry/trust-registry.ts';
 import type { Signer } from '../signing/signer.ts';
 import type { GatewayEnv } from './env.ts';
 import { errorCodeOf, renderError } from './errors.ts';
+import { parseWith } from './json.ts';
 
 export type { AuditSink };
 
@@ -135,4 +136,15 @@ async function audit(c: Context<GatewayEnv>, deps: SignedCallDeps, signer: Reque
     c.res = undefined;
     c.res = renderError(err, c);
   }
+}
+
+/** Body of a signed call: the exact bytes the signature covers, parsed against a contract. */
+export function signedBody<S extends Parameters<typeof parseWith>[0]>(raw: string | undefined, schema: S) {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw ?? '');
+  } catch {
+    throw new InvalidRequestError('the body is not valid JSON');
+  }
+  return parseWith(schema, json, 'the body');
 }

@@ -95,18 +95,17 @@ export class KmsSigner implements Signer {
   }
 }
 
-/** A province's three KMS keys; each is checked and its public key read once. */
+/** The KMS keys a function was given, by purpose; each is checked and its public key read once. */
 export async function createKmsKeyRing(
   client: KMSClient,
-  keyIds: Readonly<Record<KeyPurpose, string>>,
+  keyIds: Readonly<Partial<Record<KeyPurpose, string>>>,
   options: KmsSignerOptions = {},
-): Promise<KeyRing> {
-  const [credential, gateway, audit] = await Promise.all([
-    KmsSigner.create(client, keyIds.credential, 'credential', options),
-    KmsSigner.create(client, keyIds.gateway, 'gateway', options),
-    KmsSigner.create(client, keyIds.audit, 'audit', options),
-  ]);
-  return { credential, gateway, audit };
+): Promise<Partial<KeyRing>> {
+  const entries = Object.entries(keyIds) as [KeyPurpose, string][];
+  const signers = await Promise.all(
+    entries.map(([purpose, keyId]) => KmsSigner.create(client, keyId, purpose, options)),
+  );
+  return Object.fromEntries(signers.map((s) => [s.purpose, s]));
 }
 
 /**

@@ -24,7 +24,7 @@ export interface DynamoOptions {
  * cut at 3.5 s in every case by the call deadline, which also stops any further attempt. A request
  * that meets dead storage spends at most two calls on it, the failing one and the refusal event
  * it then tries to write (7 s), plus 3 s for a cross-province call in verification (10 s), under
- * the 15-20 s of the HTTP functions that touch storage (infra/functions.ts). The discovery
+ * the 15-20 s of the HTTP functions that touch storage (functions/catalog.ts). The discovery
  * function (10 s) only makes the health probe, bounded at 1.5 s so /healthz answers within 2 s.
  * DynamoDB answers item calls in milliseconds, so 1 s per attempt is generous.
  */

@@ -28,24 +28,36 @@ export class LoggedEvents {
    */
   async pending(limit: number): Promise<string[]> {
     const shards = await Promise.all(
-      Array.from({ length: PENDING_SHARDS }, (_, i) =>
-        guard(
-          this.doc.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              IndexName: AuditIndex.pending,
-              KeyConditionExpression: 'pendingShard = :shard',
-              ExpressionAttributeValues: { ':shard': `P${i}` },
-              ProjectionExpression: 'eventId',
-              Limit: limit,
-            }),
-          ),
-          WHAT_EVENTS,
-        ),
-      ),
+      Array.from({ length: PENDING_SHARDS }, (_, i) => this.pendingInShard(i, limit)),
     );
-    const ids = shards.flatMap((s) => (s.Items ?? []).map((i) => z.string().parse(i.eventId)));
-    return ids.sort().slice(0, limit);
+    return shards
+      .flatMap((s) => s.ids)
+      .sort()
+      .slice(0, limit);
+  }
+
+  /** One page of a shard of the pending index, oldest first, and where the next page starts. */
+  async pendingInShard(
+    shard: number,
+    limit: number,
+    start?: Record<string, unknown>,
+  ): Promise<{ ids: string[]; next?: Record<string, unknown> }> {
+    const out = await guard(
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: AuditIndex.pending,
+          KeyConditionExpression: 'pendingShard = :shard',
+          ExpressionAttributeValues: { ':shard': `P${shard}` },
+          ProjectionExpression: 'eventId',
+          Limit: limit,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      ),
+      WHAT_EVENTS,
+    );
+    const ids = (out.Items ?? []).map((i) => z.string().parse(i.eventId));
+    return { ids, ...(out.LastEvaluatedKey ? { next: out.LastEvaluatedKey } : {}) };
   }
 
   /** The stored items of these events (strongly consistent); absent ids are not stored. */

@@ -1,18 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { expect, inject } from 'vitest';
+import { expect } from 'vitest';
 import { ErrorBodySchema } from '../../contracts/errors.ts';
 import { RECEIPT_HEADER } from '../../contracts/interop.ts';
-import {
-  type Federation,
-  type FederationOptions,
-  type RunningProvince,
-  startFederation,
-} from '../../federation/federation.ts';
-import { FEDERATION } from '../../federation/provinces.ts';
+import type { RunningProvince } from '../../federation/federation.ts';
+import { type TestFederation, type TestFederationOptions, testFederation } from '../support/federation.ts';
 import { scanAll } from '../support/scan.ts';
 
 /**
@@ -21,19 +12,13 @@ import { scanAll } from '../support/scan.ts';
  * case proves that nothing changed but the refusal's audit event.
  */
 
-export async function attackFederation(
+/** The suite's federation of `ids`, its tables and directory named after the attack file. */
+export function attackFederation(
   ids: readonly string[],
   name: string,
-  extra: Pick<FederationOptions, 'clock' | 'baseUrlOverrides'> = {},
-): Promise<Federation> {
-  return startFederation({
-    dir: await mkdtemp(join(tmpdir(), `elg-attack-${name}-`)),
-    dynamodbEndpoint: inject('dynamodbEndpoint'),
-    ports: 'ephemeral',
-    tablePrefix: `atk${name}${randomBytes(3).toString('hex')}`,
-    provinces: FEDERATION.filter((p) => ids.includes(p.id)),
-    ...extra,
-  });
+  extra: Pick<TestFederationOptions, 'clock' | 'baseUrlOverrides'> = {},
+): Promise<TestFederation> {
+  return testFederation({ name: `atk${name}`, provinces: ids, ...extra });
 }
 
 export interface RawAnswer {
@@ -141,7 +126,7 @@ export interface ProvinceSnapshot {
   auditIds: Set<string>;
 }
 
-const scan = (p: RunningProvince, table: string) => scanAll(p.gateway.doc, table);
+const scan = (p: RunningProvince, table: string) => scanAll(p.storage.doc, table);
 
 const sorted = (items: Item[]) => items.map((i) => JSON.stringify(i, Object.keys(i).sort())).sort();
 
@@ -151,7 +136,7 @@ const sorted = (items: Item[]) => items.map((i) => JSON.stringify(i, Object.keys
  * audit items as it integrates them, so only their ids are compared).
  */
 export async function snapshot(p: RunningProvince): Promise<ProvinceSnapshot> {
-  const t = p.gateway.tables;
+  const t = p.storage.tables;
   const [licenses, agreements, nonces, audit] = await Promise.all([
     scan(p, t.licenses),
     scan(p, t.agreements),
@@ -168,7 +153,7 @@ export async function snapshot(p: RunningProvince): Promise<ProvinceSnapshot> {
 
 /** Audit events written since `before`, read back in full. */
 export async function newEvents(p: RunningProvince, before: ProvinceSnapshot): Promise<Item[]> {
-  const audit = await scan(p, p.gateway.tables.audit);
+  const audit = await scan(p, p.storage.tables.audit);
   return audit.filter((e) => !before.auditIds.has(String(e.eventId)));
 }
 

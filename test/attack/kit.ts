@@ -100,12 +100,12 @@ export function missingIdentifier(issuerCode: string, serial = 'NOSUCH0001') {
   return buildIdentifier({ typeCode: '11100000000013338W032', issuerCode, serial, version: '001' });
 }
 
-export const scanTable = (p: RunningProvince, table: string) => scanAll(p.gateway.doc, table);
+export const scanTable = (p: RunningProvince, table: string) => scanAll(p.storage.doc, table);
 
 /** Every item of the province's audit table (and, if asked, its Merkle log table) as one text. */
 export async function auditText(p: RunningProvince, withLog = false): Promise<string> {
-  const items = await scanTable(p, p.gateway.tables.audit);
-  if (withLog) items.push(...(await scanTable(p, p.gateway.tables.log)));
+  const items = await scanTable(p, p.storage.tables.audit);
+  if (withLog) items.push(...(await scanTable(p, p.storage.tables.log)));
   return items.map((i) => JSON.stringify(i)).join('\n');
 }
 

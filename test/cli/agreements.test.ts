@@ -1,13 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type AgreementView, AgreementViewSchema } from '../../contracts/agreement.ts';
 import type { Federation } from '../../federation/federation.ts';
-import { FEDERATION } from '../../federation/provinces.ts';
+import { type TestFederation, testFederation } from '../support/federation.ts';
 import { elg } from './run-elg.ts';
-import { startTestFederation, type TestFederation } from './test-federation.ts';
 
 const ListSchema = z.object({ items: z.array(AgreementViewSchema) });
 const ProvincesJsonSchema = z.object({
@@ -24,12 +22,9 @@ describe('elg agreements: propose, sign, list, show and withdraw across province
 
   beforeAll(async () => {
     // 310000 and 320000 hold the seeded alliance; 510000 has no agreement yet.
-    running = await startTestFederation({
-      dirPrefix: 'elg-cli-agreements-',
-      tablePrefix: `cliagr-${randomBytes(4).toString('hex')}`,
-      provinces: FEDERATION.filter((p) => ['310000', '320000', '510000'].includes(p.id)),
-    });
-    ({ dir, federation } = running);
+    running = await testFederation({ name: 'cliagr', provinces: ['310000', '320000', '510000'] });
+    ({ dir } = running);
+    federation = running;
     file = ['--federation', federation.file];
   });
 

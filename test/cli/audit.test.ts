@@ -6,22 +6,12 @@ import { AuditedEventSchema } from '../../contracts/audit-api.ts';
 import { IssueResponseSchema } from '../../contracts/license.ts';
 import { VerifyResponseSchema } from '../../contracts/verify.ts';
 import type { Federation, RunningProvince } from '../../federation/federation.ts';
-import { FEDERATION } from '../../federation/provinces.ts';
 import { integrate } from '../../functions/sequencer/sequencer.ts';
+import { call, type TestFederation, testFederation } from '../support/federation.ts';
 import { sampleIssue } from '../support/gateway.ts';
 import { elg } from './run-elg.ts';
-import { startTestFederation, type TestFederation } from './test-federation.ts';
 
 const HOLDER_CODE = '11010519491231002X';
-
-async function post(p: RunningProvince, role: keyof RunningProvince['tokens'], path: string, body: unknown) {
-  const res = await fetch(`${p.url}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${p.tokens[role]}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return res.json() as Promise<unknown>;
-}
 
 /** Integrates until nothing is pending; the federation's own sequencer loop may hold the lease. */
 async function settle(p: RunningProvince) {
@@ -43,26 +33,25 @@ describe('elg audit against a running federation', () => {
   let started: string;
 
   beforeAll(async () => {
-    running = await startTestFederation({
-      dirPrefix: 'elg-cli-audit-',
-      tablePrefix: `cla${randomBytes(3).toString('hex')}`,
-      provinces: FEDERATION.filter((p) => ['310000', '330000'].includes(p.id)),
-    });
-    ({ dir, federation: f } = running);
+    running = await testFederation({ name: 'cla', provinces: ['310000', '330000'] });
+    ({ dir } = running);
+    f = running;
     fed = ['--federation', f.file];
     started = new Date().toISOString();
     const sh = f.province('310000');
     identifier = IssueResponseSchema.parse(
-      await post(sh, 'issuer', '/v1/licenses', sampleIssue()),
+      (await call(sh, 'issuer', '/v1/licenses', sampleIssue())).body,
     ).identifier;
     // Two verifications from Zhejiang, so a search can hold more events than its limit.
     for (const useCause of ['窗口核验', '复核']) {
       const answer = VerifyResponseSchema.parse(
-        await post(f.province('330000'), 'platform', '/v1/verify', {
-          identifier,
-          matterCode: 'DEMO0001',
-          useCause,
-        }),
+        (
+          await call(f.province('330000'), 'platform', '/v1/verify', {
+            identifier,
+            matterCode: 'DEMO0001',
+            useCause,
+          })
+        ).body,
       );
       expect(answer.verdict).toBe('valid');
       traceId = answer.traceId;

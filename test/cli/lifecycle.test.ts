@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,8 +5,8 @@ import { parseIdentifier } from '../../contracts/codes/index.ts';
 import { IssueResponseSchema } from '../../contracts/license.ts';
 import type { Federation } from '../../federation/federation.ts';
 import { FEDERATION } from '../../federation/provinces.ts';
+import { type TestFederation, testFederation } from '../support/federation.ts';
 import { elg } from './run-elg.ts';
-import { startTestFederation, type TestFederation } from './test-federation.ts';
 
 describe('elg against a running federation', () => {
   let running: TestFederation | undefined;
@@ -16,12 +15,9 @@ describe('elg against a running federation', () => {
   let common: string[];
 
   beforeAll(async () => {
-    running = await startTestFederation({
-      dirPrefix: 'elg-cli-',
-      tablePrefix: `cli-${randomBytes(4).toString('hex')}`,
-      provinces: FEDERATION.slice(0, 2),
-    });
-    ({ dir, federation } = running);
+    running = await testFederation({ name: 'cli', provinces: ['310000', '320000'] });
+    ({ dir } = running);
+    federation = running;
     common = ['--federation', federation.file, '--province', '310000'];
   });
 

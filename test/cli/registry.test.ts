@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -13,11 +12,10 @@ import {
   RootPublicJwkSchema,
 } from '../../contracts/registry.ts';
 import type { Federation } from '../../federation/federation.ts';
-import { FEDERATION } from '../../federation/provinces.ts';
 import { TrustRegistry } from '../../lib/registry/trust-registry.ts';
 import { verifyRegistry } from '../../lib/registry/verify-registry.ts';
+import { type TestFederation, testFederation } from '../support/federation.ts';
 import { elg } from './run-elg.ts';
-import { startTestFederation, type TestFederation } from './test-federation.ts';
 
 const FederationRootSchema = z.object({ root: z.object({ jwk: RootPublicJwkSchema }), registry: z.string() });
 
@@ -29,12 +27,9 @@ describe('elg registry: entries from running gateways, a registry signed from th
   let published: RegistryProvince[];
 
   beforeAll(async () => {
-    running = await startTestFederation({
-      dirPrefix: 'elg-cli-registry-',
-      tablePrefix: `clireg-${randomBytes(4).toString('hex')}`,
-      provinces: FEDERATION.slice(0, 2),
-    });
-    ({ dir, federation } = running);
+    running = await testFederation({ name: 'clireg', provinces: ['310000', '320000'] });
+    ({ dir } = running);
+    federation = running;
     const file = FederationRootSchema.parse(JSON.parse(await readFile(federation.file, 'utf8')));
     published = (await verifyRegistry(await readFile(file.registry, 'utf8'), file.root.jwk)).provinces;
   });

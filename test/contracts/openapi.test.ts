@@ -9,7 +9,7 @@ import { ErrorBodySchema } from '../../contracts/errors.ts';
 import * as ex from '../../contracts/examples.ts';
 import { ReceiptClaimsSchema, RequestClaimsSchema } from '../../contracts/interop.ts';
 import { COMPONENTS, type ComponentName, DOCS_ASSETS, TAGS } from '../../contracts/openapi.ts';
-import { FUNCTIONS } from '../../infra/functions.ts';
+import { FUNCTIONS } from '../../functions/catalog.ts';
 import { auditOrigin, verifyCheckpoint } from '../../lib/audit/checkpoint.ts';
 import { verifyInclusion } from '../../lib/audit/merkle.ts';
 import { get, post, type TestGateway, testGateway } from '../support/gateway.ts';

@@ -1,16 +1,11 @@
-import { createPublicKey, randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { createPublicKey } from 'node:crypto';
 import { join } from 'node:path';
 import { SignCommand, type SignCommandInput } from '@aws-sdk/client-kms';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorBodySchema } from '../../contracts/errors.ts';
 import { VerifyResponseSchema } from '../../contracts/verify.ts';
-import { type Federation, startFederation } from '../../federation/federation.ts';
-import { FEDERATION } from '../../federation/provinces.ts';
-import { createGatewayApp } from '../../functions/app.ts';
-import { createGateway, type Gateway } from '../../functions/gateway.ts';
+import { type ProvinceApp, provinceApp } from '../../functions/province.ts';
 import { fixedClock } from '../../lib/clock.ts';
 import { DependencyUnavailableError } from '../../lib/errors.ts';
 import { newTraceId, traceparentOf } from '../../lib/ids.ts';
@@ -19,6 +14,7 @@ import { HttpPeerClient } from '../../lib/interop/peer-client.ts';
 import { loadOrCreatePrivateKey } from '../../lib/signing/key-file.ts';
 import { KmsSigner } from '../../lib/signing/kms-signer.ts';
 import { type FakeKey, fakeKey, fakeKms, signDigest } from '../lib/signing/fake-kms.ts';
+import { type TestFederation, testFederation } from '../support/federation.ts';
 import { sampleIssue } from '../support/gateway.ts';
 
 const SIGN_TIMEOUT_MS = 200;
@@ -69,23 +65,15 @@ describe('KmsSigner when KMS does not answer', () => {
 });
 
 describe("verification when the gateway key's KMS fails", () => {
-  let f: Federation;
+  let f: TestFederation;
   let identifier: string;
   let kms: ReturnType<typeof flakyKms>;
-  let caller: Gateway;
-  let app: ReturnType<typeof createGatewayApp>;
+  let app: ProvinceApp;
   const breakerClock = fixedClock('2026-06-01T00:00:00Z');
   const breaker = new CircuitBreaker({ clock: breakerClock, failureThreshold: 1, openMs: 30_000 });
 
   beforeAll(async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'elg-faults-kms-'));
-    f = await startFederation({
-      dir,
-      dynamodbEndpoint: inject('dynamodbEndpoint'),
-      ports: 'ephemeral',
-      tablePrefix: `fk${randomBytes(3).toString('hex')}`,
-      provinces: FEDERATION.filter((p) => ['310000', '330000'].includes(p.id)),
-    });
+    f = await testFederation({ name: 'fk', provinces: ['310000', '330000'] });
     const sh = f.province('310000');
     const issued = await fetch(`${sh.url}/v1/licenses`, {
       method: 'POST',
@@ -97,23 +85,15 @@ describe("verification when the gateway key's KMS fails", () => {
 
     // 330000 again, with its gateway key held by (fake) KMS: the key the registry publishes.
     const zj = f.province('330000').gateway;
-    const privateKey = await loadOrCreatePrivateKey(join(dir, 'keys', '330000', 'gateway.jwk'));
+    const privateKey = await loadOrCreatePrivateKey(join(f.dir, 'keys', '330000', 'gateway.jwk'));
     const key: FakeKey = { arn: fakeKey('gw').arn, privateKey, publicKey: createPublicKey(privateKey) };
     kms = flakyKms(key);
     const gatewayKey = await KmsSigner.create(kms.client, key.arn, 'gateway', {
       signTimeoutMs: SIGN_TIMEOUT_MS,
     });
     expect(gatewayKey.kid).toBe(zj.keys.gateway.kid);
-    caller = createGateway({
-      province: zj.province,
-      provinceName: zj.provinceName,
-      doc: zj.doc,
-      tables: zj.tables,
+    const caller = zj.withParts({
       keys: { ...zj.keys, gateway: gatewayKey },
-      registry: zj.registry,
-      auth: zj.auth,
-      holderHashKey: zj.holderHashKey,
-      clock: zj.clock,
       peers: new HttpPeerClient({
         self: zj.province,
         signer: gatewayKey,
@@ -123,7 +103,7 @@ describe("verification when the gateway key's KMS fails", () => {
         breaker,
       }),
     });
-    app = createGatewayApp(caller);
+    app = provinceApp(caller);
   });
   afterAll(async () => {
     await f?.stop();
@@ -147,8 +127,10 @@ describe("verification when the gateway key's KMS fails", () => {
     return { status: res.status, body, ms, traceId };
   }
 
-  async function eventsOf(g: Gateway, traceId: string) {
-    const out = await g.doc.send(new ScanCommand({ TableName: g.tables.audit, ConsistentRead: true }));
+  /** The audit events of one trace, as stored in the province's audit table. */
+  async function eventsOf(province: '310000' | '330000', traceId: string) {
+    const { doc, tables } = f.province(province).storage;
+    const out = await doc.send(new ScanCommand({ TableName: tables.audit, ConsistentRead: true }));
     return (out.Items ?? []).filter((e) => e.traceId === traceId);
   }
 
@@ -164,7 +146,7 @@ describe("verification when the gateway key's KMS fails", () => {
 
   /** The attempt is on record as this province's signing failure, and nothing reached 310000. */
   async function expectSigningFailureOnRecord(traceId: string, cause: RegExp) {
-    const outbound = (await eventsOf(caller, traceId)).find((e) => e.action === 'interop.outbound');
+    const outbound = (await eventsOf('330000', traceId)).find((e) => e.action === 'interop.outbound');
     expect(outbound).toMatchObject({
       outcome: 'error',
       peer: '310000',
@@ -172,7 +154,7 @@ describe("verification when the gateway key's KMS fails", () => {
     });
     expect(outbound?.details.cause).toMatch(cause);
     expect(outbound?.details.jti).toBeUndefined();
-    expect(await eventsOf(f.province('310000').gateway, traceId)).toEqual([]);
+    expect(await eventsOf('310000', traceId)).toEqual([]);
   }
 
   it('answers clearly and at once when KMS throttles the gateway key, and audits the attempt', async () => {
@@ -209,7 +191,7 @@ describe("verification when the gateway key's KMS fails", () => {
     // Assess: the call went out, 310000 answered, and the circuit closed.
     expect(answer.status).toBe(200);
     expect(VerifyResponseSchema.parse(answer.body).verdict).toBe('valid');
-    const outbound = (await eventsOf(caller, answer.traceId)).find((e) => e.action === 'interop.outbound');
+    const outbound = (await eventsOf('330000', answer.traceId)).find((e) => e.action === 'interop.outbound');
     expect(outbound).toMatchObject({ outcome: 'success', details: { status: 200 } });
     expect(breaker.state('310000')).toBe('closed');
   });

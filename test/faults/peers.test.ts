@@ -1,15 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
 import { Agent, createServer, request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorBodySchema } from '../../contracts/errors.ts';
 import { VerifyResponseSchema } from '../../contracts/verify.ts';
-import { type Federation, startFederation } from '../../federation/federation.ts';
-import { FEDERATION } from '../../federation/provinces.ts';
+import type { Federation } from '../../federation/federation.ts';
 import { newTraceId, traceparentOf } from '../../lib/ids.ts';
+import { testFederation } from '../support/federation.ts';
 import { sampleIssue } from '../support/gateway.ts';
 
 /** The peer client's default: how long 330000 waits for 310000. */
@@ -90,12 +86,9 @@ describe('verification when the issuing province is down or hostile', () => {
 
   beforeAll(async () => {
     const peerUrl = await peer.listen();
-    f = await startFederation({
-      dir: await mkdtemp(join(tmpdir(), 'elg-faults-peers-')),
-      dynamodbEndpoint: inject('dynamodbEndpoint'),
-      ports: 'ephemeral',
-      tablePrefix: `fp${randomBytes(3).toString('hex')}`,
-      provinces: FEDERATION.filter((p) => ['310000', '330000'].includes(p.id)),
+    f = await testFederation({
+      name: 'fp',
+      provinces: ['310000', '330000'],
       baseUrlOverrides: { '310000': peerUrl },
     });
     const sh = f.province('310000');
@@ -133,8 +126,8 @@ describe('verification when the issuing province is down or hostile', () => {
   }
 
   async function eventsOf(traceId: string) {
-    const g = f.province('330000').gateway;
-    const out = await g.doc.send(new ScanCommand({ TableName: g.tables.audit, ConsistentRead: true }));
+    const { doc, tables } = f.province('330000').storage;
+    const out = await doc.send(new ScanCommand({ TableName: tables.audit, ConsistentRead: true }));
     return (out.Items ?? []).filter((e) => e.traceId === traceId);
   }
 
@@ -227,13 +220,7 @@ describe('a keep-alive client that sends an oversized body', () => {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
   beforeAll(async () => {
-    f = await startFederation({
-      dir: await mkdtemp(join(tmpdir(), 'elg-faults-413-')),
-      dynamodbEndpoint: inject('dynamodbEndpoint'),
-      ports: 'ephemeral',
-      tablePrefix: `fk${randomBytes(3).toString('hex')}`,
-      provinces: FEDERATION.filter((p) => p.id === '310000'),
-    });
+    f = await testFederation({ name: 'f413', provinces: ['310000'] });
   });
   afterAll(async () => {
     agent.destroy();

@@ -35,11 +35,11 @@ describe('the sequencer loop after a storage failure', () => {
     // Prepare: the clock stands still, so a lease left behind never expires during the test.
     const t = await testGateway();
     await issueLicenses(t, 5);
-    const flaky = outageClient(t.gateway.doc, (c) => c.constructor.name === 'UpdateCommand');
+    const flaky = outageClient(t.storage.doc, (c) => c.constructor.name === 'UpdateCommand');
     const logs = captureLogs();
 
     // Act
-    const stop = startSequencerLoop({ ...t.gateway, doc: flaky.doc }, 20, { maxBatch: 3 });
+    const stop = startSequencerLoop(t.gateway.withParts({ doc: flaky.doc }), 20, { maxBatch: 3 });
     let failedRounds: unknown[];
     try {
       await vi.waitFor(async () => expect(await pendingIds(t)).toEqual([]), {
@@ -62,7 +62,7 @@ describe('the sequencer loop after a storage failure', () => {
     // Prepare
     const t = await testGateway();
     await issueLicenses(t, 2);
-    const store = new LogStore(t.gateway.doc, t.gateway.tables.log);
+    const store = new LogStore(t.storage.doc, t.storage.tables.log);
     expect(await store.acquireLease('another-sequencer', t.clock.now(), 30_000)).toBe(true);
 
     // Act

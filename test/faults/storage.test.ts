@@ -7,16 +7,16 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { AuditAction } from '../../contracts/audit.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../federation/dynamodb-local.ts';
-import { type Federation, startFederation } from '../../federation/federation.ts';
-import { FEDERATION } from '../../federation/provinces.ts';
+import type { Federation } from '../../federation/federation.ts';
+import { functionSpec } from '../../functions/catalog.ts';
 import { integrate } from '../../functions/sequencer/sequencer.ts';
-import { functionSpec } from '../../infra/functions.ts';
 import { auditOrigin } from '../../lib/audit/checkpoint.ts';
 import { verifyLog } from '../../lib/audit/verify-log.ts';
 import { type CapturedLogs, captureLogs } from '../../lib/log/capture.ts';
 import { LogStore } from '../../lib/store/log-store.ts';
 import { AuditIndex, PENDING_SHARDS } from '../../lib/store/tables.ts';
 import { dyingClient } from '../lib/audit/log-fixtures.ts';
+import { testFederation } from '../support/federation.ts';
 import { sampleIssue } from '../support/gateway.ts';
 import { scanAll } from '../support/scan.ts';
 
@@ -147,16 +147,16 @@ async function eventually<T>(
 }
 
 async function scan(table: string): Promise<Record<string, unknown>[]> {
-  return scanAll(f.province(SH).gateway.doc, table);
+  return scanAll(f.province(SH).storage.doc, table);
 }
 
 async function pendingCount(id: string): Promise<number> {
-  const g = f.province(id).gateway;
+  const { doc, tables } = f.province(id).storage;
   let n = 0;
   for (let i = 0; i < PENDING_SHARDS; i++) {
-    const out = await g.doc.send(
+    const out = await doc.send(
       new QueryCommand({
-        TableName: g.tables.audit,
+        TableName: tables.audit,
         IndexName: AuditIndex.pending,
         KeyConditionExpression: 'pendingShard = :s',
         ExpressionAttributeValues: { ':s': `P${i}` },
@@ -174,13 +174,7 @@ beforeAll(async () => {
   // Kept on disk, so a killed engine restarts on the same data.
   await mkdir(join(dir, 'dynamodb'));
   ddb = await startDynamoDbLocal({ dbPath: join(dir, 'dynamodb') });
-  f = await startFederation({
-    dir,
-    dynamodbEndpoint: ddb.endpoint,
-    ports: 'ephemeral',
-    tablePrefix: `faults${randomBytes(3).toString('hex')}`,
-    provinces: FEDERATION.filter((p) => p.id === SH || p.id === ZJ),
-  });
+  f = await testFederation({ name: 'faults', dir, dynamodbEndpoint: ddb.endpoint, provinces: [SH, ZJ] });
   const first = await issue();
   expect(first.status).toBe(201);
   const p = f.province(SH);
@@ -276,7 +270,7 @@ describe('a DynamoDB killed under load and restarted on the same data', () => {
     expect(after.status).toBe(200);
 
     // Assess: tables. One license per Idempotency-Key, whatever the retries; every 201 is stored.
-    const sh = f.province(SH).gateway.tables;
+    const sh = f.province(SH).storage.tables;
     const versions = (await scan(sh.licenses)).filter((i) => String(i.sk).startsWith('V#'));
     const licenseOf = (v: Record<string, unknown>) => v.license as { identifier: string; number: string };
     const byNumber = new Map<string, string[]>();
@@ -296,7 +290,7 @@ describe('a DynamoDB killed under load and restarted on the same data', () => {
     expect(versions.map(licenseOf).filter((l) => !issuedEvents.has(l.identifier))).toEqual([]);
     // No 2xx verification without its event in Zhejiang's audit.
     const zjTraces = new Set(
-      (await scan(f.province(ZJ).gateway.tables.audit))
+      (await scan(f.province(ZJ).storage.tables.audit))
         .filter((e) => e.action === AuditAction.verify)
         .map((e) => String(e.traceId)),
     );
@@ -310,28 +304,29 @@ describe('a sequencer killed mid-batch', () => {
     // Prepare: a sequencer of its own takes the lease before events wait, so it finds a batch, and
     // dies after marking two of its events; its lease, which it cannot give back, expires in 2 s.
     const g = f.province(SH).gateway;
+    const { doc, tables } = f.province(SH).storage;
     const owner = `dead-${randomBytes(4).toString('hex')}`;
-    const log = new LogStore(g.doc, g.tables.log);
+    const log = new LogStore(doc, tables.log);
     await eventually(
       () => log.acquireLease(owner, new Date(), 60_000),
       (held) => held,
     );
     for (let i = 0; i < 6; i++) expect((await issue()).status).toBe(201);
     let marks = 0;
-    const dying = dyingClient(g.doc, (c) => c.name === 'UpdateCommand' && ++marks === 3);
+    const dying = dyingClient(doc, (c) => c.name === 'UpdateCommand' && ++marks === 3);
 
     // Act
-    const died = await integrate({ ...g, doc: dying.doc }, { maxBatch: 4, leaseMs: 2000, owner }).then(
+    const died = await integrate(g.withParts({ doc: dying.doc }), { maxBatch: 4, leaseMs: 2000, owner }).then(
       () => undefined,
       (err: unknown) => err,
     );
-    const inFlight = (await scan(g.tables.log)).filter((i) => i.pk === 'BATCH');
+    const inFlight = (await scan(tables.log)).filter((i) => i.pk === 'BATCH');
     // The province's own loop takes over once the dead one's lease has expired.
     await eventually(
       async () => ({
         pending: await pendingCount(SH),
         size: (await log.head())?.treeSize,
-        events: (await scan(g.tables.audit)).length,
+        events: (await scan(tables.audit)).length,
       }),
       (s) => s.pending === 0 && s.size === s.events,
     );
@@ -339,15 +334,15 @@ describe('a sequencer killed mid-batch', () => {
     // Assess
     expect(died).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE' });
     expect(inFlight).toHaveLength(1);
-    const events = await scan(g.tables.audit);
-    const leaves = (await scan(g.tables.log))
+    const events = await scan(tables.audit);
+    const leaves = (await scan(tables.log))
       .filter((i) => String(i.pk).startsWith('LEAF#'))
       .sort((a, b) => Number(a.index) - Number(b.index));
     expect(leaves.map((l) => l.index)).toEqual(leaves.map((_, i) => i));
     expect(leaves.map((l) => String(l.eventId)).sort()).toEqual(events.map((e) => String(e.eventId)).sort());
     for (const e of events) expect(leaves[Number(e.leafIndex)]?.eventId).toBe(e.eventId);
     const verification = await verifyLog(
-      { doc: g.doc, tables: g.tables },
+      { doc, tables },
       { origin: auditOrigin(SH), publicKey: g.keys.audit.publicJwk },
     );
     expect(verification.findings).toEqual([]);

@@ -1,48 +1,32 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IssueResponseSchema } from '../../contracts/license.ts';
 import { VerifyResponseSchema } from '../../contracts/verify.ts';
-import { type Federation, type RunningProvince, startFederation } from '../../federation/federation.ts';
-import { FEDERATION } from '../../federation/provinces.ts';
+import type { RunningProvince } from '../../federation/federation.ts';
 import { integrate } from '../../functions/sequencer/sequencer.ts';
 import { assembleTrace, type TraceSource } from '../../lib/audit/trace.ts';
 import { traceHtml } from '../../lib/audit/trace-html.ts';
 import type { TraceReport } from '../../lib/audit/trace-report.ts';
 import { registryTraceVerifier } from '../../lib/audit/trace-verifier.ts';
+import { call, type TestFederation, testFederation } from '../support/federation.ts';
 import { sampleIssue } from '../support/gateway.ts';
 
 /** The browser's, inside page.evaluate callbacks (the project compiles without the DOM library). */
 declare const getComputedStyle: (el: unknown) => { stroke: string; getPropertyValue(p: string): string };
 
-async function post(p: RunningProvince, role: keyof RunningProvince['tokens'], path: string, body: unknown) {
-  const res = await fetch(`${p.url}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${p.tokens[role]}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return res.json() as Promise<unknown>;
-}
-
 describe('one cross-province call traced across provinces', () => {
-  let f: Federation;
+  let f: TestFederation;
   let dir: string;
   let sources: TraceSource[];
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'elg-trace-'));
-    f = await startFederation({
-      dir,
-      dynamodbEndpoint: inject('dynamodbEndpoint'),
-      ports: 'ephemeral',
-      tablePrefix: `trc${randomBytes(3).toString('hex')}`,
-      // Sichuan has no agreement with Shanghai: its verifications of Shanghai licenses are refused.
-      provinces: FEDERATION.filter((p) => ['310000', '330000', '510000'].includes(p.id)),
-    });
+    // Sichuan has no agreement with Shanghai: its verifications of Shanghai licenses are refused.
+    f = await testFederation({ name: 'trc', provinces: ['310000', '330000', '510000'] });
+    dir = f.dir;
     sources = f.provinces.map((p) => ({
       province: p.id,
       baseUrl: p.url,
@@ -58,13 +42,17 @@ describe('one cross-province call traced across provinces', () => {
   /** A verification of a fresh Shanghai license by `verifier` (Zhejiang), integrated into every log. */
   async function tracedCall(verifier = '330000', verdict = 'valid') {
     const sh = f.province('310000');
-    const { identifier } = IssueResponseSchema.parse(await post(sh, 'issuer', '/v1/licenses', sampleIssue()));
+    const { identifier } = IssueResponseSchema.parse(
+      (await call(sh, 'issuer', '/v1/licenses', sampleIssue())).body,
+    );
     const answer = VerifyResponseSchema.parse(
-      await post(f.province(verifier), 'platform', '/v1/verify', {
-        identifier,
-        matterCode: 'DEMO0001',
-        useCause: '窗口核验',
-      }),
+      (
+        await call(f.province(verifier), 'platform', '/v1/verify', {
+          identifier,
+          matterCode: 'DEMO0001',
+          useCause: '窗口核验',
+        })
+      ).body,
     );
     expect(answer.verdict).toBe(verdict);
     for (const p of f.provinces) await settle(p);
@@ -106,14 +94,18 @@ describe('one cross-province call traced across provinces', () => {
 
   it('flags the missing counterpart when the callee’s inbound event is gone', async () => {
     const traceId = await tracedCall();
-    const sh = f.province('310000').gateway;
+    const sh = f.province('310000').storage;
     const events =
       (await sh.doc.send(new ScanCommand({ TableName: sh.tables.audit, ConsistentRead: true }))).Items ?? [];
     const inbound = events.find((e) => e.traceId === traceId);
     expect(inbound).toBeDefined();
     await sh.doc.send(new DeleteCommand({ TableName: sh.tables.audit, Key: { eventId: inbound?.eventId } }));
 
-    const report = await assembleTrace(traceId, sources, registryTraceVerifier(sh.registry));
+    const report = await assembleTrace(
+      traceId,
+      sources,
+      registryTraceVerifier(f.province('310000').gateway.registry),
+    );
     expect(report.ok).toBe(false);
     expect(report.gaps).toEqual([expect.objectContaining({ kind: 'MISSING_INBOUND', province: '310000' })]);
   });
@@ -131,7 +123,7 @@ describe('one cross-province call traced across provinces', () => {
       seen.push(url.pathname);
       if (!grown && url.origin === new URL(sh.url).origin && url.pathname.endsWith('/proof')) {
         grown = true;
-        await post(sh, 'issuer', '/v1/licenses', sampleIssue());
+        await call(sh, 'issuer', '/v1/licenses', sampleIssue());
         await settle(sh);
       }
       const res = await fetch(input, init);
@@ -336,7 +328,7 @@ describe('one cross-province call traced across provinces', () => {
 
   it('renders a broken trace: the missing inbound side and the failed proof in red', async () => {
     const traceId = await tracedCall();
-    const sh = f.province('310000').gateway;
+    const sh = f.province('310000').storage;
     const events =
       (await sh.doc.send(new ScanCommand({ TableName: sh.tables.audit, ConsistentRead: true }))).Items ?? [];
     const inbound = events.find((e) => e.traceId === traceId);
@@ -351,7 +343,12 @@ describe('one cross-province call traced across provinces', () => {
       for (const e of body.items) if (e.action === 'verify') e.details.useCause = '篡改';
       return new Response(JSON.stringify(body), { status: res.status, headers: res.headers });
     };
-    const report = await assembleTrace(traceId, sources, registryTraceVerifier(sh.registry), tampered);
+    const report = await assembleTrace(
+      traceId,
+      sources,
+      registryTraceVerifier(f.province('310000').gateway.registry),
+      tampered,
+    );
     expect(report.ok).toBe(false);
     expect(report.gaps.map((g) => g.kind).sort()).toEqual(['MISSING_INBOUND', 'PROOF_FAILED']);
     const page = await open(report, 'broken');
@@ -378,11 +375,7 @@ describe('one cross-province call traced across provinces', () => {
 
   it('names the acting department of an issue by USCC and name, never the officer', async () => {
     const sh = f.province('310000');
-    const res = await fetch(`${sh.url}/v1/licenses`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${sh.tokens.issuer}`, 'content-type': 'application/json' },
-      body: JSON.stringify(sampleIssue()),
-    });
+    const res = await call(sh, 'issuer', '/v1/licenses', sampleIssue());
     expect(res.status).toBe(201);
     const traceId = /^00-([0-9a-f]{32})-/.exec(res.headers.get('traceparent') ?? '')?.[1] ?? '';
     await settle(sh);

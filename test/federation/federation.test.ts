@@ -1,15 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { JwksSchema } from '../../contracts/keys.ts';
 import { IssueResponseSchema } from '../../contracts/license.ts';
 import { VerifyResponseSchema } from '../../contracts/verify.ts';
-import { type Federation, startFederation } from '../../federation/federation.ts';
-import { FEDERATION } from '../../federation/provinces.ts';
+import { call, type TestFederation, testFederation } from '../support/federation.ts';
 import { sampleIssue } from '../support/gateway.ts';
 
 const FederationFileSchema = z.object({
@@ -31,43 +28,23 @@ const FederationFileSchema = z.object({
 
 const use = { matterCode: 'DEMO0001', useCause: '窗口核验' };
 
-async function call(url: string, token: string, body?: unknown) {
-  const res = await fetch(url, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json()) as unknown };
-}
-
 describe('the local federation over HTTP', () => {
-  let dir: string;
-  let prefix: string;
-  let f: Federation;
-  const specs = FEDERATION.filter((p) => ['310000', '330000', '510000'].includes(p.id));
-  const start = () =>
-    startFederation({
-      dir,
-      dynamodbEndpoint: inject('dynamodbEndpoint'),
-      ports: 'ephemeral',
-      tablePrefix: prefix,
-      provinces: specs,
-    });
+  let f: TestFederation;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'elg-fed-'));
-    prefix = `fed${randomBytes(3).toString('hex')}`;
-    f = await start();
+    f = await testFederation({ name: 'fed', provinces: ['310000', '330000', '510000'] });
   });
   afterAll(async () => {
     await f?.stop();
   });
 
   it('writes federation.json with each province, its departments and a token per role', async () => {
-    const file = FederationFileSchema.parse(JSON.parse(await readFile(join(dir, 'federation.json'), 'utf8')));
+    const file = FederationFileSchema.parse(
+      JSON.parse(await readFile(join(f.dir, 'federation.json'), 'utf8')),
+    );
     expect(file.provinces.map((p) => p.id)).toEqual(['310000', '330000', '510000']);
     expect(file.provinces[0]?.departments[0]?.uscc).toBe('113100000024601315');
-    expect(((await stat(join(dir, 'federation.json'))).mode & 0o077) === 0).toBe(true);
+    expect(((await stat(join(f.dir, 'federation.json'))).mode & 0o077) === 0).toBe(true);
   });
 
   it('publishes each province’s three keys with their purposes', async () => {
@@ -92,15 +69,15 @@ describe('the local federation over HTTP', () => {
     const sh = f.province('310000');
     const zj = f.province('330000');
     const sc = f.province('510000');
-    const issued = await call(`${sh.url}/v1/licenses`, sh.tokens.issuer, sampleIssue());
+    const issued = await call(sh, 'issuer', '/v1/licenses', sampleIssue());
     expect(issued.status).toBe(201);
     const { identifier, credential } = IssueResponseSchema.parse(issued.body);
 
-    const home = await call(`${sh.url}/v1/verify`, sh.tokens.platform, { credential, ...use });
+    const home = await call(sh, 'platform', '/v1/verify', { credential, ...use });
     expect(VerifyResponseSchema.parse(home.body).verdict).toBe('valid');
 
     const away = VerifyResponseSchema.parse(
-      (await call(`${zj.url}/v1/verify`, zj.tokens.platform, { credential, ...use })).body,
+      (await call(zj, 'platform', '/v1/verify', { credential, ...use })).body,
     );
     expect(away.verdict).toBe('valid');
     expect(away.checks).toEqual({
@@ -115,7 +92,7 @@ describe('the local federation over HTTP', () => {
     expect(away.license?.holder?.code).toBe('110105********002X');
 
     const refused = VerifyResponseSchema.parse(
-      (await call(`${sc.url}/v1/verify`, sc.tokens.platform, { identifier, ...use })).body,
+      (await call(sc, 'platform', '/v1/verify', { identifier, ...use })).body,
     );
     expect(refused.verdict).toBe('unverified');
     expect(refused.reasons.map((r) => r.code)).toContain('AGREEMENT_REQUIRED');
@@ -126,16 +103,16 @@ describe('the local federation over HTTP', () => {
     const sh = f.province('310000');
     const zj = f.province('330000');
     const { identifier } = IssueResponseSchema.parse(
-      (await call(`${sh.url}/v1/licenses`, sh.tokens.issuer, sampleIssue())).body,
+      (await call(sh, 'issuer', '/v1/licenses', sampleIssue())).body,
     );
     const answer = VerifyResponseSchema.parse(
-      (await call(`${zj.url}/v1/verify`, zj.tokens.platform, { identifier, ...use })).body,
+      (await call(zj, 'platform', '/v1/verify', { identifier, ...use })).body,
     );
     const eventsOf = async (p: typeof sh) =>
       (
         (
-          await p.gateway.doc.send(
-            new ScanCommand({ TableName: p.gateway.tables.audit, ConsistentRead: true }),
+          await p.storage.doc.send(
+            new ScanCommand({ TableName: p.storage.tables.audit, ConsistentRead: true }),
           )
         ).Items ?? []
       ).filter((e) => e.traceId === answer.traceId);
@@ -155,29 +132,27 @@ describe('the local federation over HTTP', () => {
   it('finds a superseded version and a revoked license of another province invalid, per its issuer', async () => {
     const sh = f.province('310000');
     const zj = f.province('330000');
-    const first = IssueResponseSchema.parse(
-      (await call(`${sh.url}/v1/licenses`, sh.tokens.issuer, sampleIssue())).body,
-    );
+    const first = IssueResponseSchema.parse((await call(sh, 'issuer', '/v1/licenses', sampleIssue())).body);
     const second = IssueResponseSchema.parse(
       (
-        await call(`${sh.url}/v1/licenses/${first.identifier}/versions`, sh.tokens.issuer, {
+        await call(sh, 'issuer', `/v1/licenses/${first.identifier}/versions`, {
           number: 'N-2',
           reason: '变更',
         })
       ).body,
     );
     const old = VerifyResponseSchema.parse(
-      (await call(`${zj.url}/v1/verify`, zj.tokens.platform, { credential: first.credential, ...use })).body,
+      (await call(zj, 'platform', '/v1/verify', { credential: first.credential, ...use })).body,
     );
     expect(old.verdict).toBe('invalid');
     expect(old.reasons.map((r) => r.code)).toEqual(['SUPERSEDED']);
 
-    await call(`${sh.url}/v1/licenses/${second.identifier}/status`, sh.tokens.issuer, {
+    await call(sh, 'issuer', `/v1/licenses/${second.identifier}/status`, {
       status: '07',
       reason: '吊销',
     });
     const revoked = VerifyResponseSchema.parse(
-      (await call(`${zj.url}/v1/verify`, zj.tokens.platform, { credential: second.credential, ...use })).body,
+      (await call(zj, 'platform', '/v1/verify', { credential: second.credential, ...use })).body,
     );
     expect(revoked.verdict).toBe('invalid');
     expect(revoked.status).toBe('07');
@@ -186,28 +161,21 @@ describe('the local federation over HTTP', () => {
   });
 
   it("refuses one province's token at another province", async () => {
-    const res = await call(
-      `${f.province('330000').url}/v1/licenses`,
-      f.province('310000').tokens.issuer,
-      sampleIssue(),
-    );
+    const res = await call(f.province('330000'), 'issuer', '/v1/licenses', sampleIssue(), {
+      headers: { authorization: `Bearer ${f.province('310000').tokens.issuer}` },
+    });
     expect(res.status).toBe(401);
   });
 
   it('reuses keys and data on a second start', async () => {
     const sh = f.province('310000');
-    const issued = IssueResponseSchema.parse(
-      (await call(`${sh.url}/v1/licenses`, sh.tokens.issuer, sampleIssue())).body,
-    );
+    const issued = IssueResponseSchema.parse((await call(sh, 'issuer', '/v1/licenses', sampleIssue())).body);
     const kidBefore = sh.gateway.keys.credential.kid;
-    await f.stop();
-
-    f = await start();
+    await f.restart();
     const again = f.province('310000');
     expect(again.gateway.keys.credential.kid).toBe(kidBefore);
     const verified = VerifyResponseSchema.parse(
-      (await call(`${again.url}/v1/verify`, again.tokens.platform, { credential: issued.credential, ...use }))
-        .body,
+      (await call(again, 'platform', '/v1/verify', { credential: issued.credential, ...use })).body,
     );
     expect(verified.verdict).toBe('valid');
   });

@@ -1,31 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgreementViewSchema } from '../../contracts/agreement.ts';
 import { buildIdentifier } from '../../contracts/codes/index.ts';
 import { ErrorBodySchema } from '../../contracts/errors.ts';
 import { IssueResponseSchema } from '../../contracts/license.ts';
 import { VerifyResponseSchema } from '../../contracts/verify.ts';
-import { type Federation, type RunningProvince, startFederation } from '../../federation/federation.ts';
-import { FEDERATION } from '../../federation/provinces.ts';
+import type { Federation, RunningProvince } from '../../federation/federation.ts';
 import { todayCst } from '../../lib/license/validity.ts';
+import { call, testFederation } from '../support/federation.ts';
 import { sampleIssue } from '../support/gateway.ts';
 
-async function call(p: RunningProvince, role: keyof RunningProvince['tokens'], path: string, body?: unknown) {
-  const res = await fetch(`${p.url}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${p.tokens[role]}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json()) as unknown };
-}
-
 async function eventsOf(p: RunningProvince, traceId: string) {
-  const out = await p.gateway.doc.send(
-    new ScanCommand({ TableName: p.gateway.tables.audit, ConsistentRead: true }),
+  const out = await p.storage.doc.send(
+    new ScanCommand({ TableName: p.storage.tables.audit, ConsistentRead: true }),
   );
   return (out.Items ?? []).filter((e) => e.traceId === traceId);
 }
@@ -46,13 +34,7 @@ describe('scopes of an agreement, enforced by the grantor over HTTP', () => {
   const MATTER = 'SCJZ0001';
 
   beforeAll(async () => {
-    f = await startFederation({
-      dir: await mkdtemp(join(tmpdir(), 'elg-scope-')),
-      dynamodbEndpoint: inject('dynamodbEndpoint'),
-      ports: 'ephemeral',
-      tablePrefix: `scp${randomBytes(3).toString('hex')}`,
-      provinces: FEDERATION.filter((p) => ['310000', '510000'].includes(p.id)),
-    });
+    f = await testFederation({ name: 'scp', provinces: ['310000', '510000'] });
     const sh = f.province('310000');
     const sc = f.province('510000');
     const today = todayCst(new Date());

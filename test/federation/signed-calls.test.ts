@@ -3,12 +3,11 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgreementDocument } from '../../contracts/agreement.ts';
 import { ErrorBodySchema } from '../../contracts/errors.ts';
 import { RECEIPT_HEADER, type RequestClaims, SIGNATURE_HEADER } from '../../contracts/interop.ts';
-import { type Federation, startFederation } from '../../federation/federation.ts';
-import { FEDERATION } from '../../federation/provinces.ts';
+import type { Federation } from '../../federation/federation.ts';
 import { signDocument } from '../../lib/agreements/signatures.ts';
 import { ulid } from '../../lib/ids.ts';
 import { bodyHash } from '../../lib/interop/body-hash.ts';
@@ -16,6 +15,7 @@ import { verifyReceipt } from '../../lib/interop/receipt.ts';
 import { signCompactJws } from '../../lib/signing/jws.ts';
 import { loadLocalKeyRing } from '../../lib/signing/local-signer.ts';
 import type { Signer } from '../../lib/signing/signer.ts';
+import { testFederation } from '../support/federation.ts';
 
 const PATH = '/v1/interop/verify';
 
@@ -24,13 +24,7 @@ describe('signed cross-province calls over HTTP', () => {
   let body: string;
 
   beforeAll(async () => {
-    f = await startFederation({
-      dir: await mkdtemp(join(tmpdir(), 'elg-signed-')),
-      dynamodbEndpoint: inject('dynamodbEndpoint'),
-      ports: 'ephemeral',
-      tablePrefix: `sig${randomBytes(3).toString('hex')}`,
-      provinces: FEDERATION.filter((p) => ['310000', '330000'].includes(p.id)),
-    });
+    f = await testFederation({ name: 'sig', provinces: ['310000', '330000'] });
     body = JSON.stringify({
       identifier: '1.2.156.3005.2.11100000000013338W032.113100000024601315.2026000001.001.8',
       matterCode: 'DEMO0001',
@@ -87,7 +81,7 @@ describe('signed cross-province calls over HTTP', () => {
     signCompactJws(signer, { typ }, c);
 
   async function inboundRefusals() {
-    const g = sh().gateway;
+    const g = sh().storage;
     const out = await g.doc.send(new ScanCommand({ TableName: g.tables.audit, ConsistentRead: true }));
     return (out.Items ?? []).filter((e) => e.details?.direction === 'inbound' && e.outcome === 'refused');
   }

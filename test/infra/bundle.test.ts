@@ -5,13 +5,15 @@ import { join } from 'node:path';
 import { compactVerify, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { IssueResponseSchema } from '../../contracts/license.ts';
+import { FUNCTIONS } from '../../functions/catalog.ts';
 import { type BundleReport, bundleFunctions } from '../../infra/bundle.ts';
-import { FUNCTIONS } from '../../infra/functions.ts';
+import { KEY_PURPOSES } from '../../infra/names.ts';
 import { DevIdentityProvider } from '../../lib/auth/dev-idp.ts';
+import { keyEnvName, keyPurposesOf } from '../../lib/config.ts';
 import { RootKey, signRegistry } from '../../lib/registry/sign-registry.ts';
 import { publicJwkOf } from '../../lib/signing/public-jwk.ts';
 import { createDocumentClient, ensureTables } from '../../lib/store/dynamo.ts';
-import { tableEnvironment, tableNames } from '../../lib/store/tables.ts';
+import { TableKind, tableEnvironment, tableEnvName, tableNames } from '../../lib/store/tables.ts';
 import { fakeKey } from '../lib/signing/fake-kms.ts';
 import { SHANGHAI_DEPT, sampleIssue } from '../support/gateway.ts';
 import { type FakeAws, httpEvent, invokeBundle, type LambdaResult, startFakeAws } from './lambda-harness.ts';
@@ -63,16 +65,25 @@ describe('Lambda bundles', () => {
   });
 
   it('loads every bundle in plain node; with no settings each stops with ConfigError naming them', async () => {
-    for (const { name } of FUNCTIONS) {
+    for (const spec of FUNCTIONS) {
       // Act
-      const outcome = await invokeBundle(bundle(name), {}, []);
+      const outcome = await invokeBundle(bundle(spec.name), {}, []);
 
-      // Assess
-      expect(outcome, name).toMatchObject({ failed: { name: 'ConfigError' } });
+      // Assess: it names the settings its own entry has it read, and no other
+      expect(outcome, spec.name).toMatchObject({ failed: { name: 'ConfigError' } });
       const message = 'failed' in outcome ? outcome.failed.message : '';
-      expect(message).toContain('the gateway is misconfigured');
+      expect(message).toContain(`the ${spec.name} function is misconfigured`);
       expect(message).toContain('ELG_PROVINCE_ID: ');
-      expect(message).toContain('ELG_KMS_KEY_CREDENTIAL: ');
+      for (const purpose of KEY_PURPOSES) {
+        expect(message.includes(`${keyEnvName(purpose)}: `), `${spec.name} ${purpose}`).toBe(
+          keyPurposesOf(spec).includes(purpose),
+        );
+      }
+      for (const kind of Object.values(TableKind)) {
+        expect(message.includes(`${tableEnvName(kind)}: `), `${spec.name} ${kind}`).toBe(
+          spec.tables[kind] !== undefined,
+        );
+      }
     }
   });
 
@@ -154,7 +165,7 @@ describe('Lambda bundles', () => {
       if (keyDir) await rm(keyDir, { recursive: true, force: true });
     });
 
-    it('discovery reads its keys from KMS and its secret, and answers health and the JWKS', async () => {
+    it('discovery reads its keys from KMS and no secret, and answers health and the JWKS', async () => {
       // Prepare
       aws.calls.length = 0;
 
@@ -184,7 +195,8 @@ describe('Lambda bundles', () => {
         ].sort(),
       );
       expect(aws.calls.filter((c) => c === 'TrentService.GetPublicKey')).toHaveLength(4);
-      expect(aws.calls.filter((c) => c === 'secretsmanager.GetSecretValue')).toHaveLength(1);
+      // It hashes no holder, so its entry lists no secret and it reads none (given one or not).
+      expect(aws.calls.filter((c) => c === 'secretsmanager.GetSecretValue')).toHaveLength(0);
       expect(aws.calls).not.toContain('TrentService.Sign');
     });
 
@@ -223,6 +235,8 @@ describe('Lambda bundles', () => {
         jti: answer.identifier,
       });
       expect(aws.calls.filter((c) => c === 'TrentService.Sign')).toHaveLength(1);
+      // It lists the holder-hash secret, and reads it once at its cold start.
+      expect(aws.calls.filter((c) => c === 'secretsmanager.GetSecretValue')).toHaveLength(1);
 
       // Act: read it back through a fresh start of the bundle
       const [read] = results(

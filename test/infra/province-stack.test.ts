@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTIONS, type FunctionSpec, functionSpec } from '../../functions/catalog.ts';
 import { provinceApp } from '../../infra/app-settings.ts';
 import {
   checkProvinceTemplate,
@@ -11,17 +12,18 @@ import {
   type Template as TemplateJson,
 } from '../../infra/checks.ts';
 import { type KeyPlans, keyPlans, type ProvinceContext, readProvinceContext } from '../../infra/context.ts';
-import { FUNCTIONS, type FunctionSpec } from '../../infra/functions.ts';
 import { ProvinceStack, TABLE_ACTIONS } from '../../infra/province-stack.ts';
 import { placeholderContext } from '../../infra/synth-all.ts';
-import { GatewayConfigSchema, readConfig } from '../../lib/config.ts';
-import { createTableInput, TABLES, tableNames } from '../../lib/store/tables.ts';
+import { GatewayConfigSchema, keyPurposesOf, readConfig, settingsOf } from '../../lib/config.ts';
+import { createTableInput, TABLES, tableEnvName, tableNames } from '../../lib/store/tables.ts';
 
 /**
  * The province stack as CloudFormation sees it. Stacks are synthesized once, in one App:
  * Zhejiang with rotated keys (credential generation 2, audit generation 3), an alarm email and
  * two-year logs; Sichuan with every default; Jiangsu built from a catalog in which issuance
- * may sign with the gateway key, to prove the checks notice a grant the catalog does not make;
+ * may sign with the gateway key, and Guangdong from one in which the sequencer also reads the
+ * holder-hash secret, loads the registry and takes bearer tokens, to prove the checks notice a
+ * grant or a setting the catalog does not make;
  * and Shanghai four times, as the successive deploys of a key rotation would make it (the new
  * gateway key staged, then signing, then the old one retired; and a mix of all three).
  * The functions' code is a stand-in here: test/infra/synth-all.test.ts synthesizes the real bundles.
@@ -46,6 +48,7 @@ let assetDir: string;
 let zj: Json;
 let sc: Json;
 let js: Json;
+let gd: Json;
 /** Shanghai's stack at each deploy of a gateway key rotation (README, "Rotating a key"). */
 const sh = {} as Record<keyof typeof ROTATION, Json>;
 const contexts = new Map<string, ProvinceContext>();
@@ -79,6 +82,13 @@ const WIDER_ISSUANCE: readonly FunctionSpec[] = FUNCTIONS.map((f) =>
   f.name === 'issuance' ? { ...f, signsWith: ['credential', 'gateway'] } : f,
 );
 
+/** The sequencer as if it read the holder-hash secret, loaded the registry and took bearer tokens. */
+const WIDER_SEQUENCER: readonly FunctionSpec[] = FUNCTIONS.map((f) =>
+  f.name === 'sequencer'
+    ? { ...f, tables: { ...f.tables, registry: 'getput' }, secrets: ['holderHash'], bearerTokens: true }
+    : f,
+);
+
 beforeAll(async () => {
   assetDir = await mkdtemp(join(tmpdir(), 'elg-stack-test-'));
   for (const f of FUNCTIONS) {
@@ -100,6 +110,7 @@ beforeAll(async () => {
   stack('elg-330000', '330000', ROTATED);
   stack('elg-510000', '510000');
   stack('elg-320000', '320000', {}, WIDER_ISSUANCE);
+  stack('elg-440000', '440000', {}, WIDER_SEQUENCER);
   // The same stack (elg-310000) at successive deploys: construct ids differ only for the App.
   for (const [step, extra] of Object.entries(ROTATION)) stack(step, '310000', extra);
   const assembly = app.synth();
@@ -107,6 +118,7 @@ beforeAll(async () => {
   zj = template('elg-330000');
   sc = template('elg-510000');
   js = template('elg-320000');
+  gd = template('elg-440000');
   for (const step of Object.keys(ROTATION) as (keyof typeof ROTATION)[]) sh[step] = template(step);
 }, 180_000);
 
@@ -126,6 +138,22 @@ function byName(t: Json, type: string, property: string, name: string): [string,
 
 const fnOf = (t: Json, p: string, name: string) =>
   byName(t, 'AWS::Lambda::Function', 'FunctionName', `elg-${p}-${name}`);
+
+/** The environment variables of a function as the template sets them. */
+const variablesOf = (t: Json, p: string, name: string): Cfn =>
+  fnOf(t, p, name)[1].Properties.Environment?.Variables ?? {};
+
+/** The signing generation of each purpose in Zhejiang's stack (credential=2, audit=3). */
+const ZJ_CURRENT: Record<string, string> = {
+  credential: 'key credential g2',
+  gateway: 'key gateway g1',
+  audit: 'key audit g3',
+};
+
+/** The functions that load the trust registry: those that check other provinces' keys. */
+const LOADS_REGISTRY = ['discovery', 'verification', 'interop', 'agreements', 'delivery'];
+/** The functions that read the holder-hash secret: they hash holders (audit: and page cursors). */
+const READS_HOLDER_HASH = ['issuance', 'verification', 'audit'];
 
 /** Every statement of every policy attached to the function's role. */
 function statementsOf(t: Json, p: string, name: string): Cfn[] {
@@ -208,10 +236,18 @@ describe('least privilege', () => {
           f.name === 'discovery',
         );
       }
-      expect(targetsOf(zj, '330000', f.name, 'kms:GetPublicKey')).toEqual(
-        expect.arrayContaining(['key audit g3', 'key credential g2', 'key gateway g1']),
+      // The public keys of the purposes it signs with, no other's (all three for discovery).
+      expect(
+        targetsOf(zj, '330000', f.name, 'kms:GetPublicKey').filter((k) => !previous.includes(k)),
+      ).toEqual(
+        keyPurposesOf(f)
+          .map((k) => ZJ_CURRENT[k])
+          .sort(),
       );
     }
+    expect(keyPurposesOf(functionSpec('discovery'))).toEqual(['credential', 'gateway', 'audit']);
+    expect(keyPurposesOf(functionSpec('audit'))).toEqual([]);
+    expect(keyPurposesOf(functionSpec('sequencer'))).toEqual(['audit']);
   });
 
   it('has no wildcard action anywhere and no * resource outside X-Ray', () => {
@@ -252,8 +288,8 @@ describe('least privilege', () => {
       }
     }
     // The catalog as the code uses it: discovery only describes the audit table for /healthz,
-    // verification reads licenses only, and every function keeps the registry's last good copy
-    // (GetItem, conditional PutItem) and nothing else of that table.
+    // verification reads licenses only, and each function that loads the registry keeps its last
+    // good copy (GetItem, conditional PutItem) and nothing else of that table.
     expect(targetsOf(zj, '330000', 'discovery', 'dynamodb:GetItem')).toEqual(['table elg-330000-registry']);
     expect(targetsOf(zj, '330000', 'discovery', 'dynamodb:DescribeTable')).toEqual([
       'table elg-330000-audit',
@@ -268,9 +304,10 @@ describe('least privilege', () => {
       'table elg-330000-nonces',
       'table elg-330000-registry',
     ]);
-    expect(targetsOf(zj, '330000', 'audit', 'dynamodb:PutItem')).toEqual([
+    expect(targetsOf(zj, '330000', 'audit', 'dynamodb:PutItem')).toEqual(['table elg-330000-audit']);
+    expect(targetsOf(zj, '330000', 'issuance', 'dynamodb:PutItem')).toEqual([
       'table elg-330000-audit',
-      'table elg-330000-registry',
+      'table elg-330000-licenses',
     ]);
     expect(targetsOf(zj, '330000', 'audit', 'dynamodb:BatchGetItem')).toEqual([
       'table elg-330000-audit',
@@ -279,8 +316,25 @@ describe('least privilege', () => {
     expect(targetsOf(zj, '330000', 'audit', 'dynamodb:UpdateItem')).toEqual(['table elg-330000-audit']);
   });
 
-  it('lets every function read and conditionally write the last good copy of the registry', () => {
+  it('lets the functions that load the registry read and conditionally write its last good copy, no other', () => {
+    expect(FUNCTIONS.filter((f) => f.tables.registry !== undefined).map((f) => f.name)).toEqual(
+      LOADS_REGISTRY,
+    );
+    const grants = grantsByFunction(zj);
     for (const f of FUNCTIONS) {
+      if (f.tables.registry === undefined) {
+        // Neither granted anything on the table nor told its name, nor where the registry is.
+        expect(
+          [...(grants.get(`elg-330000-${f.name}`)?.grants ?? [])].filter((g) =>
+            g.includes('table elg-330000-registry'),
+          ),
+          f.name,
+        ).toEqual([]);
+        expect(Object.keys(variablesOf(zj, '330000', f.name)).filter((v) => v.includes('REGISTRY'))).toEqual(
+          [],
+        );
+        continue;
+      }
       for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem']) {
         expect(targetsOf(zj, '330000', f.name, action), `${f.name} ${action}`).toContain(
           'table elg-330000-registry',
@@ -309,19 +363,46 @@ describe('least privilege', () => {
     }
   });
 
-  it('reads the holder-hash secret and nothing else of Secrets Manager', () => {
+  it('reads the holder-hash secret only where the catalog lists it, and nothing else of Secrets Manager', () => {
+    expect(FUNCTIONS.filter((f) => f.secrets?.includes('holderHash')).map((f) => f.name)).toEqual(
+      READS_HOLDER_HASH,
+    );
     for (const f of FUNCTIONS) {
-      expect(targetsOf(zj, '330000', f.name, 'secretsmanager:GetSecretValue')).toEqual([
-        'secret elg/330000/holder-hash-key',
-      ]);
+      expect(targetsOf(zj, '330000', f.name, 'secretsmanager:GetSecretValue'), f.name).toEqual(
+        READS_HOLDER_HASH.includes(f.name) ? ['secret elg/330000/holder-hash-key'] : [],
+      );
     }
   });
 
   it('notices a stack that lets issuance sign with the gateway key', () => {
     expect(targetsOf(js, '320000', 'issuance', 'kms:Sign')).toEqual(['key credential g1', 'key gateway g1']);
     expect(checkProvinceTemplate(js, '320000', plansOf('elg-320000'))).toEqual([
+      'elg-320000-issuance: ELG_KMS_KEY_GATEWAY names key gateway g1, a key its catalog entry neither signs with nor publishes',
+      'elg-320000-issuance: may kms:GetPublicKey on key gateway g1, beyond its catalog entry',
       'elg-320000-issuance: may kms:Sign on key gateway g1, beyond its catalog entry',
     ]);
+  });
+
+  it('notices a stack that lets the sequencer read the holder-hash secret, the registry and the IdP', () => {
+    expect(targetsOf(gd, '440000', 'sequencer', 'secretsmanager:GetSecretValue')).toEqual([
+      'secret elg/440000/holder-hash-key',
+    ]);
+    expect(checkProvinceTemplate(gd, '440000', plansOf('elg-440000')).sort()).toEqual(
+      [
+        'elg-440000-sequencer: ELG_TABLE_REGISTRY names table elg-440000-registry, a table its catalog entry does not list',
+        'elg-440000-sequencer: ELG_HOLDER_HASH_SECRET_ARN names secret elg/440000/holder-hash-key, a secret its catalog entry does not list',
+        'elg-440000-sequencer: sets ELG_REGISTRY_URL, a setting its catalog entry does not give it',
+        'elg-440000-sequencer: sets ELG_REGISTRY_ROOT_JWK, a setting its catalog entry does not give it',
+        'elg-440000-sequencer: sets ELG_IDP_ISSUER, a setting its catalog entry does not give it',
+        'elg-440000-sequencer: sets ELG_IDP_AUDIENCE, a setting its catalog entry does not give it',
+        'elg-440000-sequencer: sets ELG_IDP_JWKS_URL, a setting its catalog entry does not give it',
+        'elg-440000-sequencer: may dynamodb:GetItem on table elg-440000-registry, beyond its catalog entry',
+        'elg-440000-sequencer: may dynamodb:PutItem on table elg-440000-registry, beyond its catalog entry',
+        'elg-440000-sequencer: may secretsmanager:GetSecretValue on secret elg/440000/holder-hash-key, beyond its catalog entry',
+      ].sort(),
+    );
+    // Held to the catalog it was built from, the same stack passes.
+    expect(checkProvinceTemplate(gd, '440000', plansOf('elg-440000'), WIDER_SEQUENCER)).toEqual([]);
   });
 
   it('notices wider grants, wildcards and missing grants written into a template', () => {
@@ -344,6 +425,60 @@ describe('least privilege', () => {
         'elg-510000-sequencer: lacks kms:Sign on key audit g1, which its catalog entry needs',
       ]),
     );
+  });
+
+  it('notices a holder-hash secret granted to, or missing from, a function by its catalog entry', () => {
+    const mutated = structuredClone(sc);
+    const policyOf = (name: string) =>
+      mutated.Resources[fnOf(mutated, '510000', name)[1].Properties.Role['Fn::GetAtt'][0]]?.Properties
+        .Policies[0].PolicyDocument;
+    const secret = byName(mutated, 'AWS::SecretsManager::Secret', 'Name', 'elg/510000/holder-hash-key')[0];
+    // Interop lists no secret; the audit function lists the holder-hash secret.
+    policyOf('interop').Statement.push({
+      Effect: 'Allow',
+      Action: 'secretsmanager:GetSecretValue',
+      Resource: { Ref: secret },
+    });
+    const audit = policyOf('audit');
+    audit.Statement = audit.Statement.filter((s: { Sid?: string }) => s.Sid !== 'HolderHashKey');
+    expect(checkProvinceTemplate(mutated, '510000', plansOf('elg-510000'))).toEqual([
+      'elg-510000-interop: may secretsmanager:GetSecretValue on secret elg/510000/holder-hash-key, beyond its catalog entry',
+      'elg-510000-audit: lacks secretsmanager:GetSecretValue on secret elg/510000/holder-hash-key, which its catalog entry needs',
+    ]);
+  });
+
+  it('notices an environment that names a table, key, secret or setting the catalog entry does not list', () => {
+    const mutated = structuredClone(sc);
+    const env = (name: string): Cfn => fnOf(mutated, '510000', name)[1].Properties.Environment.Variables;
+    const ref = (type: string, property: string, name: string) => ({
+      Ref: byName(mutated, type, property, name)[0],
+    });
+    const secret = ref('AWS::SecretsManager::Secret', 'Name', 'elg/510000/holder-hash-key');
+    // Issuance does not load the registry; the sequencer reads no secret and takes no bearer
+    // tokens; the audit function signs with no key; interop's table is another province's;
+    // verification lost a table its entry lists, and delivery the registry URL it starts from.
+    env('issuance').ELG_TABLE_REGISTRY = ref('AWS::DynamoDB::Table', 'TableName', 'elg-510000-registry');
+    env('sequencer').ELG_HOLDER_HASH_SECRET_ARN = secret;
+    env('sequencer').ELG_IDP_ISSUER = 'https://idp-510000.elicense.example';
+    env('audit').ELG_KMS_KEY_CREDENTIAL = fnOf(
+      mutated,
+      '510000',
+      'issuance',
+    )[1].Properties.Environment.Variables.ELG_KMS_KEY_CREDENTIAL;
+    env('audit').ELG_HOLDER_HASH_KEY = '00'.repeat(32);
+    env('interop').ELG_TABLE_NONCES = 'elg-330000-nonces';
+    delete env('verification').ELG_TABLE_AUDIT;
+    delete env('delivery').ELG_REGISTRY_URL;
+    expect(checkProvinceTemplate(mutated, '510000', plansOf('elg-510000'))).toEqual([
+      'elg-510000-audit: ELG_KMS_KEY_CREDENTIAL names key credential g1, a key its catalog entry neither signs with nor publishes',
+      'elg-510000-issuance: ELG_TABLE_REGISTRY names table elg-510000-registry, a table its catalog entry does not list',
+      'elg-510000-verification: lacks ELG_TABLE_AUDIT naming table elg-510000-audit, which its catalog entry lists',
+      'elg-510000-interop: ELG_TABLE_NONCES names elg-330000-nonces, not table elg-510000-nonces',
+      'elg-510000-delivery: lacks ELG_REGISTRY_URL, a setting it reads and cannot start without',
+      'elg-510000-audit: sets ELG_HOLDER_HASH_KEY, so the holder-hash key itself is in the template',
+      'elg-510000-sequencer: ELG_HOLDER_HASH_SECRET_ARN names secret elg/510000/holder-hash-key, a secret its catalog entry does not list',
+      'elg-510000-sequencer: sets ELG_IDP_ISSUER, a setting its catalog entry does not give it',
+    ]);
   });
 });
 
@@ -429,12 +564,18 @@ describe('keys', () => {
     expect(keyOf(zj, 'alias/elg-330000-audit-g1')).toEqual(keyOf(sc, 'alias/elg-510000-audit-g1'));
   });
 
-  it('gives every function the current key ARNs, and the earlier ones to discovery only', () => {
+  it('gives each function the current ARNs of the keys it reads only, and the earlier ones to discovery only', () => {
+    const current = {
+      ELG_KMS_KEY_CREDENTIAL: keyOf(zj, 'alias/elg-330000-credential-g2'),
+      ELG_KMS_KEY_GATEWAY: keyOf(zj, 'alias/elg-330000-gateway-g1'),
+      ELG_KMS_KEY_AUDIT: keyOf(zj, 'alias/elg-330000-audit-g3'),
+    };
     for (const f of FUNCTIONS) {
-      const env = fnOf(zj, '330000', f.name)[1].Properties.Environment.Variables;
-      expect(env.ELG_KMS_KEY_CREDENTIAL).toEqual(keyOf(zj, 'alias/elg-330000-credential-g2'));
-      expect(env.ELG_KMS_KEY_GATEWAY).toEqual(keyOf(zj, 'alias/elg-330000-gateway-g1'));
-      expect(env.ELG_KMS_KEY_AUDIT).toEqual(keyOf(zj, 'alias/elg-330000-audit-g3'));
+      const env = variablesOf(zj, '330000', f.name);
+      const reads = keyPurposesOf(f).map((k) => `ELG_KMS_KEY_${k.toUpperCase()}`);
+      for (const [variable, arn] of Object.entries(current)) {
+        expect(env[variable], `${f.name} ${variable}`).toEqual(reads.includes(variable) ? arn : undefined);
+      }
       if (f.name === 'discovery') {
         const arn = (a: string) => keyOf(zj, `alias/elg-330000-${a}`);
         expect(env.ELG_KMS_KEYS_PREVIOUS).toEqual({
@@ -446,10 +587,16 @@ describe('keys', () => {
       } else {
         expect(env.ELG_KMS_KEYS_PREVIOUS).toBeUndefined();
       }
-      expect(
-        fnOf(sc, '510000', f.name)[1].Properties.Environment.Variables.ELG_KMS_KEYS_PREVIOUS,
-      ).toBeUndefined();
+      expect(variablesOf(sc, '510000', f.name).ELG_KMS_KEYS_PREVIOUS).toBeUndefined();
     }
+    expect(
+      Object.keys(variablesOf(zj, '330000', 'discovery')).filter((v) => v.startsWith('ELG_KMS_')),
+    ).toEqual([
+      'ELG_KMS_KEY_CREDENTIAL',
+      'ELG_KMS_KEY_GATEWAY',
+      'ELG_KMS_KEY_AUDIT',
+      'ELG_KMS_KEYS_PREVIOUS',
+    ]);
   });
 
   it('outputs the API URL, the JWKS URL and the current key ARNs', () => {
@@ -468,7 +615,9 @@ describe('key rotation without an outage', () => {
   const P = '310000';
   const keyOf = (t: Json, alias: string) =>
     byName(t, 'AWS::KMS::Alias', 'AliasName', `alias/elg-${P}-${alias}`)[1].Properties.TargetKeyId;
-  const envOf = (t: Json, name: string) => fnOf(t, P, name)[1].Properties.Environment.Variables;
+  const envOf = (t: Json, name: string) => variablesOf(t, P, name);
+  /** The functions that read the gateway key: those that sign with it, and discovery. */
+  const readsGateway = FUNCTIONS.filter((f) => keyPurposesOf(f).includes('gateway'));
   /** What each function may sign with. */
   const signing = (t: Json) =>
     Object.fromEntries(FUNCTIONS.map((f) => [f.name, targetsOf(t, P, f.name, 'kms:Sign')]));
@@ -480,18 +629,25 @@ describe('key rotation without an outage', () => {
         purposes.map((k) => `key ${k} ${k === 'gateway' ? g : 'g1'}`).sort(),
       ]),
     );
-  /** Discovery's settings as readConfig reads them once CloudFormation has filled them in. */
+  /** Discovery's settings as it reads them (its own scope) once CloudFormation has filled them in. */
   const discoveryConfig = (t: Json) =>
     readConfig(
       Object.fromEntries(Object.entries(envOf(t, 'discovery')).map(([k, v]) => [k, deployed(t, v)])),
+      functionSpec('discovery'),
     );
+  /** The public keys a function may read: the current ones of its purposes, and `published` for discovery. */
+  const publicKeysOf = (f: FunctionSpec, current: Record<string, string>, published: string[] = []) =>
+    [...keyPurposesOf(f).map((k) => `key ${k} ${current[k]}`), ...(f.publishesKeys ? published : [])].sort();
   const keyName = (arn: string) => arn.replace(/^.*:key\//, '');
 
   it('(a) while the new gateway key is staged, the previous generation keeps signing', () => {
     const t = sh.staged;
     expect(keyOf(t, 'gateway')).toEqual(keyOf(t, 'gateway-g1'));
     expect(keyOf(t, 'gateway-g2')).not.toEqual(keyOf(t, 'gateway-g1'));
-    for (const f of FUNCTIONS) expect(envOf(t, f.name).ELG_KMS_KEY_GATEWAY).toEqual(keyOf(t, 'gateway-g1'));
+    for (const f of readsGateway)
+      expect(envOf(t, f.name).ELG_KMS_KEY_GATEWAY).toEqual(keyOf(t, 'gateway-g1'));
+    for (const f of FUNCTIONS.filter((x) => !readsGateway.includes(x)))
+      expect(envOf(t, f.name).ELG_KMS_KEY_GATEWAY, f.name).toBeUndefined();
     expect(signing(t)).toEqual(signsWithGateway('g1'));
     expect(t.Outputs.GatewayKeyArn?.Value).toEqual(keyOf(t, 'gateway-g1'));
   });
@@ -502,15 +658,19 @@ describe('key rotation without an outage', () => {
       'Fn::Join': ['', ['gateway=', keyOf(t, 'gateway-g2')]],
     });
     const config = discoveryConfig(t);
-    expect(keyName(config.ELG_KMS_KEY_GATEWAY)).toMatch(/^GatewayKeyG1/);
-    expect(config.ELG_KMS_KEYS_PREVIOUS.map((k) => [k.purpose, keyName(k.keyId)])).toEqual([
+    expect(keyName(config.ELG_KMS_KEY_GATEWAY ?? '')).toMatch(/^GatewayKeyG1/);
+    expect((config.ELG_KMS_KEYS_PREVIOUS ?? []).map((k) => [k.purpose, keyName(k.keyId)])).toEqual([
       ['gateway', expect.stringMatching(/^GatewayKeyG2/)],
     ]);
+    expect(targetsOf(t, P, 'discovery', 'kms:GetPublicKey')).toEqual([
+      'key audit g1',
+      'key credential g1',
+      'key gateway g1',
+      'key gateway g2',
+    ]);
     for (const f of FUNCTIONS) {
-      expect(targetsOf(t, P, f.name, 'kms:GetPublicKey')).toEqual(
-        f.name === 'discovery'
-          ? ['key audit g1', 'key credential g1', 'key gateway g1', 'key gateway g2']
-          : ['key audit g1', 'key credential g1', 'key gateway g1'],
+      expect(targetsOf(t, P, f.name, 'kms:GetPublicKey'), f.name).toEqual(
+        publicKeysOf(f, { credential: 'g1', gateway: 'g1', audit: 'g1' }, ['key gateway g2']),
       );
       if (f.name !== 'discovery') expect(envOf(t, f.name).ELG_KMS_KEYS_PREVIOUS).toBeUndefined();
     }
@@ -519,7 +679,8 @@ describe('key rotation without an outage', () => {
   it('(c) the next deploy without stagedKeys makes the new key sign and keeps the old one published', () => {
     const t = sh.switched;
     expect(keyOf(t, 'gateway')).toEqual(keyOf(t, 'gateway-g2'));
-    for (const f of FUNCTIONS) expect(envOf(t, f.name).ELG_KMS_KEY_GATEWAY).toEqual(keyOf(t, 'gateway-g2'));
+    for (const f of readsGateway)
+      expect(envOf(t, f.name).ELG_KMS_KEY_GATEWAY).toEqual(keyOf(t, 'gateway-g2'));
     expect(signing(t)).toEqual(signsWithGateway('g2'));
     expect(envOf(t, 'discovery').ELG_KMS_KEYS_PREVIOUS).toEqual({
       'Fn::Join': ['', ['gateway=', keyOf(t, 'gateway-g1')]],
@@ -576,10 +737,15 @@ describe('key rotation without an outage', () => {
     expect(envOf(t, 'discovery').ELG_KMS_KEYS_PREVIOUS).toEqual({
       'Fn::Join': ['', ['gateway=', keyOf(t, 'gateway-g3')]],
     });
+    expect(targetsOf(t, P, 'discovery', 'kms:GetPublicKey')).toEqual([
+      'key audit g1',
+      'key credential g3',
+      'key gateway g2',
+      'key gateway g3',
+    ]);
     for (const f of FUNCTIONS) {
-      const current = ['key audit g1', 'key credential g3', 'key gateway g2'];
-      expect(targetsOf(t, P, f.name, 'kms:GetPublicKey')).toEqual(
-        f.name === 'discovery' ? [...current, 'key gateway g3'] : current,
+      expect(targetsOf(t, P, f.name, 'kms:GetPublicKey'), f.name).toEqual(
+        publicKeysOf(f, { credential: 'g3', gateway: 'g2', audit: 'g1' }, ['key gateway g3']),
       );
     }
     expect(targetsOf(t, P, 'issuance', 'kms:Sign')).toEqual(['key credential g3']);
@@ -630,9 +796,12 @@ describe('holder-hash secret', () => {
     });
     expect(secret.Properties.SecretString).toBeUndefined();
     expect(secret.DeletionPolicy).toBe('Retain');
+    // Named (by ARN) to the functions whose entry lists it only; the key itself to none.
     for (const f of FUNCTIONS) {
-      const env = fnOf(zj, '330000', f.name)[1].Properties.Environment.Variables;
-      expect(env.ELG_HOLDER_HASH_SECRET_ARN).toEqual({ Ref: id });
+      const env = variablesOf(zj, '330000', f.name);
+      expect(env.ELG_HOLDER_HASH_SECRET_ARN, f.name).toEqual(
+        READS_HOLDER_HASH.includes(f.name) ? { Ref: id } : undefined,
+      );
       expect(env.ELG_HOLDER_HASH_KEY).toBeUndefined();
     }
   });
@@ -660,36 +829,59 @@ describe('functions', () => {
     expect(scLogs?.Properties.RetentionInDays).toBe(365);
   });
 
-  it('sets every setting lib/config.ts requires, with values readConfig accepts', () => {
-    const required = Object.entries(GatewayConfigSchema.shape)
-      .filter(([, schema]) => !schema.safeParse(undefined).success)
-      .map(([key]) => key);
+  it('sets every setting its entry has it read, nothing else, with values readConfig accepts', () => {
+    const keyArn = { credential: /CredentialKeyG2/, gateway: /GatewayKeyG1/, audit: /AuditKeyG3/ };
     for (const f of FUNCTIONS) {
-      const env = fnOf(zj, '330000', f.name)[1].Properties.Environment.Variables as Record<string, unknown>;
-      expect(Object.keys(env)).toEqual(expect.arrayContaining(required));
+      const reads = settingsOf(f);
+      const required = reads.filter((key) => !GatewayConfigSchema.shape[key].safeParse(undefined).success);
+      const env = variablesOf(zj, '330000', f.name) as Record<string, unknown>;
+      expect(Object.keys(env), f.name).toEqual(expect.arrayContaining(required));
+      // Nothing it does not read: no unlisted table, key, secret, registry or identity provider.
+      expect(
+        Object.keys(env).filter((k) => !(reads as string[]).includes(k)),
+        f.name,
+      ).toEqual([]);
       // The names and ARNs CloudFormation fills in, as it would; everything else as it stands.
       const config = readConfig(
         Object.fromEntries(Object.entries(env).map(([k, v]) => [k, deployed(zj, v)])),
+        f,
       );
-      expect(config).toMatchObject({
+      const names = tableNames('elg-330000');
+      expect(config, f.name).toMatchObject({
         ELG_PROVINCE_ID: '330000',
         ELG_PROVINCE_NAME: '浙江省',
-        ELG_TABLE_LICENSES: 'elg-330000-licenses',
-        ELG_TABLE_AUDIT: 'elg-330000-audit',
-        ELG_TABLE_NONCES: 'elg-330000-nonces',
-        ELG_TABLE_AGREEMENTS: 'elg-330000-agreements',
-        ELG_TABLE_LOG: 'elg-330000-log',
-        ELG_TABLE_REGISTRY: 'elg-330000-registry',
-        ELG_KMS_KEY_CREDENTIAL: expect.stringMatching(/^arn:aws-cn:kms:.*:key\/CredentialKeyG2/),
-        ELG_REGISTRY_URL: 'https://registry.elicense.example/registry.jws',
-        ELG_REGISTRY_ROOT_JWK: { kty: 'EC', crv: 'P-256' },
-        ELG_HOLDER_HASH_SECRET_ARN: expect.stringMatching(
-          /^arn:aws-cn:secretsmanager:.*:secret:elg\/330000\//,
+        ...Object.fromEntries(
+          TABLES.filter((d) => f.tables[d.kind] !== undefined).map((d) => [
+            tableEnvName(d.kind),
+            names[d.kind],
+          ]),
         ),
+        ...Object.fromEntries(
+          keyPurposesOf(f).map((k) => [
+            `ELG_KMS_KEY_${k.toUpperCase()}`,
+            expect.stringMatching(new RegExp(`^arn:aws-cn:kms:.*:key/${keyArn[k].source}`)),
+          ]),
+        ),
+        ...(f.tables.registry === undefined
+          ? {}
+          : {
+              ELG_REGISTRY_URL: 'https://registry.elicense.example/registry.jws',
+              ELG_REGISTRY_ROOT_JWK: { kty: 'EC', crv: 'P-256' },
+            }),
+        ...(f.bearerTokens
+          ? { ELG_IDP_ISSUER: 'https://idp-330000.elicense.example', ELG_IDP_AUDIENCE: 'elg-330000' }
+          : {}),
+        ...(READS_HOLDER_HASH.includes(f.name)
+          ? {
+              ELG_HOLDER_HASH_SECRET_ARN: expect.stringMatching(
+                /^arn:aws-cn:secretsmanager:.*:secret:elg\/330000\//,
+              ),
+            }
+          : {}),
       });
       expect(config.ELG_HOLDER_HASH_KEY).toBeUndefined();
       expect(
-        config.ELG_KMS_KEYS_PREVIOUS.map((k) => `${k.purpose} ${k.keyId.replace(/^.*:key\//, '')}`),
+        (config.ELG_KMS_KEYS_PREVIOUS ?? []).map((k) => `${k.purpose} ${k.keyId.replace(/^.*:key\//, '')}`),
       ).toEqual(
         f.name === 'discovery'
           ? [
@@ -700,6 +892,26 @@ describe('functions', () => {
           : [],
       );
     }
+    // What that comes to for two of them: the sequencer takes no bearer tokens and loads no
+    // registry; issuance is told of the holder-hash secret, but not of the registry.
+    expect(Object.keys(variablesOf(zj, '330000', 'sequencer')).sort()).toEqual([
+      'ELG_KMS_KEY_AUDIT',
+      'ELG_PROVINCE_ID',
+      'ELG_PROVINCE_NAME',
+      'ELG_TABLE_AUDIT',
+      'ELG_TABLE_LOG',
+    ]);
+    expect(Object.keys(variablesOf(zj, '330000', 'issuance')).sort()).toEqual([
+      'ELG_HOLDER_HASH_SECRET_ARN',
+      'ELG_IDP_AUDIENCE',
+      'ELG_IDP_ISSUER',
+      'ELG_IDP_JWKS_URL',
+      'ELG_KMS_KEY_CREDENTIAL',
+      'ELG_PROVINCE_ID',
+      'ELG_PROVINCE_NAME',
+      'ELG_TABLE_AUDIT',
+      'ELG_TABLE_LICENSES',
+    ]);
   });
 
   it('runs a single sequencer every minute, and delivery every minute', () => {

@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROVINCE_CODES } from '../../contracts/codes/provinces.ts';
-import { FUNCTIONS } from '../../infra/functions.ts';
+import { FUNCTIONS } from '../../functions/catalog.ts';
 import { main, type SynthAllReport, synthAll } from '../../infra/synth-all.ts';
 import { tableNames } from '../../lib/store/tables.ts';
 
 /**
  * `npm run synth` end to end: the real bundles, all 34 province stacks in one App, CDK's
- * CloudFormation validation as errors, and the name and privilege checks of infra/checks.ts.
+ * CloudFormation validation as errors, and the name, key, environment and privilege checks of
+ * infra/checks.ts.
  */
 
 let dir: string;
@@ -109,6 +110,14 @@ describe('synthesizing every province', () => {
     expect(out.join('')).toContain('synthesized 1 province stacks');
     expect(err.join('')).toContain(
       'elg-330000: elg-330000-audit: may kms:Sign on key audit g1, beyond its catalog entry',
+    );
+    // The key it was bound to comes with its name in the environment and its public key, both
+    // beyond an entry that signs with nothing.
+    expect(err.join('')).toContain(
+      'elg-330000: elg-330000-audit: ELG_KMS_KEY_AUDIT names key audit g1, a key its catalog entry neither signs with nor publishes',
+    );
+    expect(err.join('')).toContain(
+      'elg-330000: elg-330000-audit: may kms:GetPublicKey on key audit g1, beyond its catalog entry',
     );
   });
 });

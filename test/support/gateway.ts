@@ -6,8 +6,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import type { Role } from '../../contracts/auth.ts';
 import { ISSUE_REQUEST } from '../../contracts/examples.ts';
-import { createGatewayApp } from '../../functions/app.ts';
-import { createGateway, type Gateway } from '../../functions/gateway.ts';
+import { type ProvinceApp, provinceApp } from '../../functions/province.ts';
 import { createBearerVerifier } from '../../lib/auth/bearer.ts';
 import { DevIdentityProvider } from '../../lib/auth/dev-idp.ts';
 import { fixedClock } from '../../lib/clock.ts';
@@ -16,7 +15,8 @@ import { jwksOf } from '../../lib/signing/jws.ts';
 import { loadLocalKeyRing } from '../../lib/signing/local-signer.ts';
 import type { KeyRing } from '../../lib/signing/signer.ts';
 import { createDocumentClient, ensureTables } from '../../lib/store/dynamo.ts';
-import { tableNames } from '../../lib/store/tables.ts';
+import { type TableNames, tableNames } from '../../lib/store/tables.ts';
+import { ProvinceAdapters } from '../../lib/wiring/adapters.ts';
 
 export const SHANGHAI_DEPT = { name: '上海市住房和城乡建设管理委员会', uscc: '113100000024601315' } as const;
 export const ZHEJIANG_DEPT = { name: '浙江省住房和城乡建设厅', uscc: '11330000002502880R' } as const;
@@ -30,8 +30,12 @@ export function sampleIssue(overrides: Record<string, unknown> = {}) {
 }
 
 export interface TestGateway {
-  gateway: Gateway;
-  app: ReturnType<typeof createGatewayApp>;
+  /** The province's adapters over every resource; each function runs over its own scope of them. */
+  gateway: ProvinceAdapters;
+  /** Every HTTP function, routed as the HTTP API routes them. */
+  app: ProvinceApp;
+  /** The DynamoDB client and this province's tables, for looking at what was stored. */
+  storage: { doc: ReturnType<typeof createDocumentClient>; tables: TableNames };
   clock: ReturnType<typeof fixedClock>;
   keys: KeyRing;
   /** A bearer token for this province's identity provider. */
@@ -67,7 +71,7 @@ export async function testGateway(province = '310000', now = '2026-06-01T08:00:0
   const doc = createDocumentClient({ endpoint: inject('dynamodbEndpoint') });
   const names = tableNames(`t${process.pid}-${++counter}-${randomBytes(3).toString('hex')}-${province}`);
   await ensureTables(doc, names);
-  const gateway = createGateway({
+  const gateway = new ProvinceAdapters({
     province,
     provinceName: 'test',
     doc,
@@ -80,7 +84,8 @@ export async function testGateway(province = '310000', now = '2026-06-01T08:00:0
   });
   return {
     gateway,
-    app: createGatewayApp(gateway),
+    app: provinceApp(gateway),
+    storage: { doc, tables: names },
     clock,
     keys,
     peerKeys,

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { FUNCTIONS } from '../../../infra/functions.ts';
+import { FUNCTIONS } from '../../../functions/catalog.ts';
 
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`../../fixtures/apigw/${name}`, import.meta.url), 'utf8'));
@@ -132,7 +132,7 @@ export interface SelectedRoute {
 }
 
 /**
- * The route an HTTP API built from the catalog (infra/functions.ts) selects, by its rules: an
+ * The route an HTTP API built from the catalog (functions/catalog.ts) selects, by its rules: an
  * exact route first, then the greedy `{proxy+}` route with the longest prefix, then `$default`.
  */
 export function routeOf(method: string, path: string): SelectedRoute {
@@ -185,25 +185,46 @@ export function lambdaContext(functionName: string) {
 }
 
 export type HttpFunction = 'discovery' | 'issuance' | 'verification' | 'interop' | 'agreements' | 'audit';
+export type ScheduledFunction = 'delivery' | 'sequencer';
+/** Every function of the catalog (functions/catalog.ts), by name. */
+export type FunctionName = HttpFunction | ScheduledFunction;
 
-const HTTP_HANDLERS: Record<HttpFunction, () => Promise<{ handler: unknown }>> = {
+const HANDLERS: Record<FunctionName, () => Promise<{ handler: unknown }>> = {
   discovery: () => import('../../../functions/discovery/handler.ts'),
   issuance: () => import('../../../functions/issuance/handler.ts'),
   verification: () => import('../../../functions/verification/handler.ts'),
   interop: () => import('../../../functions/interop/handler.ts'),
   agreements: () => import('../../../functions/agreements/handler.ts'),
   audit: () => import('../../../functions/audit/handler.ts'),
+  delivery: () => import('../../../functions/agreements/deliver-handler.ts'),
+  sequencer: () => import('../../../functions/sequencer/handler.ts'),
 };
+
+/** Where a function's environment comes from: the world, as the stack sets it for that function. */
+export interface LambdaEnvironment {
+  enter(name: FunctionName): void;
+}
+
+/**
+ * A function's cold start: imports its handler module, which builds its adapters from process.env
+ * at import, as in a new execution environment (a module already imported is not started again;
+ * vi.resetModules makes the next import a new one). Rejects as the cold start fails.
+ */
+export async function handlerOf(name: FunctionName): Promise<(event: unknown, context: unknown) => unknown> {
+  const { handler } = await HANDLERS[name]();
+  if (typeof handler !== 'function') throw new TypeError(`the handler module of ${name} exports no handler`);
+  return handler as (event: unknown, context: unknown) => unknown;
+}
 
 export type Invoke = (event: HttpApiEvent) => Promise<HttpApiResult>;
 
 /**
- * Imports a function's handler module (which builds its gateway from process.env at import, as
- * at a cold start) and returns a caller that checks the catalog routes each event to it.
+ * Starts a function with the environment the stack gives it (and only that), and returns a caller
+ * that checks the catalog routes each event to it.
  */
-export async function httpFunction(name: HttpFunction): Promise<Invoke> {
-  const { handler } = await HTTP_HANDLERS[name]();
-  if (typeof handler !== 'function') throw new TypeError(`functions/${name}/handler.ts exports no handler`);
+export async function httpFunction(name: HttpFunction, world: LambdaEnvironment): Promise<Invoke> {
+  world.enter(name);
+  const handler = await handlerOf(name);
   return async (event) => {
     const selected = routeOf(event.requestContext.http.method, event.rawPath).function;
     if (selected !== name) {
@@ -211,6 +232,21 @@ export async function httpFunction(name: HttpFunction): Promise<Invoke> {
     }
     return HttpApiResultSchema.parse(await handler(event, lambdaContext(name)));
   };
+}
+
+export type Scheduled = (
+  event: ReturnType<typeof scheduledEvent>,
+  context: ReturnType<typeof lambdaContext>,
+) => Promise<unknown>;
+
+/** Starts a scheduled function with the environment the stack gives it; EventBridge invokes it so. */
+export async function scheduledFunction(
+  name: ScheduledFunction,
+  world: LambdaEnvironment,
+): Promise<Scheduled> {
+  world.enter(name);
+  const handler = await handlerOf(name);
+  return async (event, context) => handler(event, context);
 }
 
 /** The `{"error": {...}}` body of a refusal. */

@@ -8,12 +8,19 @@ import { JwksSchema } from '../../../contracts/keys.ts';
 import { IssueResponseSchema, LicenseResponseSchema } from '../../../contracts/license.ts';
 import { VerifyResponseSchema } from '../../../contracts/verify.ts';
 import { seedYangtzeDeltaAlliance } from '../../../federation/seed-alliance.ts';
-import { gatewayFromEnv } from '../../../functions/runtime.ts';
+import { functionSpec } from '../../../functions/catalog.ts';
 import { holderHash } from '../../../lib/audit/holder-hash.ts';
 import { verifyReceipt } from '../../../lib/interop/receipt.ts';
 import { signRequest } from '../../../lib/interop/request-signature.ts';
 import { sampleIssue } from '../../support/gateway.ts';
-import { errorOf, healthzEvent, httpApiEvent, httpFunction, type Invoke } from './apigw.ts';
+import {
+  errorOf,
+  type HttpFunction,
+  healthzEvent,
+  httpApiEvent,
+  httpFunction,
+  type Invoke,
+} from './apigw.ts';
 import { SH, startWorld, type World, ZJ } from './world.ts';
 
 const json = { 'content-type': 'application/json' };
@@ -21,23 +28,19 @@ const use = { matterCode: 'DEMO0001', useCause: '窗口核验' };
 
 describe('the HTTP functions behind API Gateway (payload format 2.0)', () => {
   let world: World;
-  const fn = {} as Record<
-    'discovery' | 'issuance' | 'verification' | 'interop' | 'agreements' | 'audit',
-    Invoke
-  >;
-  let readBeforeDiscovery: string[];
+  const fn = {} as Record<HttpFunction, Invoke>;
+  /** The public keys each function read from KMS at its cold start. */
+  const readAtStart = {} as Record<HttpFunction, string[]>;
   let issued: ReturnType<typeof IssueResponseSchema.parse>;
 
   beforeAll(async () => {
     world = await startWorld({ previous: ['credential'] });
-    // Cold starts, in the order Lambda might run them; discovery last, to see what it alone reads.
-    fn.issuance = await httpFunction('issuance');
-    fn.verification = await httpFunction('verification');
-    fn.interop = await httpFunction('interop');
-    fn.agreements = await httpFunction('agreements');
-    fn.audit = await httpFunction('audit');
-    readBeforeDiscovery = [...world.kmsCalls.getPublicKey];
-    fn.discovery = await httpFunction('discovery');
+    // Cold starts, one after another as Lambda might run them, each with its own environment.
+    for (const name of ['issuance', 'verification', 'interop', 'agreements', 'audit', 'discovery'] as const) {
+      const before = world.kmsCalls.getPublicKey.length;
+      fn[name] = await httpFunction(name, world);
+      readAtStart[name] = world.kmsCalls.getPublicKey.slice(before);
+    }
 
     const res = await fn.issuance(
       httpApiEvent({
@@ -85,12 +88,16 @@ describe('the HTTP functions behind API Gateway (payload format 2.0)', () => {
       expect(jwks.keys.map((k) => k.purpose)).toEqual(['credential', 'gateway', 'audit', 'credential']);
     });
 
-    it('leaves the earlier keys to discovery: no other function reads them from KMS', () => {
+    it('leaves the earlier keys to discovery: every other function reads only the keys it signs with', () => {
       const previousArn = world.previous[0]?.arn ?? '';
       const current = Object.values(world.keys).map((k) => k.arn);
 
-      expect(new Set(readBeforeDiscovery)).toEqual(new Set(current));
-      expect(world.kmsCalls.getPublicKey.slice(readBeforeDiscovery.length)).toEqual([previousArn]);
+      for (const name of ['issuance', 'verification', 'interop', 'agreements', 'audit'] as const) {
+        const signsWith = functionSpec(name).signsWith.map((p) => world.keys[p].arn);
+        expect(readAtStart[name], name).toEqual(signsWith);
+      }
+      expect(new Set(readAtStart.discovery)).toEqual(new Set([...current, previousArn]));
+      expect(readAtStart.discovery.at(-1)).toBe(previousArn);
       expect(world.kmsCalls.sign).not.toContain(previousArn);
     });
 
@@ -226,7 +233,7 @@ describe('the HTTP functions behind API Gateway (payload format 2.0)', () => {
       JSON.stringify({ identifier: issued.identifier, ...use, requester: { platform: 'zj-window' } });
 
     it('answers a call signed by 330000 with the shared license and a receipt by the KMS gateway key', async () => {
-      await seedYangtzeDeltaAlliance([await gatewayFromEnv(), world.peer.gateway], new Date());
+      await seedYangtzeDeltaAlliance([await world.operator(), world.peer.gateway], new Date());
       const traceId = randomBytes(16).toString('hex');
       const text = body();
       const { header, jti } = await signRequest(world.peer.keys.gateway, {

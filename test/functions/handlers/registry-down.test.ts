@@ -1,18 +1,23 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IssueResponseSchema } from '../../../contracts/license.ts';
+import { VerifyResponseSchema } from '../../../contracts/verify.ts';
+import { functionSpec } from '../../../functions/catalog.ts';
 import { sampleIssue } from '../../support/gateway.ts';
-import { healthzEvent, httpApiEvent, httpFunction } from './apigw.ts';
+import { handlerOf, healthzEvent, httpApiEvent, httpFunction } from './apigw.ts';
 import { SH, startWorld, type World } from './world.ts';
 
 const json = { 'content-type': 'application/json' };
 
-/** A new execution environment: nothing of an earlier cold start is cached. */
-async function coldStart<T extends 'discovery' | 'issuance'>(name: T) {
+/**
+ * A new execution environment of `name`, with its own environment: nothing of an earlier cold
+ * start is cached. Its adapters are those its handler built (adaptersFromEnv keeps one per function).
+ */
+async function coldStart(world: World, name: 'discovery' | 'issuance' | 'verification') {
   vi.resetModules();
-  const invoke = await httpFunction(name);
-  const { gatewayFromEnv } = await import('../../../functions/runtime.ts');
-  return { invoke, gateway: await gatewayFromEnv() };
+  const invoke = await httpFunction(name, world);
+  const { adaptersFromEnv } = await import('../../../lib/wiring/from-env.ts');
+  return { invoke, adapters: await adaptersFromEnv(functionSpec(name)) };
 }
 
 async function healthOf(invoke: Awaited<ReturnType<typeof coldStart>>['invoke']) {
@@ -36,7 +41,7 @@ describe('cold starts while the registry URL is down', () => {
   beforeAll(async () => {
     world = await startWorld();
     // One cold start while the URL is up stores the registry it loaded.
-    await coldStart('discovery');
+    await coldStart(world, 'discovery');
   });
   afterAll(async () => {
     world?.setRegistryDown(false);
@@ -50,8 +55,9 @@ describe('cold starts while the registry URL is down', () => {
   it('starts from the stored copy and serves, and /healthz says so', async () => {
     world.setRegistryDown(true);
 
-    const discovery = await coldStart('discovery');
-    const issuance = await coldStart('issuance');
+    const discovery = await coldStart(world, 'discovery');
+    const issuance = await coldStart(world, 'issuance');
+    const verification = await coldStart(world, 'verification');
     const health = await healthOf(discovery.invoke);
     const issued = await issuance.invoke(
       httpApiEvent({
@@ -59,6 +65,18 @@ describe('cold starts while the registry URL is down', () => {
         path: '/v1/licenses',
         headers: { ...json, authorization: `Bearer ${await world.token('issuer')}` },
         body: JSON.stringify(sampleIssue()),
+      }),
+    );
+    const verified = await verification.invoke(
+      httpApiEvent({
+        method: 'POST',
+        path: '/v1/verify',
+        headers: { ...json, authorization: `Bearer ${await world.token('platform')}` },
+        body: JSON.stringify({
+          credential: IssueResponseSchema.parse(JSON.parse(issued.body)).credential,
+          matterCode: 'DEMO0001',
+          useCause: '窗口核验',
+        }),
       }),
     );
 
@@ -84,10 +102,13 @@ describe('cold starts while the registry URL is down', () => {
       },
     });
     expect(issued.statusCode).toBe(201);
-    expect(() => IssueResponseSchema.parse(JSON.parse(issued.body))).not.toThrow();
-    expect(issuance.gateway.registry.province(SH)?.jwks.keys.map((k) => k.kid)).toContain(
+    // Issuance loads no registry; verification, which does, checks the credential by the stored copy.
+    expect(verified.statusCode).toBe(200);
+    expect(VerifyResponseSchema.parse(JSON.parse(verified.body)).verdict).toBe('valid');
+    expect(verification.adapters.registry.province(SH)?.jwks.keys.map((k) => k.kid)).toContain(
       world.keys.credential.publicJwk.kid,
     );
+    expect(() => issuance.adapters.registry).toThrow(/does not list/);
   });
 
   it('does not start at all when the stored copy was not signed by the root key, naming both causes', async () => {
@@ -105,8 +126,8 @@ describe('cold starts while the registry URL is down', () => {
     );
 
     vi.resetModules();
-    const { gatewayFromEnv } = await import('../../../functions/runtime.ts');
-    const start = gatewayFromEnv();
+    world.enter('discovery');
+    const start = handlerOf('discovery');
 
     await expect(start).rejects.toMatchObject({
       name: 'RegistryError',
@@ -120,11 +141,11 @@ describe('cold starts while the registry URL is down', () => {
 
   it('goes back to the URL once it answers, and stores the newer registry it finds there', async () => {
     world.setRegistryDown(true);
-    const discovery = await coldStart('discovery');
+    const discovery = await coldStart(world, 'discovery');
     world.setRegistryDown(false);
     await world.publishRegistry((entry) => ({ ...entry, name: '上海市 (new)' }));
 
-    const result = await discovery.gateway.registry.refresh();
+    const result = await discovery.adapters.registry.refresh();
     const health = await healthOf(discovery.invoke);
 
     expect(result).toEqual({ ok: true, updated: true });

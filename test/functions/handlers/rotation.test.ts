@@ -46,15 +46,15 @@ describe('a KMS key rotation', () => {
 
   beforeAll(async () => {
     world = await startWorld();
-    before = await issue(await httpFunction('issuance'), '沪建安A(2025)000001');
+    before = await issue(await httpFunction('issuance', world), '沪建安A(2025)000001');
     signsBeforeRotation = world.kmsCalls.sign.length;
 
     rotated = await world.rotate('credential');
     vi.resetModules();
-    fn.issuance = await httpFunction('issuance');
-    fn.verification = await httpFunction('verification');
-    fn.interop = await httpFunction('interop');
-    fn.discovery = await httpFunction('discovery');
+    fn.issuance = await httpFunction('issuance', world);
+    fn.verification = await httpFunction('verification', world);
+    fn.interop = await httpFunction('interop', world);
+    fn.discovery = await httpFunction('discovery', world);
     after = await issue(fn.issuance, '沪建安A(2026)000001');
   });
   afterAll(async () => {
@@ -112,9 +112,8 @@ describe('a KMS key rotation', () => {
         ZJ,
       );
       vi.resetModules();
-      fn.interop = await httpFunction('interop');
-      const { gatewayFromEnv } = await import('../../../functions/runtime.ts');
-      await seedYangtzeDeltaAlliance([await gatewayFromEnv(), world.peer.gateway], new Date());
+      fn.interop = await httpFunction('interop', world);
+      await seedYangtzeDeltaAlliance([await world.operator(), world.peer.gateway], new Date());
     });
 
     const call = async (signer: Signer) => {

@@ -2,7 +2,6 @@ import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { AgreementViewSchema } from '../../../contracts/agreement.ts';
-import { gatewayFromEnv } from '../../../functions/runtime.ts';
 import { oldestPendingAgeSeconds, ulidTime } from '../../../functions/sequencer/lag.ts';
 import { auditOrigin, verifyCheckpoint } from '../../../lib/audit/checkpoint.ts';
 import { auditEvent } from '../../../lib/audit/events.ts';
@@ -11,13 +10,16 @@ import { todayCst } from '../../../lib/license/validity.ts';
 import { emfDocument } from '../../../lib/metrics/emf.ts';
 import { LogStore } from '../../../lib/store/log-store.ts';
 import { sampleIssue } from '../../support/gateway.ts';
-import { httpApiEvent, httpFunction, type Invoke, lambdaContext, scheduledEvent } from './apigw.ts';
+import {
+  httpApiEvent,
+  httpFunction,
+  type Invoke,
+  lambdaContext,
+  type Scheduled,
+  scheduledEvent,
+  scheduledFunction,
+} from './apigw.ts';
 import { SH, startWorld, type World, ZJ } from './world.ts';
-
-type Scheduled = (
-  event: ReturnType<typeof scheduledEvent>,
-  context: ReturnType<typeof lambdaContext>,
-) => unknown;
 
 /** A CloudWatch Embedded Metric Format document, with its members. */
 const EmfSchema = z.looseObject({
@@ -42,10 +44,10 @@ describe('the scheduled functions, invoked by EventBridge', () => {
 
   beforeAll(async () => {
     world = await startWorld();
-    issuance = await httpFunction('issuance');
-    agreements = await httpFunction('agreements');
-    sequencer = scheduledHandler((await import('../../../functions/sequencer/handler.ts')).handler);
-    delivery = scheduledHandler((await import('../../../functions/agreements/deliver-handler.ts')).handler);
+    issuance = await httpFunction('issuance', world);
+    agreements = await httpFunction('agreements', world);
+    sequencer = await scheduledFunction('sequencer', world);
+    delivery = await scheduledFunction('delivery', world);
   });
   afterAll(async () => {
     await world?.stop();
@@ -116,7 +118,7 @@ describe('the scheduled functions, invoked by EventBridge', () => {
     });
 
     it('reports how long the oldest event has waited while another sequencer holds the log', async () => {
-      const g = await gatewayFromEnv();
+      const g = await world.operator();
       const old = auditEvent(
         { province: SH, traceId: newTraceId(), action: 'verify', outcome: 'success' },
         new Date(Date.now() - 90_000),
@@ -144,7 +146,7 @@ describe('the scheduled functions, invoked by EventBridge', () => {
     });
 
     it('measures from the oldest event still waiting, past events the lagging index still lists', async () => {
-      const g = await gatewayFromEnv();
+      const g = await world.operator();
       // Integrated an hour ago, but still in the pending index as an eventually consistent index may show it.
       const stale = auditEvent(
         { province: SH, traceId: newTraceId(), action: 'verify', outcome: 'success' },
@@ -238,8 +240,3 @@ describe('the scheduled functions, invoked by EventBridge', () => {
     });
   });
 });
-
-function scheduledHandler(handler: unknown): Scheduled {
-  if (typeof handler !== 'function') throw new TypeError('the module exports no handler');
-  return (event, context) => handler(event, context);
-}

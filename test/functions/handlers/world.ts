@@ -12,31 +12,44 @@ import { inject } from 'vitest';
 import type { Role } from '../../../contracts/auth.ts';
 import type { KeyPurpose, PublicJwk } from '../../../contracts/keys.ts';
 import type { RegistryClaims, RegistryProvince } from '../../../contracts/registry.ts';
-import { createGatewayApp } from '../../../functions/app.ts';
-import { createGateway, type Gateway } from '../../../functions/gateway.ts';
+import { functionSpec } from '../../../functions/catalog.ts';
+import { provinceApp } from '../../../functions/province.ts';
 import { createBearerVerifier } from '../../../lib/auth/bearer.ts';
 import { DevIdentityProvider } from '../../../lib/auth/dev-idp.ts';
 import { systemClock } from '../../../lib/clock.ts';
+import {
+  HOLDER_HASH_SECRET_ENV,
+  keyEnvName,
+  keyPurposesOf,
+  PUBLISHED_KEYS_ENV,
+  settingsOf,
+} from '../../../lib/config.ts';
 import { loadOrCreateRootKey, signRegistry } from '../../../lib/registry/sign-registry.ts';
 import { TrustRegistry } from '../../../lib/registry/trust-registry.ts';
 import { jwksOf } from '../../../lib/signing/jws.ts';
+import { createKmsKeyRing } from '../../../lib/signing/kms-signer.ts';
 import { loadLocalKeyRing } from '../../../lib/signing/local-signer.ts';
 import { publicJwkOf } from '../../../lib/signing/public-jwk.ts';
 import type { KeyRing } from '../../../lib/signing/signer.ts';
 import { createDocumentClient, ensureTables } from '../../../lib/store/dynamo.ts';
-import { type TableNames, tableEnvironment, tableNames } from '../../../lib/store/tables.ts';
+import { TableKind, type TableNames, tableEnvName, tableNames } from '../../../lib/store/tables.ts';
+import { ProvinceAdapters } from '../../../lib/wiring/adapters.ts';
+import { SecretKind } from '../../../lib/wiring/scope.ts';
 import { answerAsKms, type FakeKey, fakeKey } from '../../lib/signing/fake-kms.ts';
 import { SHANGHAI_DEPT } from '../../support/gateway.ts';
+import type { FunctionName } from './apigw.ts';
 
 export const SH = '310000';
 export const ZJ = '330000';
 const IDP_ISSUER = 'https://idp.sh.example';
 const ACCOUNT = '111122223333';
-const ENV_KEY = {
-  credential: 'ELG_KMS_KEY_CREDENTIAL',
-  gateway: 'ELG_KMS_KEY_GATEWAY',
-  audit: 'ELG_KMS_KEY_AUDIT',
-} as const;
+const REGION = 'cn-north-1';
+
+/** What Lambda itself sets on every function, whatever the stack says. */
+const LAMBDA_RUNTIME_ENV = { AWS_REGION: REGION } as const;
+
+/** Whether a variable is one the gateway reads (and the stack may set). */
+export const isGatewayVariable = (name: string) => name.startsWith('ELG_');
 
 /** A KMS key of the province with the purpose it serves. */
 export interface ProvinceKey extends FakeKey {
@@ -45,8 +58,24 @@ export interface ProvinceKey extends FakeKey {
 }
 
 export interface World {
-  /** What the stack sets on each function; applied to process.env by start. */
-  env: Record<string, string>;
+  /**
+   * What the stack sets on the function `name` (infra/constructs/gateway-function.ts
+   * bindCatalogEntry), derived from its catalog entry: a table's name only for a table it lists,
+   * a key only for a purpose it signs with or publishes, the published generations only where it
+   * publishes keys, the holder-hash secret only where it reads it, and of the province's settings
+   * only those lib/config.ts settingsOf gives it. Plus AWS_REGION, which Lambda sets.
+   */
+  envOf(name: FunctionName): Record<string, string>;
+  /**
+   * Makes process.env what a new execution environment of `name` sees: every ELG_ variable
+   * removed, then `env` (its own, by default) set. A handler imported afterwards starts from it.
+   */
+  enter(name: FunctionName, env?: Record<string, string>): void;
+  /**
+   * 310000 as its operator holds it (every resource, the KMS keys as they are now): for seeding
+   * the alliance and writing what a test needs, never for the functions under test.
+   */
+  operator(): Promise<ProvinceAdapters>;
   keys: Record<KeyPurpose, ProvinceKey>;
   /** Earlier generations, in ELG_KMS_KEYS_PREVIOUS and in the registry entry. */
   previous: ProvinceKey[];
@@ -73,8 +102,8 @@ export interface World {
    * afterwards see it.
    */
   rotate(purpose: KeyPurpose): Promise<{ old: ProvinceKey; current: ProvinceKey }>;
-  /** 330000: an embedded gateway on HTTP, listed in the registry. */
-  peer: { gateway: Gateway; keys: KeyRing; url: string };
+  /** 330000 embedded: its adapters over every resource, and provinceApp over them on HTTP at `url` (listed in the registry). */
+  peer: { gateway: ProvinceAdapters; keys: KeyRing; url: string };
   doc: ReturnType<typeof createDocumentClient>;
   tables: TableNames;
   stop(): Promise<void>;
@@ -89,8 +118,8 @@ export interface WorldOptions {
  * The cloud around a deployed 310000, made local: KMS (mocked, over real P-256 keys: every
  * signature is real), Secrets Manager (mocked), DynamoDB Local tables, the signed trust registry
  * and the identity provider's JWKS served over HTTP on 127.0.0.1, and a peer province 330000
- * running embedded. The environment the stack sets is applied to process.env, so handler modules
- * imported afterwards start as in Lambda.
+ * running embedded. `enter` gives process.env the environment the stack sets on one function, so
+ * that function's handler module, imported afterwards, starts as in its Lambda.
  */
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const dir = await mkdtemp(join(tmpdir(), 'elg-handlers-'));
@@ -129,7 +158,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const directoryUrl = await listenNode(directory);
 
   // The peer, on HTTP before its gateway exists: the registry needs its URL first.
-  let peerApp: ReturnType<typeof createGatewayApp> | undefined;
+  let peerApp: ReturnType<typeof provinceApp> | undefined;
   const peerServer = createServer(
     getRequestListener((req) => peerApp?.fetch(req) ?? new Response(null, { status: 503 })),
   );
@@ -169,7 +198,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   await Promise.all([ensureTables(doc, tables), ensureTables(doc, peerTables)]);
 
   const peerRegistry = TrustRegistry.fromClaims(claims());
-  const peer = createGateway({
+  const peer = new ProvinceAdapters({
     province: ZJ,
     provinceName: '浙江省',
     doc,
@@ -180,7 +209,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     holderHashKey: randomBytes(32),
     clock: systemClock,
   });
-  peerApp = createGatewayApp(peer);
+  peerApp = provinceApp(peer);
 
   // KMS and Secrets Manager: the only parts that cannot run here.
   const kmsKeys: FakeKey[] = [...Object.values(keys), ...previous];
@@ -201,31 +230,62 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     return { ARN: holderHashSecretArn, Name: 'elg-310000-holder-hash', SecretString: secretString };
   });
 
-  const env: Record<string, string> = {
-    AWS_REGION: 'cn-north-1',
+  // The province's settings (infra/province-stack.ts), and the local ones a test run adds.
+  const settings: Record<string, string> = {
     ELG_PROVINCE_ID: SH,
     ELG_PROVINCE_NAME: '上海市',
-    ...tableEnvironment(tables),
-    ELG_KMS_KEY_CREDENTIAL: keys.credential.arn,
-    ELG_KMS_KEY_GATEWAY: keys.gateway.arn,
-    ELG_KMS_KEY_AUDIT: keys.audit.arn,
-    ...(previous.length > 0
-      ? { ELG_KMS_KEYS_PREVIOUS: previous.map((k) => `${k.purpose}=${k.arn}`).join(',') }
-      : {}),
     ELG_REGISTRY_URL: `${directoryUrl}/registry.jwt`,
     ELG_REGISTRY_ROOT_JWK: JSON.stringify(root.publicJwk),
     ELG_IDP_ISSUER: IDP_ISSUER,
     ELG_IDP_AUDIENCE: `elg-${SH}`,
     ELG_IDP_JWKS_URL: `${directoryUrl}/idp/jwks.json`,
-    ELG_HOLDER_HASH_SECRET_ARN: holderHashSecretArn,
     ELG_MAX_BODY_BYTES: '4096',
     ELG_DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
   };
-  const saved = new Map([...Object.keys(env), 'ELG_KMS_KEYS_PREVIOUS'].map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
+  /** bindCatalogEntry and settingsFor, over this world's tables, keys and secret. */
+  const envOf = (name: FunctionName): Record<string, string> => {
+    const spec = functionSpec(name);
+    const reads = new Set<string>(settingsOf(spec));
+    const env: Record<string, string> = { ...LAMBDA_RUNTIME_ENV };
+    for (const purpose of keyPurposesOf(spec)) env[keyEnvName(purpose)] = keys[purpose].arn;
+    if (spec.publishesKeys && previous.length > 0) {
+      env[PUBLISHED_KEYS_ENV] = previous.map((k) => `${k.purpose}=${k.arn}`).join(',');
+    }
+    for (const kind of Object.values(TableKind)) {
+      if (spec.tables[kind] !== undefined) env[tableEnvName(kind)] = tables[kind];
+    }
+    if ((spec.secrets ?? []).includes(SecretKind.holderHash))
+      env[HOLDER_HASH_SECRET_ENV] = holderHashSecretArn;
+    for (const [k, v] of Object.entries(settings)) if (reads.has(k)) env[k] = v;
+    return env;
+  };
+  const touched = (k: string) => isGatewayVariable(k) || k in LAMBDA_RUNTIME_ENV;
+  const saved = new Map(Object.entries(process.env).filter(([k]) => touched(k)));
+  const enter = (name: FunctionName, env = envOf(name)) => {
+    for (const k of Object.keys(process.env)) if (isGatewayVariable(k)) delete process.env[k];
+    Object.assign(process.env, env);
+  };
 
   return {
-    env,
+    envOf,
+    enter,
+    async operator() {
+      const kmsKeys = await createKmsKeyRing(
+        new KMSClient({ region: REGION }),
+        Object.fromEntries(Object.values(keys).map((k) => [k.purpose, k.arn])),
+      );
+      return new ProvinceAdapters({
+        province: SH,
+        provinceName: '上海市',
+        clock: systemClock,
+        doc,
+        tables,
+        keys: kmsKeys,
+        previousKeys: previous.map((k) => k.publicJwk),
+        registry: TrustRegistry.fromClaims(claims()),
+        ...(secretString ? { holderHashKey: new Uint8Array(Buffer.from(secretString, 'hex')) } : {}),
+      });
+    },
     keys,
     previous,
     kmsCalls,
@@ -264,9 +324,6 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       kmsKeys.push(current);
       keys[purpose] = current;
       previous.push(old);
-      env[ENV_KEY[purpose]] = current.arn;
-      env.ELG_KMS_KEYS_PREVIOUS = previous.map((k) => `${k.purpose}=${k.arn}`).join(',');
-      Object.assign(process.env, env);
       shEntry = { ...shEntry, jwks: { keys: [...shEntry.jwks.keys, current.publicJwk] } };
       await publish();
       return { old, current };
@@ -277,10 +334,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     async stop() {
       kms.restore();
       secrets.restore();
-      for (const [k, v] of saved) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
+      for (const k of Object.keys(process.env)) if (touched(k)) delete process.env[k];
+      for (const [k, v] of saved) process.env[k] = v;
       await Promise.all([closeNode(directory), closeNode(peerServer)]);
       doc.destroy();
     },

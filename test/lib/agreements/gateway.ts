@@ -6,8 +6,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { AgreementDocument, AgreementSignature } from '../../../contracts/agreement.ts';
 import { type AuditEvent, AuditEventSchema } from '../../../contracts/audit.ts';
 import { SIGNATURE_HEADER } from '../../../contracts/interop.ts';
-import { createGatewayApp } from '../../../functions/app.ts';
-import type { Gateway } from '../../../functions/gateway.ts';
+import { provinceApp } from '../../../functions/province.ts';
 import { signDocument } from '../../../lib/agreements/signatures.ts';
 import { signRequest } from '../../../lib/interop/request-signature.ts';
 import { TrustRegistry } from '../../../lib/registry/trust-registry.ts';
@@ -63,19 +62,19 @@ export async function agreementWorld(province = '310000', now?: string): Promise
       status: 'active' as const,
     })),
   });
-  const gateway: Gateway = { ...t.gateway, registry };
+  const gateway = t.gateway.withParts({ registry });
   const ring = (id: string) => {
     const keys = rings.get(id);
     if (!keys) throw new TypeError(`no keys for ${id}`);
     return keys;
   };
-  const { doc, tables } = gateway;
+  const { doc, tables } = t.storage;
   const scan = async (table: string) =>
     (await doc.send(new ScanCommand({ TableName: table, ConsistentRead: true }))).Items ?? [];
   return {
     ...t,
     gateway,
-    app: createGatewayApp(gateway),
+    app: provinceApp(gateway),
     ring,
     async signed(from, path, body, options = {}) {
       const text = typeof body === 'string' ? body : JSON.stringify(body);

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AgreementDocument } from '../../../contracts/agreement.ts';
-import { AgreementPolicy } from '../../../functions/agreements/policy.ts';
+import { AgreementPolicy } from '../../../lib/agreements/enforcement.ts';
 import { auditEvent } from '../../../lib/audit/events.ts';
 import { NotFoundError } from '../../../lib/errors.ts';
 import { ulid } from '../../../lib/ids.ts';

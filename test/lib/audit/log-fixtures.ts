@@ -21,19 +21,19 @@ export async function issueLicenses(t: TestGateway, n: number): Promise<string[]
 }
 
 export async function auditItems(t: TestGateway): Promise<Record<string, unknown>[]> {
-  return scanAll(t.gateway.doc, t.gateway.tables.audit);
+  return scanAll(t.storage.doc, t.storage.tables.audit);
 }
 
 /** Leaf items of the log table, by index. */
 export async function leafItems(t: TestGateway): Promise<Record<string, unknown>[]> {
-  const items = await scanAll(t.gateway.doc, t.gateway.tables.log);
+  const items = await scanAll(t.storage.doc, t.storage.tables.log);
   return items
     .filter((i) => String(i.pk).startsWith('LEAF#'))
     .sort((a, b) => Number(a.index) - Number(b.index));
 }
 
 export async function logItems(t: TestGateway, prefix: string): Promise<Record<string, unknown>[]> {
-  const items = await scanAll(t.gateway.doc, t.gateway.tables.log);
+  const items = await scanAll(t.storage.doc, t.storage.tables.log);
   return items.filter((i) => String(i.pk).startsWith(prefix));
 }
 
@@ -41,9 +41,9 @@ export async function logItems(t: TestGateway, prefix: string): Promise<Record<s
 export async function pendingIds(t: TestGateway): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < PENDING_SHARDS; i++) {
-    const out = await t.gateway.doc.send(
+    const out = await t.storage.doc.send(
       new QueryCommand({
-        TableName: t.gateway.tables.audit,
+        TableName: t.storage.tables.audit,
         IndexName: AuditIndex.pending,
         KeyConditionExpression: 'pendingShard = :s',
         ExpressionAttributeValues: { ':s': `P${i}` },
@@ -56,7 +56,7 @@ export async function pendingIds(t: TestGateway): Promise<string[]> {
 
 export function verifyOwnLog(t: TestGateway, chunkSize?: number): Promise<LogVerification> {
   return verifyLog(
-    { doc: t.gateway.doc, tables: t.gateway.tables, ...(chunkSize ? { chunkSize } : {}) },
+    { doc: t.storage.doc, tables: t.storage.tables, ...(chunkSize ? { chunkSize } : {}) },
     { origin: auditOrigin(t.gateway.province), publicKey: t.keys.audit.publicJwk },
   );
 }

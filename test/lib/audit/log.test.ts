@@ -38,8 +38,8 @@ describe('proofs served from the stored log', () => {
   beforeAll(async () => {
     t = await testGateway();
     log = new AuditLog(
-      new LogStore(t.gateway.doc, t.gateway.tables.log, { chunkSize: CHUNK }),
-      new LoggedEvents(t.gateway.doc, t.gateway.tables.audit),
+      new LogStore(t.storage.doc, t.storage.tables.log, { chunkSize: CHUNK }),
+      new LoggedEvents(t.storage.doc, t.storage.tables.audit),
     );
     await issueLicenses(t, 13);
     for (const maxBatch of [5, 3, 1, 4]) await integrate(t.gateway, { maxBatch, chunkSize: CHUNK });

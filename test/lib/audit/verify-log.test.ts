@@ -25,7 +25,7 @@ describe('full verification of a log', () => {
   });
 
   afterEach(async () => {
-    for (const item of restore) await put(t.gateway.tables.log, item);
+    for (const item of restore) await put(t.storage.tables.log, item);
     for (const { table, item } of removed) await put(table, item);
     restore = [];
     removed = [];
@@ -33,7 +33,7 @@ describe('full verification of a log', () => {
   });
 
   async function put(table: string, item: Record<string, unknown>) {
-    await t.gateway.doc.send(new PutCommand({ TableName: table, Item: item }));
+    await t.storage.doc.send(new PutCommand({ TableName: table, Item: item }));
   }
   async function eventAt(index: number) {
     const event = (await auditItems(t)).find((e) => e.leafIndex === index);
@@ -58,10 +58,10 @@ describe('full verification of a log', () => {
   it('detects a changed event field at its leaf (EVENT_CHANGED)', async () => {
     // Prepare
     const event = await eventAt(5);
-    removed.push({ table: t.gateway.tables.audit, item: event });
-    await t.gateway.doc.send(
+    removed.push({ table: t.storage.tables.audit, item: event });
+    await t.storage.doc.send(
       new UpdateCommand({
-        TableName: t.gateway.tables.audit,
+        TableName: t.storage.tables.audit,
         Key: { eventId: event.eventId },
         UpdateExpression: 'SET outcome = :o',
         ExpressionAttributeValues: { ':o': 'refused' },
@@ -80,9 +80,9 @@ describe('full verification of a log', () => {
 
   it('detects a deleted event at its leaf (EVENT_DELETED)', async () => {
     const event = await eventAt(2);
-    removed.push({ table: t.gateway.tables.audit, item: event });
-    await t.gateway.doc.send(
-      new DeleteCommand({ TableName: t.gateway.tables.audit, Key: { eventId: event.eventId } }),
+    removed.push({ table: t.storage.tables.audit, item: event });
+    await t.storage.doc.send(
+      new DeleteCommand({ TableName: t.storage.tables.audit, Key: { eventId: event.eventId } }),
     );
 
     const result = await verifyOwnLog(t);
@@ -93,8 +93,8 @@ describe('full verification of a log', () => {
   it('detects two swapped leaves at both indexes (LEAF_MISPLACED), and the signed roots they break', async () => {
     // Prepare
     const [a, b] = [await logItem('LEAF#0', 1), await logItem('LEAF#0', 6)];
-    await put(t.gateway.tables.log, { ...a, eventId: b.eventId, hash: b.hash });
-    await put(t.gateway.tables.log, { ...b, eventId: a.eventId, hash: a.hash });
+    await put(t.storage.tables.log, { ...a, eventId: b.eventId, hash: b.hash });
+    await put(t.storage.tables.log, { ...b, eventId: a.eventId, hash: a.hash });
 
     // Act
     const result = await verifyOwnLog(t);
@@ -114,7 +114,7 @@ describe('full verification of a log', () => {
 
   it('detects a changed leaf hash whose event is intact (LEAF_CHANGED)', async () => {
     const leaf = await logItem('LEAF#0', 3);
-    await put(t.gateway.tables.log, { ...leaf, hash: Buffer.alloc(32, 9).toString('base64') });
+    await put(t.storage.tables.log, { ...leaf, hash: Buffer.alloc(32, 9).toString('base64') });
 
     const result = await verifyOwnLog(t);
 
@@ -131,7 +131,7 @@ describe('full verification of a log', () => {
   it('detects a changed node at its level and index (NODE_CHANGED), and the proofs it breaks', async () => {
     // Node 2/1 covers leaves 4-7: the consistency proof from 4 to 8 is that node.
     const node = await logItem('NODE#2#0', 1);
-    await put(t.gateway.tables.log, { ...node, hash: Buffer.alloc(32, 1).toString('base64') });
+    await put(t.storage.tables.log, { ...node, hash: Buffer.alloc(32, 1).toString('base64') });
 
     const result = await verifyOwnLog(t);
 
@@ -147,7 +147,7 @@ describe('full verification of a log', () => {
       String(checkpoint.rootHash),
       Buffer.alloc(32, 2).toString('base64'),
     );
-    await put(t.gateway.tables.log, { ...checkpoint, note: forged });
+    await put(t.storage.tables.log, { ...checkpoint, note: forged });
 
     const result = await verifyOwnLog(t);
 
@@ -163,7 +163,7 @@ describe('full verification of a log', () => {
       4,
       Buffer.from(String(checkpoint.rootHash), 'base64'),
     );
-    await put(t.gateway.tables.log, { ...checkpoint, note: forged });
+    await put(t.storage.tables.log, { ...checkpoint, note: forged });
 
     const result = await verifyOwnLog(t);
 
@@ -174,7 +174,7 @@ describe('full verification of a log', () => {
   it('detects a fork: a checkpoint the audit key signed over another tree (CHECKPOINTS_INCONSISTENT)', async () => {
     const checkpoint = await logItem('CHECKPOINT', 8);
     const fork = await signCheckpoint(t.keys.audit, auditOrigin('310000'), 8, Buffer.alloc(32, 3));
-    await put(t.gateway.tables.log, { ...checkpoint, note: fork });
+    await put(t.storage.tables.log, { ...checkpoint, note: fork });
 
     const result = await verifyOwnLog(t);
 
@@ -188,7 +188,7 @@ describe('full verification of a log', () => {
   it('detects a head that is not the latest checkpoint (HEAD_MISMATCH)', async () => {
     const head = await logItem('HEAD', 10);
     const older = await logItem('CHECKPOINT', 8);
-    await put(t.gateway.tables.log, { ...head, treeSize: 8, rootHash: older.rootHash, note: older.note });
+    await put(t.storage.tables.log, { ...head, treeSize: 8, rootHash: older.rootHash, note: older.note });
 
     const result = await verifyOwnLog(t);
 
@@ -199,8 +199,8 @@ describe('full verification of a log', () => {
     const leaf = await logItem('LEAF#0', 9);
     const node = await logItem('NODE#1#0', 0);
     for (const item of [leaf, node]) {
-      await t.gateway.doc.send(
-        new DeleteCommand({ TableName: t.gateway.tables.log, Key: { pk: item.pk, sk: item.sk } }),
+      await t.storage.doc.send(
+        new DeleteCommand({ TableName: t.storage.tables.log, Key: { pk: item.pk, sk: item.sk } }),
       );
     }
 
@@ -217,7 +217,7 @@ describe('full verification of a log', () => {
 
   it('detects one event named by two leaves (LEAF_MISPLACED at the second)', async () => {
     const [first, second] = [await logItem('LEAF#0', 0), await logItem('LEAF#0', 7)];
-    await put(t.gateway.tables.log, { ...second, eventId: first.eventId, hash: first.hash });
+    await put(t.storage.tables.log, { ...second, eventId: first.eventId, hash: first.hash });
 
     const result = await verifyOwnLog(t);
 

@@ -51,11 +51,13 @@ describe('KmsSigner', () => {
     // Prepare
     const k = keys();
     const { client } = fakeKms(Object.values(k));
-    const ring = await createKmsKeyRing(client, {
+    const { credential, gateway, audit } = await createKmsKeyRing(client, {
       credential: k.credential.arn,
       gateway: k.gateway.arn,
       audit: k.audit.arn,
     });
+    if (!credential || !gateway || !audit) throw new Error('a key of the ring is missing');
+    const ring = { credential, gateway, audit };
 
     // Act
     const jws = await signCompactJws(ring.credential, { typ: 'elicense+jwt' }, { jti: 'x' });

@@ -208,7 +208,7 @@ describe('an issuance whose transaction answer was lost', () => {
   it('answers 201 with one license and one event', async () => {
     // Prepare
     const t = await testGateway();
-    const seen = loseFirstAnswer(t.gateway.doc, 'TransactWriteItemsCommand');
+    const seen = loseFirstAnswer(t.storage.doc, 'TransactWriteItemsCommand');
 
     // Act
     const res = await t.app.request(post('/v1/licenses', sampleIssue(), await t.token('issuer')));

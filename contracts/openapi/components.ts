@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import {
+  AgreementDocumentSchema,
+  AgreementProposalSchema,
+  AgreementSignatureSchema,
+  AgreementStateSchema,
+  AgreementViewSchema,
+  DeliverySchema,
+  GrantSchema,
+  ProposalDeliverySchema,
+  WithdrawalSchema,
+} from '../agreement.ts';
+import {
+  AuditEventsPageSchema,
+  AuditedEventSchema,
+  ConsistencyProofSchema,
+  HolderHashRequestSchema,
+  HolderHashResponseSchema,
+  InclusionProofSchema,
+} from '../audit-api.ts';
+import { IdentifierSchema, LicenseStatusSchema } from '../codes/index.ts';
+import { TimestampSchema } from '../common.ts';
+import { ErrorBodySchema } from '../errors.ts';
+import {
+  DataLevelSchema,
+  InteropVerifyRequestSchema,
+  InteropVerifyResponseSchema,
+  SharedLicenseSchema,
+} from '../interop.ts';
+import { JwksSchema, PublicJwkSchema } from '../keys.ts';
+import {
+  IssueRequestSchema,
+  IssueResponseSchema,
+  LicenseResponseSchema,
+  LicenseSchema,
+  NewVersionRequestSchema,
+  StatusChangeRequestSchema,
+} from '../license.ts';
+import { GatewayIdSchema } from '../registry.ts';
+import { VerifyRequestSchema, VerifyResponseSchema } from '../verify.ts';
+
+/** `GET /healthz`: 200 when storage answers and a registry is loaded, 503 `degraded` otherwise. */
+export const HealthSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  province: GatewayIdSchema,
+  dependencies: z.object({
+    storage: z.enum(['up', 'down']),
+    registry: z.object({
+      seq: z.number().int().nonnegative(),
+      iat: z.number().int(),
+      loadedAt: TimestampSchema,
+      from: z.enum(['source', 'store']),
+      lastRefreshAt: TimestampSchema.optional(),
+      lastError: z.object({ code: z.string(), message: z.string(), at: TimestampSchema }).optional(),
+      lastStoreError: z.object({ message: z.string(), at: TimestampSchema }).optional(),
+    }),
+  }),
+});
+export type Health = z.infer<typeof HealthSchema>;
+
+/** `GET /v1/licenses/{identifier}`: the credential too when the caller's authority issued it. */
+export const LicenseReadSchema = LicenseResponseSchema.extend({ credential: z.string().optional() });
+
+export const AgreementListSchema = z.object({ items: z.array(AgreementViewSchema) });
+
+/** What a gateway answers a delivery: 201 when something new was stored, 200 when all was held. */
+export const AgreementReceiptSchema = z.object({
+  id: AgreementDocumentSchema.shape.id,
+  state: AgreementStateSchema,
+  activeParties: z.array(GatewayIdSchema),
+  changed: z.boolean(),
+});
+
+/** API Gateway's own answer when the stage throttle is reached: not the gateway's error shape. */
+export const ThrottledSchema = z.object({ message: z.string() });
+
+/** Where a named schema appears: request bodies (zod input side), answers (output side), or both. */
+type Use = 'request' | 'response' | 'both';
+
+/**
+ * The zod contracts as named schemas (`#/components/schemas/<name>`). A schema met inside
+ * another named one becomes a `$ref` to it. `both`: its input and output JSON Schema must be the
+ * same, or the document would describe one side wrongly (checked when the document is built).
+ */
+export const COMPONENTS = {
+  ErrorBody: { schema: ErrorBodySchema, use: 'response', description: 'Every refusal and failure' },
+  Throttled: { schema: ThrottledSchema, use: 'response', description: "API Gateway's answer 429" },
+  Identifier: {
+    schema: IdentifierSchema,
+    use: 'both',
+    description:
+      'GB/T 36904 e-license identifier: 1.2.156.3005.2, type code, issuer USCC, serial, version, ' +
+      'and a mod 37,36 check character',
+  },
+  LicenseStatus: {
+    schema: LicenseStatusSchema,
+    use: 'both',
+    description:
+      '证照状态: 01 有效 valid, 02 暂扣 suspended, 03 撤销 withdrawn, 04 注销 cancelled, 05 失效 lapsed, ' +
+      '06 办理转出 transferred out, 07 吊销 revoked, 99 其他 other',
+  },
+  GatewayId: { schema: GatewayIdSchema, use: 'both', description: 'A province: its GB/T 2260 code' },
+  DataLevel: {
+    schema: DataLevelSchema,
+    use: 'both',
+    description: '分类分级: 1 public, 2 internal, 3 sensitive, 4 restricted (never leaves the province)',
+  },
+  PublicJwk: { schema: PublicJwkSchema, use: 'response' },
+  Jwks: { schema: JwksSchema, use: 'response' },
+  Health: { schema: HealthSchema, use: 'response' },
+  IssueRequest: { schema: IssueRequestSchema, use: 'request' },
+  NewVersionRequest: { schema: NewVersionRequestSchema, use: 'request' },
+  StatusChangeRequest: { schema: StatusChangeRequestSchema, use: 'request' },
+  License: { schema: LicenseSchema, use: 'response' },
+  IssueResponse: { schema: IssueResponseSchema, use: 'response' },
+  LicenseResponse: { schema: LicenseResponseSchema, use: 'response' },
+  LicenseRead: { schema: LicenseReadSchema, use: 'response' },
+  VerifyRequest: { schema: VerifyRequestSchema, use: 'request' },
+  VerifyResponse: { schema: VerifyResponseSchema, use: 'response' },
+  SharedLicense: { schema: SharedLicenseSchema, use: 'response' },
+  InteropVerifyRequest: { schema: InteropVerifyRequestSchema, use: 'request' },
+  InteropVerifyResponse: { schema: InteropVerifyResponseSchema, use: 'response' },
+  Grant: { schema: GrantSchema, use: 'both' },
+  AgreementProposal: { schema: AgreementProposalSchema, use: 'request' },
+  AgreementDocument: {
+    schema: AgreementDocumentSchema,
+    use: 'request',
+    description: 'What every party signs: the RFC 8785 canonical JSON of exactly these members',
+  },
+  AgreementSignature: { schema: AgreementSignatureSchema, use: 'both' },
+  Withdrawal: { schema: WithdrawalSchema, use: 'both' },
+  Delivery: { schema: DeliverySchema, use: 'response' },
+  AgreementView: { schema: AgreementViewSchema, use: 'response' },
+  AgreementList: { schema: AgreementListSchema, use: 'response' },
+  ProposalDelivery: { schema: ProposalDeliverySchema, use: 'request' },
+  AgreementReceipt: { schema: AgreementReceiptSchema, use: 'response' },
+  AuditedEvent: { schema: AuditedEventSchema, use: 'response' },
+  AuditEventsPage: { schema: AuditEventsPageSchema, use: 'response' },
+  InclusionProof: { schema: InclusionProofSchema, use: 'response' },
+  ConsistencyProof: { schema: ConsistencyProofSchema, use: 'response' },
+  HolderHashRequest: { schema: HolderHashRequestSchema, use: 'request' },
+  HolderHashResponse: { schema: HolderHashResponseSchema, use: 'response' },
+} as const satisfies Record<string, { schema: z.ZodType; use: Use; description?: string }>;
+export type ComponentName = keyof typeof COMPONENTS;

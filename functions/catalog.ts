@@ -1,0 +1,155 @@
+import type { KeyPurpose } from '../contracts/keys.ts';
+import type { ResourceScope } from '../lib/wiring/scope.ts';
+
+/**
+ * The province's Lambda functions: what each one runs, which HTTP routes reach it, and the least
+ * it needs: which tables and how, which KMS keys it signs with, which secrets it reads, whether it
+ * takes bearer tokens. One catalog, read by everything that must agree on it: each function's
+ * wiring and settings (lib/wiring, lib/config.ts: a function is handed only what its entry lists),
+ * the local federation's routing, the CDK stack (environment and grants bound together), the
+ * bundler and the bundle report.
+ */
+
+export type { TableAccess } from '../lib/wiring/scope.ts';
+/** The signing purposes, declared once in contracts/keys.ts. */
+export type { KeyPurpose };
+
+export interface FunctionSpec extends ResourceScope {
+  /** Short name: the bundle directory, the construct id and part of the function name. */
+  name: string;
+  /** Entry module, relative to the repository root; it exports `handler`. */
+  entry: string;
+  description: string;
+  /** HTTP API routes (`METHOD /path`) served by this function; none for scheduled functions. */
+  routes: readonly string[];
+  /** Runs on a schedule (rate in minutes) instead of, or besides, HTTP routes. */
+  scheduleMinutes?: number;
+  /** Reserved concurrency; 1 keeps a single instance running. */
+  reservedConcurrency?: number;
+  memoryMb: number;
+  timeoutSeconds: number;
+}
+
+export const FUNCTIONS: readonly FunctionSpec[] = [
+  {
+    name: 'discovery',
+    entry: 'functions/discovery/handler.ts',
+    description: 'Public keys, health, the OpenAPI document and its reference page; answers unknown routes',
+    // /docs and its files: the reference page, whose assets (about 1.9 MB) only this bundle carries.
+    routes: [
+      'GET /.well-known/jwks.json',
+      'GET /healthz',
+      'GET /openapi.json',
+      'GET /docs',
+      'GET /docs/{proxy+}',
+      '$default',
+    ],
+    signsWith: [],
+    // No route of its own is audited, and an unknown route is answered 404 without an event.
+    // /healthz probes storage with DescribeTable on the audit table, which every state change needs,
+    // and reports the registry (its own base URL for the OpenAPI document comes from there too).
+    tables: { audit: 'describe', registry: 'getput' },
+    publishesKeys: true,
+    memoryMb: 512,
+    timeoutSeconds: 10,
+  },
+  {
+    name: 'issuance',
+    entry: 'functions/issuance/handler.ts',
+    description: 'Issues e-licenses, new versions and status changes; signs credentials',
+    routes: ['POST /v1/licenses', 'GET /v1/licenses/{proxy+}', 'POST /v1/licenses/{proxy+}'],
+    signsWith: ['credential'],
+    // Checks no other province's key, so it does not load the trust registry.
+    tables: { licenses: 'readwrite', audit: 'write' },
+    secrets: ['holderHash'],
+    bearerTokens: true,
+    memoryMb: 1024,
+    timeoutSeconds: 15,
+  },
+  {
+    name: 'verification',
+    entry: 'functions/verification/handler.ts',
+    description: "Verifies any province's e-license; calls the issuing province when foreign",
+    routes: ['POST /v1/verify'],
+    signsWith: ['gateway'],
+    // Agreements are enforced by the issuing province on its side of the call, not read here.
+    tables: { licenses: 'read', audit: 'write', registry: 'getput' },
+    secrets: ['holderHash'],
+    bearerTokens: true,
+    memoryMb: 1024,
+    timeoutSeconds: 20,
+  },
+  {
+    name: 'interop',
+    entry: 'functions/interop/handler.ts',
+    description: 'Answers signed verification calls from other provinces with signed receipts',
+    routes: ['POST /v1/interop/verify'],
+    signsWith: ['gateway'],
+    tables: { licenses: 'read', agreements: 'read', nonces: 'write', audit: 'write', registry: 'getput' },
+    memoryMb: 1024,
+    timeoutSeconds: 15,
+  },
+  {
+    name: 'agreements',
+    entry: 'functions/agreements/handler.ts',
+    description: 'Bilateral agreements and alliances: propose, sign, withdraw, and their deliveries',
+    routes: [
+      'GET /v1/agreements',
+      'POST /v1/agreements',
+      'GET /v1/agreements/{proxy+}',
+      'POST /v1/agreements/{proxy+}',
+      'POST /v1/interop/agreements',
+      'POST /v1/interop/agreements/{proxy+}',
+    ],
+    signsWith: ['gateway'],
+    tables: { agreements: 'readwrite', nonces: 'write', audit: 'write', registry: 'getput' },
+    bearerTokens: true,
+    memoryMb: 512,
+    timeoutSeconds: 20,
+  },
+  {
+    name: 'delivery',
+    entry: 'functions/agreements/deliver-handler.ts',
+    description: 'Sends agreement proposals, signatures and withdrawals that are due to the other parties',
+    routes: [],
+    signsWith: ['gateway'],
+    tables: { agreements: 'readwrite', audit: 'write', registry: 'getput' },
+    scheduleMinutes: 1,
+    memoryMb: 512,
+    timeoutSeconds: 60,
+  },
+  {
+    name: 'audit',
+    entry: 'functions/audit/handler.ts',
+    description: 'Auditor queries: events, inclusion and consistency proofs, checkpoints',
+    routes: ['GET /v1/audit/{proxy+}', 'POST /v1/audit/{proxy+}'],
+    signsWith: [],
+    tables: { audit: 'readwrite', log: 'read' },
+    queriesIndexes: ['audit'],
+    // Holder hashes for the holder-hash route, and the key of its page cursors.
+    secrets: ['holderHash'],
+    bearerTokens: true,
+    memoryMb: 1024,
+    timeoutSeconds: 15,
+  },
+  {
+    name: 'sequencer',
+    entry: 'functions/sequencer/handler.ts',
+    description: 'Integrates audit events into the Merkle log in batches and signs checkpoints',
+    routes: [],
+    signsWith: ['audit'],
+    // Reads waiting events from the pending index and marks them; writes no events of its own.
+    tables: { audit: 'readwrite', log: 'readwrite' },
+    queriesIndexes: ['audit'],
+    scheduleMinutes: 1,
+    reservedConcurrency: 1,
+    memoryMb: 1024,
+    timeoutSeconds: 120,
+  },
+];
+
+export function functionSpec(name: string): FunctionSpec {
+  const spec = FUNCTIONS.find((f) => f.name === name);
+  if (!spec) throw new Error(`no function named ${name}`);
+  return spec;
+}

@@ -1,0 +1,271 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type Jwks, KeyPurpose, type PublicJwk } from '../../contracts/keys.ts';
+import { AgreementPolicy } from '../agreements/enforcement.ts';
+import { AuditLog } from '../audit/log.ts';
+import type { Clock } from '../clock.ts';
+import type { Authenticator } from '../http/middleware.ts';
+import type { SignedCallDeps } from '../http/signed-call.ts';
+import { HttpPeerClient, type PeerClient } from '../interop/peer-client.ts';
+import type { TrustRegistry } from '../registry/trust-registry.ts';
+import { jwksOf } from '../signing/jws.ts';
+import type { KeyRing, Signer } from '../signing/signer.ts';
+import { AgreementStore } from '../store/agreement-store.ts';
+import { AuditEventReader } from '../store/audit-query.ts';
+import { AuditStore } from '../store/audit-store.ts';
+import { storageAnswers } from '../store/dynamo.ts';
+import { LicenseStore } from '../store/license-store.ts';
+import { LogStore } from '../store/log-store.ts';
+import { LoggedEvents } from '../store/logged-events.ts';
+import { NonceStore } from '../store/nonce-store.ts';
+import type { TableKind, TableNames } from '../store/tables.ts';
+import {
+  type ResourceScope,
+  requireFlag,
+  requireSecret,
+  requireSigner,
+  requireTable,
+  SecretKind,
+  type TableUse,
+  UndeclaredResourceError,
+  WHOLE_PROVINCE,
+} from './scope.ts';
+
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * The raw material of a province's adapters: the DynamoDB client and the tables, keys, registry,
+ * identity provider and holder-hash key that were configured. A deployed function is given only
+ * what its scope lists (lib/wiring/from-env.ts); the local federation holds them all.
+ */
+export interface ProvinceParts {
+  province: string;
+  provinceName: string;
+  clock: Clock;
+  maxBodyBytes?: number;
+  doc?: DynamoDBDocumentClient;
+  tables?: Partial<TableNames>;
+  keys?: Partial<KeyRing>;
+  /** Published beside the current keys without signing: earlier generations, a staged next one. */
+  previousKeys?: readonly PublicJwk[];
+  registry?: TrustRegistry;
+  auth?: Authenticator;
+  holderHashKey?: Uint8Array;
+  /** Instead of HTTP calls signed with the gateway key (tests stand a fake peer in). */
+  peers?: PeerClient;
+}
+
+/**
+ * The one adapter factory every function builds from: the DynamoDB stores, the peer client and
+ * the keys, each handed out only when the function's scope (its catalog entry) lists what it
+ * touches, and otherwise refused with UndeclaredResourceError. Each function reads what it needs
+ * once, when it is wired, so a function that reaches for a table, key or secret its entry does not
+ * list fails at cold start and in its tests, not in production at the first request.
+ *
+ * Stores are built on first use and shared by the function's services (one audit sink, so a
+ * license write and its event go in one transaction).
+ */
+export class ProvinceAdapters {
+  constructor(
+    private readonly parts: ProvinceParts,
+    readonly scope: ResourceScope = WHOLE_PROVINCE,
+    /** Stores built so far, shared by every scope over the same parts (one process, one pool). */
+    private readonly built = new Map<string, unknown>(),
+  ) {}
+
+  /**
+   * The same parts seen through another function's scope. The stores are shared (the federation
+   * runs every function in one process); what a scope may reach is checked on every access.
+   */
+  scopedTo(scope: ResourceScope): ProvinceAdapters {
+    return new ProvinceAdapters(this.parts, scope, this.built);
+  }
+
+  /** The same scope over changed parts (fault tests swap the DynamoDB client). */
+  withParts(changes: Partial<ProvinceParts>): ProvinceAdapters {
+    return new ProvinceAdapters({ ...this.parts, ...changes }, this.scope);
+  }
+
+  get province(): string {
+    return this.parts.province;
+  }
+
+  get provinceName(): string {
+    return this.parts.provinceName;
+  }
+
+  get clock(): Clock {
+    return this.parts.clock;
+  }
+
+  get maxBodyBytes(): number {
+    return this.parts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  }
+
+  /** The trust registry: listed as the `registry` table, where its last good copy is kept. */
+  get registry(): TrustRegistry {
+    requireTable(this.scope, 'registry', 'read');
+    return this.present(this.parts.registry, 'the trust registry');
+  }
+
+  /** Bearer tokens of the province's identity provider. */
+  get auth(): Authenticator {
+    requireFlag(this.scope, 'bearerTokens', 'authenticates bearer tokens');
+    return this.present(this.parts.auth, 'the identity provider');
+  }
+
+  get holderHashKey(): Uint8Array {
+    requireSecret(this.scope, SecretKind.holderHash);
+    return this.present(this.parts.holderHashKey, 'the holder-hash key');
+  }
+
+  /** The key this function signs with for `purpose`. */
+  signer(purpose: KeyPurpose): Signer {
+    requireSigner(this.scope, purpose);
+    return this.present(this.parts.keys?.[purpose], `the ${purpose} key`);
+  }
+
+  /**
+   * Every purpose's current key, for the function that publishes them (the JWKS) and for the
+   * federation's operator; a function that signs asks for its key by `signer`.
+   */
+  get keys(): KeyRing {
+    requireFlag(this.scope, 'publishesKeys', "reads every purpose's key");
+    const ring = {} as Record<KeyPurpose, Signer>;
+    for (const purpose of Object.values(KeyPurpose)) {
+      ring[purpose] = this.present(this.parts.keys?.[purpose], `the ${purpose} key`);
+    }
+    return ring;
+  }
+
+  /** The province's JWKS: every purpose's current key, then the published earlier or staged ones. */
+  get publishedKeys(): Jwks {
+    return jwksOf(this.keys, this.parts.previousKeys ?? []);
+  }
+
+  /** Where audit events are written, alone or in one transaction with a state change. */
+  get auditStore(): AuditStore {
+    const table = this.table('audit', 'write');
+    return this.once('auditStore', () => new AuditStore(this.doc, table));
+  }
+
+  /** Licenses read, written and numbered (the issuing function). */
+  get licenses(): LicenseStore {
+    const table = this.table('licenses', 'readwrite');
+    const audit = this.auditStore;
+    return this.once('licenses', () => new LicenseStore(this.doc, table, audit));
+  }
+
+  /** Licenses read only (verification, inbound verification calls). */
+  get licenseLookup(): Pick<LicenseStore, 'get'> {
+    const table = this.table('licenses', 'read');
+    const audit = this.auditStore;
+    return this.once('licenseLookup', () => new LicenseStore(this.doc, table, audit));
+  }
+
+  /** Single-use ids of inbound signed calls. */
+  get nonces(): NonceStore {
+    const table = this.table('nonces', 'write');
+    return this.once('nonces', () => new NonceStore(this.doc, table));
+  }
+
+  /** Agreements, their signatures and withdrawals, and the outbox of their deliveries. */
+  get agreements(): AgreementStore {
+    const table = this.table('agreements', 'readwrite');
+    const audit = this.auditStore;
+    return this.once('agreements', () => new AgreementStore(this.doc, table, audit));
+  }
+
+  /** Enforcement of agreements on inbound calls: reads the agreements, never writes them. */
+  get agreementPolicy(): AgreementPolicy {
+    const table = this.table('agreements', 'read');
+    const audit = this.auditStore;
+    return this.once(
+      'agreementPolicy',
+      () => new AgreementPolicy(new AgreementStore(this.doc, table, audit), this.clock),
+    );
+  }
+
+  /** The Merkle log over the audit events, for readers: checkpoints and proofs. */
+  get log(): AuditLog {
+    const log = this.table('log', 'read');
+    const audit = this.table('audit', 'read');
+    return this.once(
+      'log',
+      () => new AuditLog(new LogStore(this.doc, log), new LoggedEvents(this.doc, audit)),
+    );
+  }
+
+  /** Audit events searched through the table's indexes (the auditor API). */
+  get auditEvents(): AuditEventReader {
+    const table = this.table('audit', 'query');
+    return this.once('auditEvents', () => new AuditEventReader(this.doc, table));
+  }
+
+  /** Audit events as the sequencer sees them: waiting in the pending index, then marked. */
+  get loggedEvents(): LoggedEvents {
+    this.table('audit', 'query');
+    const table = this.table('audit', 'readwrite');
+    return this.once('loggedEvents', () => new LoggedEvents(this.doc, table));
+  }
+
+  /** The log's own table, written (the sequencer); tests pass a small chunk size. */
+  logStore(options: { chunkSize?: number } = {}): LogStore {
+    return new LogStore(this.doc, this.table('log', 'readwrite'), options);
+  }
+
+  /** Signed calls to other provinces, with the gateway key; each call is audited here. */
+  get peers(): PeerClient {
+    const signer = this.signer('gateway');
+    const registry = this.registry;
+    const auditStore = this.auditStore;
+    return this.once(
+      'peers',
+      () =>
+        this.parts.peers ??
+        new HttpPeerClient({ self: this.province, signer, registry, auditStore, clock: this.clock }),
+    );
+  }
+
+  /** What the inbound signed-call layer needs: caller keys, single-use ids, the receipt key, the audit sink. */
+  get signedCalls(): SignedCallDeps {
+    return {
+      province: this.province,
+      registry: this.registry,
+      nonces: this.nonces,
+      gatewaySigner: this.signer('gateway'),
+      auditStore: this.auditStore,
+      clock: this.clock,
+    };
+  }
+
+  /** Probes storage for /healthz with DescribeTable on the audit table; false when it does not answer. */
+  get storageProbe(): () => Promise<boolean> {
+    const table = this.table('audit', 'describe');
+    const doc = this.doc;
+    return () => storageAnswers(doc, table);
+  }
+
+  private table(kind: TableKind, use: TableUse): string {
+    requireTable(this.scope, kind, use);
+    return this.present(this.parts.tables?.[kind], `the ${kind} table's name`);
+  }
+
+  private get doc(): DynamoDBDocumentClient {
+    return this.present(this.parts.doc, 'the DynamoDB client');
+  }
+
+  /** Built once per parts; the caller has checked its scope first, on this very access. */
+  private once<T>(key: string, build: () => T): T {
+    if (!this.built.has(key)) this.built.set(key, build());
+    return this.built.get(key) as T;
+  }
+
+  private present<T>(value: T | undefined, what: string): T {
+    if (value === undefined) {
+      throw new UndeclaredResourceError(
+        `the ${this.scope.name} function was wired without ${what}, which its catalog entry lists`,
+      );
+    }
+    return value;
+  }
+}

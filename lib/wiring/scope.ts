@@ -1,0 +1,125 @@
+import { KeyPurpose } from '../../contracts/keys.ts';
+import { TableKind } from '../store/tables.ts';
+
+/**
+ * What one function may touch: the part of a province's resources its catalog entry lists
+ * (functions/catalog.ts). The same scope decides three things that must not drift apart: the
+ * settings the function reads at cold start (lib/config.ts), what the adapter factory hands it
+ * (lib/wiring/adapters.ts) and, in the CDK stack, its environment and its grants.
+ */
+
+/**
+ * `describe`: only DescribeTable, for a health probe. `getput`: GetItem and (conditional) PutItem
+ * of whole items, for the registry's last good copy.
+ */
+export type TableAccess = 'describe' | 'getput' | 'read' | 'write' | 'readwrite';
+
+/** Secrets a function may read at cold start. `holderHash`: the key of holder hashes and cursors. */
+export const SecretKind = { holderHash: 'holderHash' } as const;
+export type SecretKind = (typeof SecretKind)[keyof typeof SecretKind];
+
+export interface ResourceScope {
+  /** The function's short name, in every refusal the scope gives. */
+  name: string;
+  /**
+   * Tables and how. Listing `registry` means the function loads the trust registry (and keeps
+   * its last good copy there); a function that never checks another province's key does not.
+   */
+  tables: Readonly<Partial<Record<TableKind, TableAccess>>>;
+  /** Tables whose global secondary indexes it queries. */
+  queriesIndexes?: readonly TableKind[];
+  /** KMS keys it signs with; it reads their public keys, and no other key's. */
+  signsWith: readonly KeyPurpose[];
+  /**
+   * It publishes the province's public keys (the JWKS): it reads the public key of every purpose
+   * and of earlier or staged generations (ELG_KMS_KEYS_PREVIOUS), and signs with none of them.
+   */
+  publishesKeys?: boolean;
+  secrets?: readonly SecretKind[];
+  /** It authenticates callers by the identity provider's bearer tokens. */
+  bearerTokens?: boolean;
+}
+
+/** What a use of a table needs from the listed access. */
+export type TableUse = 'describe' | 'read' | 'write' | 'readwrite' | 'query';
+
+const GRANTS: Record<TableAccess, readonly TableUse[]> = {
+  describe: ['describe'],
+  getput: ['describe', 'read', 'write'],
+  read: ['describe', 'read', 'query'],
+  write: ['describe', 'write'],
+  readwrite: ['describe', 'read', 'write', 'readwrite', 'query'],
+};
+
+/** A function reached for something its catalog entry does not list: a bug, refused at wiring. */
+export class UndeclaredResourceError extends Error {
+  override name = 'UndeclaredResourceError';
+}
+
+/** Throws unless the scope lets its function use `kind` this way. */
+export function requireTable(scope: ResourceScope, kind: TableKind, use: TableUse): void {
+  const access = scope.tables[kind];
+  if (access === undefined) {
+    throw new UndeclaredResourceError(
+      `the ${scope.name} function uses the ${kind} table (${use}), which its catalog entry does not list`,
+    );
+  }
+  const indexed = use !== 'query' || (scope.queriesIndexes ?? []).includes(kind);
+  if (!GRANTS[access].includes(use) || !indexed) {
+    throw new UndeclaredResourceError(
+      `the ${scope.name} function ${use === 'query' ? 'queries the indexes of' : `needs ${use} access to`} the ${kind} table; its catalog entry lists ${access}${use === 'query' ? ' without queriesIndexes' : ''}`,
+    );
+  }
+}
+
+export function requireSigner(scope: ResourceScope, purpose: KeyPurpose): void {
+  if (!scope.signsWith.includes(purpose)) {
+    throw new UndeclaredResourceError(
+      `the ${scope.name} function signs with the ${purpose} key, which its catalog entry does not list`,
+    );
+  }
+}
+
+export function requireSecret(scope: ResourceScope, secret: SecretKind): void {
+  if (!(scope.secrets ?? []).includes(secret)) {
+    throw new UndeclaredResourceError(
+      `the ${scope.name} function reads the ${secret} secret, which its catalog entry does not list`,
+    );
+  }
+}
+
+export function requireFlag(
+  scope: ResourceScope,
+  flag: 'publishesKeys' | 'bearerTokens',
+  what: string,
+): void {
+  if (!scope[flag]) {
+    throw new UndeclaredResourceError(
+      `the ${scope.name} function ${what}, which its catalog entry does not list (${flag})`,
+    );
+  }
+}
+
+/**
+ * Every resource of a province: what the local federation's operator holds (it seeds agreements,
+ * tests inspect the stores). No deployed function has this scope.
+ */
+export const WHOLE_PROVINCE: ResourceScope = {
+  name: 'province',
+  tables: Object.fromEntries(Object.values(TableKind).map((k) => [k, 'readwrite'])),
+  queriesIndexes: Object.values(TableKind),
+  signsWith: Object.values(KeyPurpose),
+  publishesKeys: true,
+  secrets: Object.values(SecretKind),
+  bearerTokens: true,
+};
+
+/** Whether the scope lets its function use `kind` this way (for what is optional to a function). */
+export function canUseTable(scope: ResourceScope, kind: TableKind, use: TableUse): boolean {
+  try {
+    requireTable(scope, kind, use);
+    return true;
+  } catch {
+    return false;
+  }
+}

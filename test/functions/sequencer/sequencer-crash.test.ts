@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { integrate } from '../../../functions/sequencer/sequencer.ts';
+import { BatchIntentSchema } from '../../../lib/store/log-records.ts';
+import {
+  dyingClient,
+  expectEveryEventOnce,
+  issueLicenses,
+  leafItems,
+  logItems,
+  stallingClient,
+  writesTo,
+} from '../../lib/audit/log-fixtures.ts';
+import { testGateway } from '../../support/gateway.ts';
+
+/** Storage failures reach the caller as DEPENDENCY_UNAVAILABLE, the cause kept. */
+const DIED = { code: 'DEPENDENCY_UNAVAILABLE', cause: { message: 'the sequencer process died here' } };
+
+type Command = { name: string; input: Record<string, unknown> };
+
+/** Where the sequencer's process dies during its second batch (events 5-9). */
+const CRASHES: { where: string; at: (c: Command, seen: number) => boolean; resumes: boolean }[] = [
+  {
+    where: 'after recording the batch, before any leaf',
+    at: (c) => c.name === 'BatchWriteCommand' && writesTo(c.input, 'LEAF#'),
+    resumes: true,
+  },
+  {
+    where: 'after the leaves, before the nodes',
+    at: (c) => c.name === 'BatchWriteCommand' && writesTo(c.input, 'NODE#'),
+    resumes: true,
+  },
+  {
+    where: 'after marking some of the events',
+    at: (() => {
+      let marks = 0;
+      return (c: Command) => c.name === 'UpdateCommand' && ++marks === 3;
+    })(),
+    resumes: true,
+  },
+  {
+    where: 'after signing, before the head moves',
+    at: (c) => c.name === 'TransactWriteCommand' && JSON.stringify(c.input).includes('"CHECKPOINT"'),
+    resumes: true,
+  },
+  {
+    where: 'after the head moved, before the lease is released',
+    at: (c) => c.name === 'DeleteCommand' && JSON.stringify(c.input).includes('LEASE'),
+    resumes: false,
+  },
+];
+
+describe('a sequencer that crashes mid-batch', () => {
+  it.each(CRASHES)('leaves a log a restart completes with every event once: died $where', async (crash) => {
+    // Prepare: one committed batch, then a run that dies during the next one.
+    const t = await testGateway();
+    await issueLicenses(t, 12);
+    await integrate(t.gateway, { maxBatch: 5 });
+    const dying = dyingClient(t.storage.doc, crash.at);
+    // Dying after its work, the run may still return: the lease it could not give back stays.
+    await integrate(t.gateway.withParts({ doc: dying.doc }), { maxBatch: 5 }).catch((err: unknown) =>
+      expect(err).toMatchObject(DIED),
+    );
+    expect(dying.died()).toBe(true);
+    const inFlight = (await logItems(t, 'BATCH')).map((b) => BatchIntentSchema.parse(b));
+    await issueLicenses(t, 2);
+
+    // Act
+    const tooSoon = await integrate(t.gateway, { maxBatch: 5 });
+    t.clock.set(new Date(t.clock.now().getTime() + 30_000));
+    const restart = await integrate(t.gateway, { maxBatch: 5, maxBatches: 10 });
+
+    // Assess
+    expect(tooSoon.outcome).toBe('busy');
+    const first = restart.batches[0];
+    if (crash.resumes) {
+      expect(inFlight).toHaveLength(1);
+      expect(first).toMatchObject({ start: 5, count: 5, resumed: true });
+      const leaves = await leafItems(t);
+      expect(leaves.slice(5, 10).map((l) => l.eventId)).toEqual(inFlight[0]?.eventIds);
+    } else {
+      expect(inFlight).toEqual([]);
+      expect(first).toMatchObject({ start: 10, resumed: false });
+    }
+    expect(restart.treeSize).toBe(14);
+    expect(await logItems(t, 'BATCH')).toEqual([]);
+    expect((await logItems(t, 'CHECKPOINT')).map((c) => c.treeSize)).toEqual([5, 10, 14]);
+    await expectEveryEventOnce(t);
+  });
+
+  it('finishes a batch whose leaves were only partly written', async () => {
+    // Prepare: 30 leaves go out in two BatchWrites; the second one is lost.
+    const t = await testGateway();
+    await issueLicenses(t, 30);
+    let leafWrites = 0;
+    const dying = dyingClient(
+      t.storage.doc,
+      (c) => c.name === 'BatchWriteCommand' && writesTo(c.input, 'LEAF#') && ++leafWrites === 2,
+    );
+    await expect(integrate(t.gateway.withParts({ doc: dying.doc }), { maxBatch: 30 })).rejects.toMatchObject(
+      DIED,
+    );
+    const written = (await leafItems(t)).length;
+
+    // Act
+    t.clock.set(new Date(t.clock.now().getTime() + 30_000));
+    const restart = await integrate(t.gateway, { maxBatch: 30 });
+
+    // Assess
+    expect(written).toBeLessThan(30);
+    expect(restart.batches).toEqual([{ start: 0, count: 30, treeSize: 30, resumed: true }]);
+    await expectEveryEventOnce(t);
+  });
+
+  it('that stalls past its lease loses the batch to the next sequencer, which finishes it as recorded', async () => {
+    // Prepare: a run stalls with its leaves written, until its lease has expired.
+    const t = await testGateway();
+    await issueLicenses(t, 6);
+    const slow = stallingClient(
+      t.storage.doc,
+      (c) => c.name === 'BatchWriteCommand' && writesTo(c.input, 'NODE#'),
+    );
+    const stalledRun = integrate(t.gateway.withParts({ doc: slow.doc }), { maxBatch: 4 });
+    await slow.stalled;
+    const recorded = (await logItems(t, 'BATCH')).map((b) => BatchIntentSchema.parse(b));
+    t.clock.set(new Date(t.clock.now().getTime() + 30_000));
+
+    // Act
+    const next = await integrate(t.gateway, { maxBatch: 4, maxBatches: 5 });
+    slow.resume();
+    const late = await stalledRun;
+
+    // Assess
+    expect(next.batches.map((b) => [b.start, b.count, b.resumed])).toEqual([
+      [0, 4, true],
+      [4, 2, false],
+    ]);
+    expect((await leafItems(t)).slice(0, 4).map((l) => l.eventId)).toEqual(recorded[0]?.eventIds);
+    expect(late).toMatchObject({ outcome: 'busy', integrated: 0 });
+    expect((await logItems(t, 'CHECKPOINT')).map((c) => c.treeSize)).toEqual([4, 6]);
+    await expectEveryEventOnce(t);
+  });
+});
