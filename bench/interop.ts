@@ -123,7 +123,8 @@ async function post(url: string, token: string, body: unknown): Promise<unknown>
   return res.json();
 }
 
-async function signatureCost(budget: Budget) {
+/** Raw P-256 sign and verify with node:crypto, in this run: the floor a signed call cannot go below. */
+export async function signatureCost(budget: Budget) {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const data = Buffer.alloc(400, 7);
   const sig = sign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' });

@@ -1,29 +1,30 @@
 import { z } from 'zod';
+import { selfNamed, type ValueOf } from './code-list.ts';
 
 /**
  * Stable error codes of the HTTP API (docs/protocol.md §13.1). Other provinces and client platforms
  * branch on these strings: never rename one, only add.
  */
-export const ErrorCode = {
-  INVALID_REQUEST: 'INVALID_REQUEST',
-  UNAUTHENTICATED: 'UNAUTHENTICATED',
-  SIGNATURE_INVALID: 'SIGNATURE_INVALID',
-  REPLAYED: 'REPLAYED',
-  FORBIDDEN: 'FORBIDDEN',
-  AGREEMENT_REQUIRED: 'AGREEMENT_REQUIRED',
-  SCOPE_DENIED: 'SCOPE_DENIED',
-  NOT_FOUND: 'NOT_FOUND',
-  CONFLICT: 'CONFLICT',
-  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
-  TRANSITION_NOT_ALLOWED: 'TRANSITION_NOT_ALLOWED',
-  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
-  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
-  RATE_LIMITED: 'RATE_LIMITED',
-  PEER_UNAVAILABLE: 'PEER_UNAVAILABLE',
-  DEPENDENCY_UNAVAILABLE: 'DEPENDENCY_UNAVAILABLE',
-  INTERNAL: 'INTERNAL',
-} as const;
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+export const ErrorCode = selfNamed(
+  'INVALID_REQUEST',
+  'UNAUTHENTICATED',
+  'SIGNATURE_INVALID',
+  'REPLAYED',
+  'FORBIDDEN',
+  'AGREEMENT_REQUIRED',
+  'SCOPE_DENIED',
+  'NOT_FOUND',
+  'CONFLICT',
+  'IDEMPOTENCY_KEY_REUSED',
+  'TRANSITION_NOT_ALLOWED',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'RATE_LIMITED',
+  'PEER_UNAVAILABLE',
+  'DEPENDENCY_UNAVAILABLE',
+  'INTERNAL',
+);
+export type ErrorCode = ValueOf<typeof ErrorCode>;
 
 export const ErrorCodeSchema = z.enum(ErrorCode);
 

@@ -1,12 +1,9 @@
 import { z } from 'zod';
+import { selfNamed, type ValueOf } from './code-list.ts';
 
 /** The three signing purposes of a province (docs/protocol.md §3.1). A key signs for exactly one. */
-export const KeyPurpose = {
-  credential: 'credential',
-  gateway: 'gateway',
-  audit: 'audit',
-} as const;
-export type KeyPurpose = (typeof KeyPurpose)[keyof typeof KeyPurpose];
+export const KeyPurpose = selfNamed('credential', 'gateway', 'audit');
+export type KeyPurpose = ValueOf<typeof KeyPurpose>;
 export const KeyPurposeSchema = z.enum(KeyPurpose);
 
 const b64url = z.string().regex(/^[A-Za-z0-9_-]+$/, 'base64url');

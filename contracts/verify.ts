@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { selfNamed, type ValueOf } from './code-list.ts';
 import { IdentifierSchema, LicenseStatusSchema } from './codes/index.ts';
 import { MatterCodeSchema, TraceIdSchema, UseCauseSchema } from './common.ts';
 import { SharedLicenseSchema } from './interop.ts';
@@ -29,29 +30,29 @@ export type Verdict = z.infer<typeof VerdictSchema>;
  * Reason codes of a verification answer. Stable: platforms show them to officers and branch on
  * them.
  */
-export const ReasonCode = {
-  IDENTIFIER_INVALID: 'IDENTIFIER_INVALID',
-  CREDENTIAL_MALFORMED: 'CREDENTIAL_MALFORMED',
-  ALGORITHM_NOT_ALLOWED: 'ALGORITHM_NOT_ALLOWED',
-  UNKNOWN_ISSUER: 'UNKNOWN_ISSUER',
-  UNKNOWN_KEY: 'UNKNOWN_KEY',
-  WRONG_KEY_PURPOSE: 'WRONG_KEY_PURPOSE',
-  SIGNATURE_INVALID: 'SIGNATURE_INVALID',
-  ISSUER_MISMATCH: 'ISSUER_MISMATCH',
-  NOT_YET_VALID: 'NOT_YET_VALID',
-  EXPIRED: 'EXPIRED',
-  NOT_FOUND: 'NOT_FOUND',
-  STATUS_NOT_VALID: 'STATUS_NOT_VALID',
-  SUPERSEDED: 'SUPERSEDED',
-  CREDENTIAL_MISMATCH: 'CREDENTIAL_MISMATCH',
+export const ReasonCode = selfNamed(
+  'IDENTIFIER_INVALID',
+  'CREDENTIAL_MALFORMED',
+  'ALGORITHM_NOT_ALLOWED',
+  'UNKNOWN_ISSUER',
+  'UNKNOWN_KEY',
+  'WRONG_KEY_PURPOSE',
+  'SIGNATURE_INVALID',
+  'ISSUER_MISMATCH',
+  'NOT_YET_VALID',
+  'EXPIRED',
+  'NOT_FOUND',
+  'STATUS_NOT_VALID',
+  'SUPERSEDED',
+  'CREDENTIAL_MISMATCH',
   /** No longer emitted: foreign licenses are now confirmed by the signed cross-province call. */
-  CROSS_PROVINCE_PENDING: 'CROSS_PROVINCE_PENDING',
-  PEER_UNAVAILABLE: 'PEER_UNAVAILABLE',
-  RECEIPT_INVALID: 'RECEIPT_INVALID',
-  AGREEMENT_REQUIRED: 'AGREEMENT_REQUIRED',
-  SCOPE_DENIED: 'SCOPE_DENIED',
-} as const;
-export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode];
+  'CROSS_PROVINCE_PENDING',
+  'PEER_UNAVAILABLE',
+  'RECEIPT_INVALID',
+  'AGREEMENT_REQUIRED',
+  'SCOPE_DENIED',
+);
+export type ReasonCode = ValueOf<typeof ReasonCode>;
 export const ReasonCodeSchema = z.enum(ReasonCode);
 
 export const ReasonSchema = z.object({ code: ReasonCodeSchema, message: z.string() });

@@ -37,6 +37,13 @@ export interface FederationOptions {
   host?: string;
   /** Registry `baseUrl` per province id instead of its own port (tests stand a hostile server in). */
   baseUrlOverrides?: Readonly<Record<string, string>>;
+  /**
+   * Runs the scheduled functions (deliveries, the sequencer) as loops; default true. The bench
+   * turns them off to measure the request path alone, then runs the sequencer itself.
+   */
+  scheduled?: boolean;
+  /** Sees the DynamoDB client before any request (the bench counts requests and capacity). */
+  instrument?: (doc: DynamoDBDocumentClient) => void;
 }
 
 export interface RunningProvince {
@@ -80,6 +87,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
   const clock = options.clock ?? systemClock;
   await mkdir(options.dir, { recursive: true, mode: 0o700 });
   const doc = createDocumentClient({ endpoint: options.dynamodbEndpoint });
+  options.instrument?.(doc);
   const ports = new Map<string, number>();
   for (const spec of specs) ports.set(spec.id, options.ports === 'ephemeral' ? await freePort() : spec.port);
   const urlOf = (id: string) => `http://${host}:${ports.get(id) ?? 0}`;
@@ -182,10 +190,11 @@ export async function startFederation(options: FederationOptions): Promise<Feder
 
   // The scheduled functions as loops, each over its own scope as on AWS.
   const { delivery, sequencer } = SCHEDULED_FUNCTIONS;
-  const stopDeliveries = running.map((r) =>
+  const loops = options.scheduled ?? true;
+  const stopDeliveries = (loops ? running : []).map((r) =>
     startDeliveryLoop(deliveryDeps(r.gateway.scopedTo(delivery.scope)), DELIVERY_INTERVAL_MS),
   );
-  const stopSequencers = running.map((r) =>
+  const stopSequencers = (loops ? running : []).map((r) =>
     startSequencerLoop(sequencerDeps(r.gateway.scopedTo(sequencer.scope)), SEQUENCER_INTERVAL_MS),
   );
   const file = join(options.dir, 'federation.json');

@@ -3,14 +3,17 @@ import { checkEnvironment } from './checks/environment.ts';
 import { checkKeys } from './checks/keys.ts';
 import { checkNames } from './checks/names.ts';
 import { checkPrivileges } from './checks/privileges.ts';
-import type { Template } from './checks/template.ts';
+import type { Template, TemplateCheck } from './checks/template.ts';
 import type { KeyPlans } from './context.ts';
 
 export { checkEnvironment } from './checks/environment.ts';
 export { checkKeys, currentKeyGenerations, type KeyGenerations } from './checks/keys.ts';
 export { checkNames } from './checks/names.ts';
 export { checkPrivileges, expectedGrants, type Grant, grantsByFunction } from './checks/privileges.ts';
-export { environmentOf, resourceDescriber, type Template } from './checks/template.ts';
+export { environmentOf, resourceDescriber, type Template, type TemplateCheck } from './checks/template.ts';
+
+/** Every check, in the order its problems are listed. */
+const CHECKS: readonly TemplateCheck[] = [checkNames, checkKeys, checkEnvironment, checkPrivileges];
 
 /**
  * Checks of a synthesized province template that hold for every province, read from the
@@ -41,10 +44,5 @@ export function checkProvinceTemplate(
   keys: KeyPlans,
   catalog: readonly FunctionSpec[] = FUNCTIONS,
 ): string[] {
-  return [
-    ...checkNames(template, province, catalog),
-    ...checkKeys(template, province, keys, catalog),
-    ...checkEnvironment(template, province, catalog),
-    ...checkPrivileges(template, province, keys, catalog),
-  ];
+  return CHECKS.flatMap((check) => check(template, province, keys, catalog));
 }

@@ -22,43 +22,32 @@ export class AppError extends Error {
   }
 }
 
+/** An AppError class of one code and status, made with a message. */
+function withCode(code: ErrorCode, status: ContentfulStatusCode) {
+  return class extends AppError {
+    constructor(message: string) {
+      super(code, status, message);
+    }
+  };
+}
+
 export class InvalidRequestError extends AppError {
   constructor(message: string, issues?: FieldIssue[]) {
     super(ErrorCode.INVALID_REQUEST, 400, message, issues);
   }
 }
-export class UnauthenticatedError extends AppError {
+export class UnauthenticatedError extends withCode(ErrorCode.UNAUTHENTICATED, 401) {
   constructor(message = 'a valid bearer token is required') {
-    super(ErrorCode.UNAUTHENTICATED, 401, message);
+    super(message);
   }
 }
-export class SignatureInvalidError extends AppError {
-  constructor(message: string) {
-    super(ErrorCode.SIGNATURE_INVALID, 401, message);
-  }
-}
-export class ForbiddenError extends AppError {
-  constructor(message: string) {
-    super(ErrorCode.FORBIDDEN, 403, message);
-  }
-}
-export class NotFoundError extends AppError {
-  constructor(message: string) {
-    super(ErrorCode.NOT_FOUND, 404, message);
-  }
-}
-export class ConflictError extends AppError {
-  constructor(message: string) {
-    super(ErrorCode.CONFLICT, 409, message);
-  }
-}
-export class IdempotencyKeyReusedError extends AppError {
+export class SignatureInvalidError extends withCode(ErrorCode.SIGNATURE_INVALID, 401) {}
+export class ForbiddenError extends withCode(ErrorCode.FORBIDDEN, 403) {}
+export class NotFoundError extends withCode(ErrorCode.NOT_FOUND, 404) {}
+export class ConflictError extends withCode(ErrorCode.CONFLICT, 409) {}
+export class IdempotencyKeyReusedError extends withCode(ErrorCode.IDEMPOTENCY_KEY_REUSED, 422) {
   constructor() {
-    super(
-      ErrorCode.IDEMPOTENCY_KEY_REUSED,
-      422,
-      'this Idempotency-Key was already used with a different request body',
-    );
+    super('this Idempotency-Key was already used with a different request body');
   }
 }
 /** `07 revoked (吊销)`: a license status code with its meaning; the code alone when unknown. */
@@ -86,42 +75,34 @@ function transitionMessage(from: string, to: string): string {
   return `a license that is ${statusName(from)} can change to ${list}, not to ${statusName(to)}`;
 }
 
-export class TransitionNotAllowedError extends AppError {
+export class TransitionNotAllowedError extends withCode(ErrorCode.TRANSITION_NOT_ALLOWED, 409) {
   constructor(from: string, to: string) {
-    super(ErrorCode.TRANSITION_NOT_ALLOWED, 409, transitionMessage(from, to));
+    super(transitionMessage(from, to));
   }
 }
-export class PayloadTooLargeError extends AppError {
+export class PayloadTooLargeError extends withCode(ErrorCode.PAYLOAD_TOO_LARGE, 413) {
   constructor(limit: number) {
-    super(ErrorCode.PAYLOAD_TOO_LARGE, 413, `request body exceeds ${limit} bytes`);
+    super(`request body exceeds ${limit} bytes`);
   }
 }
-export class DependencyUnavailableError extends AppError {
+export class DependencyUnavailableError extends withCode(ErrorCode.DEPENDENCY_UNAVAILABLE, 503) {
   constructor(what: string, cause?: unknown) {
-    super(ErrorCode.DEPENDENCY_UNAVAILABLE, 503, `${what} is unavailable`);
+    super(`${what} is unavailable`);
     if (cause !== undefined) this.cause = cause;
   }
 }
-export class ReplayedError extends AppError {
+export class ReplayedError extends withCode(ErrorCode.REPLAYED, 409) {
   constructor(message = 'this signed request was already received (jti seen before)') {
-    super(ErrorCode.REPLAYED, 409, message);
+    super(message);
   }
 }
-export class AgreementRequiredError extends AppError {
-  constructor(message: string) {
-    super(ErrorCode.AGREEMENT_REQUIRED, 403, message);
-  }
-}
-export class ScopeDeniedError extends AppError {
-  constructor(message: string) {
-    super(ErrorCode.SCOPE_DENIED, 403, message);
-  }
-}
-export class PeerUnavailableError extends AppError {
+export class AgreementRequiredError extends withCode(ErrorCode.AGREEMENT_REQUIRED, 403) {}
+export class ScopeDeniedError extends withCode(ErrorCode.SCOPE_DENIED, 403) {}
+export class PeerUnavailableError extends withCode(ErrorCode.PEER_UNAVAILABLE, 502) {
   constructor(
     readonly peer: string,
     message: string,
   ) {
-    super(ErrorCode.PEER_UNAVAILABLE, 502, message);
+    super(message);
   }
 }

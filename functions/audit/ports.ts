@@ -4,15 +4,8 @@ export type { AuditSink } from '../../lib/audit/sink.ts';
 
 import type { EventPage, EventSearch } from '../../lib/audit/search.ts';
 
-export {
-  EVENT_FILTERS,
-  type EventFilter,
-  type EventFilterName,
-  type EventPage,
-  type EventRange,
-  type EventSearch,
-  type Position,
-} from '../../lib/audit/search.ts';
+/** The filters, ranges, positions and pages of an audit search. */
+export * from '../../lib/audit/search.ts';
 
 /** The audit events as auditors read them: one by id, or a page of a search in time order. */
 export interface AuditEventSearch {

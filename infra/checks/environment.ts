@@ -1,4 +1,3 @@
-import type { FunctionSpec } from '../../functions/catalog.ts';
 import { GatewayConfigSchema, settingsOf } from '../../lib/config.ts';
 import { TABLES, tableEnvName, tableNames } from '../../lib/store/tables.ts';
 import { SecretKind } from '../../lib/wiring/scope.ts';
@@ -10,7 +9,7 @@ import {
   keyEnvName,
   PUBLISHED_KEYS_ENV,
 } from '../names.ts';
-import { environmentOf, resourceDescriber, type Template } from './template.ts';
+import { environmentOf, resourceDescriber, type TemplateCheck } from './template.ts';
 
 /**
  * Each function's environment names exactly what its catalog entry lists, read from the template:
@@ -25,11 +24,7 @@ import { environmentOf, resourceDescriber, type Template } from './template.ts';
  *
  * The key variables (ELG_KMS_KEY_<PURPOSE>, ELG_KMS_KEYS_PREVIOUS) are checkKeys' (keys.ts).
  */
-export function checkEnvironment(
-  template: Template,
-  province: string,
-  catalog: readonly FunctionSpec[],
-): string[] {
+export const checkEnvironment: TemplateCheck = (template, province, _keys, catalog) => {
   const problems: string[] = [];
   const describe = resourceDescriber(template);
   const tables = tableNames(`elg-${province}`);
@@ -100,4 +95,4 @@ export function checkEnvironment(
     }
   }
   return problems;
-}
+};

@@ -1,7 +1,5 @@
 import type { KeyPurpose } from '../../contracts/keys.ts';
-import type { FunctionSpec } from '../../functions/catalog.ts';
 import { keyPurposesOf } from '../../lib/config.ts';
-import type { KeyPlans } from '../context.ts';
 import {
   byPurpose,
   functionName,
@@ -11,7 +9,7 @@ import {
   keyEnvName,
   PUBLISHED_KEYS_ENV,
 } from '../names.ts';
-import { environmentOf, resourceDescriber, type Template } from './template.ts';
+import { environmentOf, resourceDescriber, type Template, type TemplateCheck } from './template.ts';
 
 export type KeyGenerations = Readonly<Record<KeyPurpose, number>>;
 
@@ -38,12 +36,7 @@ export function currentKeyGenerations(template: Template, province: string): Key
  * absent for every other; ELG_KMS_KEYS_PREVIOUS listing the published ones in the function that
  * publishes keys only.
  */
-export function checkKeys(
-  template: Template,
-  province: string,
-  keys: KeyPlans,
-  catalog: readonly FunctionSpec[],
-): string[] {
+export const checkKeys: TemplateCheck = (template, province, keys, catalog) => {
   const problems: string[] = [];
   const describe = resourceDescriber(template);
   const signing = currentKeyGenerations(template, province);
@@ -113,4 +106,4 @@ export function checkKeys(
     }
   }
   return problems;
-}
+};

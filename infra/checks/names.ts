@@ -1,5 +1,4 @@
 import { PROVINCE_CODES } from '../../contracts/codes/provinces.ts';
-import type { FunctionSpec } from '../../functions/catalog.ts';
 import { tableNames } from '../../lib/store/tables.ts';
 import {
   alarmTopicName,
@@ -9,7 +8,7 @@ import {
   KEY_PURPOSES,
   keyAliasName,
 } from '../names.ts';
-import type { Template } from './template.ts';
+import type { TemplateCheck } from './template.ts';
 
 /** Physical-name properties by resource type. */
 const NAME_PROPERTIES: Readonly<Record<string, string>> = {
@@ -25,7 +24,7 @@ const NAME_PROPERTIES: Readonly<Record<string, string>> = {
 };
 
 /** Every physical name carries the province's code and no other province's; the expected ones exist. */
-export function checkNames(template: Template, province: string, catalog: readonly FunctionSpec[]): string[] {
+export const checkNames: TemplateCheck = (template, province, _keys, catalog) => {
   const problems: string[] = [];
   const others = PROVINCE_CODES.filter((c) => c !== province);
   const names = new Map<string, string[]>();
@@ -65,4 +64,4 @@ export function checkNames(template: Template, province: string, catalog: readon
     }
   }
   return problems;
-}
+};

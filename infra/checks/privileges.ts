@@ -5,7 +5,7 @@ import { SecretKind } from '../../lib/wiring/scope.ts';
 import { tableActions } from '../constructs/tables.ts';
 import type { KeyPlans } from '../context.ts';
 import { functionName, holderHashSecretName } from '../names.ts';
-import { asArray, getAttId, resourceDescriber, type Template } from './template.ts';
+import { asArray, getAttId, resourceDescriber, type Template, type TemplateCheck } from './template.ts';
 
 /**
  * Least privilege, proved from the template: every function's role grants exactly what its
@@ -120,12 +120,7 @@ export function expectedGrants(spec: FunctionSpec, province: string, keys: KeyPl
   return grants;
 }
 
-export function checkPrivileges(
-  template: Template,
-  province: string,
-  keys: KeyPlans,
-  catalog: readonly FunctionSpec[],
-): string[] {
+export const checkPrivileges: TemplateCheck = (template, province, keys, catalog) => {
   const problems: string[] = [];
   const actual = grantsByFunction(template);
   for (const spec of catalog) {
@@ -148,4 +143,4 @@ export function checkPrivileges(
     }
   }
   return problems;
-}
+};

@@ -2,6 +2,8 @@
  * Reading a synthesized template: its resources, and a policy resource named by what it is
  * (`key gateway g1`, `table elg-330000-audit`, ...) rather than by logical id.
  */
+import type { FunctionSpec } from '../../functions/catalog.ts';
+import type { KeyPlans } from '../context.ts';
 import { KEY_PURPOSE_PATTERN } from '../names.ts';
 
 export interface Template {
@@ -15,6 +17,17 @@ export interface Template {
     }
   >;
 }
+
+/**
+ * One check of a province's template against the key plans and the catalog entries it was built
+ * from: the problems it finds, none when the template passes.
+ */
+export type TemplateCheck = (
+  template: Template,
+  province: string,
+  keys: KeyPlans,
+  catalog: readonly FunctionSpec[],
+) => string[];
 
 /** Names a policy resource by what it is, following Ref, GetAtt and the `/index/*` join. */
 export function resourceDescriber(template: Template): (resource: unknown) => string {

@@ -1,11 +1,13 @@
+import { selfNamed, type ValueOf } from '../../contracts/code-list.ts';
+
 /** Why a registry document was refused. Stable: operators alert on these. */
-export const RegistryErrorCode = {
-  REGISTRY_SIGNATURE_INVALID: 'REGISTRY_SIGNATURE_INVALID',
-  REGISTRY_MALFORMED: 'REGISTRY_MALFORMED',
-  REGISTRY_UNAVAILABLE: 'REGISTRY_UNAVAILABLE',
-  REGISTRY_STALE: 'REGISTRY_STALE',
-} as const;
-export type RegistryErrorCode = (typeof RegistryErrorCode)[keyof typeof RegistryErrorCode];
+export const RegistryErrorCode = selfNamed(
+  'REGISTRY_SIGNATURE_INVALID',
+  'REGISTRY_MALFORMED',
+  'REGISTRY_UNAVAILABLE',
+  'REGISTRY_STALE',
+);
+export type RegistryErrorCode = ValueOf<typeof RegistryErrorCode>;
 
 export class RegistryError extends Error {
   constructor(
@@ -19,12 +21,8 @@ export class RegistryError extends Error {
 }
 
 /** Why a signature's key could not be found in the registry; the names match verification reason codes. */
-export const KeyResolutionCode = {
-  UNKNOWN_ISSUER: 'UNKNOWN_ISSUER',
-  UNKNOWN_KEY: 'UNKNOWN_KEY',
-  WRONG_KEY_PURPOSE: 'WRONG_KEY_PURPOSE',
-} as const;
-export type KeyResolutionCode = (typeof KeyResolutionCode)[keyof typeof KeyResolutionCode];
+export const KeyResolutionCode = selfNamed('UNKNOWN_ISSUER', 'UNKNOWN_KEY', 'WRONG_KEY_PURPOSE');
+export type KeyResolutionCode = ValueOf<typeof KeyResolutionCode>;
 
 export class KeyResolutionError extends Error {
   constructor(

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import type { AuditEvent } from '../../contracts/audit.ts';
 import type { LicenseRepository } from '../../functions/issuance/ports.ts';
 import { ConflictError, DependencyUnavailableError } from '../errors.ts';
 import {
@@ -178,82 +179,76 @@ export class LicenseStore implements LicenseRepository {
   async addVersion(input: AddVersionInput): Promise<void> {
     const pk = pkOf(input.licenseKey);
     const nextLicense = input.next.license;
-    try {
-      await transact(
-        this.doc,
-        [
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: { pk, sk: HEAD },
-              UpdateExpression: 'SET currentVersion = :next, currentIdentifier = :nextId',
-              ConditionExpression: 'currentVersion = :from AND #s = :valid',
-              ExpressionAttributeNames: { '#s': 'status' },
-              ExpressionAttributeValues: {
-                ':next': nextLicense.version,
-                ':nextId': nextLicense.identifier,
-                ':from': input.from,
-                ':valid': '01',
-              },
+    await this.withAudit(
+      [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: { pk, sk: HEAD },
+            UpdateExpression: 'SET currentVersion = :next, currentIdentifier = :nextId',
+            ConditionExpression: 'currentVersion = :from AND #s = :valid',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: {
+              ':next': nextLicense.version,
+              ':nextId': nextLicense.identifier,
+              ':from': input.from,
+              ':valid': '01',
             },
           },
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: { pk, sk: skOfVersion(input.from) },
-              UpdateExpression: 'SET supersededBy = :nextId',
-              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(supersededBy)',
-              ExpressionAttributeValues: { ':nextId': nextLicense.identifier },
-            },
+        },
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: { pk, sk: skOfVersion(input.from) },
+            UpdateExpression: 'SET supersededBy = :nextId',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(supersededBy)',
+            ExpressionAttributeValues: { ':nextId': nextLicense.identifier },
           },
-          {
-            Put: {
-              TableName: this.tableName,
-              Item: { pk, sk: skOfVersion(nextLicense.version), ...input.next },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
+        },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { pk, sk: skOfVersion(nextLicense.version), ...input.next },
+            ConditionExpression: 'attribute_not_exists(pk)',
           },
-          { Put: this.audit.putItem(input.audit) },
-        ],
-        TX,
-      );
-    } catch (err) {
-      if (conditionFailures(err).length > 0) {
-        throw new ConflictError('the license changed meanwhile: it is no longer current or no longer valid');
-      }
-      throw err;
-    }
+        },
+      ],
+      input.audit,
+      'the license changed meanwhile: it is no longer current or no longer valid',
+    );
   }
 
   /** Status change, only from the status the caller saw (optimistic concurrency). */
   async changeStatus(input: ChangeStatusInput): Promise<void> {
-    try {
-      await transact(
-        this.doc,
-        [
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: { pk: pkOf(input.licenseKey), sk: HEAD },
-              UpdateExpression: 'SET #s = :to, statusReason = :reason, statusChangedAt = :at',
-              ConditionExpression: '#s = :from',
-              ExpressionAttributeNames: { '#s': 'status' },
-              ExpressionAttributeValues: {
-                ':to': input.to,
-                ':from': input.from,
-                ':reason': input.reason,
-                ':at': input.at.toISOString(),
-              },
+    await this.withAudit(
+      [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: { pk: pkOf(input.licenseKey), sk: HEAD },
+            UpdateExpression: 'SET #s = :to, statusReason = :reason, statusChangedAt = :at',
+            ConditionExpression: '#s = :from',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: {
+              ':to': input.to,
+              ':from': input.from,
+              ':reason': input.reason,
+              ':at': input.at.toISOString(),
             },
           },
-          { Put: this.audit.putItem(input.audit) },
-        ],
-        TX,
-      );
+        },
+      ],
+      input.audit,
+      'the license status changed meanwhile; read it again',
+    );
+  }
+
+  /** `items` and the audit event in one transaction; `conflict` when a condition of theirs fails. */
+  private async withAudit(items: TransactItems, audit: AuditEvent, conflict: string): Promise<void> {
+    try {
+      await transact(this.doc, [...items, { Put: this.audit.putItem(audit) }], TX);
     } catch (err) {
-      if (conditionFailures(err).length > 0) {
-        throw new ConflictError('the license status changed meanwhile; read it again');
-      }
+      if (conditionFailures(err).length > 0) throw new ConflictError(conflict);
       throw err;
     }
   }

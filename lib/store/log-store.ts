@@ -49,25 +49,23 @@ export class LogStore implements NodeReader {
   }
 
   async head(): Promise<StoredCheckpoint | undefined> {
-    const out = await guard(
-      this.doc.send(new GetCommand({ TableName: this.tableName, Key: HEAD_KEY, ConsistentRead: true })),
-      WHAT,
-    );
-    return out.Item ? StoredCheckpointSchema.parse(out.Item) : undefined;
+    return this.item(HEAD_KEY, StoredCheckpointSchema);
   }
 
   async checkpoint(treeSize: number): Promise<StoredCheckpoint | undefined> {
+    return this.item({ pk: CHECKPOINT_PK, sk: pad(treeSize) }, StoredCheckpointSchema);
+  }
+
+  /** The item at `key`, read consistently and parsed; undefined when there is none. */
+  private async item<T>(
+    key: { pk: string; sk: string },
+    schema: { parse(item: unknown): T },
+  ): Promise<T | undefined> {
     const out = await guard(
-      this.doc.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { pk: CHECKPOINT_PK, sk: pad(treeSize) },
-          ConsistentRead: true,
-        }),
-      ),
+      this.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true })),
       WHAT,
     );
-    return out.Item ? StoredCheckpointSchema.parse(out.Item) : undefined;
+    return out.Item ? schema.parse(out.Item) : undefined;
   }
 
   /** Every stored checkpoint, smallest first. */
@@ -140,17 +138,7 @@ export class LogStore implements NodeReader {
 
   /** The batch recorded to start at `start`, if one is in flight there. */
   async batch(start: number): Promise<BatchIntent | undefined> {
-    const out = await guard(
-      this.doc.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { pk: BATCH_PK, sk: pad(start) },
-          ConsistentRead: true,
-        }),
-      ),
-      WHAT,
-    );
-    return out.Item ? BatchIntentSchema.parse(out.Item) : undefined;
+    return this.item({ pk: BATCH_PK, sk: pad(start) }, BatchIntentSchema);
   }
 
   /**

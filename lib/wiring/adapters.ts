@@ -150,16 +150,12 @@ export class ProvinceAdapters {
 
   /** Licenses read, written and numbered (the issuing function). */
   get licenses(): LicenseStore {
-    const table = this.table('licenses', 'readwrite');
-    const audit = this.auditStore;
-    return this.once('licenses', () => new LicenseStore(this.doc, table, audit));
+    return this.audited('licenses', 'licenses', 'readwrite', (t, a) => new LicenseStore(this.doc, t, a));
   }
 
   /** Licenses read only (verification, inbound verification calls). */
   get licenseLookup(): Pick<LicenseStore, 'get'> {
-    const table = this.table('licenses', 'read');
-    const audit = this.auditStore;
-    return this.once('licenseLookup', () => new LicenseStore(this.doc, table, audit));
+    return this.audited('licenseLookup', 'licenses', 'read', (t, a) => new LicenseStore(this.doc, t, a));
   }
 
   /** Single-use ids of inbound signed calls. */
@@ -170,18 +166,21 @@ export class ProvinceAdapters {
 
   /** Agreements, their signatures and withdrawals, and the outbox of their deliveries. */
   get agreements(): AgreementStore {
-    const table = this.table('agreements', 'readwrite');
-    const audit = this.auditStore;
-    return this.once('agreements', () => new AgreementStore(this.doc, table, audit));
+    return this.audited(
+      'agreements',
+      'agreements',
+      'readwrite',
+      (t, a) => new AgreementStore(this.doc, t, a),
+    );
   }
 
   /** Enforcement of agreements on inbound calls: reads the agreements, never writes them. */
   get agreementPolicy(): AgreementPolicy {
-    const table = this.table('agreements', 'read');
-    const audit = this.auditStore;
-    return this.once(
+    return this.audited(
       'agreementPolicy',
-      () => new AgreementPolicy(new AgreementStore(this.doc, table, audit), this.clock),
+      'agreements',
+      'read',
+      (t, a) => new AgreementPolicy(new AgreementStore(this.doc, t, a), this.clock),
     );
   }
 
@@ -252,6 +251,18 @@ export class ProvinceAdapters {
 
   private get doc(): DynamoDBDocumentClient {
     return this.present(this.parts.doc, 'the DynamoDB client');
+  }
+
+  /** A store over a table of `kind` used as `use` that audits what it does, built once as `key`. */
+  private audited<T>(
+    key: string,
+    kind: TableKind,
+    use: TableUse,
+    build: (table: string, audit: AuditStore) => T,
+  ): T {
+    const table = this.table(kind, use);
+    const audit = this.auditStore;
+    return this.once(key, () => build(table, audit));
   }
 
   /** Built once per parts; the caller has checked its scope first, on this very access. */

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgreementDocument, Grant } from '../../contracts/agreement.ts';
 import { AuditAction } from '../../contracts/audit.ts';
-import { buildIdentifier } from '../../contracts/codes/index.ts';
 import { SIGNATURE_HEADER } from '../../contracts/interop.ts';
 import { IssueResponseSchema } from '../../contracts/license.ts';
 import type { Federation } from '../../federation/federation.ts';
@@ -13,7 +12,8 @@ import { signRequest } from '../../lib/interop/request-signature.ts';
 import { todayCst } from '../../lib/license/validity.ts';
 import { derToJose } from '../../lib/signing/der.ts';
 import type { Signer } from '../../lib/signing/signer.ts';
-import { sampleIssue } from '../support/gateway.ts';
+import { PROPOSALS, signaturesOf, verifyGrant, withdrawalOf } from '../lib/agreements/fixtures.ts';
+import { sampleIssue, unknownIdentifier } from '../support/gateway.ts';
 import { b64u, expectReceiptTo } from './forge.ts';
 import { attackFederation, bearer, expectOnlyRefusal, send, snapshot } from './harness.ts';
 
@@ -24,15 +24,13 @@ import { attackFederation, bearer, expectOnlyRefusal, send, snapshot } from './h
  * may change but the refusal's audit event.
  */
 
+// Local, not imported: the names of the escalation cases below print these calls' source.
 const SH = '310000';
 const ZJ = '330000';
 const SC = '510000';
 const T1 = '11100000000013338W032';
 const T2 = '11100000000013338W009';
 const MATTER = 'SCJZ0001';
-const PROPOSALS = '/v1/interop/agreements';
-const signaturesOf = (id: string) => `/v1/interop/agreements/${id}/signatures`;
-const withdrawalOf = (id: string) => `/v1/interop/agreements/${id}/withdrawal`;
 
 describe('agreements and scopes under attack', () => {
   let f: Federation;
@@ -48,16 +46,7 @@ describe('agreements and scopes under attack', () => {
       id: `agr_${ulid()}`,
       name: '沪浙电子证照互认（攻击测试）',
       parties: [SH, ZJ],
-      grants: [
-        {
-          grantor: '*',
-          grantee: '*',
-          actions: ['verify'],
-          licenseTypes: [T1],
-          matterCodes: [MATTER],
-          maxDataLevel: 1,
-        },
-      ],
+      grants: [verifyGrant({ licenseTypes: [T1], matterCodes: [MATTER] })],
       validFrom: today,
       validUntil: `${Number(today.slice(0, 4)) + 2}${today.slice(4)}`,
       proposer: ZJ,
@@ -449,13 +438,7 @@ describe('agreements and scopes under attack', () => {
         requester: { platform: 'attack' },
         ...extra,
       });
-    const otherType = () =>
-      buildIdentifier({
-        typeCode: '11100000000013338W010',
-        issuerCode: '113100000024601315',
-        serial: 'NOSUCH1',
-        version: '001',
-      });
+    const otherType = () => unknownIdentifier({ typeCode: '11100000000013338W010' });
 
     it('answers the granted call: 510000 verifying the granted type for the granted matter at level 1', async () => {
       const { res } = await verifyCall(SC, SH, licenseT1, { dataLevel: 1 });

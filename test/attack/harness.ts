@@ -31,6 +31,28 @@ export interface RawAnswer {
   json: unknown;
 }
 
+/** An answer as read off the wire: its body parsed as JSON where it is JSON, its error code if any. */
+function rawAnswer(status: number, headers: Headers, text: string): RawAnswer {
+  const json = parseJsonOrUndefined(text);
+  const error = ErrorBodySchema.safeParse(json);
+  return {
+    status,
+    headers,
+    text,
+    code: error.success ? error.data.error.code : undefined,
+    receipt: headers.get(RECEIPT_HEADER),
+    json,
+  };
+}
+
+function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** One HTTP request with exactly the given method, path, headers and body bytes. */
 export async function send(
   base: string,
@@ -42,22 +64,7 @@ export async function send(
     headers: init.headers ?? {},
     ...(init.body === undefined ? {} : { body: init.body }),
   });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  const error = ErrorBodySchema.safeParse(json);
-  return {
-    status: res.status,
-    headers: res.headers,
-    text,
-    code: error.success ? error.data.error.code : undefined,
-    receipt: res.headers.get(RECEIPT_HEADER),
-    json,
-  };
+  return rawAnswer(res.status, res.headers, await res.text());
 }
 
 /**
@@ -90,21 +97,7 @@ export function sendRawPath(
             if (typeof v === 'string') headers.set(k, v);
             else if (Array.isArray(v)) for (const one of v) headers.append(k, one);
           }
-          let json: unknown;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
-          const error = ErrorBodySchema.safeParse(json);
-          resolve({
-            status: res.statusCode ?? 0,
-            headers,
-            text,
-            code: error.success ? error.data.error.code : undefined,
-            receipt: headers.get(RECEIPT_HEADER),
-            json,
-          });
+          resolve(rawAnswer(res.statusCode ?? 0, headers, text));
         });
       },
     );

@@ -4,11 +4,11 @@ import type { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
 import type { Role } from '../../contracts/auth.ts';
-import { buildIdentifier } from '../../contracts/codes/index.ts';
 import { ErrorBodySchema } from '../../contracts/errors.ts';
 import type { Federation, RunningProvince } from '../../federation/federation.ts';
 import { DevIdentityProvider } from '../../lib/auth/dev-idp.ts';
 import { loadOrCreatePrivateKey } from '../../lib/signing/key-file.ts';
+import { unknownIdentifier } from '../support/gateway.ts';
 import { scanAll } from '../support/scan.ts';
 import type { ProvinceSnapshot, RawAnswer } from './harness.ts';
 import { newEvents, snapshot } from './harness.ts';
@@ -97,7 +97,7 @@ export const freshP256 = () => generateKeyPairSync('ec', { namedCurve: 'P-256' }
 
 /** A well-formed identifier of the department that does not exist in its province. */
 export function missingIdentifier(issuerCode: string, serial = 'NOSUCH0001') {
-  return buildIdentifier({ typeCode: '11100000000013338W032', issuerCode, serial, version: '001' });
+  return unknownIdentifier({ issuerCode, serial });
 }
 
 export const scanTable = (p: RunningProvince, table: string) => scanAll(p.storage.doc, table);

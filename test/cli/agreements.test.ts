@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type AgreementView, AgreementViewSchema } from '../../contracts/agreement.ts';
 import type { Federation } from '../../federation/federation.ts';
+import { verifyGrant } from '../lib/agreements/fixtures.ts';
 import { type TestFederation, testFederation } from '../support/federation.ts';
 import { elg } from './run-elg.ts';
 
@@ -32,6 +33,10 @@ describe('elg agreements: propose, sign, list, show and withdraw across province
     await running?.stop();
   });
 
+  /** `elg agreements propose` in `province`, with the rest of the command line. */
+  const proposeIn = (province: string, ...args: string[]) =>
+    elg(['agreements', 'propose', ...file, '--province', province, ...args]);
+
   /** The agreement as `province` holds it, straight from its gateway (undefined: not held yet). */
   async function held(province: string, id: string): Promise<AgreementView | undefined> {
     const p = federation.province(province);
@@ -58,11 +63,7 @@ describe('elg agreements: propose, sign, list, show and withdraw across province
 
   it('proposes in 310000, signs in 510000, shows it active in both and in provinces, then withdraws it', async () => {
     // Act: propose in 310000 (a list as `+` in one grant, as continued commas in the other)
-    const proposed = await elg([
-      'agreements',
-      'propose',
-      ...file,
-      '--province',
+    const proposed = await proposeIn(
       '310000',
       '--name',
       '沪川电子证照互认协议',
@@ -77,7 +78,7 @@ describe('elg agreements: propose, sign, list, show and withdraw across province
       '--until',
       '2099-12-31',
       '--json',
-    ]);
+    );
 
     // Assess: the raw answer, proposed and signed by the proposer
     expect(proposed.stderr).toBe('');
@@ -182,23 +183,14 @@ describe('elg agreements: propose, sign, list, show and withdraw across province
       JSON.stringify({
         name: '苏川协议',
         parties: ['320000', '510000'],
-        grants: [
-          {
-            grantor: '*',
-            grantee: '*',
-            actions: ['verify'],
-            licenseTypes: ['*'],
-            matterCodes: ['*'],
-            maxDataLevel: 1,
-          },
-        ],
+        grants: [verifyGrant()],
         validFrom: '2026-01-01',
         validUntil: '2099-12-31',
       }),
     );
 
     // Act
-    const run = await elg(['agreements', 'propose', ...file, '--province', '320000', '--file', proposal]);
+    const run = await proposeIn('320000', '--file', proposal);
 
     // Assess: readable, with the next step spelled out
     expect(run.stderr).toBe('');
@@ -256,11 +248,7 @@ describe('elg agreements: propose, sign, list, show and withdraw across province
       elg(['agreements', 'show', UNKNOWN_ID, ...file, '--province', '310000']),
       elg(['agreements', 'sign', alliance, ...file, '--province', '510000']),
       elg(['agreements', 'sign', alliance, ...file, '--province', '510000', '--json']),
-      elg([
-        'agreements',
-        'propose',
-        ...file,
-        '--province',
+      proposeIn(
         '310000',
         '--name',
         '苏川协议',
@@ -272,7 +260,7 @@ describe('elg agreements: propose, sign, list, show and withdraw across province
         'grantor=320000,grantee=510000,actions=verify,level=1',
         '--until',
         '2099-12-31',
-      ]),
+      ),
     ]);
 
     // Assess

@@ -6,6 +6,7 @@ import { eventsTable } from '../../cli/audit-events-view.ts';
 import { HttpError } from '../../cli/errors.ts';
 import type { Paint } from '../../cli/output.ts';
 import { displayWidth } from '../../lib/audit/display-width.ts';
+import { AUDIT_TABLE_COLUMNS } from './run-elg.ts';
 
 const HASH = 'h'.repeat(43);
 const TRACE = 'ab'.repeat(16);
@@ -134,16 +135,7 @@ describe('searchEvents against an auditor API', () => {
     ]);
     const table = eventsTable(result, 100, plain);
     const lines = table.split('\n');
-    expect(lines[0]?.split(/\s{2,}/)).toEqual([
-      'TIME',
-      'PROVINCE',
-      'ACTION',
-      'OUTCOME',
-      'ERROR',
-      'IDENTIFIER',
-      'PEER',
-      'TRACE',
-    ]);
+    expect(lines[0]?.split(/\s{2,}/)).toEqual([...AUDIT_TABLE_COLUMNS]);
     expect(lines[2]?.split(/\s{2,}/)).toEqual([
       '2026-06-01T08:00:02.000Z',
       '310000 上海',

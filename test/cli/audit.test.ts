@@ -5,23 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditedEventSchema } from '../../contracts/audit-api.ts';
 import { IssueResponseSchema } from '../../contracts/license.ts';
 import { VerifyResponseSchema } from '../../contracts/verify.ts';
-import type { Federation, RunningProvince } from '../../federation/federation.ts';
-import { integrate } from '../../functions/sequencer/sequencer.ts';
-import { call, type TestFederation, testFederation } from '../support/federation.ts';
+import type { Federation } from '../../federation/federation.ts';
+import { call, settle, type TestFederation, testFederation } from '../support/federation.ts';
 import { sampleIssue } from '../support/gateway.ts';
-import { elg } from './run-elg.ts';
+import { AUDIT_TABLE_COLUMNS, elg } from './run-elg.ts';
 
 const HOLDER_CODE = '11010519491231002X';
-
-/** Integrates until nothing is pending; the federation's own sequencer loop may hold the lease. */
-async function settle(p: RunningProvince) {
-  for (let i = 0; i < 100; i++) {
-    const round = await integrate(p.gateway, { maxBatch: 500 });
-    if (round.outcome === 'idle') return;
-    if (round.outcome === 'busy') await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the log of ${p.id} did not settle`);
-}
 
 describe('elg audit against a running federation', () => {
   let running: TestFederation | undefined;
@@ -98,16 +87,7 @@ describe('elg audit against a running federation', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const [header, ...rows] = run.stdout.split('\n');
-    expect(header?.split(/\s{2,}/)).toEqual([
-      'TIME',
-      'PROVINCE',
-      'ACTION',
-      'OUTCOME',
-      'ERROR',
-      'IDENTIFIER',
-      'PEER',
-      'TRACE',
-    ]);
+    expect(header?.split(/\s{2,}/)).toEqual([...AUDIT_TABLE_COLUMNS]);
     const table = rows.filter((r) => /^\d{4}-/.test(r));
     // license.issue in Shanghai, then per verification: verify in Zhejiang, interop.verify in Shanghai.
     expect(table.map((r) => r.split(/\s{2,}/).slice(1, 4))).toEqual(

@@ -101,6 +101,9 @@ describe('elg registry: entries from running gateways, a registry signed from th
     let created: Awaited<ReturnType<typeof elg>>;
     let root: RootPublicJwk;
     let entries: string[];
+    /** `elg registry sign` with the national root key, writing the registry to `out`. */
+    const sign = (out: string, ...args: string[]) =>
+      elg(['registry', 'sign', '--root-key', rootKey, '--out', out, ...args]);
 
     beforeAll(async () => {
       rootKey = join(dir, 'national', 'root.jwk');
@@ -141,17 +144,7 @@ describe('elg registry: entries from running gateways, a registry signed from th
       const out = join(dir, 'registry.jwt');
 
       // Act
-      const signed = await elg([
-        'registry',
-        'sign',
-        '--root-key',
-        rootKey,
-        '--out',
-        out,
-        '--seq',
-        '42',
-        ...entries,
-      ]);
+      const signed = await sign(out, '--seq', '42', ...entries);
 
       // Assess: verified as a gateway verifies it, with both provinces' keys under their purposes
       expect(signed.code, signed.stderr).toBe(0);
@@ -185,17 +178,8 @@ describe('elg registry: entries from running gateways, a registry signed from th
       const out = join(dir, 'refused.jwt');
 
       // Act
-      const withForged = await elg(['registry', 'sign', '--root-key', rootKey, '--out', out, forged]);
-      const withTwin = await elg([
-        'registry',
-        'sign',
-        '--root-key',
-        rootKey,
-        '--out',
-        out,
-        entries[0] ?? '',
-        twin,
-      ]);
+      const withForged = await sign(out, forged);
+      const withTwin = await sign(out, entries[0] ?? '', twin);
 
       // Assess
       expect(withForged.code).toBe(1);
@@ -210,7 +194,7 @@ describe('elg registry: entries from running gateways, a registry signed from th
     it('shows a registry from a file and over HTTP; refuses one that another root signed', async () => {
       // Prepare
       const file = join(dir, 'shown.jwt');
-      const signed = await elg(['registry', 'sign', '--root-key', rootKey, '--out', file, ...entries]);
+      const signed = await sign(file, ...entries);
       expect(signed.code, signed.stderr).toBe(0);
       const jws = await readFile(file, 'utf8');
       const server: Server = createServer((_req, res) => {

@@ -4,6 +4,18 @@ import { fileURLToPath } from 'node:url';
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/elg', import.meta.url));
 
+/** The header of the table `elg audit` prints, its columns split where two spaces part them. */
+export const AUDIT_TABLE_COLUMNS = [
+  'TIME',
+  'PROVINCE',
+  'ACTION',
+  'OUTCOME',
+  'ERROR',
+  'IDENTIFIER',
+  'PEER',
+  'TRACE',
+] as const;
+
 export interface ElgRun {
   code: number | null;
   stdout: string;

@@ -4,6 +4,7 @@ import { SignCommand, type SignCommandInput } from '@aws-sdk/client-kms';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorBodySchema } from '../../contracts/errors.ts';
+import { IssueResponseSchema } from '../../contracts/license.ts';
 import { VerifyResponseSchema } from '../../contracts/verify.ts';
 import { type ProvinceApp, provinceApp } from '../../functions/province.ts';
 import { fixedClock } from '../../lib/clock.ts';
@@ -14,7 +15,7 @@ import { HttpPeerClient } from '../../lib/interop/peer-client.ts';
 import { loadOrCreatePrivateKey } from '../../lib/signing/key-file.ts';
 import { KmsSigner } from '../../lib/signing/kms-signer.ts';
 import { type FakeKey, fakeKey, fakeKms, signDigest } from '../lib/signing/fake-kms.ts';
-import { type TestFederation, testFederation } from '../support/federation.ts';
+import { call, type TestFederation, testFederation } from '../support/federation.ts';
 import { sampleIssue } from '../support/gateway.ts';
 
 const SIGN_TIMEOUT_MS = 200;
@@ -74,14 +75,9 @@ describe("verification when the gateway key's KMS fails", () => {
 
   beforeAll(async () => {
     f = await testFederation({ name: 'fk', provinces: ['310000', '330000'] });
-    const sh = f.province('310000');
-    const issued = await fetch(`${sh.url}/v1/licenses`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${sh.tokens.issuer}` },
-      body: JSON.stringify(sampleIssue()),
-    });
+    const issued = await call(f.province('310000'), 'issuer', '/v1/licenses', sampleIssue());
     expect(issued.status).toBe(201);
-    identifier = ((await issued.json()) as { identifier: string }).identifier;
+    identifier = IssueResponseSchema.parse(issued.body).identifier;
 
     // 330000 again, with its gateway key held by (fake) KMS: the key the registry publishes.
     const zj = f.province('330000').gateway;

@@ -60,15 +60,29 @@ function hostilePeer(target: () => URL) {
     };
     pump();
   });
+  let port = 0;
+  const listenOn = (on: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(on, '127.0.0.1', () => {
+        server.off('error', reject);
+        const address = server.address();
+        port = typeof address === 'object' && address ? address.port : 0;
+        resolve();
+      });
+    });
   return {
     state,
-    listen: () =>
-      new Promise<string>((resolve) =>
-        server.listen(0, '127.0.0.1', () => {
-          const address = server.address();
-          resolve(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
-        }),
-      ),
+    /** Opens an ephemeral port; the URL the registry lists for 310000. */
+    listen: async () => {
+      await listenOn(0);
+      return `http://127.0.0.1:${port}`;
+    },
+    /** Opens the same port again after `close`: the peer is back. */
+    reopen: () => listenOn(port),
+    get listening() {
+      return server.listening;
+    },
     /** Closes the port: the peer is down. */
     close: () =>
       new Promise<void>((resolve) => {
@@ -81,7 +95,6 @@ function hostilePeer(target: () => URL) {
 describe('verification when the issuing province is down or hostile', () => {
   let f: Federation;
   let identifier: string;
-  let closed = false;
   const peer = hostilePeer(() => new URL(f.province('310000').url));
 
   beforeAll(async () => {
@@ -101,7 +114,7 @@ describe('verification when the issuing province is down or hostile', () => {
     identifier = ((await issued.json()) as { identifier: string }).identifier;
   });
   afterAll(async () => {
-    if (!closed) await peer.close();
+    if (peer.listening) await peer.close();
     await f?.stop();
   });
 
@@ -197,8 +210,33 @@ describe('verification when the issuing province is down or hostile', () => {
     expect(peer.state.streamed).toBeLessThan(16 * 1024 * 1024);
   });
 
+  /** Verifies while the peer's port is closed, and opens it again whatever the outcome. */
+  async function verifyWhileDown() {
+    await peer.close();
+    try {
+      return await verify();
+    } finally {
+      await peer.reopen();
+    }
+  }
+
   it('verifies again once the peer answers properly: the failures did not open its circuit', async () => {
+    // A success first, so the failures below are the only ones in a row, whatever ran before.
     peer.state.mode = 'forward';
+    expect(VerifyResponseSchema.parse((await verify()).body).verdict).toBe('valid');
+    // One failure of each kind this suite provokes, one after the other.
+    for (const mode of ['hang', 'stall-body'] as const) {
+      peer.state.mode = mode;
+      await expectPeerUnavailable(
+        await verify(),
+        `no answer within ${PEER_TIMEOUT_MS} ms`,
+        PEER_TIMEOUT_MS + MARGIN_MS,
+      );
+    }
+    peer.state.mode = 'flood';
+    await expectPeerUnavailable(await verify(), 'answer larger than 1048576 bytes', PEER_TIMEOUT_MS);
+    peer.state.mode = 'forward';
+    await expectPeerUnavailable(await verifyWhileDown(), 'unreachable (connection refused)', MARGIN_MS);
 
     const answer = await verify();
 
@@ -206,10 +244,9 @@ describe('verification when the issuing province is down or hostile', () => {
   });
 
   it('answers unverified, PEER_UNAVAILABLE, at once when the peer is down (port closed)', async () => {
-    await peer.close();
-    closed = true;
+    peer.state.mode = 'forward';
 
-    const answer = await verify();
+    const answer = await verifyWhileDown();
 
     await expectPeerUnavailable(answer, 'unreachable (connection refused)', MARGIN_MS);
   });

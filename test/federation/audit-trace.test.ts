@@ -2,17 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IssueResponseSchema } from '../../contracts/license.ts';
 import { VerifyResponseSchema } from '../../contracts/verify.ts';
-import type { RunningProvince } from '../../federation/federation.ts';
-import { integrate } from '../../functions/sequencer/sequencer.ts';
 import { assembleTrace, type TraceSource } from '../../lib/audit/trace.ts';
 import { traceHtml } from '../../lib/audit/trace-html.ts';
 import type { TraceReport } from '../../lib/audit/trace-report.ts';
 import { registryTraceVerifier } from '../../lib/audit/trace-verifier.ts';
-import { call, type TestFederation, testFederation } from '../support/federation.ts';
+import { launchChromium } from '../support/browser.ts';
+import { call, settle, type TestFederation, testFederation } from '../support/federation.ts';
 import { sampleIssue } from '../support/gateway.ts';
 
 /** The browser's, inside page.evaluate callbacks (the project compiles without the DOM library). */
@@ -57,16 +56,6 @@ describe('one cross-province call traced across provinces', () => {
     expect(answer.verdict).toBe(verdict);
     for (const p of f.provinces) await settle(p);
     return answer.traceId;
-  }
-
-  /** Integrates until nothing is pending; the federation's own sequencer loop may hold the lease. */
-  async function settle(p: RunningProvince) {
-    for (let i = 0; i < 100; i++) {
-      const round = await integrate(p.gateway, { maxBatch: 500 });
-      if (round.outcome === 'idle') return;
-      if (round.outcome === 'busy') await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`the log of ${p.id} did not settle`);
   }
 
   it('shows every event of the call in both provinces, each proven in its signed log, the receipt checked', async () => {
@@ -200,16 +189,7 @@ describe('one cross-province call traced across provinces', () => {
   async function open(report: TraceReport, name: string): Promise<Page> {
     const file = join(dir, `${name}.html`);
     await writeFile(file, traceHtml(report));
-    browser ??= await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser ??= await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(`file://${file}`);
     await mkdir(shots(), { recursive: true });

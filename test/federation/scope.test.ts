@@ -2,14 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgreementViewSchema } from '../../contracts/agreement.ts';
-import { buildIdentifier } from '../../contracts/codes/index.ts';
 import { ErrorBodySchema } from '../../contracts/errors.ts';
 import { IssueResponseSchema } from '../../contracts/license.ts';
 import { VerifyResponseSchema } from '../../contracts/verify.ts';
 import type { Federation, RunningProvince } from '../../federation/federation.ts';
 import { todayCst } from '../../lib/license/validity.ts';
 import { call, testFederation } from '../support/federation.ts';
-import { sampleIssue } from '../support/gateway.ts';
+import { sampleIssue, unknownIdentifier } from '../support/gateway.ts';
 
 async function eventsOf(p: RunningProvince, traceId: string) {
   const out = await p.storage.doc.send(
@@ -148,12 +147,7 @@ describe('scopes of an agreement, enforced by the grantor over HTTP', () => {
   });
 
   it('tells the grantee nothing about licenses outside its grant, not even whether they exist', async () => {
-    const missing = buildIdentifier({
-      typeCode: '11100000000013338W032',
-      issuerCode: '113100000024601315',
-      serial: 'NOSUCH1',
-      version: '001',
-    });
+    const missing = unknownIdentifier();
     const outside = await verifyFromSichuan(missing, 'OTHER0001');
     expect(outside.reasons.map((r) => r.code)).toEqual(['SCOPE_DENIED']);
     const inside = await verifyFromSichuan(missing, MATTER);

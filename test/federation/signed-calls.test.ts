@@ -221,37 +221,91 @@ describe('signed cross-province calls over HTTP', () => {
       );
     const codeOf = (body: unknown) => ErrorBodySchema.parse(body).error.code;
 
-    it('refuses a forged proposal whose signature covers another document', async () => {
-      const signed = doc();
-      const forged = { ...signed, grants: [{ ...signed.grants[0], maxDataLevel: 4 }] } as AgreementDocument;
-      const res = await deliver(forged, [await signDocument(zj().gateway.keys.gateway, '330000', signed)]);
-      expect(res.status).toBe(401);
-      expect(codeOf(res.body)).toBe('SIGNATURE_INVALID');
-    });
-
-    it('refuses a signature by a province that is not a party', async () => {
-      const d = doc();
-      const res = await deliver(d, [
-        await signDocument(zj().gateway.keys.gateway, '330000', d),
-        await signDocument(zj().gateway.keys.gateway, '510000', d),
-      ]);
-      expect(res.status).toBe(403);
-      expect(codeOf(res.body)).toBe('FORBIDDEN');
-    });
-
-    it('refuses an expired agreement', async () => {
-      const d = doc({ validFrom: '2020-01-01', validUntil: '2021-12-31' });
-      const res = await deliver(d, [await signDocument(zj().gateway.keys.gateway, '330000', d)]);
-      expect(res.status).toBe(409);
-      expect(codeOf(res.body)).toBe('CONFLICT');
-    });
-
-    it('stores none of the refused agreements', async () => {
+    /** 310000's stored agreements, as its operator lists them. */
+    const storedBy310000 = async () => {
       const list = await fetch(`${sh().url}/v1/agreements`, {
         headers: { authorization: `Bearer ${sh().tokens.operator}` },
       });
-      const { items } = (await list.json()) as { items: { name: string }[] };
+      expect(list.status).toBe(200);
+      return ((await list.json()) as { items: { id: string; name: string }[] }).items;
+    };
+
+    /** Each refused delivery: what it sends, and the status and code it must get. */
+    const refusals: [
+      string,
+      () => Promise<{ document: AgreementDocument; signatures: unknown[] }>,
+      number,
+      string,
+    ][] = [
+      [
+        'a forged proposal whose signature covers another document',
+        async () => {
+          const signed = doc();
+          const forged = {
+            ...signed,
+            grants: [{ ...signed.grants[0], maxDataLevel: 4 }],
+          } as AgreementDocument;
+          return {
+            document: forged,
+            signatures: [await signDocument(zj().gateway.keys.gateway, '330000', signed)],
+          };
+        },
+        401,
+        'SIGNATURE_INVALID',
+      ],
+      [
+        'a signature by a province that is not a party',
+        async () => {
+          const d = doc();
+          return {
+            document: d,
+            signatures: [
+              await signDocument(zj().gateway.keys.gateway, '330000', d),
+              await signDocument(zj().gateway.keys.gateway, '510000', d),
+            ],
+          };
+        },
+        403,
+        'FORBIDDEN',
+      ],
+      [
+        'an expired agreement',
+        async () => {
+          const d = doc({ validFrom: '2020-01-01', validUntil: '2021-12-31' });
+          return { document: d, signatures: [await signDocument(zj().gateway.keys.gateway, '330000', d)] };
+        },
+        409,
+        'CONFLICT',
+      ],
+    ];
+
+    it.each(refusals)('refuses %s', async (_name, make, status, expected) => {
+      const { document, signatures } = await make();
+      const res = await deliver(document, signatures);
+      expect(res.status).toBe(status);
+      expect(codeOf(res.body)).toBe(expected);
+    });
+
+    it('stores none of the refused agreements', async () => {
+      const sent: string[] = [];
+      for (const [_name, make, status] of refusals) {
+        const { document, signatures } = await make();
+        const res = await deliver(document, signatures);
+        expect(res.status).toBe(status);
+        sent.push(document.id);
+      }
+
+      const items = await storedBy310000();
+      expect(items.filter((a) => sent.includes(a.id))).toEqual([]);
       expect(items.filter((a) => a.name === '浙沪互认补充协议')).toEqual([]);
+    });
+
+    it('(control) stores a proposal that is properly signed, so the list would show a stored one', async () => {
+      const d = doc({ name: '浙沪互认补充协议（对照）' });
+      const res = await deliver(d, [await signDocument(zj().gateway.keys.gateway, '330000', d)]);
+      expect(res.status).toBeLessThan(300);
+
+      expect((await storedBy310000()).map((a) => a.id)).toContain(d.id);
     });
   });
 });

@@ -10,6 +10,7 @@ import {
   startFederation,
 } from '../../federation/federation.ts';
 import { FEDERATION } from '../../federation/provinces.ts';
+import { integrate } from '../../functions/sequencer/sequencer.ts';
 
 /**
  * The one way tests run a local federation: real gateways over HTTP on ephemeral ports, against
@@ -135,4 +136,14 @@ export async function call(
     body: text === '' ? undefined : (JSON.parse(text) as unknown),
     headers: res.headers,
   };
+}
+
+/** Integrates until nothing is pending; the federation's own sequencer loop may hold the lease. */
+export async function settle(p: RunningProvince): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const round = await integrate(p.gateway, { maxBatch: 500 });
+    if (round.outcome === 'idle') return;
+    if (round.outcome === 'busy') await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the log of ${p.id} did not settle`);
 }

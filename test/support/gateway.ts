@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import type { Role } from '../../contracts/auth.ts';
+import { buildIdentifier } from '../../contracts/codes/index.ts';
 import { ISSUE_REQUEST } from '../../contracts/examples.ts';
+import { type IssueResponse, IssueResponseSchema } from '../../contracts/license.ts';
 import { type ProvinceApp, provinceApp } from '../../functions/province.ts';
 import { createBearerVerifier } from '../../lib/auth/bearer.ts';
 import { DevIdentityProvider } from '../../lib/auth/dev-idp.ts';
@@ -28,6 +30,31 @@ export function sampleIssue(overrides: Record<string, unknown> = {}) {
   // A copy of the documented example: a test may change what it gets without changing the example.
   return { ...structuredClone(ISSUE_REQUEST), issuer: { ...SHANGHAI_DEPT }, ...overrides };
 }
+
+/**
+ * A well-formed identifier no test issues: the sample license type of `issuerCode` (Shanghai's
+ * department unless given) with a serial nothing was issued under.
+ */
+export function unknownIdentifier({
+  issuerCode = SHANGHAI_DEPT.uscc as string,
+  serial = 'NOSUCH1',
+  typeCode = '11100000000013338W032',
+}: {
+  issuerCode?: string;
+  serial?: string;
+  typeCode?: string;
+} = {}): string {
+  return buildIdentifier({ typeCode, issuerCode, serial, version: '001' });
+}
+
+/** The checks of a verification that finds a license valid: every one passes. */
+export const EVERY_CHECK_PASSES = {
+  format: 'pass',
+  issuer: 'pass',
+  signature: 'pass',
+  validity: 'pass',
+  status: 'pass',
+} as const;
 
 export interface TestGateway {
   /** The province's adapters over every resource; each function runs over its own scope of them. */
@@ -102,6 +129,15 @@ export async function testGateway(province = '310000', now = '2026-06-01T08:00:0
     scan: async (kind) =>
       (await doc.send(new ScanCommand({ TableName: names[kind], ConsistentRead: true }))).Items ?? [],
   };
+}
+
+/** Issues the sample license (with `overrides`) as this province's issuer; the parsed answer. */
+export async function issueSample(
+  t: TestGateway,
+  overrides: Record<string, unknown> = {},
+): Promise<IssueResponse> {
+  const res = await t.app.request(post('/v1/licenses', sampleIssue(overrides), await t.token('issuer')));
+  return IssueResponseSchema.parse(await res.json());
 }
 
 /** JSON request helper for `app.request()`. */

@@ -13,27 +13,16 @@ import {
 import { deliveryDeps } from '../../../functions/agreements/function.ts';
 import { PeerUnavailableError } from '../../../lib/errors.ts';
 import type { PeerCallResult, PeerClient } from '../../../lib/interop/peer-client.ts';
+import { JS, SH, verifyGrant, ZJ } from '../../lib/agreements/fixtures.ts';
 import { agreementWorld } from '../../lib/agreements/gateway.ts';
 import { get, post } from '../../support/gateway.ts';
 
-const SH = '310000';
-const JS = '320000';
-const ZJ = '330000';
 const T0 = '2026-06-01T08:00:00.000Z';
 
 const proposal = (parties = [SH, ZJ]): AgreementProposal => ({
   name: '沪浙电子证照互认协议',
   parties,
-  grants: [
-    {
-      grantor: '*',
-      grantee: '*',
-      actions: ['verify'],
-      licenseTypes: ['*'],
-      matterCodes: ['*'],
-      maxDataLevel: 1,
-    },
-  ],
+  grants: [verifyGrant()],
   validFrom: '2026-06-01',
   validUntil: '2027-05-31',
 });

@@ -113,10 +113,27 @@ describe('agreements across the local federation', () => {
     const after = await agreementsOf(f.province('320000'));
     expect(after.map(documentOf)).toEqual(before.map(documentOf));
   });
+});
+
+/**
+ * A federation of its own: the agreement it proposes would otherwise be on the lists the starting
+ * state is read from above, whichever case runs first.
+ */
+describe('a bilateral agreement across the local federation', () => {
+  let f: TestFederation;
+
+  beforeAll(async () => {
+    f = await testFederation({ name: 'agrbi', provinces: ['310000', '510000'] });
+  });
+  afterAll(async () => {
+    await f?.stop();
+  });
 
   it('brings a bilateral agreement into force over signed calls, and ends it on both sides when one withdraws', async () => {
     const sh = f.province('310000');
     const sc = f.province('510000');
+    // Sichuan starts with no agreement: what follows is this case's own.
+    expect(await agreementsOf(sc)).toEqual([]);
     const today = todayCst(new Date());
     const proposed = await operator(sh, '/v1/agreements', {
       name: '沪川电子证照互认协议',

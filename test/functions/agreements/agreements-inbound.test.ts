@@ -6,33 +6,26 @@ import { documentBytes } from '../../../lib/agreements/canonical.ts';
 import { signWithdrawal } from '../../../lib/agreements/signatures.ts';
 import { ulid } from '../../../lib/ids.ts';
 import { derToJose } from '../../../lib/signing/der.ts';
+import {
+  AH,
+  grant,
+  JS,
+  PROPOSALS,
+  SC,
+  SH,
+  signaturesOf,
+  withdrawalOf,
+  ZJ,
+} from '../../lib/agreements/fixtures.ts';
 import { type AgreementWorld, agreementWorld } from '../../lib/agreements/gateway.ts';
 import { get } from '../../support/gateway.ts';
-
-const SH = '310000';
-const JS = '320000';
-const ZJ = '330000';
-const AH = '340000';
-const SC = '510000';
-const PROPOSALS = '/v1/interop/agreements';
-const signaturesOf = (id: string) => `/v1/interop/agreements/${id}/signatures`;
-const withdrawalOf = (id: string) => `/v1/interop/agreements/${id}/withdrawal`;
 
 function document(w: AgreementWorld, overrides: Partial<AgreementDocument> = {}): AgreementDocument {
   return {
     id: `agr_${ulid(w.clock.now())}`,
     name: '长三角互认',
     parties: [SH, JS, ZJ, AH],
-    grants: [
-      {
-        grantor: '*',
-        grantee: '*',
-        actions: ['verify', 'status'],
-        licenseTypes: ['*'],
-        matterCodes: ['*'],
-        maxDataLevel: 2,
-      },
-    ],
+    grants: [grant()],
     validFrom: '2026-06-01',
     validUntil: '2031-05-31',
     proposer: ZJ,

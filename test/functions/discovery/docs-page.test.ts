@@ -1,8 +1,9 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Federation } from '../../../federation/federation.ts';
+import { launchChromium } from '../../support/browser.ts';
 import { testFederation } from '../../support/federation.ts';
 
 /** Where the screenshots go for a person to look at; never committed. */
@@ -15,16 +16,7 @@ describe('the API reference page at /docs, in headless Chromium', () => {
 
   beforeAll(async () => {
     f = await testFederation({ name: 'doc', provinces: ['310000'] });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

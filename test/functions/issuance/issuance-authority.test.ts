@@ -2,15 +2,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AuditAction } from '../../../contracts/audit.ts';
 import { buildIdentifier, makeUscc } from '../../../contracts/codes/index.ts';
 import { ErrorBodySchema } from '../../../contracts/errors.ts';
-import { IssueResponseSchema } from '../../../contracts/license.ts';
 import { auditEvent } from '../../../lib/audit/events.ts';
 import {
   get,
+  issueSample,
   post,
   SHANGHAI_DEPT,
   sampleIssue,
   type TestGateway,
   testGateway,
+  unknownIdentifier,
   ZHEJIANG_DEPT,
 } from '../../support/gateway.ts';
 
@@ -124,15 +125,8 @@ describe("another department's licenses, existing or not, get one answer", () =>
   let other: string;
   beforeAll(async () => {
     t = await testGateway();
-    existing = IssueResponseSchema.parse(
-      await (await t.app.request(post('/v1/licenses', sampleIssue(), await t.token('issuer')))).json(),
-    ).identifier;
-    missing = buildIdentifier({
-      typeCode: TYPE,
-      issuerCode: SHANGHAI_DEPT.uscc,
-      serial: 'NOSUCH1',
-      version: '001',
-    });
+    existing = (await issueSample(t)).identifier;
+    missing = unknownIdentifier({ typeCode: TYPE, issuerCode: SHANGHAI_DEPT.uscc });
     other = await t.token('issuer', { uscc: OTHER_SHANGHAI_DEPT.uscc });
   });
 

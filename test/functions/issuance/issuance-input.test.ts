@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ErrorBodySchema } from '../../../contracts/errors.ts';
 import { IssueResponseSchema } from '../../../contracts/license.ts';
-import { get, post, sampleIssue, type TestGateway, testGateway } from '../../support/gateway.ts';
+import { get, issueSample, post, sampleIssue, type TestGateway, testGateway } from '../../support/gateway.ts';
 
 async function errorOf(res: Response) {
   return ErrorBodySchema.parse(await res.json()).error;
@@ -18,9 +18,7 @@ describe('member names every JSON object may have', () => {
   beforeAll(async () => {
     t = await testGateway();
     issuer = await t.token('issuer');
-    identifier = IssueResponseSchema.parse(
-      await (await t.app.request(post('/v1/licenses', sampleIssue(), issuer))).json(),
-    ).identifier;
+    identifier = (await issueSample(t)).identifier;
   });
 
   const countHeads = async () => (await t.scan('licenses')).filter((i) => i.sk === 'HEAD').length;

@@ -1,6 +1,6 @@
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildIdentifier, parseIdentifier } from '../../../contracts/codes/index.ts';
+import { parseIdentifier } from '../../../contracts/codes/index.ts';
 import { CredentialClaimsSchema } from '../../../contracts/credential.ts';
 import { ErrorBodySchema } from '../../../contracts/errors.ts';
 import { IssueResponseSchema } from '../../../contracts/license.ts';
@@ -11,6 +11,7 @@ import {
   sampleIssue,
   type TestGateway,
   testGateway,
+  unknownIdentifier,
   ZHEJIANG_DEPT,
 } from '../../support/gateway.ts';
 
@@ -332,12 +333,7 @@ describe('reading, changing and ending a license', () => {
   });
 
   it('answers 404 for an unknown license and 400 for a malformed identifier', async () => {
-    const unknown = buildIdentifier({
-      typeCode: '11100000000013338W032',
-      issuerCode: '113100000024601315',
-      serial: 'NOSUCH1',
-      version: '001',
-    });
+    const unknown = unknownIdentifier();
     const res404 = await t.app.request(get(`/v1/licenses/${unknown}`, issuer));
     expect(res404.status).toBe(404);
     expect((await errorOf(res404)).code).toBe('NOT_FOUND');

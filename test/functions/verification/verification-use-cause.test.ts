@@ -1,9 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildIdentifier } from '../../../contracts/codes/index.ts';
 import { ErrorBodySchema } from '../../../contracts/errors.ts';
-import { IssueResponseSchema } from '../../../contracts/license.ts';
 import { VerifyResponseSchema } from '../../../contracts/verify.ts';
-import { post, sampleIssue, type TestGateway, testGateway, ZHEJIANG_DEPT } from '../../support/gateway.ts';
+import {
+  issueSample,
+  post,
+  type TestGateway,
+  testGateway,
+  unknownIdentifier,
+  ZHEJIANG_DEPT,
+} from '../../support/gateway.ts';
 
 const MATTER = '310000-JZ-001';
 const ID = '11010519491231002X';
@@ -17,15 +22,8 @@ describe('the use cause of a verification', () => {
   let sent: unknown[];
   beforeAll(async () => {
     t = await testGateway();
-    own = IssueResponseSchema.parse(
-      await (await t.app.request(post('/v1/licenses', sampleIssue(), await t.token('issuer')))).json(),
-    ).identifier;
-    foreign = buildIdentifier({
-      typeCode: '11100000000013338W032',
-      issuerCode: ZHEJIANG_DEPT.uscc,
-      serial: '2026000001',
-      version: '001',
-    });
+    own = (await issueSample(t)).identifier;
+    foreign = unknownIdentifier({ issuerCode: ZHEJIANG_DEPT.uscc, serial: '2026000001' });
     sent = [];
     const original = t.gateway.peers.call.bind(t.gateway.peers);
     t.gateway.peers.call = async (peer, method, path, body, ctx) => {

@@ -16,6 +16,11 @@ export const SC = '510000';
 export const TYPE = '11100000000013338W032';
 export const OTHER_TYPE = '11100000000013338W033';
 
+/** The signed interop routes another province delivers agreement steps to. */
+export const PROPOSALS = '/v1/interop/agreements';
+export const signaturesOf = (id: string) => `${PROPOSALS}/${id}/signatures`;
+export const withdrawalOf = (id: string) => `${PROPOSALS}/${id}/withdrawal`;
+
 /** Key rings of five provinces and a registry listing them all. */
 export async function provinces() {
   const dir = await mkdtemp(join(tmpdir(), 'elg-agreements-'));
@@ -51,6 +56,10 @@ export const grant = (overrides: Partial<Grant> = {}): Grant => ({
   maxDataLevel: 2,
   ...overrides,
 });
+
+/** A grant of verification only, up to data level 1, between every pair of parties. */
+export const verifyGrant = (overrides: Partial<Grant> = {}): Grant =>
+  grant({ actions: ['verify'], maxDataLevel: 1, ...overrides });
 
 let n = 0;
 

@@ -4,7 +4,7 @@ import { AgreementPolicy } from '../../../lib/agreements/enforcement.ts';
 import { auditEvent } from '../../../lib/audit/events.ts';
 import { NotFoundError } from '../../../lib/errors.ts';
 import { ulid } from '../../../lib/ids.ts';
-import { grant, SH, TYPE, ZJ } from './fixtures.ts';
+import { doc, SH, TYPE, ZJ } from './fixtures.ts';
 import { type AgreementWorld, agreementWorld } from './gateway.ts';
 
 const TRACE = 'ab'.repeat(16);
@@ -22,16 +22,7 @@ describe('the agreement store', () => {
     );
 
   async function stored(): Promise<AgreementDocument> {
-    const document: AgreementDocument = {
-      id: `agr_${ulid(w.clock.now())}`,
-      name: 'store test',
-      parties: [SH, ZJ],
-      grants: [grant()],
-      validFrom: '2026-01-01',
-      validUntil: '2030-12-31',
-      proposer: ZJ,
-      proposedAt: '2026-01-01T00:00:00.000Z',
-    };
+    const document = doc({ id: `agr_${ulid(w.clock.now())}`, name: 'store test', proposer: ZJ });
     const outcome = await w.gateway.agreements.create({
       record: { document, signatures: [await w.signature(ZJ, document)], withdrawals: [] },
       deliveries: [],

@@ -1,0 +1,303 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ISSUE_REQUEST } from '../contracts/examples.ts';
+import { IssueResponseSchema } from '../contracts/license.ts';
+import { startDynamoDbLocal } from '../federation/dynamodb-local.ts';
+import { type RunningProvince, startFederation } from '../federation/federation.ts';
+import { FEDERATION } from '../federation/provinces.ts';
+import { SCHEDULED_FUNCTIONS } from '../functions/province.ts';
+import { sequencerDeps } from '../functions/sequencer/function.ts';
+import { integrate } from '../functions/sequencer/sequencer.ts';
+import { createDocumentClient, ensureTables } from '../lib/store/dynamo.ts';
+import { tableNames } from '../lib/store/tables.ts';
+import { type DynamoTally, meterDynamo } from './dynamo-meter.ts';
+import type { Budget, Section, SectionTable } from './harness.ts';
+import { signatureCost } from './interop.ts';
+import { textTable } from './text-table.ts';
+
+const CONCURRENCY = 8;
+const DRIVER = join(import.meta.dirname, 'hot-path', 'load-driver.mjs');
+
+interface DriverResult {
+  calls: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+}
+
+/** What one kind of call costs, per call. */
+interface CallCost {
+  name: string;
+  calls: number;
+  callsPerSecond?: number;
+  p50?: number;
+  p99?: number;
+  cpuMs: number;
+  tally: DynamoTally;
+}
+
+/**
+ * The hot path, per call, with everything counted in one run: a cross-province verification
+ * (platform in 330000, signed call to 310000), an own-province verification and an issued license.
+ * The load runs in a process of its own (bench/hot-path/load-driver.mjs) after a warm-up, so this
+ * process's CPU is the two gateways' alone; the scheduled loops are off while it runs, and the
+ * sequencer then integrates what the calls wrote, measured apart (its share per call). DynamoDB
+ * requests are counted by command in the client and capacity is what DynamoDB Local reports with
+ * `ReturnConsumedCapacity: INDEXES` (bench/dynamo-meter.ts). Beside them: the signatures' CPU
+ * floor and DynamoDB Local's own batch-write ceiling, measured in the same run.
+ */
+export const hotPath: Section = {
+  name: 'hotpath',
+  title: 'the hot path per call: DynamoDB requests, write units, CPU (load in its own process)',
+  async run(budget: Budget): Promise<SectionTable> {
+    const dir = await mkdtemp(join(tmpdir(), 'elg-bench-hot-'));
+    const ddb = await startDynamoDbLocal();
+    let meter: ReturnType<typeof meterDynamo> | undefined;
+    const f = await startFederation({
+      dir,
+      dynamodbEndpoint: ddb.endpoint,
+      ports: 'ephemeral',
+      provinces: FEDERATION.filter((p) => p.id === '310000' || p.id === '330000'),
+      scheduled: false,
+      instrument: (doc) => {
+        meter = meterDynamo(doc);
+      },
+    });
+    const m = meter;
+    if (!m) throw new Error('the federation did not hand over its DynamoDB client');
+    try {
+      const sh = f.province('310000');
+      const zj = f.province('330000');
+      const issued = IssueResponseSchema.parse(await post(sh, 'issuer', '/v1/licenses', sampleIssue(sh)));
+      const body = { identifier: issued.identifier, matterCode: 'BENCH001', useCause: '性能测试' };
+      const seconds = Math.max(3, budget.seconds * 4);
+      await integrateAll(f.provinces);
+
+      const cross = await underLoad('cross-province verification (330000 → 310000)', zj, body, seconds, m);
+      const crossSequencing = await sequencing(f.provinces, cross.calls, m);
+      const own = await underLoad('own-province verification (310000)', sh, body, seconds, m);
+      const ownSequencing = await sequencing(f.provinces, own.calls, m);
+      const issue = await issuing(sh, Math.min(200, Math.max(50, Math.round(budget.seconds * 60))), m);
+      const issueSequencing = await sequencing(f.provinces, issue.calls, m);
+
+      const sigs = await signatureCost(budget);
+      const floorMs = (2 / sigs.sign.opsPerSecond + 3 / sigs.verify.opsPerSecond) * 1000;
+      const ceiling = await batchWriteCeiling(ddb.endpoint, budget);
+
+      const columns = [
+        column(cross, crossSequencing, `${floorMs.toFixed(2)} (2 signs + 3 verifies)`),
+        column(own, ownSequencing, '0 (no signature)'),
+        column(issue, issueSequencing, `${(1000 / sigs.sign.opsPerSecond).toFixed(2)} (1 sign)`),
+      ];
+      const text = [
+        `hot path per call (${seconds} s under load at concurrency ${CONCURRENCY}, load driver in its own process)`,
+        textTable(
+          ['per call', 'cross-province verification', 'own-province verification', 'issued license'],
+          METRICS.map((metric, i) => [metric, ...columns.map((c) => c[i] ?? '')]),
+          new Set(),
+        ),
+        'write units by destination, per cross-province verification (request path + sequencing):',
+        textTable(
+          ['where', 'write units'],
+          Object.entries(sumBy(cross.tally.writeUnitsBy, crossSequencing.tally.writeUnitsBy))
+            .sort((a, b) => b[1] - a[1])
+            .map(([where, units]) => [where, (units / cross.calls).toFixed(2)]),
+          new Set([1]),
+        ),
+        `DynamoDB Local's own batch-write ceiling in this run: ${ceiling.toFixed(0)} items/s (BatchWriteItem of 25 small items, 4 writers, a table without indexes)`,
+        '',
+      ].join('\n');
+      return { text };
+    } finally {
+      await f.stop();
+      await ddb.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+};
+
+const METRICS = [
+  'calls/s (concurrency 8)',
+  'latency p50 / p99 ms',
+  'DynamoDB requests, request path',
+  '  by command',
+  'DynamoDB requests, sequencing its events',
+  '  by command',
+  'write units, table + indexes (all)',
+  'read units (all)',
+  'node CPU ms, request path',
+  'node CPU ms, its share of sequencing',
+  'node CPU ms, total',
+  'signature floor, ms',
+];
+
+function column(call: CallCost, seq: CallCost, floor: string): string[] {
+  const per = (n: number) => (n / call.calls).toFixed(2);
+  const byCommand = (t: DynamoTally) =>
+    Object.entries(t.requests)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${k.replace(/Command$/, '')} ${per(n)}`)
+      .join(', ');
+  return [
+    call.callsPerSecond === undefined ? '- (one at a time)' : call.callsPerSecond.toFixed(0),
+    call.p50 === undefined ? '-' : `${call.p50.toFixed(1)} / ${(call.p99 ?? 0).toFixed(1)}`,
+    per(total(call.tally.requests)),
+    byCommand(call.tally),
+    per(total(seq.tally.requests)),
+    byCommand(seq.tally),
+    per(call.tally.writeUnits + seq.tally.writeUnits),
+    per(call.tally.readUnits + seq.tally.readUnits),
+    (call.cpuMs / call.calls).toFixed(2),
+    (seq.cpuMs / call.calls).toFixed(2),
+    ((call.cpuMs + seq.cpuMs) / call.calls).toFixed(2),
+    floor,
+  ];
+}
+
+/** A warm-up, then the measured window, each a run of the load driver against `p`'s /v1/verify. */
+async function underLoad(
+  name: string,
+  p: RunningProvince,
+  body: unknown,
+  seconds: number,
+  m: ReturnType<typeof meterDynamo>,
+): Promise<CallCost> {
+  const load = { url: `${p.url}/v1/verify`, token: p.tokens.platform, body, concurrency: CONCURRENCY };
+  await drive({ ...load, seconds: 2, maxCalls: 5000, expectStatus: 200 });
+  m.reset();
+  const cpu = process.cpuUsage();
+  const result = await drive({ ...load, seconds, maxCalls: 200_000, expectStatus: 200 });
+  const used = process.cpuUsage(cpu);
+  return {
+    name,
+    calls: result.calls,
+    callsPerSecond: result.calls / result.seconds,
+    p50: result.p50,
+    p99: result.p99,
+    cpuMs: (used.user + used.system) / 1000,
+    tally: m.tally(),
+  };
+}
+
+/** Issues `count` licenses one after the other in this process (no load driver: a few hundred). */
+async function issuing(
+  p: RunningProvince,
+  count: number,
+  m: ReturnType<typeof meterDynamo>,
+): Promise<CallCost> {
+  m.reset();
+  const cpu = process.cpuUsage();
+  for (let i = 0; i < count; i++) {
+    IssueResponseSchema.parse(await post(p, 'issuer', '/v1/licenses', sampleIssue(p)));
+  }
+  const used = process.cpuUsage(cpu);
+  return {
+    name: 'issued license (310000)',
+    calls: count,
+    cpuMs: (used.user + used.system) / 1000,
+    tally: m.tally(),
+  };
+}
+
+/** Integrates every province's waiting events; what it cost, to share over `calls`. */
+async function sequencing(
+  provinces: readonly RunningProvince[],
+  calls: number,
+  m: ReturnType<typeof meterDynamo>,
+): Promise<CallCost> {
+  m.reset();
+  const cpu = process.cpuUsage();
+  await integrateAll(provinces);
+  const used = process.cpuUsage(cpu);
+  return { name: 'sequencing', calls, cpuMs: (used.user + used.system) / 1000, tally: m.tally() };
+}
+
+async function integrateAll(provinces: readonly RunningProvince[]): Promise<void> {
+  for (const p of provinces) {
+    const deps = sequencerDeps(p.gateway.scopedTo(SCHEDULED_FUNCTIONS.sequencer.scope));
+    for (let round = 0; round < 1000; round++) {
+      const report = await integrate(deps, { maxBatch: 500, maxBatches: 20 });
+      if (report.outcome !== 'integrated') break;
+    }
+  }
+}
+
+function drive(args: Record<string, unknown>): Promise<DriverResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [DRIVER, JSON.stringify(args)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`the load driver failed (${code}): ${err.trim()}`));
+      else resolve(JSON.parse(out) as DriverResult);
+    });
+  });
+}
+
+/** BatchWriteItem of 25 small items by 4 writers into a table without indexes, for the budget. */
+async function batchWriteCeiling(endpoint: string, budget: Budget): Promise<number> {
+  const doc = createDocumentClient({ endpoint });
+  const names = tableNames(`ceiling${randomBytes(3).toString('hex')}`);
+  await ensureTables(doc, names);
+  try {
+    let items = 0;
+    const stopAt = performance.now() + Math.max(2, budget.seconds * 2) * 1000;
+    const start = performance.now();
+    const writer = async () => {
+      while (performance.now() < stopAt) {
+        const batch = Array.from({ length: 25 }, () => ({
+          PutRequest: { Item: { pk: randomBytes(8).toString('hex'), value: 'x'.repeat(200) } },
+        }));
+        await doc.send(new BatchWriteCommand({ RequestItems: { [names.registry]: batch } }));
+        items += batch.length;
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, writer));
+    return items / ((performance.now() - start) / 1000);
+  } finally {
+    doc.destroy();
+  }
+}
+
+function sampleIssue(p: RunningProvince) {
+  return { ...structuredClone(ISSUE_REQUEST), issuer: p.departments[0] };
+}
+
+async function post(
+  p: RunningProvince,
+  role: 'issuer' | 'platform',
+  path: string,
+  body: unknown,
+): Promise<unknown> {
+  const res = await fetch(`${p.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${p.tokens[role]}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+function total(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
+
+function sumBy(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
