@@ -248,7 +248,7 @@ function drive(args: Record<string, unknown>): Promise<DriverResult> {
 }
 
 /** BatchWriteItem of 25 small items by 4 writers into a table without indexes, for the budget. */
-async function batchWriteCeiling(endpoint: string, budget: Budget): Promise<number> {
+export async function batchWriteCeiling(endpoint: string, budget: Budget): Promise<number> {
   const doc = createDocumentClient({ endpoint });
   const names = tableNames(`ceiling${randomBytes(3).toString('hex')}`);
   await ensureTables(doc, names);

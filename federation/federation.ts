@@ -75,6 +75,11 @@ const TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 const DELIVERY_INTERVAL_MS = 1000;
 /** How often each province integrates its waiting audit events into its Merkle log. */
 const SEQUENCER_INTERVAL_MS = 1000;
+/**
+ * How far apart the sequencer's rounds get while they find nothing (the wait doubles from the
+ * interval; lib/interval-loop.ts): an event written after a quiet spell waits this long at most.
+ */
+const SEQUENCER_MAX_INTERVAL_MS = 16_000;
 
 /**
  * Runs several province gateways in this process, each on its own HTTP port, over one DynamoDB
@@ -195,7 +200,9 @@ export async function startFederation(options: FederationOptions): Promise<Feder
     startDeliveryLoop(deliveryDeps(r.gateway.scopedTo(delivery.scope)), DELIVERY_INTERVAL_MS),
   );
   const stopSequencers = (loops ? running : []).map((r) =>
-    startSequencerLoop(sequencerDeps(r.gateway.scopedTo(sequencer.scope)), SEQUENCER_INTERVAL_MS),
+    startSequencerLoop(sequencerDeps(r.gateway.scopedTo(sequencer.scope)), SEQUENCER_INTERVAL_MS, {
+      maxIntervalMs: SEQUENCER_MAX_INTERVAL_MS,
+    }),
   );
   const file = join(options.dir, 'federation.json');
   await writeFile(

@@ -92,12 +92,23 @@ function describe(body: unknown): string {
 }
 
 /**
- * Runs deliverPending every `intervalMs` (never two rounds at once) until the returned function
- * is called; that function resolves once a round in flight has finished. The timer does not keep
+ * Runs deliverPending every `intervalMs` (never two rounds at once), backing off up to
+ * `maxIntervalMs` while nothing is due, until the returned function is called; that function resolves once a round in flight has finished. The timer does not keep
  * the process alive.
  */
-export function startDeliveryLoop(g: DeliveryDeps, intervalMs: number): () => Promise<void> {
-  return startIntervalLoop(() => deliverPending(g, g.clock.now()), intervalMs, {
+export function startDeliveryLoop(
+  g: DeliveryDeps,
+  intervalMs: number,
+  maxIntervalMs = DELIVERY_MAX_IDLE_MS,
+): () => Promise<void> {
+  return startIntervalLoop(() => deliverPending(g, g.clock.now()).then((r) => r.attempted > 0), intervalMs, {
     message: 'agreement delivery round failed',
+    maxIntervalMs,
   });
 }
+
+/**
+ * While no delivery is due, the loop waits longer between rounds, doubling up to this: a
+ * proposal made while it idles leaves within this long (deliveries are not woken by the write).
+ */
+export const DELIVERY_MAX_IDLE_MS = 4000;

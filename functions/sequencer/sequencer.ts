@@ -5,7 +5,6 @@ import { append, edgeOf, rootOfEdge } from '../../lib/audit/merkle.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { startIntervalLoop } from '../../lib/interval-loop.ts';
 import type { Signer } from '../../lib/signing/signer.ts';
-import { inParallel } from '../../lib/store/batch.ts';
 import type { BatchIntent } from '../../lib/store/log-records.ts';
 import type { LogStore } from '../../lib/store/log-store.ts';
 import type { LoggedEvents } from '../../lib/store/logged-events.ts';
@@ -81,7 +80,8 @@ export class SequencerIntegrityError extends Error {
  * 1. is recorded first (`BATCH` item: start index and event ids in order), only while the head
  *    is at its start;
  * 2. writes its leaves and the nodes they complete (same content whenever written);
- * 3. marks each event with its `leafIndex`, which takes it out of the pending index;
+ * 3. marks each event with its `leafIndex`, which takes it out of the pending index (the items as
+ *    read, put back in BatchWriteItems: see `apply` for why that is safe);
  * 4. signs a checkpoint with the audit key and, in one transaction, moves the head from the start
  *    to the new size, stores the checkpoint and deletes the record.
  *
@@ -166,7 +166,27 @@ async function oneBatch(
   return { start, count: batch.eventIds.length, treeSize: grown.size, resumed };
 }
 
-/** Steps 2 and 3 of a recorded batch; every write in them may be repeated. */
+/**
+ * Steps 2 and 3 of a recorded batch; every write in them may be repeated.
+ *
+ * The marks are plain BatchWriteItem puts of each event's item as read here, plus `leafIndex` and
+ * minus `pendingShard`, with no condition; the checks a condition used to make (the event is gone,
+ * or integrated at another index) are made on that read instead, which is strongly consistent and
+ * taken in this very run (a resumed batch reads its events again). This cannot put an event in the
+ * log twice, nor lose or change one:
+ * - only the lease holder marks, and it marks only the events of the batch recorded at the head,
+ *   whose record fixes which event goes at which index; a new batch is recorded only while the
+ *   head is at its start, which the previous batch reaches only once all its events are marked,
+ *   and only with events a strongly consistent read shows unmarked: an event is in one record;
+ * - an event item is written once (`attribute_not_exists`) and never deleted, and the mark is the
+ *   only change ever made to it; so the item put back is the item stored, and whoever writes it
+ *   (this run, a run that finishes the batch after this one stalled, this run again on a retry)
+ *   writes the same content: the event as written, at the index the record gives it;
+ * - a sequencer that stalled past its lease and wakes up writes only that same content again, and
+ *   its commit fails since the head has moved on.
+ * An event that is missing, or marked at another index than the record's, means the tables were
+ * changed behind the sequencer's back: SequencerIntegrityError, nothing written, as before.
+ */
 async function apply(
   log: LogStore,
   events: LoggedEvents,
@@ -174,13 +194,19 @@ async function apply(
   items: Map<string, Record<string, unknown>>,
 ) {
   const leaves = batch.eventIds.map((eventId, i) => {
+    const index = batch.start + i;
     const item = items.get(eventId);
     if (!item) {
       throw new SequencerIntegrityError(
-        `event ${eventId} of the batch at ${batch.start} is no longer stored in ${events.tableName}`,
+        `event ${eventId} of leaf ${index} (the batch at ${batch.start}) is gone: no longer stored in ${events.tableName}`,
       );
     }
-    return { index: batch.start + i, eventId, hash: eventLeafHash(item) };
+    if (item.leafIndex !== undefined && item.leafIndex !== index) {
+      throw new SequencerIntegrityError(
+        `event ${eventId} of leaf ${index} is integrated at another index (${String(item.leafIndex)})`,
+      );
+    }
+    return { index, eventId, hash: eventLeafHash(item), item };
   });
   const edge = await log.read(edgeOf(batch.start));
   const grown = append(
@@ -190,14 +216,12 @@ async function apply(
   );
   await log.writeLeaves(leaves);
   await log.writeNodes(grown.nodes.filter((n) => n.level > 0));
-  const marks = await inParallel(leaves, (l) => events.mark(l.eventId, l.index));
-  const bad = marks.findIndex((m) => m !== 'marked');
-  if (bad >= 0) {
-    const leaf = leaves[bad];
-    throw new SequencerIntegrityError(
-      `event ${leaf?.eventId} of leaf ${leaf?.index} is ${marks[bad] === 'missing' ? 'gone' : 'integrated at another index'}`,
-    );
-  }
+  await events.markAll(
+    // Those a run before this one marked already are left as they are.
+    leaves
+      .filter((l) => l.item.leafIndex === undefined || l.item.pendingShard !== undefined)
+      .map((l) => ({ item: l.item, leafIndex: l.index })),
+  );
   return { size: grown.size, root: rootOfEdge(grown.edge) };
 }
 
@@ -217,16 +241,21 @@ async function commit(g: SequencerDeps, log: LogStore, batch: BatchIntent, size:
  * other processes out) until the returned function is called, which resolves once a round in
  * flight has finished. Every round holds the lease as the same owner, since they never overlap: a
  * round that failed with storage down leaves the lease behind, and the next one goes on at once.
- * The timer does not keep the process alive.
+ * While rounds find nothing to integrate the wait doubles, up to `maxIntervalMs` (30 s when
+ * absent; lib/interval-loop.ts). The timer does not keep the process alive.
  */
 export function startSequencerLoop(
   g: SequencerDeps,
   intervalMs: number,
-  options: IntegrateOptions = {},
+  options: IntegrateOptions & { maxIntervalMs?: number } = {},
 ): () => Promise<void> {
-  const owned = { maxBatches: 20, ...options, owner: options.owner ?? randomUUID() };
-  return startIntervalLoop(() => integrate(g, owned), intervalMs, {
+  const { maxIntervalMs, ...integrateOptions } = options;
+  const owned = { maxBatches: 20, ...integrateOptions, owner: options.owner ?? randomUUID() };
+  // A round that finds nothing to integrate, or the log held by another sequencer, is idle: the
+  // loop backs off (up to `maxIntervalMs`) and is back at `intervalMs` once a round integrates.
+  return startIntervalLoop(async () => (await integrate(g, owned)).outcome === 'integrated', intervalMs, {
     message: 'audit log sequencer round failed',
     context: { province: g.province },
+    ...(maxIntervalMs === undefined ? {} : { maxIntervalMs }),
   });
 }

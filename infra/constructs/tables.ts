@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import type { TableAccess } from '../../functions/catalog.ts';
-import { TABLES, type TableKind, tableNames } from '../../lib/store/tables.ts';
+import { projectionOf, TABLES, type TableKind, tableNames } from '../../lib/store/tables.ts';
 import { pascal } from '../names.ts';
 
 /**
@@ -55,12 +55,15 @@ export function createTables(scope: Construct, province: string): ProvinceTables
       ...(def.ttlAttribute ? { timeToLiveAttribute: def.ttlAttribute } : {}),
     });
     // CloudFormation adds or removes one index per update: add new indexes one deploy at a time.
+    // An index's keys and projection cannot change in place: see ensureTables (lib/store/dynamo.ts).
     for (const index of def.indexes ?? []) {
+      const projection = projectionOf(def, index);
       table.addGlobalSecondaryIndex({
         indexName: index.name,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
         sortKey: { name: index.sortKey, type: AttributeType.STRING },
-        projectionType: ProjectionType.ALL,
+        projectionType: ProjectionType[projection.ProjectionType ?? 'ALL'],
+        ...(projection.NonKeyAttributes ? { nonKeyAttributes: projection.NonKeyAttributes } : {}),
       });
     }
     tables[def.kind] = table;

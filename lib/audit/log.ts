@@ -52,9 +52,9 @@ export class AuditLog {
 
   /** The event's audit path against the latest checkpoint; undefined until it is integrated. */
   async inclusionProof(eventId: string): Promise<InclusionProof | undefined> {
-    const index = await this.events.leafIndexOf(eventId);
+    // Read together: two round trips to storage per proof, not three.
+    const [index, head] = await Promise.all([this.events.leafIndexOf(eventId), this.store.head()]);
     if (index === undefined) return undefined;
-    const head = await this.store.head();
     // Marked but its batch not yet committed: the head does not cover it yet.
     if (!head || index >= head.treeSize) return undefined;
     const plan = inclusionPlan(index, head.treeSize);

@@ -77,19 +77,24 @@ export const signedCall =
     }
     await audit(c, deps, signer);
     if (!signer) return;
-    const answer = await c.res.clone().text();
-    c.header(
-      RECEIPT_HEADER,
-      await signReceipt(deps.gatewaySigner, {
-        iss: deps.province,
-        aud: signer.iss,
-        rjti: signer.jti,
-        body: answer,
-        status: c.res.status,
-        traceId: c.get('traceId'),
-        now: deps.clock.now(),
-      }),
-    );
+    // The answer is read once: its bytes are what the receipt covers and what is sent.
+    const res = c.res;
+    const empty = res.body === null;
+    const answer = new Uint8Array(await res.arrayBuffer());
+    const receipt = await signReceipt(deps.gatewaySigner, {
+      iss: deps.province,
+      aud: signer.iss,
+      rjti: signer.jti,
+      body: answer,
+      status: res.status,
+      traceId: c.get('traceId'),
+      now: deps.clock.now(),
+    });
+    const headers = new Headers(res.headers);
+    headers.set(RECEIPT_HEADER, receipt);
+    // Unset first, so the new response is taken as it is instead of merged with the old one.
+    c.res = undefined;
+    c.res = new Response(empty ? null : answer, { status: res.status, statusText: res.statusText, headers });
   };
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

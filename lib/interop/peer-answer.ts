@@ -17,18 +17,28 @@ export function whyUnavailable(err: unknown, timeoutMs: number): string {
   return code ? `unreachable (${code})` : 'unreachable';
 }
 
+/** An answer's body: the exact bytes received, and the same as text. */
+export interface AnswerBody {
+  bytes: Uint8Array;
+  /** The bytes decoded as strict UTF-8, a leading BOM kept: it encodes back to `bytes`. */
+  text: string;
+}
+
+// ignoreBOM keeps a leading BOM in the text, so the text encodes back to the exact bytes.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /**
- * The answer's body as text, read chunk by chunk and cut off as soon as it passes `maxBytes`
- * (a peer streaming without end is not read to its end), and decoded as strict UTF-8.
+ * The answer's body, read chunk by chunk and cut off as soon as it passes `maxBytes` (a peer
+ * streaming without end is not read to its end), and decoded as strict UTF-8.
  */
-export async function readBounded(res: Response, maxBytes: number, signal: AbortSignal): Promise<string> {
+export async function readBounded(res: Response, maxBytes: number, signal: AbortSignal): Promise<AnswerBody> {
   const tooLarge = () => new AnswerUnreadableError(`answer larger than ${maxBytes} bytes`);
   const declared = res.headers.get('content-length');
   if (declared !== null && Number(declared) > maxBytes) {
     await res.body?.cancel().catch(() => undefined);
     throw tooLarge();
   }
-  if (!res.body) return '';
+  if (!res.body) return { bytes: new Uint8Array(0), text: '' };
   const reader = res.body.getReader();
   // The deadline cancels the read itself, whatever the fetch implementation does with the signal.
   const stop = () => void reader.cancel(signal.reason).catch(() => undefined);
@@ -41,7 +51,7 @@ export async function readBounded(res: Response, maxBytes: number, signal: Abort
     signal.removeEventListener('abort', stop);
   }
 
-  async function readAll(): Promise<string> {
+  async function readAll(): Promise<AnswerBody> {
     for (;;) {
       if (signal.aborted) throw signal.reason;
       const { done, value } = await reader.read();
@@ -54,9 +64,10 @@ export async function readBounded(res: Response, maxBytes: number, signal: Abort
       chunks.push(value);
     }
     if (signal.aborted) throw signal.reason;
+    // One chunk (the usual answer) is taken as it is; several are joined once.
+    const bytes = chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, size);
     try {
-      // ignoreBOM keeps a leading BOM in the text, so the text encodes back to the exact bytes.
-      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Buffer.concat(chunks, size));
+      return { bytes, text: strictUtf8.decode(bytes) };
     } catch {
       throw new AnswerUnreadableError('answer is not valid UTF-8');
     }

@@ -14,7 +14,7 @@ import { traceparentOf } from '../ids.ts';
 import type { TrustRegistry } from '../registry/trust-registry.ts';
 import type { Signer } from '../signing/signer.ts';
 import { CircuitBreaker, type CircuitPermit } from './circuit-breaker.ts';
-import { causeOf, parseJson, readBounded, whyUnavailable } from './peer-answer.ts';
+import { type AnswerBody, causeOf, parseJson, readBounded, whyUnavailable } from './peer-answer.ts';
 import { ReceiptInvalidError, verifyReceipt } from './receipt.ts';
 import { signRequest } from './request-signature.ts';
 
@@ -168,7 +168,7 @@ export class HttpPeerClient implements PeerClient {
     }
     const { header, jti } = signed;
     let status: number;
-    let answer: string;
+    let answer: AnswerBody;
     let receiptHeader: string | null;
     // One deadline for the whole call, headers and body, held by this call's own timer:
     // AbortSignal.timeout() alone can be collected with its timer once fetch has answered the
@@ -213,7 +213,8 @@ export class HttpPeerClient implements PeerClient {
         peer,
         self: this.o.self,
         rjti: jti,
-        body: answer,
+        // The bytes received: what the receipt's hash is over (the text encodes back to them).
+        body: answer.bytes,
         status,
         traceId: ctx.traceId,
         registry: this.o.registry,
@@ -235,6 +236,6 @@ export class HttpPeerClient implements PeerClient {
     }
     permit.success();
     await record(status < 400 ? 'success' : 'refused', { jti, status, receipt });
-    return { status, body: parseJson(answer), receipt };
+    return { status, body: parseJson(answer.text), receipt };
   }
 }

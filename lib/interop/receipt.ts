@@ -24,7 +24,8 @@ export interface ReceiptInput {
   iss: string;
   aud: string;
   rjti: string;
-  body: string;
+  /** The answer's body: its exact bytes, or its text (hashed as UTF-8). */
+  body: string | Uint8Array;
   status: number;
   traceId: string;
   now: Date;
@@ -51,7 +52,8 @@ export interface ExpectedReceipt {
   /** This province, the caller. */
   self: string;
   rjti: string;
-  body: string;
+  /** The answer's body: its exact bytes, or its text (hashed as UTF-8). */
+  body: string | Uint8Array;
   status: number;
   traceId: string;
   registry: TrustRegistry;

@@ -34,6 +34,8 @@ const wdrSk = (party: string) => `WDR#${party}`;
 const INDEX_PK = 'AGREEMENTS';
 /** A counter every change bumps, so readers can tell cheaply whether anything changed. */
 const STAMP_KEY = { pk: 'META', sk: 'STAMP' } as const;
+/** The stamp's counter; 0 before the first change. */
+const StampSchema = z.number().int().catch(0);
 /** The outbox: due deliveries are a range query on `<nextAttemptAt>#<deliveryId>`. */
 const DLV_PK = 'DLV';
 const dlvSk = (d: Pick<StoredDelivery, 'nextAttemptAt' | 'deliveryId'>) =>
@@ -89,12 +91,7 @@ export class AgreementStore implements AgreementRepository {
   }
 
   async get(id: string): Promise<AgreementRecord | undefined> {
-    const items = await this.queryAll({
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': agrPk(id) },
-      ConsistentRead: true,
-    });
+    const items = await this.partition(agrPk(id));
     const head = items.find((i) => i.sk === DOC);
     if (!head) return undefined;
     return {
@@ -110,12 +107,7 @@ export class AgreementStore implements AgreementRepository {
 
   /** Every agreement this province holds, by id. */
   async list(): Promise<AgreementRecord[]> {
-    const index = await this.queryAll({
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': INDEX_PK },
-      ConsistentRead: true,
-    });
+    const index = await this.partition(INDEX_PK);
     const records = await Promise.all(index.map((i) => this.get(String(i.sk))));
     return records.filter((r): r is AgreementRecord => r !== undefined);
   }
@@ -126,17 +118,12 @@ export class AgreementStore implements AgreementRepository {
       this.doc.send(new GetCommand({ TableName: this.tableName, Key: STAMP_KEY, ConsistentRead: true })),
       'the agreement table',
     );
-    return z.number().int().catch(0).parse(out.Item?.n);
+    return StampSchema.parse(out.Item?.n);
   }
 
   /** Every pending delivery, oldest due first. */
   async pendingDeliveries(): Promise<StoredDelivery[]> {
-    const items = await this.queryAll({
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': DLV_PK },
-      ConsistentRead: true,
-    });
+    const items = await this.partition(DLV_PK);
     return items.map((i) => StoredDeliverySchema.parse(i));
   }
 
@@ -253,6 +240,16 @@ export class AgreementStore implements AgreementRepository {
     return {
       Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
     };
+  }
+
+  /** Every item of the partition `pk`, read consistently. */
+  private partition(pk: string): Promise<Record<string, unknown>[]> {
+    return this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+      ConsistentRead: true,
+    });
   }
 
   private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {

@@ -11,7 +11,8 @@ import {
   type Position,
 } from '../audit/search.ts';
 import { ulid } from '../ids.ts';
-import { AuditIndex } from './tables.ts';
+import { batchGet } from './batch.ts';
+import { AuditIndex, searchIndex, shardValue } from './tables.ts';
 import { guard } from './transact.ts';
 
 const INDEX_OF: Record<EventFilterName, string> = {
@@ -25,8 +26,13 @@ const INDEX_OF: Record<EventFilterName, string> = {
 /** The index, partition and remaining filters a search uses. */
 export interface SearchPlan {
   index: string;
+  /** The event attribute the index finds events by (`day` for the day-by-day walk). */
   attribute: string;
-  /** One partition value, or the days of a day-by-day walk. */
+  /** The index's partition key: the attribute itself, or its sharded form (`actionShard`). */
+  key: string;
+  /** Partitions each value is spread over: `<value>#<n>` for n below it, or the value when 1. */
+  shards: number;
+  /** One value, or the days of a day-by-day walk. */
   partitions: string[];
   filters: [EventFilterName, string][];
 }
@@ -71,17 +77,49 @@ export function planSearch(filter: EventFilter, range: EventRange): SearchPlan {
     return value === undefined ? [] : [[name, value] as [EventFilterName, string]];
   });
   const [first, ...rest] = given;
-  if (first) return { index: INDEX_OF[first[0]], attribute: first[0], partitions: [first[1]], filters: rest };
+  const on = (name: string) => {
+    const { index, shards } = searchIndex(name);
+    return { index: index.name, key: index.partitionKey, shards };
+  };
+  if (first) return { ...on(INDEX_OF[first[0]]), attribute: first[0], partitions: [first[1]], filters: rest };
   if (!range.from || !range.to) throw new TypeError('a search without a filter needs both ends of its range');
   return {
-    index: AuditIndex.byDay,
+    ...on(AuditIndex.byDay),
     attribute: 'day',
     partitions: daysBetween(range.from, range.to),
     filters: [],
   };
 }
 
-/** Bounds the DynamoDB reads of one page, so a sparse filter cannot make one request unbounded. */
+/** What a search has read of one shard of a partition within a page. */
+interface ShardRead {
+  key: string;
+  /** The last id the shard was read up to (matching or not); undefined before its first read. */
+  bound?: string | undefined;
+  /** Read up to the end of the range. */
+  done: boolean;
+  /** The matching ids read, ascending. */
+  found: string[];
+}
+
+/** What a page read of one partition: ids in order, and whether the partition is finished. */
+interface PartitionRead {
+  ids: string[];
+  /** Every matching id of the partition after the lower bound is in `ids`. */
+  done: boolean;
+  /** When not done: every matching id up to this one was read, and the next page starts after it. */
+  after?: string | undefined;
+}
+
+/**
+ * Bounds the index queries of one page, so a sparse filter cannot make one request unbounded: at
+ * most MAX_READS_PER_PAGE queries of each shard of the index, every shard query counted. A
+ * sharded partition is read in rounds of one query per shard (each of about 2/shards of the page),
+ * and a round runs whole or not at all; an unsharded index is one query a round, as before. So a
+ * day-by-day walk reads up to 40 days a page whatever the shards, and an index of 16 shards makes
+ * at most 640 queries. The page's events are then read from the table: at most 100 to a
+ * BatchGetItem, so 2 for the largest page (and the retries of their unprocessed keys).
+ */
 export const MAX_READS_PER_PAGE = 40;
 
 /** Read side of the audit table for auditors: one event, or a page of events by index in time order. */
@@ -105,7 +143,8 @@ export class AuditEventReader implements AuditEventSearch {
 
   /**
    * Up to `limit` events matching every filter, in time order. A page may hold fewer, even none,
-   * and still name a `next` position when the read budget ran out first.
+   * and still name a `next` position when the read budget ran out first. The index gives the ids
+   * (merged by id over the shards of a sharded index); the events are read from the table.
    */
   async search(s: EventSearch): Promise<EventPage> {
     if (!Number.isInteger(s.limit) || s.limit < 1) throw new TypeError('limit must be a positive integer');
@@ -115,44 +154,109 @@ export class AuditEventReader implements AuditEventSearch {
     const walk = plan.attribute === 'day';
     const start = walk && s.position?.day ? plan.partitions.indexOf(s.position.day) : 0;
     if (start < 0) throw new TypeError(`day ${s.position?.day} is outside the range`);
-    const items: AuditedEvent[] = [];
+    const ids: string[] = [];
     const here = (p: number, after: string | undefined): Position => ({
       ...(after ? { after } : {}),
       ...(walk ? { day: plan.partitions[p] } : {}),
     });
+    const budget = { reads: 0 };
     let after = s.position?.after;
-    let reads = 0;
     for (let p = start; p < plan.partitions.length; p++) {
-      const value = plan.partitions[p] ?? '';
-      for (;;) {
-        // Every id after `after` sorts at or above `after + '0'`: ids all have the same length.
-        const lower = after ? `${after}0` : lo;
-        if (lower > hi) break;
-        if (reads === this.maxReads) return { items, next: here(p, after), index: plan.index };
-        reads++;
-        // With filters, DynamoDB's Limit counts items read, not matched: read a page's worth.
-        const batch = plan.filters.length > 0 ? s.limit : s.limit - items.length;
-        const out = await this.query(plan, value, lower, hi, batch);
-        const found = (out.Items ?? []).map((item) => AuditedEventSchema.parse(item));
-        const room = s.limit - items.length;
-        items.push(...found.slice(0, room));
-        const last = out.LastEvaluatedKey?.eventId;
-        if (found.length >= room) {
-          const full = { items, index: plan.index };
-          if (found.length > room || last !== undefined)
-            return { ...full, next: here(p, items.at(-1)?.eventId) };
-          return p + 1 < plan.partitions.length ? { ...full, next: here(p + 1, undefined) } : full;
-        }
-        if (typeof last !== 'string') break;
-        after = last;
-      }
+      // Every id after `after` sorts at or above `after + '0'`: ids all have the same length.
+      const resumed = after;
+      const lower = resumed ? `${resumed}0` : lo;
       after = undefined;
+      if (lower > hi) continue;
+      const room = s.limit - ids.length;
+      // With filters, DynamoDB's Limit counts items read, not matched: read a page's worth.
+      const batch = plan.filters.length > 0 ? s.limit : room;
+      const read = await this.readPartition(plan, plan.partitions[p] ?? '', lower, hi, room, batch, budget);
+      ids.push(...read.ids);
+      if (!read.done) return this.page(plan, ids, here(p, read.after ?? resumed));
+      if (ids.length === s.limit)
+        return this.page(plan, ids, p + 1 < plan.partitions.length ? here(p + 1, undefined) : undefined);
     }
-    return { items, index: plan.index };
+    return this.page(plan, ids, undefined);
+  }
+
+  /**
+   * The smallest `room` matching ids of one partition from `lower`, merged over its shards. Each
+   * round queries the shards that may still hold one of them (those read only below the
+   * `room`-th smallest id found so far); the ids up to the lowest point every unfinished shard has
+   * been read to are then known exactly, and a page that ends there resumes after it.
+   */
+  private async readPartition(
+    plan: SearchPlan,
+    value: string,
+    lower: string,
+    hi: string,
+    room: number,
+    batch: number,
+    budget: { reads: number },
+  ): Promise<PartitionRead> {
+    const shards: ShardRead[] = Array.from({ length: plan.shards }, (_, n) => ({
+      key: plan.shards === 1 ? value : shardValue(value, n),
+      done: false,
+      found: [],
+    }));
+    // A shard holds about 1/shards of the ids; twice its share leaves room for an uneven spread.
+    const perShard = plan.shards === 1 ? batch : Math.min(batch, 2 * Math.ceil(batch / plan.shards));
+    for (;;) {
+      const open = shards.filter((sh) => !sh.done);
+      const bounds = open.map((sh) => sh.bound);
+      // Every matching id up to `known` has been read; all of them when every shard is done.
+      const known = bounds.includes(undefined) ? undefined : (bounds as string[]).sort()[0];
+      const found = shards.flatMap((sh) => sh.found).sort();
+      const settled =
+        open.length === 0 ? found : known === undefined ? [] : found.filter((id) => id <= known);
+      if (settled.length >= room) {
+        const ids = settled.slice(0, room);
+        if (open.length === 0 && found.length === room) return { ids, done: true };
+        return { ids, done: false, after: ids.at(-1) };
+      }
+      if (open.length === 0) return { ids: settled, done: true };
+      const nth = found.length >= room ? found[room - 1] : undefined;
+      const todo = open.filter((sh) => sh.bound === undefined || nth === undefined || sh.bound < nth);
+      if (budget.reads + todo.length > this.maxReads * plan.shards)
+        return { ids: settled, done: false, after: known };
+      budget.reads += todo.length;
+      await Promise.all(
+        todo.map(async (sh) => {
+          const from = sh.bound === undefined ? lower : `${sh.bound}0`;
+          const out = await this.query(plan, sh.key, from, hi, perShard);
+          sh.found.push(...(out.Items ?? []).map((item) => String(item.eventId)));
+          const last = out.LastEvaluatedKey?.eventId;
+          if (typeof last === 'string') sh.bound = last;
+          else sh.done = true;
+        }),
+      );
+    }
+  }
+
+  /**
+   * The page of these ids, each event read from the table (strongly consistent, BatchGetItem of at
+   * most 100 keys, unprocessed keys retried). An id the index lists but the table does not hold
+   * is skipped: the page holds fewer and its position is unchanged.
+   */
+  private async page(plan: SearchPlan, ids: string[], next: Position | undefined): Promise<EventPage> {
+    const stored =
+      ids.length === 0
+        ? []
+        : await batchGet(
+            this.doc,
+            this.tableName,
+            ids.map((eventId) => ({ eventId })),
+          );
+    const byId = new Map(stored.map((item) => [String(item.eventId), item]));
+    const items = ids.flatMap((id) => {
+      const item = byId.get(id);
+      return item ? [AuditedEventSchema.parse(item)] : [];
+    });
+    return { items, ...(next ? { next } : {}), index: plan.index };
   }
 
   private query(plan: SearchPlan, value: string, lower: string, hi: string, limit: number) {
-    const names: Record<string, string> = { '#k': plan.attribute, '#id': 'eventId' };
+    const names: Record<string, string> = { '#k': plan.key, '#id': 'eventId' };
     const values: Record<string, string> = { ':k': value, ':lo': lower, ':hi': hi };
     const conditions = plan.filters.map(([name, v], i) => {
       names[`#f${i}`] = name;
@@ -166,6 +270,8 @@ export class AuditEventReader implements AuditEventSearch {
           IndexName: plan.index,
           KeyConditionExpression: '#k = :k AND #id BETWEEN :lo AND :hi',
           ...(conditions.length > 0 ? { FilterExpression: conditions.join(' AND ') } : {}),
+          // The index holds the filter attributes; the search needs only the ids from it.
+          ProjectionExpression: '#id',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           Limit: limit,

@@ -4,7 +4,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/li
 import type { AuditEvent } from '../../contracts/audit.ts';
 import { eventLeafData } from '../audit/log-leaf.ts';
 import type { AuditSink } from '../audit/sink.ts';
-import { PENDING_SHARDS } from './tables.ts';
+import { PENDING_SHARDS, shardAttributes } from './tables.ts';
 import { guard, storageFailure } from './transact.ts';
 
 /** Audit events that record no state change (verifications, refusals) are written alone. */
@@ -16,7 +16,8 @@ export class AuditStore implements AuditSink {
 
   /**
    * The Put item for an event, for callers that write it inside their own transaction. The event
-   * waits in a shard of the sparse `pending` index until the sequencer integrates it into the log.
+   * waits in a shard of the sparse `pending` index until the sequencer integrates it into the log,
+   * and carries the sharded keys of the byPeer, byAction and byDay indexes (`<value>#<shard>`).
    */
   putItem(event: AuditEvent) {
     return {
@@ -24,7 +25,7 @@ export class AuditStore implements AuditSink {
       Item: {
         ...event,
         pendingShard: `P${randomInt(PENDING_SHARDS)}`,
-        day: event.time.slice(0, 10),
+        ...shardAttributes(event),
       },
       ConditionExpression: 'attribute_not_exists(eventId)',
     };

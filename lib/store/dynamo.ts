@@ -6,7 +6,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createTableInput, TABLES, type TableNames } from './tables.ts';
+import { createTableInput, indexDifference, TABLES, type TableNames } from './tables.ts';
 
 export interface DynamoOptions {
   /** DynamoDB Local or LocalStack; the AWS default chain when absent. */
@@ -122,12 +122,22 @@ export async function ensureTables(doc: DynamoDBDocumentClient, names: TableName
         if (!(err instanceof ResourceInUseException)) throw err;
       }
       const table = await waitActive(doc, name);
-      // A table kept from an earlier version may lack indexes added since. DynamoDB Local does not
-      // add indexes to existing tables reliably (they can stay CREATING for good), so say so.
-      const missing = (def.indexes ?? [])
-        .map((i) => i.name)
-        .filter((n) => !table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === n));
-      if (missing.length > 0) throw new TablesOutdatedError(name, missing);
+      // A table kept from an earlier version may lack indexes added since, or hold one with other
+      // keys or another projection. DynamoDB changes neither in place (an index is dropped and
+      // built again), and DynamoDB Local does not add indexes to existing tables reliably (they can
+      // stay CREATING for good), so say so.
+      const kept = table?.GlobalSecondaryIndexes ?? [];
+      const missing: string[] = [];
+      const outdated: OutdatedIndex[] = [];
+      for (const index of def.indexes ?? []) {
+        const found = kept.find((i) => i.IndexName === index.name);
+        if (!found) missing.push(index.name);
+        else {
+          const differs = indexDifference(def, index, found);
+          if (differs) outdated.push({ index: index.name, differs });
+        }
+      }
+      if (missing.length > 0 || outdated.length > 0) throw new TablesOutdatedError(name, missing, outdated);
       if (def.ttlAttribute) {
         try {
           await doc.send(
@@ -144,16 +154,29 @@ export async function ensureTables(doc: DynamoDBDocumentClient, names: TableName
   );
 }
 
-/** A table created by an earlier version of the project, without indexes the code now queries. */
+/** An index a kept table holds with other keys or another projection than today's definition. */
+export interface OutdatedIndex {
+  index: string;
+  /** What differs, e.g. `keys actionShard/eventId (kept: action/eventId)`. */
+  differs: string;
+}
+
+/**
+ * A table created by an earlier version of the project: without indexes the code now queries, or
+ * with an index whose keys or projection are not today's.
+ */
 export class TablesOutdatedError extends Error {
   override name = 'TablesOutdatedError';
   constructor(
     readonly table: string,
     readonly missingIndexes: readonly string[],
+    readonly outdatedIndexes: readonly OutdatedIndex[] = [],
   ) {
-    super(
-      `table ${table} was created by an earlier version: it lacks the indexes ${missingIndexes.join(', ')}`,
-    );
+    const parts = [
+      ...(missingIndexes.length > 0 ? [`it lacks the indexes ${missingIndexes.join(', ')}`] : []),
+      ...outdatedIndexes.map((o) => `its index ${o.index} differs: ${o.differs}`),
+    ];
+    super(`table ${table} was created by an earlier version: ${parts.join('; ')}`);
   }
 }
 

@@ -8,7 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { batchGet } from './batch.ts';
+import { batchGet, batchWrite } from './batch.ts';
 import { AuditIndex, PENDING_SHARDS } from './tables.ts';
 import { guard, storageFailure } from './transact.ts';
 
@@ -27,6 +27,26 @@ export class LoggedEvents {
    * eventually consistent: it may still list events integrated a moment ago.
    */
   async pending(limit: number): Promise<string[]> {
+    // The index is sparse: a scan of it, up to `limit` items, is one request. When that reaches
+    // the end of the index it holds every waiting event (a quiet log, a small batch); otherwise
+    // the oldest are found shard by shard, as the scan's order is not the events' order.
+    const all = await guard(
+      this.doc.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          IndexName: AuditIndex.pending,
+          ProjectionExpression: 'eventId',
+          Limit: limit,
+        }),
+      ),
+      WHAT_EVENTS,
+    );
+    if (!all.LastEvaluatedKey) {
+      return (all.Items ?? [])
+        .map((i) => z.string().parse(i.eventId))
+        .sort()
+        .slice(0, limit);
+    }
     const shards = await Promise.all(
       Array.from({ length: PENDING_SHARDS }, (_, i) => this.pendingInShard(i, limit)),
     );
@@ -108,6 +128,25 @@ export class LoggedEvents {
       if (err instanceof ConditionalCheckFailedException) return err.Item ? 'elsewhere' : 'missing';
       throw storageFailure(WHAT_EVENTS, err);
     }
+  }
+
+  /**
+   * Marks events integrated, each at its leaf index: writes each item back as it was read (by
+   * `get`, strongly consistent) with `leafIndex` set and without `pendingShard`, which takes it out
+   * of the pending index; 25 items to a BatchWriteItem, what DynamoDB leaves unprocessed retried.
+   * Unlike `mark` these writes carry no condition: they are for the sequencer holding the lease,
+   * which has read the items and checked them (see functions/sequencer), and rely on an event item
+   * never changing after it is written but for this mark, whose content is fixed by the batch.
+   */
+  async markAll(marks: readonly { item: Record<string, unknown>; leafIndex: number }[]): Promise<void> {
+    await batchWrite(
+      this.doc,
+      this.tableName,
+      marks.map(({ item, leafIndex }) => {
+        const { pendingShard: _, ...rest } = item;
+        return { ...rest, leafIndex };
+      }),
+    );
   }
 
   /** Every stored event item (a full audit: verification only). */

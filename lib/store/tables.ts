@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import type {
   AttributeDefinition,
   CreateTableCommandInput,
   KeySchemaElement,
+  Projection,
 } from '@aws-sdk/client-dynamodb';
+import { EVENT_FILTERS } from '../audit/search.ts';
 
 /**
  * The province's DynamoDB tables. One definition here serves the local federation (created on
@@ -47,20 +50,53 @@ export interface TableDefinition {
   sortKey?: string;
   /** Attribute holding an epoch-seconds expiry, where DynamoDB TTL applies. */
   ttlAttribute?: string;
-  /** Global secondary indexes (all projecting every attribute); sparse when the key may be absent. */
+  /** Global secondary indexes; sparse when the key may be absent. */
   indexes?: readonly IndexDefinition[];
 }
+
+/**
+ * What an index holds beside its keys and the table's key: nothing (`KEYS_ONLY`), the attributes
+ * named (`INCLUDE`, the keys left out of the list DynamoDB is given) or every attribute (`ALL`).
+ * An item is written to an index again whenever an attribute it projects changes, so an index
+ * projects no more than its queries read.
+ */
+export type IndexProjection =
+  | { type: 'KEYS_ONLY' }
+  | { type: 'INCLUDE'; attributes: readonly string[] }
+  | { type: 'ALL' };
+
+/**
+ * How many values an index's partition key takes, which bounds the write rate of its hottest
+ * partition (DynamoDB allows about 1,000 WCU/s per partition):
+ * - `per-event`: about one value per call (a trace id), a handful of items each;
+ * - `per-license`, `per-holder`: one value per license or holder, millions of them;
+ * - `sharded`: a key of few values a day (an action, a peer, a day), spread over `shards` values
+ *   `<value>#<n>`, n derived from the event id (`searchShard`); `hottestShare` is the share of a
+ *   province's events that one value of `of` can take at most (1 for a day: every event). Without
+ *   `of` the key is the shard alone (`pending`: `P<n>`, n random).
+ */
+export type KeyCardinality =
+  | { class: 'per-event' | 'per-license' | 'per-holder' }
+  | { class: 'sharded'; shards: number; of?: string; hottestShare: number };
 
 export interface IndexDefinition {
   name: string;
   partitionKey: string;
   sortKey: string;
+  projection: IndexProjection;
+  cardinality: KeyCardinality;
+  /** Index item writes one event costs over its life (its put; a key set or removed later). */
+  writesPerEvent: number;
 }
 
 /**
  * Audit event indexes. Every sort key is the event id, a ULID, so each index is in time order and
  * a time range is a key range. `pending` is sparse and sharded: events wait there, spread over
- * PENDING_SHARDS partitions so writers never contend on one, until the sequencer integrates them.
+ * PENDING_SHARDS partitions so writers never contend on one, until the sequencer integrates them;
+ * it holds keys only (the sequencer reads ids, then the items strongly consistently). The search
+ * indexes hold the attributes a search filters on and nothing else: a search reads the page's
+ * events from the table. `byPeer`, `byAction` and `byDay` key on few values a day, so each is
+ * sharded over SEARCH_SHARDS partitions and a search reads every shard and merges by event id.
  */
 export const AuditIndex = {
   pending: 'pending',
@@ -74,6 +110,50 @@ export const AuditIndex = {
 
 export const PENDING_SHARDS = 8;
 
+/**
+ * Shards of each low-cardinality search key. At the documented rate (NATIONAL_SCALE) the hottest
+ * key, a day, takes every event of a province: 2 events per verification on the calling side, so
+ * 2,000 index writes/s of 1 WCU, 125 WCU/s per shard, an eighth of a partition's limit. 16 leaves
+ * that headroom for growth and bursts while a search pays 16 queries per round (within its read
+ * budget of 40); 8 shards would run at half the limit, 32 would double every search's reads.
+ */
+export const SEARCH_SHARDS = 16;
+
+/**
+ * The rate docs/protocol.md sizes the audit indexes for: 1,000 cross-province verifications a
+ * second in one province, 2 events each on the calling side (`verify`, `interop.outbound`, both
+ * naming the peer) and 1 on the answering side (`interop.verify`). An index item of the search
+ * indexes (keys and the filter attributes, under 1 KB) costs 1 WCU.
+ */
+export const NATIONAL_SCALE = {
+  verificationsPerSecond: 1000,
+  eventsPerVerificationPerSide: 2,
+  wcuPerIndexItem: 1,
+  partitionWcuPerSecond: 1000,
+} as const;
+
+/**
+ * The search shard of an event: the first byte of SHA-256 of its id, mod SEARCH_SHARDS. The same
+ * for every retry of a write, and even over the shards whatever the ids look like.
+ */
+export function searchShard(eventId: string): number {
+  return (createHash('sha256').update(eventId).digest()[0] ?? 0) % SEARCH_SHARDS;
+}
+
+/** The value of a sharded key: `<value>#<shard>`. */
+export function shardValue(value: string, shard: number): string {
+  return `${value}#${shard}`;
+}
+
+/** What a search's FilterExpression may name: each search index projects all of it. */
+const SEARCH_PROJECTION: IndexProjection = { type: 'INCLUDE', attributes: EVENT_FILTERS };
+const sharded = (of: string, hottestShare: number): KeyCardinality => ({
+  class: 'sharded',
+  shards: SEARCH_SHARDS,
+  of,
+  hottestShare,
+});
+
 export const TABLES: readonly TableDefinition[] = [
   /** License versions, license heads, serial counters and idempotency records. */
   { kind: 'licenses', partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'ttl' },
@@ -82,13 +162,65 @@ export const TABLES: readonly TableDefinition[] = [
     kind: 'audit',
     partitionKey: 'eventId',
     indexes: [
-      { name: AuditIndex.pending, partitionKey: 'pendingShard', sortKey: 'eventId' },
-      { name: AuditIndex.byTrace, partitionKey: 'traceId', sortKey: 'eventId' },
-      { name: AuditIndex.byIdentifier, partitionKey: 'identifier', sortKey: 'eventId' },
-      { name: AuditIndex.byHolder, partitionKey: 'holderHash', sortKey: 'eventId' },
-      { name: AuditIndex.byPeer, partitionKey: 'peer', sortKey: 'eventId' },
-      { name: AuditIndex.byAction, partitionKey: 'action', sortKey: 'eventId' },
-      { name: AuditIndex.byDay, partitionKey: 'day', sortKey: 'eventId' },
+      {
+        name: AuditIndex.pending,
+        partitionKey: 'pendingShard',
+        sortKey: 'eventId',
+        projection: { type: 'KEYS_ONLY' },
+        cardinality: { class: 'sharded', shards: PENDING_SHARDS, hottestShare: 1 },
+        // Put into it, then taken out of it by the sequencer's mark.
+        writesPerEvent: 2,
+      },
+      {
+        name: AuditIndex.byTrace,
+        partitionKey: 'traceId',
+        sortKey: 'eventId',
+        projection: SEARCH_PROJECTION,
+        cardinality: { class: 'per-event' },
+        writesPerEvent: 1,
+      },
+      {
+        name: AuditIndex.byIdentifier,
+        partitionKey: 'identifier',
+        sortKey: 'eventId',
+        projection: SEARCH_PROJECTION,
+        cardinality: { class: 'per-license' },
+        writesPerEvent: 1,
+      },
+      {
+        name: AuditIndex.byHolder,
+        partitionKey: 'holderHash',
+        sortKey: 'eventId',
+        projection: SEARCH_PROJECTION,
+        cardinality: { class: 'per-holder' },
+        writesPerEvent: 1,
+      },
+      {
+        name: AuditIndex.byPeer,
+        partitionKey: 'peerShard',
+        sortKey: 'eventId',
+        projection: SEARCH_PROJECTION,
+        // Every event of a verification with one peer names that peer.
+        cardinality: sharded('peer', 1),
+        writesPerEvent: 1,
+      },
+      {
+        name: AuditIndex.byAction,
+        partitionKey: 'actionShard',
+        sortKey: 'eventId',
+        projection: SEARCH_PROJECTION,
+        // `verify` and `interop.outbound` are each one of a verification's 2 events.
+        cardinality: sharded('action', 0.5),
+        writesPerEvent: 1,
+      },
+      {
+        name: AuditIndex.byDay,
+        partitionKey: 'dayShard',
+        sortKey: 'eventId',
+        projection: SEARCH_PROJECTION,
+        cardinality: sharded('day', 1),
+        writesPerEvent: 1,
+      },
     ],
   },
   /** Single-use `jti` of inbound signed calls, kept past the 300 s window and then expired. */
@@ -123,9 +255,90 @@ export function createTableInput(def: TableDefinition, name: string): CreateTabl
               { AttributeName: i.partitionKey, KeyType: 'HASH' },
               { AttributeName: i.sortKey, KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'ALL' },
+            Projection: projectionOf(def, i),
           })),
         }
       : {}),
   };
+}
+
+/**
+ * The index's projection as DynamoDB takes it. The keys of the table and of the index are always
+ * projected and are left out of an INCLUDE list.
+ */
+export function projectionOf(def: TableDefinition, index: IndexDefinition): Projection {
+  if (index.projection.type !== 'INCLUDE') return { ProjectionType: index.projection.type };
+  const keys = new Set([def.partitionKey, def.sortKey, index.partitionKey, index.sortKey]);
+  return {
+    ProjectionType: 'INCLUDE',
+    NonKeyAttributes: index.projection.attributes.filter((a) => !keys.has(a)),
+  };
+}
+
+/** Every attribute an index item carries: the keys of the table and the index, and its projection. */
+export function attributesOf(def: TableDefinition, index: IndexDefinition): 'ALL' | string[] {
+  const projection = projectionOf(def, index);
+  if (projection.ProjectionType === 'ALL') return 'ALL';
+  const keys = [def.partitionKey, def.sortKey, index.partitionKey, index.sortKey];
+  return [...new Set([...keys, ...(projection.NonKeyAttributes ?? [])].filter((a) => a !== undefined))];
+}
+
+/** The audit table's definition. */
+export const AUDIT_TABLE: TableDefinition = (() => {
+  const def = TABLES.find((t) => t.kind === TableKind.audit);
+  if (!def) throw new Error('no audit table definition');
+  return def;
+})();
+
+/**
+ * The storage attributes an event item carries for the sharded indexes: `<value>#<shard>` of each
+ * sharded key whose value the event has (the day of its time for `day`).
+ */
+export function shardAttributes(event: {
+  eventId: string;
+  time: string;
+  [name: string]: unknown;
+}): Record<string, string> {
+  const shard = searchShard(event.eventId);
+  const out: Record<string, string> = {};
+  for (const index of AUDIT_TABLE.indexes ?? []) {
+    const c = index.cardinality;
+    if (c.class !== 'sharded' || c.of === undefined) continue;
+    const value = c.of === 'day' ? event.time.slice(0, 10) : event[c.of];
+    if (typeof value === 'string') out[index.partitionKey] = shardValue(value, shard);
+  }
+  return out;
+}
+
+/** The index over which a search walks `attribute`, and its shards (1 when it is not sharded). */
+export function searchIndex(name: string): { index: IndexDefinition; shards: number } {
+  const index = AUDIT_TABLE.indexes?.find((i) => i.name === name);
+  if (!index) throw new Error(`no audit index ${name}`);
+  return { index, shards: index.cardinality.class === 'sharded' ? index.cardinality.shards : 1 };
+}
+
+/** An index as DescribeTable reports it. */
+export interface DescribedIndex {
+  KeySchema?: { AttributeName?: string | undefined; KeyType?: string | undefined }[] | undefined;
+  Projection?: { ProjectionType?: string | undefined; NonKeyAttributes?: string[] | undefined } | undefined;
+}
+
+/** How a described index differs from its definition; undefined when it does not. */
+export function indexDifference(
+  def: TableDefinition,
+  index: IndexDefinition,
+  found: DescribedIndex,
+): string | undefined {
+  const key = (type: string) => found.KeySchema?.find((k) => k.KeyType === type)?.AttributeName ?? '-';
+  const differences: string[] = [];
+  const keys = `${key('HASH')}/${key('RANGE')}`;
+  const wanted = `${index.partitionKey}/${index.sortKey}`;
+  if (keys !== wanted) differences.push(`keys ${wanted} (kept: ${keys})`);
+  const projection = projectionOf(def, index);
+  const show = (type: string | undefined, attrs: readonly string[] | undefined) =>
+    type === 'INCLUDE' ? `INCLUDE ${[...(attrs ?? [])].sort().join(',')}` : (type ?? '-');
+  const have = show(found.Projection?.ProjectionType, found.Projection?.NonKeyAttributes);
+  const want = show(projection.ProjectionType, projection.NonKeyAttributes);
+  if (have !== want) differences.push(`projection ${want} (kept: ${have})`);
+  return differences.length > 0 ? differences.join(', ') : undefined;
 }

@@ -35,7 +35,11 @@ describe('the sequencer loop after a storage failure', () => {
     // Prepare: the clock stands still, so a lease left behind never expires during the test.
     const t = await testGateway();
     await issueLicenses(t, 5);
-    const flaky = outageClient(t.storage.doc, (c) => c.constructor.name === 'UpdateCommand');
+    // Down from the first mark on: a BatchWrite putting audit items back with their leafIndex.
+    const flaky = outageClient(
+      t.storage.doc,
+      (c) => c.constructor.name === 'BatchWriteCommand' && JSON.stringify(c.input).includes('"leafIndex"'),
+    );
     const logs = captureLogs();
 
     // Act

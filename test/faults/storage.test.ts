@@ -302,7 +302,7 @@ describe('a DynamoDB killed under load and restarted on the same data', () => {
 describe('a sequencer killed mid-batch', () => {
   it('leaves a log that the province’s own sequencer completes, every event in it once, and it verifies', async () => {
     // Prepare: a sequencer of its own takes the lease before events wait, so it finds a batch, and
-    // dies after marking two of its events; its lease, which it cannot give back, expires in 2 s.
+    // dies as it marks its events; its lease, which it cannot give back, expires in 2 s.
     const g = f.province(SH).gateway;
     const { doc, tables } = f.province(SH).storage;
     const owner = `dead-${randomBytes(4).toString('hex')}`;
@@ -313,7 +313,12 @@ describe('a sequencer killed mid-batch', () => {
     );
     for (let i = 0; i < 6; i++) expect((await issue()).status).toBe(201);
     let marks = 0;
-    const dying = dyingClient(doc, (c) => c.name === 'UpdateCommand' && ++marks === 3);
+    // Marks go as one BatchWriteItem of puts carrying leafIndex: the client dies on that request.
+    const dying = dyingClient(
+      doc,
+      (c) =>
+        c.name === 'BatchWriteCommand' && JSON.stringify(c.input).includes('"leafIndex"') && ++marks === 1,
+    );
 
     // Act
     const died = await integrate(g.withParts({ doc: dying.doc }), { maxBatch: 4, leaseMs: 2000, owner }).then(

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type AgreementProposal, AgreementViewSchema } from '../../../contracts/agreement.ts';
 import { ErrorBodySchema } from '../../../contracts/errors.ts';
+import { AGREEMENT_STAMP_REUSE_MS } from '../../../lib/agreements/enforcement.ts';
 import { verifyDocumentSignature } from '../../../lib/agreements/signatures.ts';
 import { ulid } from '../../../lib/ids.ts';
 import { type AgreementWorld, agreementWorld } from '../../lib/agreements/gateway.ts';
@@ -329,9 +330,13 @@ describe('enforcing a signed agreement', () => {
     } as const;
     const before = await w.gateway.agreementPolicy.authorize(query);
 
+    // A change takes effect once the stamp read before it is past its reuse bound.
+    const later = () => w.clock.set(new Date(w.clock.now().getTime() + AGREEMENT_STAMP_REUSE_MS));
     await w.app.request(post(`/v1/agreements/${id}/signatures`, {}, operator));
+    later();
     const during = await w.gateway.agreementPolicy.authorize(query);
     const withdrawal = await w.app.request(post(`/v1/agreements/${id}/withdrawal`, {}, operator));
+    later();
     const after = await w.gateway.agreementPolicy.authorize(query);
 
     expect(during).toMatchObject({ ok: true, agreementId: id, maxDataLevel: 2 });

@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { integrate } from '../../../functions/sequencer/sequencer.ts';
 import { BatchIntentSchema } from '../../../lib/store/log-records.ts';
 import {
+  auditItems,
   dyingClient,
   expectEveryEventOnce,
   issueLicenses,
@@ -17,6 +18,14 @@ const DIED = { code: 'DEPENDENCY_UNAVAILABLE', cause: { message: 'the sequencer 
 
 type Command = { name: string; input: Record<string, unknown> };
 
+/** Whether a BatchWrite marks events: puts audit items back with their `leafIndex`. */
+function marksEvents(input: Record<string, unknown>): boolean {
+  const requests = Object.values(
+    (input.RequestItems ?? {}) as Record<string, { PutRequest?: { Item?: { leafIndex?: number } } }[]>,
+  );
+  return requests.flat().some((r) => r.PutRequest?.Item?.leafIndex !== undefined);
+}
+
 /** Where the sequencer's process dies during its second batch (events 5-9). */
 const CRASHES: { where: string; at: (c: Command, seen: number) => boolean; resumes: boolean }[] = [
   {
@@ -30,11 +39,8 @@ const CRASHES: { where: string; at: (c: Command, seen: number) => boolean; resum
     resumes: true,
   },
   {
-    where: 'after marking some of the events',
-    at: (() => {
-      let marks = 0;
-      return (c: Command) => c.name === 'UpdateCommand' && ++marks === 3;
-    })(),
+    where: 'after the nodes, before the marks',
+    at: (c) => c.name === 'BatchWriteCommand' && marksEvents(c.input),
     resumes: true,
   },
   {
@@ -107,6 +113,31 @@ describe('a sequencer that crashes mid-batch', () => {
 
     // Assess
     expect(written).toBeLessThan(30);
+    expect(restart.batches).toEqual([{ start: 0, count: 30, treeSize: 30, resumed: true }]);
+    await expectEveryEventOnce(t);
+  });
+
+  it('finishes a batch whose events were only partly marked', async () => {
+    // Prepare: 30 marks go out in two BatchWrites (25 + 5); the second one is lost.
+    const t = await testGateway();
+    await issueLicenses(t, 30);
+    let markWrites = 0;
+    const dying = dyingClient(
+      t.storage.doc,
+      (c) => c.name === 'BatchWriteCommand' && marksEvents(c.input) && ++markWrites === 2,
+    );
+    await expect(integrate(t.gateway.withParts({ doc: dying.doc }), { maxBatch: 30 })).rejects.toMatchObject(
+      DIED,
+    );
+    // The first BatchWrite was sent before the process died: its 25 marks land.
+    const marked = async () => (await auditItems(t)).filter((e) => e.leafIndex !== undefined).length;
+    await vi.waitFor(async () => expect(await marked()).toBe(25));
+
+    // Act
+    t.clock.set(new Date(t.clock.now().getTime() + 30_000));
+    const restart = await integrate(t.gateway, { maxBatch: 30 });
+
+    // Assess
     expect(restart.batches).toEqual([{ start: 0, count: 30, treeSize: 30, resumed: true }]);
     await expectEveryEventOnce(t);
   });

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AgreementDocument } from '../../../contracts/agreement.ts';
-import { AgreementPolicy } from '../../../lib/agreements/enforcement.ts';
+import { AGREEMENT_STAMP_REUSE_MS, AgreementPolicy } from '../../../lib/agreements/enforcement.ts';
 import { auditEvent } from '../../../lib/audit/events.ts';
 import { NotFoundError } from '../../../lib/errors.ts';
 import { ulid } from '../../../lib/ids.ts';
@@ -87,7 +87,7 @@ describe('the agreement store', () => {
     expect(again).toBe('exists');
   });
 
-  it('lets a policy on another instance see a change at its next call', async () => {
+  it('lets a policy on another instance see a change once its stamp read is older than the bound', async () => {
     const document = await stored();
     const elsewhere = new AgreementPolicy(w.gateway.agreements, w.clock);
     const query = {
@@ -105,8 +105,11 @@ describe('the agreement store', () => {
       deliveries: [],
       audit: event(),
     });
+    const within = await elsewhere.authorize(query);
+    w.clock.set(new Date(w.clock.now().getTime() + AGREEMENT_STAMP_REUSE_MS));
 
     expect(before.ok).toBe(false);
+    expect(within.ok).toBe(false);
     expect(await elsewhere.authorize(query)).toMatchObject({ ok: true, agreementId: document.id });
   });
 });

@@ -55,6 +55,57 @@ describe('ensureTables', () => {
     expect((failed as Error).message).toContain(missing.join(', '));
   });
 
+  it('refuses a kept table whose indexes have other keys or another projection, naming what differs', async () => {
+    const names = tableNames(`prj${randomBytes(3).toString('hex')}`);
+    // Every index of today by name, as the version before sharding made them: peer, action and
+    // day as keys, every attribute projected.
+    const audit = TABLES.find((t) => t.kind === 'audit');
+    const old = (audit?.indexes ?? []).map((i) => ({
+      ...i,
+      partitionKey: i.name === 'pending' ? i.partitionKey : i.partitionKey.replace(/Shard$/, ''),
+    }));
+    await doc.send(
+      new CreateTableCommand({
+        TableName: names.audit,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'eventId', KeyType: 'HASH' }],
+        AttributeDefinitions: [
+          ...new Set(['eventId', ...old.flatMap((i) => [i.partitionKey, i.sortKey])]),
+        ].map((n) => ({ AttributeName: n, AttributeType: 'S' })),
+        GlobalSecondaryIndexes: old.map((i) => ({
+          IndexName: i.name,
+          KeySchema: [
+            { AttributeName: i.partitionKey, KeyType: 'HASH' },
+            { AttributeName: i.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      }),
+    );
+
+    const failed = await ensureTables(doc, names).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+
+    expect(failed).toBeInstanceOf(TablesOutdatedError);
+    const { outdatedIndexes, missingIndexes } = failed as TablesOutdatedError;
+    expect(missingIndexes).toEqual([]);
+    expect(outdatedIndexes.map((o) => o.index)).toEqual((audit?.indexes ?? []).map((i) => i.name));
+    expect(outdatedIndexes.find((o) => o.index === 'pending')?.differs).toBe(
+      'projection KEYS_ONLY (kept: ALL)',
+    );
+    expect(outdatedIndexes.find((o) => o.index === 'byAction')?.differs).toBe(
+      'keys actionShard/eventId (kept: action/eventId), projection INCLUDE action,holderHash,identifier,peer,traceId (kept: ALL)',
+    );
+    expect(outdatedIndexes.find((o) => o.index === 'byTrace')?.differs).toBe(
+      'projection INCLUDE action,holderHash,identifier,peer (kept: ALL)',
+    );
+    expect((failed as Error).message).toContain(
+      'its index byDay differs: keys dayShard/eventId (kept: day/eventId)',
+    );
+  });
+
   async function keptFromEarlierVersion(names: ReturnType<typeof tableNames>) {
     // The audit table as an earlier version created it: two of today's indexes.
     const audit = TABLES.find((t) => t.kind === 'audit');
