@@ -15,9 +15,9 @@ import { loadLocalKeyRing } from '../lib/signing/local-signer.ts';
 import { createDocumentClient, ensureTables } from '../lib/store/dynamo.ts';
 import { tableNames } from '../lib/store/tables.ts';
 import { ProvinceAdapters } from '../lib/wiring/adapters.ts';
+import { batchWriteCeiling } from './dynamo-ceiling.ts';
 import { type DynamoTally, meterDynamo } from './dynamo-meter.ts';
 import { type Budget, type Measurement, measure, type Section } from './harness.ts';
-import { batchWriteCeiling } from './hot-path.ts';
 
 const EVENTS = 2000;
 

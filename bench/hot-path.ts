@@ -1,9 +1,7 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ISSUE_REQUEST } from '../contracts/examples.ts';
 import { IssueResponseSchema } from '../contracts/license.ts';
 import { startDynamoDbLocal } from '../federation/dynamodb-local.ts';
@@ -12,8 +10,7 @@ import { FEDERATION } from '../federation/provinces.ts';
 import { SCHEDULED_FUNCTIONS } from '../functions/province.ts';
 import { sequencerDeps } from '../functions/sequencer/function.ts';
 import { integrate } from '../functions/sequencer/sequencer.ts';
-import { createDocumentClient, ensureTables } from '../lib/store/dynamo.ts';
-import { tableNames } from '../lib/store/tables.ts';
+import { batchWriteCeiling } from './dynamo-ceiling.ts';
 import { type DynamoTally, meterDynamo } from './dynamo-meter.ts';
 import type { Budget, Section, SectionTable } from './harness.ts';
 import { signatureCost } from './interop.ts';
@@ -245,31 +242,6 @@ function drive(args: Record<string, unknown>): Promise<DriverResult> {
       else resolve(JSON.parse(out) as DriverResult);
     });
   });
-}
-
-/** BatchWriteItem of 25 small items by 4 writers into a table without indexes, for the budget. */
-export async function batchWriteCeiling(endpoint: string, budget: Budget): Promise<number> {
-  const doc = createDocumentClient({ endpoint });
-  const names = tableNames(`ceiling${randomBytes(3).toString('hex')}`);
-  await ensureTables(doc, names);
-  try {
-    let items = 0;
-    const stopAt = performance.now() + Math.max(2, budget.seconds * 2) * 1000;
-    const start = performance.now();
-    const writer = async () => {
-      while (performance.now() < stopAt) {
-        const batch = Array.from({ length: 25 }, () => ({
-          PutRequest: { Item: { pk: randomBytes(8).toString('hex'), value: 'x'.repeat(200) } },
-        }));
-        await doc.send(new BatchWriteCommand({ RequestItems: { [names.registry]: batch } }));
-        items += batch.length;
-      }
-    };
-    await Promise.all(Array.from({ length: 4 }, writer));
-    return items / ((performance.now() - start) / 1000);
-  } finally {
-    doc.destroy();
-  }
 }
 
 function sampleIssue(p: RunningProvince) {
