@@ -6,7 +6,12 @@ import type { License } from '../../contracts/license.ts';
 import { ReasonCode, type VerifyRequest } from '../../contracts/verify.ts';
 import type { CallContext } from '../../lib/audit/events.ts';
 import { AppError, DependencyUnavailableError } from '../../lib/errors.ts';
-import { callRoute, type PeerCallResult } from '../../lib/interop/peer-client.ts';
+import {
+  callRoute,
+  type OutboundRecord,
+  outboundOf,
+  type PeerCallResult,
+} from '../../lib/interop/peer-client.ts';
 import { ReceiptInvalidError } from '../../lib/interop/receipt.ts';
 import { type CheckOutcome, failed, type LiveState, unavailable } from './checks.ts';
 import type { IssuerCalls, LicenseLookup } from './ports.ts';
@@ -37,7 +42,13 @@ export type Live = (
       holderHash?: string;
     }
   | { found: false; outcome: CheckOutcome }
-) & { receipt?: string };
+) & {
+  receipt?: string;
+  /** The call to the issuer, for the `verify` event to record (it writes no event of its own). */
+  outbound?: OutboundRecord;
+  /** The error code the issuer refused with, if it did. */
+  calleeErrorCode?: string;
+};
 
 /** The issuer's answer to `POST /v1/interop/verify`, read against the interop contract. */
 function issuerAnswer(issuer: string, identifier: ParsedIdentifier, answer: PeerCallResult): Live {
@@ -45,13 +56,14 @@ function issuerAnswer(issuer: string, identifier: ParsedIdentifier, answer: Peer
     const error = ErrorBodySchema.safeParse(answer.body);
     const code = error.success ? error.data.error.code : undefined;
     const message = error.success ? error.data.error.message : `answered ${answer.status}`;
+    const refused = code ? { calleeErrorCode: code } : {};
     if (code === 'NOT_FOUND')
-      return { found: false, outcome: failed(ReasonCode.NOT_FOUND, `${issuer}: ${message}`) };
+      return { found: false, outcome: failed(ReasonCode.NOT_FOUND, `${issuer}: ${message}`), ...refused };
     const reason =
       code === 'AGREEMENT_REQUIRED' || code === 'SCOPE_DENIED'
         ? ReasonCode[code]
         : ReasonCode.PEER_UNAVAILABLE;
-    return { found: false, outcome: unavailable(reason, `${issuer} refused: ${message}`) };
+    return { found: false, outcome: unavailable(reason, `${issuer} refused: ${message}`), ...refused };
   }
   const parsed = InteropRoute.verify.response.safeParse(answer.body);
   if (!parsed.success || parsed.data.identifier !== identifier.identifier) {
@@ -136,16 +148,23 @@ export class LiveStatus {
             officerRef: ctx.officerRef,
           },
         },
-        { traceId: ctx.traceId },
+        // The verification's `verify` event records the call: one event on this side, not two.
+        { traceId: ctx.traceId, recordedBy: 'caller' },
       );
     } catch (err) {
       // This province's own failure (its signing key, say) is not the issuer's: the platform
-      // gets 503 and may retry, instead of a verdict that blames the other province.
+      // gets 503 and may retry, instead of a verdict that blames the other province. The call's
+      // record stays on the error, for the service to write before it answers 503.
       if (err instanceof DependencyUnavailableError || !(err instanceof AppError)) throw err;
       const code =
         err instanceof ReceiptInvalidError ? ReasonCode.RECEIPT_INVALID : ReasonCode.PEER_UNAVAILABLE;
-      return { found: false, outcome: unavailable(code, err.message) };
+      const outbound = outboundOf(err);
+      return { found: false, outcome: unavailable(code, err.message), ...(outbound ? { outbound } : {}) };
     }
-    return { ...issuerAnswer(issuer, identifier, answer), receipt: answer.receipt };
+    return {
+      ...issuerAnswer(issuer, identifier, answer),
+      receipt: answer.receipt,
+      ...(answer.outbound ? { outbound: answer.outbound } : {}),
+    };
   }
 }

@@ -7,6 +7,7 @@ import type { Checks, Reason, Verdict, VerifyRequest, VerifyResponse } from '../
 import { type CallContext, callEvent } from '../../lib/audit/events.ts';
 import { holderHash } from '../../lib/audit/holder-hash.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { type OutboundRecord, outboundEvent, outboundOf } from '../../lib/interop/peer-client.ts';
 import { issuerProvinceOf } from '../../lib/license/issuer-province.ts';
 import {
   assessed,
@@ -40,6 +41,9 @@ interface Facts {
   license?: License | SharedLicense;
   holderHash?: string;
   receipt?: string;
+  /** The signed call to the issuer, recorded in the `verify` event (docs/protocol.md §9.2). */
+  outbound?: OutboundRecord;
+  calleeErrorCode?: string;
 }
 
 type Assessment = Facts & { checks: Checks; reasons: Reason[] };
@@ -62,9 +66,19 @@ export class VerificationService {
     // that this province's audit event resolves to the officer (docs/protocol.md §7.8).
     const officerRef = `ofr_${randomBytes(12).toString('base64url')}`;
     const asked = { ...ctx, officerRef };
-    const a = request.credential
-      ? await this.assessCredential(request.credential, now, request, asked)
-      : await this.assessIdentifier(request.identifier ?? '', now, request, asked);
+    let a: Assessment;
+    try {
+      a = request.credential
+        ? await this.assessCredential(request.credential, now, request, asked)
+        : await this.assessIdentifier(request.identifier ?? '', now, request, asked);
+    } catch (err) {
+      // No verify event will be written (this province's key failed, say): the call it attempted
+      // is recorded on its own, as `interop.outbound`, before the platform is answered 503.
+      const outbound = outboundOf(err);
+      if (outbound)
+        await this.deps.auditStore.write(outboundEvent(this.deps.province, ctx.traceId, outbound));
+      throw err;
+    }
     const verdict = verdictOf(a.checks);
     const response: VerifyResponse = {
       verdict,
@@ -94,6 +108,7 @@ export class VerificationService {
             reasons: a.reasons.map((r) => r.code).join(','),
             receipt: a.receipt ?? null,
             officerRef,
+            ...(a.outbound ? outboundDetails(a.outbound, a.calleeErrorCode) : {}),
           },
         },
         now,
@@ -161,7 +176,22 @@ function withLive(outcomes: CheckOutcomes, facts: Facts, live: Live): Assessment
       ? { status: live.state.status, license: live.license, holderHash: live.holderHash ?? facts.holderHash }
       : {}),
     ...(live.receipt !== undefined ? { receipt: live.receipt } : {}),
+    ...(live.outbound ? { outbound: live.outbound } : {}),
+    ...(live.calleeErrorCode ? { calleeErrorCode: live.calleeErrorCode } : {}),
   };
+}
+
+/**
+ * What the `verify` event carries of its call to the issuer, as the call's `interop.outbound`
+ * event would have: `direction: "outbound"`, `jti`, `status`, `ms`, the callee's `receipt` when
+ * there was one (a 5xx proven by its receipt included) or `error`/`cause`, and the issuer's error
+ * code when it refused.
+ */
+function outboundDetails(
+  outbound: OutboundRecord,
+  calleeErrorCode: string | undefined,
+): Record<string, string | number | null> {
+  return { direction: 'outbound', ...outbound.details, ...(calleeErrorCode ? { calleeErrorCode } : {}) };
 }
 
 export function verdictOf(checks: Checks): Verdict {

@@ -1,5 +1,17 @@
+import type { AuditedEvent } from '../../contracts/audit-api.ts';
 import type { TraceSource } from './trace.ts';
 import type { Call, CallClass, Gap, TimelineEvent } from './trace-report.ts';
+
+/**
+ * Whether an event is the caller's record of a signed call: an `interop.outbound` event, or a
+ * `verify` event that carries its call to the issuer (`details.direction: "outbound"`, §9.2).
+ */
+export function isOutboundCall(event: Pick<AuditedEvent, 'action' | 'details'>): boolean {
+  return (
+    event.action === 'interop.outbound' ||
+    (event.action === 'verify' && event.details.direction === 'outbound')
+  );
+}
 
 /** The class of a call by the status its callee answered; no answer at all is an error. */
 export function callClass(status: number | undefined): CallClass {
@@ -27,7 +39,7 @@ export function pairCalls(
   const calls: Call[] = [];
   const matched = new Set<TimelineEvent>();
   for (const t of timeline) {
-    if (t.event.action !== 'interop.outbound' || !t.event.peer) continue;
+    if (!isOutboundCall(t.event) || !t.event.peer) continue;
     const jti = typeof t.event.details.jti === 'string' ? t.event.details.jti : undefined;
     const other = jti === undefined ? undefined : inbound.get(`${t.event.peer}#${jti}`);
     const status = typeof t.event.details.status === 'number' ? t.event.details.status : undefined;

@@ -5,6 +5,7 @@ import {
   InclusionProofSchema,
 } from '../../contracts/audit-api.ts';
 import type { Check, TraceSource, TraceVerifier } from './trace.ts';
+import { isOutboundCall } from './trace-calls.ts';
 import type { Gap, TimelineEvent, TraceReport } from './trace-report.ts';
 
 const MAX_PAGES = 50;
@@ -156,7 +157,7 @@ export async function collect(
       });
     }
     const receipt = event.details.receipt;
-    if (event.action === 'interop.outbound' && typeof receipt === 'string' && event.peer) {
+    if (isOutboundCall(event) && typeof receipt === 'string' && event.peer) {
       const checked = await verifier.receipt(receipt, { peer: event.peer, self: source.province, traceId });
       entry.receipt = checked.ok ? 'verified' : 'failed';
       if (!checked.ok) {

@@ -1,3 +1,4 @@
+import { isOutboundCall } from './trace-calls.ts';
 import type { Call, CallClass, TimelineEvent } from './trace-report.ts';
 
 /** How the trace page words and colours an event or a call: labels, codes, classes. */
@@ -28,14 +29,22 @@ export function isBad(t: TimelineEvent, flagged: ReadonlySet<string>): boolean {
   return flagged.has(t.event.eventId) || t.proof === 'failed' || t.receipt === 'failed';
 }
 
-/** Reason codes of a verification, or the error code (with the status) of a refused or failed call. */
+/**
+ * Reason codes of a verification, or the error code (with the status) of a refused or failed call;
+ * a verification that called the issuer shows its call's too.
+ */
 export function codesOf(t: TimelineEvent): string {
   const d = t.event.details;
+  const status = typeof d.status === 'number' ? String(d.status) : undefined;
   if (t.event.action === 'verify') {
     const reasons = text(d.reasons);
-    return reasons ? `reasons ${reasons.split(',').join(', ')}` : 'no reason codes';
+    const codes = reasons ? `reasons ${reasons.split(',').join(', ')}` : 'no reason codes';
+    if (!isOutboundCall(t.event)) return codes;
+    const call = [status ?? 'no answer', text(d.calleeErrorCode), text(d.error)].filter(
+      (p) => p !== undefined,
+    );
+    return `${codes} · call ${call.join(' · ')}`;
   }
-  const status = typeof d.status === 'number' ? String(d.status) : undefined;
   const parts = [status, t.event.errorCode, text(d.error)].filter((p) => p !== undefined);
   return parts.join(' · ');
 }
@@ -48,7 +57,11 @@ export function actingOf(t: TimelineEvent, name: (id: string) => string): string
     return `caller ${t.event.peer ? name(t.event.peer) : 'not verified'}${requester ? ` · ${requester}` : ''}`;
   if (t.event.action === 'interop.outbound' && t.event.peer) return `callee ${name(t.event.peer)}`;
   const roles = t.event.actor.roles?.join(', ');
-  return roles ? `role ${roles}` : '';
+  const role = roles ? `role ${roles}` : '';
+  // A verification that called the issuer: who asked, and whom it called.
+  if (isOutboundCall(t.event) && t.event.peer)
+    return [role, `callee ${name(t.event.peer)}`].filter(Boolean).join(' · ');
+  return role;
 }
 
 export function proofText(t: TimelineEvent): string {

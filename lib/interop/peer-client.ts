@@ -1,4 +1,4 @@
-import { AuditAction } from '../../contracts/audit.ts';
+import { AuditAction, type AuditEvent, type AuditOutcome } from '../../contracts/audit.ts';
 import { RECEIPT_HEADER, type RequestClaims, SIGNATURE_HEADER } from '../../contracts/interop.ts';
 import {
   type InteropRouteSpec,
@@ -26,6 +26,59 @@ export interface PeerCallResult {
   body: unknown;
   /** The callee's `ELG-Receipt`, verified. */
   receipt: string;
+  /** What the call's `interop.outbound` event would hold, when the caller records the call itself. */
+  outbound?: OutboundRecord;
+}
+
+/** The details of an outbound call as its `interop.outbound` event records them. */
+export type OutboundDetails = { [key: string]: string | number | null };
+
+/** One attempt of a signed call: everything its `interop.outbound` event is made of. */
+export interface OutboundRecord {
+  peer: string;
+  method: string;
+  path: string;
+  outcome: AuditOutcome;
+  /** When the call went out. */
+  at: Date;
+  /** `jti`, `status`, `receipt`, `ms`, `error`, `cause`: those the attempt had. */
+  details: OutboundDetails;
+}
+
+/**
+ * Who records a call: the peer client (`client`, the default) writes its `interop.outbound` event;
+ * `caller` hands the record back instead, in the result or on the error thrown (`outboundOf`), for
+ * the caller to carry in its own event (a verification's `verify` event, docs/protocol.md §9.2).
+ */
+export interface PeerCallContext {
+  traceId: string;
+  recordedBy?: 'client' | 'caller';
+}
+
+const OUTBOUND = Symbol('elg.outbound');
+
+/** The outbound record a call that threw left on its error, when its caller records the call. */
+export function outboundOf(err: unknown): OutboundRecord | undefined {
+  return typeof err === 'object' && err !== null
+    ? (err as { [OUTBOUND]?: OutboundRecord })[OUTBOUND]
+    : undefined;
+}
+
+/** The `interop.outbound` event of an outbound record. */
+export function outboundEvent(province: string, traceId: string, r: OutboundRecord): AuditEvent {
+  return auditEvent(
+    {
+      province,
+      traceId,
+      action: AuditAction.interopOutbound,
+      outcome: r.outcome,
+      method: r.method,
+      path: r.path,
+      peer: r.peer,
+      details: r.details,
+    },
+    r.at,
+  );
 }
 
 export interface PeerClient {
@@ -34,14 +87,16 @@ export interface PeerClient {
    * included); throws PeerUnavailableError when the peer is unknown, down, slow, answers 5xx, too
    * much or not UTF-8, or its circuit is open; ReceiptInvalidError when the answer is not proven
    * by its receipt; DependencyUnavailableError when this province cannot sign the request (its
-   * own key, not the peer). Every attempt leaves an `interop.outbound` event with its cause.
+   * own key, not the peer). Every attempt leaves an `interop.outbound` event with its cause, or,
+   * with `ctx.recordedBy: 'caller'`, hands its record to the caller (`outbound` on the result,
+   * `outboundOf(err)` on the error) for the caller's own event.
    */
   call(
     peer: string,
     method: RequestClaims['htm'],
     pathWithQuery: string,
     body: unknown,
-    ctx: { traceId: string },
+    ctx: PeerCallContext,
   ): Promise<PeerCallResult>;
 }
 
@@ -56,7 +111,7 @@ export function callRoute<R extends InteropRouteSpec>(
   route: R,
   params: RouteParams<R>,
   body: RouteBody<R>,
-  ctx: { traceId: string },
+  ctx: PeerCallContext,
 ): Promise<PeerCallResult> {
   return peers.call(peer, route.method, pathOf(route, params), body, ctx);
 }
@@ -74,10 +129,8 @@ export interface HttpPeerClientOptions {
 
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
-type Recorder = (
-  outcome: 'success' | 'refused' | 'error',
-  details: { [key: string]: string | number | null },
-) => Promise<void>;
+/** Records an attempt; its error (when it throws one) carries the record to a recording caller. */
+type Recorder = (outcome: AuditOutcome, details: OutboundDetails, err?: Error) => Promise<OutboundRecord>;
 
 /** Calls other provinces over HTTP with signed requests, and audits every call with its receipt. */
 export class HttpPeerClient implements PeerClient {
@@ -96,39 +149,39 @@ export class HttpPeerClient implements PeerClient {
     method: RequestClaims['htm'],
     pathWithQuery: string,
     body: unknown,
-    ctx: { traceId: string },
+    ctx: PeerCallContext,
   ): Promise<PeerCallResult> {
     const started = Date.now();
     // The event is dated when the call went out, so timelines show the call before its answer.
     const at = this.o.clock.now();
-    const record: Recorder = async (outcome, details) =>
-      this.o.auditStore.write(
-        auditEvent(
-          {
-            province: this.o.self,
-            traceId: ctx.traceId,
-            action: AuditAction.interopOutbound,
-            outcome,
-            method,
-            path: pathWithQuery,
-            peer,
-            details: { ...details, ms: Date.now() - started },
-          },
-          at,
-        ),
-      );
+    const record: Recorder = async (outcome, details, err) => {
+      const r: OutboundRecord = {
+        peer,
+        method,
+        path: pathWithQuery,
+        outcome,
+        at,
+        details: { ...details, ms: Date.now() - started },
+      };
+      if (ctx.recordedBy === 'caller') {
+        if (err) Object.defineProperty(err, OUTBOUND, { value: r, enumerable: false });
+      } else await this.o.auditStore.write(outboundEvent(this.o.self, ctx.traceId, r));
+      return r;
+    };
     const province = this.o.registry.province(peer);
     if (province?.status !== 'active') {
-      await record('error', { error: 'not an active province in the trust registry' });
-      throw new PeerUnavailableError(peer, `${peer} is not an active province in the trust registry`);
+      const err = new PeerUnavailableError(peer, `${peer} is not an active province in the trust registry`);
+      await record('error', { error: 'not an active province in the trust registry' }, err);
+      throw err;
     }
     const permit = this.breaker.permit(peer);
     if (!permit) {
-      await record('error', { error: 'circuit open' });
-      throw new PeerUnavailableError(
+      const err = new PeerUnavailableError(
         peer,
         `calls to ${peer} are paused after repeated failures (circuit open)`,
       );
+      await record('error', { error: 'circuit open' }, err);
+      throw err;
     }
     try {
       return await this.send(peer, province.baseUrl, method, pathWithQuery, body, ctx, { permit, record });
@@ -144,7 +197,7 @@ export class HttpPeerClient implements PeerClient {
     method: RequestClaims['htm'],
     pathWithQuery: string,
     body: unknown,
-    ctx: { traceId: string },
+    ctx: PeerCallContext,
     { permit, record }: { permit: CircuitPermit; record: Recorder },
   ): Promise<PeerCallResult> {
     const text = body === undefined ? '' : JSON.stringify(body);
@@ -161,10 +214,13 @@ export class HttpPeerClient implements PeerClient {
       });
     } catch (err) {
       // The request never left: the fault is this province's key, not the peer.
-      await record('error', { error: 'signing failed', cause: causeOf(err) });
       // A TypeError is a wiring mistake (a key of the wrong purpose), not a dependency down.
-      if (err instanceof TypeError || err instanceof DependencyUnavailableError) throw err;
-      throw new DependencyUnavailableError('signing with the gateway key', err);
+      const thrown =
+        err instanceof TypeError || err instanceof DependencyUnavailableError
+          ? err
+          : new DependencyUnavailableError('signing with the gateway key', err);
+      await record('error', { error: 'signing failed', cause: causeOf(err) }, thrown);
+      throw thrown;
     }
     const { header, jti } = signed;
     let status: number;
@@ -196,16 +252,18 @@ export class HttpPeerClient implements PeerClient {
     } catch (err) {
       permit.failure();
       const why = whyUnavailable(err, this.timeoutMs);
-      await record('error', { jti, error: why });
-      throw new PeerUnavailableError(peer, `${peer}: ${why}`);
+      const unavailable = new PeerUnavailableError(peer, `${peer}: ${why}`);
+      await record('error', { jti, error: why }, unavailable);
+      throw unavailable;
     } finally {
       clearTimeout(timer);
     }
     if (status >= 500 && receiptHeader === null) {
       // A gateway or balancer in front of the peer, not the peer's gateway: nothing to prove.
       permit.failure();
-      await record('error', { jti, status, error: `answered ${status} without a receipt` });
-      throw new PeerUnavailableError(peer, `${peer} answered ${status}`);
+      const err = new PeerUnavailableError(peer, `${peer} answered ${status}`);
+      await record('error', { jti, status, error: `answered ${status} without a receipt` }, err);
+      throw err;
     }
     let receipt: string;
     try {
@@ -222,20 +280,23 @@ export class HttpPeerClient implements PeerClient {
       receipt = receiptHeader ?? '';
     } catch (err) {
       permit.failure();
-      await record('error', {
-        jti,
-        status,
-        error: err instanceof ReceiptInvalidError ? err.message : 'receipt invalid',
-      });
+      const error = err instanceof ReceiptInvalidError ? err.message : 'receipt invalid';
+      await record('error', { jti, status, error }, err instanceof Error ? err : undefined);
       throw err;
     }
     if (status >= 500) {
       permit.failure();
-      await record('error', { jti, status, receipt });
-      throw new PeerUnavailableError(peer, `${peer} answered ${status}`);
+      const err = new PeerUnavailableError(peer, `${peer} answered ${status}`);
+      await record('error', { jti, status, receipt }, err);
+      throw err;
     }
     permit.success();
-    await record(status < 400 ? 'success' : 'refused', { jti, status, receipt });
-    return { status, body: parseJson(answer.text), receipt };
+    const outbound = await record(status < 400 ? 'success' : 'refused', { jti, status, receipt });
+    return {
+      status,
+      body: parseJson(answer.text),
+      receipt,
+      ...(ctx.recordedBy === 'caller' ? { outbound } : {}),
+    };
   }
 }

@@ -112,22 +112,23 @@ export const PENDING_SHARDS = 8;
 
 /**
  * Shards of each low-cardinality search key. At the documented rate (NATIONAL_SCALE) the hottest
- * key, a day, takes every event of a province: 2 events per verification on the calling side, so
- * 2,000 index writes/s of 1 WCU, 125 WCU/s per shard, an eighth of a partition's limit. 16 leaves
- * that headroom for growth and bursts while a search pays 16 queries per round (within its read
- * budget of 40); 8 shards would run at half the limit, 32 would double every search's reads.
+ * key, a day, takes every event of a province: 1 event per verification on the calling side, so
+ * 1,000 index writes/s of 1 WCU, 62.5 WCU/s per shard, a sixteenth of a partition's limit. 16
+ * leaves that headroom for growth and bursts while a search pays 16 queries per round (within its
+ * read budget of 40); 8 shards would run at an eighth of the limit, 32 would double every search's
+ * reads.
  */
 export const SEARCH_SHARDS = 16;
 
 /**
  * The rate docs/protocol.md sizes the audit indexes for: 1,000 cross-province verifications a
- * second in one province, 2 events each on the calling side (`verify`, `interop.outbound`, both
- * naming the peer) and 1 on the answering side (`interop.verify`). An index item of the search
+ * second in one province, 1 event each on the calling side (`verify`, naming the peer and recording
+ * the call to it) and 1 on the answering side (`interop.verify`). An index item of the search
  * indexes (keys and the filter attributes, under 1 KB) costs 1 WCU.
  */
 export const NATIONAL_SCALE = {
   verificationsPerSecond: 1000,
-  eventsPerVerificationPerSide: 2,
+  eventsPerVerificationPerSide: 1,
   wcuPerIndexItem: 1,
   partitionWcuPerSecond: 1000,
 } as const;
@@ -209,8 +210,8 @@ export const TABLES: readonly TableDefinition[] = [
         partitionKey: 'actionShard',
         sortKey: 'eventId',
         projection: SEARCH_PROJECTION,
-        // `verify` and `interop.outbound` are each one of a verification's 2 events.
-        cardinality: sharded('action', 0.5),
+        // `verify` is a verification's one event on the calling side.
+        cardinality: sharded('action', 1),
         writesPerEvent: 1,
       },
       {

@@ -259,13 +259,21 @@ describe('receipts from a hostile issuing province', () => {
       expect(answer.reasons.map((r) => r.code)).toEqual(
         expect.arrayContaining([expect.stringMatching(/^(RECEIPT_INVALID|PEER_UNAVAILABLE)$/)]),
       );
-      const outbound = (await newEvents(zj(), before)).filter(
-        (e) => e.action === 'interop.outbound' && e.traceId === answer.traceId,
-      );
-      expect(outbound).toHaveLength(1);
-      // An answer its receipt does not prove is no successful call, whatever its status.
+      // Exactly one new event on this side: the verify event, carrying the outbound call.
+      const events = await newEvents(zj(), before);
+      expect(events.map((e) => `${e.action}:${e.outcome}:${e.traceId}`)).toEqual([
+        `verify:success:${answer.traceId}`,
+      ]);
+      const call = (events[0]?.details ?? {}) as Record<string, unknown>;
+      expect(call).toMatchObject({ direction: 'outbound', verdict: 'unverified' });
+      expect(typeof call.jti).toBe('string');
+      expect(typeof call.ms).toBe('number');
+      expect(events[0]?.peer).toBe('310000');
+      // An answer its receipt does not prove is no successful call, whatever its status: the
+      // event names its failure, and keeps no receipt.
       if (answer.reasons.some((r) => r.code === 'RECEIPT_INVALID')) {
-        expect(outbound[0]?.outcome).not.toBe('success');
+        expect(typeof call.error).toBe('string');
+        expect(call.receipt).toBeNull();
       }
     },
   );

@@ -140,9 +140,14 @@ describe("verification when the gateway key's KMS fails", () => {
     expect(ErrorBodySchema.parse(answer.body).error.code).toBe('DEPENDENCY_UNAVAILABLE');
   }
 
-  /** The attempt is on record as this province's signing failure, and nothing reached 310000. */
+  /**
+   * The attempt is on record as this province's signing failure, and nothing reached 310000: no
+   * verify event records the call (the verification answered 503), so its own `interop.outbound` does.
+   */
   async function expectSigningFailureOnRecord(traceId: string, cause: RegExp) {
-    const outbound = (await eventsOf('330000', traceId)).find((e) => e.action === 'interop.outbound');
+    const events = await eventsOf('330000', traceId);
+    expect(events.filter((e) => e.action === 'verify' && e.outcome === 'success')).toEqual([]);
+    const outbound = events.find((e) => e.action === 'interop.outbound');
     expect(outbound).toMatchObject({
       outcome: 'error',
       peer: '310000',
@@ -187,8 +192,10 @@ describe("verification when the gateway key's KMS fails", () => {
     // Assess: the call went out, 310000 answered, and the circuit closed.
     expect(answer.status).toBe(200);
     expect(VerifyResponseSchema.parse(answer.body).verdict).toBe('valid');
-    const outbound = (await eventsOf('330000', answer.traceId)).find((e) => e.action === 'interop.outbound');
-    expect(outbound).toMatchObject({ outcome: 'success', details: { status: 200 } });
+    // Answered: the verify event records the call, and no separate outbound event is written.
+    const events = await eventsOf('330000', answer.traceId);
+    expect(events.map((e) => e.action)).toEqual(['verify']);
+    expect(events[0]).toMatchObject({ outcome: 'success', details: { direction: 'outbound', status: 200 } });
     expect(breaker.state('310000')).toBe('closed');
   });
 });

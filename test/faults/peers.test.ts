@@ -157,14 +157,19 @@ describe('verification when the issuing province is down or hostile', () => {
     expect(verdict.checks.status).toBe('unavailable');
     expect(verdict.reasons.map((r) => r.code)).toEqual(['PEER_UNAVAILABLE']);
     const events = await eventsOf(answer.traceId);
-    expect(events.find((e) => e.action === 'interop.outbound')).toMatchObject({
-      outcome: 'error',
+    // The failed call is recorded in the verify event itself: one event on this side.
+    expect(events.map((e) => e.action)).toEqual(['verify']);
+    expect(events[0]).toMatchObject({
       peer: '310000',
-      details: { error: cause },
+      details: {
+        verdict: 'unverified',
+        reasons: 'PEER_UNAVAILABLE',
+        direction: 'outbound',
+        error: cause,
+        receipt: null,
+      },
     });
-    expect(events.find((e) => e.action === 'verify')).toMatchObject({
-      details: { verdict: 'unverified', reasons: 'PEER_UNAVAILABLE' },
-    });
+    expect(typeof events[0]?.details?.ms).toBe('number');
   }
 
   it('verifies through the stand-in while it forwards to the real 310000', async () => {

@@ -68,17 +68,61 @@ describe('one cross-province call traced across provinces', () => {
 
     expect(report.gaps).toEqual([]);
     expect(report.ok).toBe(true);
+    // One event on each side: the caller's verify event carries its call to the issuer.
+    expect(report.timeline.map((t) => [t.province, t.event.action])).toHaveLength(2);
     expect(report.timeline.map((t) => [t.province, t.event.action])).toEqual(
       expect.arrayContaining([
-        ['330000', 'interop.outbound'],
         ['330000', 'verify'],
         ['310000', 'interop.verify'],
       ]),
     );
     expect(report.timeline.every((t) => t.proof === 'verified')).toBe(true);
-    expect(report.timeline.find((t) => t.event.action === 'interop.outbound')?.receipt).toBe('verified');
-    expect(report.calls).toEqual([expect.objectContaining({ from: '330000', to: '310000', status: 200 })]);
-    expect(report.calls[0]?.inbound).toBeDefined();
+    const verify = report.timeline.find((t) => t.event.action === 'verify');
+    const inbound = report.timeline.find((t) => t.event.action === 'interop.verify');
+    expect(verify?.receipt).toBe('verified');
+    expect(report.calls).toEqual([
+      expect.objectContaining({
+        from: '330000',
+        to: '310000',
+        status: 200,
+        class: 'success',
+        jti: inbound?.event.details.jti,
+        outbound: verify?.event.eventId,
+        inbound: inbound?.event.eventId,
+      }),
+    ]);
+    expect(report.calls[0]?.jti).toEqual(expect.any(String));
+  });
+
+  it('flags the missing counterpart when the caller’s verify event is gone', async () => {
+    const traceId = await tracedCall();
+    const zj = f.province('330000').storage;
+    const events =
+      (await zj.doc.send(new ScanCommand({ TableName: zj.tables.audit, ConsistentRead: true }))).Items ?? [];
+    const verify = events.find((e) => e.traceId === traceId && e.action === 'verify');
+    expect(verify?.details?.direction).toBe('outbound');
+    await zj.doc.send(new DeleteCommand({ TableName: zj.tables.audit, Key: { eventId: verify?.eventId } }));
+
+    const report = await assembleTrace(
+      traceId,
+      sources,
+      registryTraceVerifier(f.province('330000').gateway.registry),
+    );
+    expect(report.ok).toBe(false);
+    expect(report.gaps).toEqual([expect.objectContaining({ kind: 'MISSING_OUTBOUND', province: '330000' })]);
+  });
+
+  it('flags a receipt in the caller’s verify event that the callee’s key did not sign', async () => {
+    const traceId = await tracedCall();
+    const zj = f.province('330000');
+    const verifier = registryTraceVerifier(zj.gateway.registry);
+    const report = await assembleTrace(traceId, sources, {
+      ...verifier,
+      receipt: (jws, expected) => verifier.receipt(jws, { ...expected, peer: '510000' }),
+    });
+    expect(report.ok).toBe(false);
+    expect(report.gaps).toEqual([expect.objectContaining({ kind: 'RECEIPT_INVALID', province: '330000' })]);
+    expect(report.timeline.find((t) => t.event.action === 'verify')?.receipt).toBe('failed');
   });
 
   it('flags the missing counterpart when the callee’s inbound event is gone', async () => {
@@ -336,8 +380,9 @@ describe('one cross-province call traced across provinces', () => {
     expect(await page.locator('.banner.bad').textContent()).toContain('2 gaps');
     expect(await page.locator('ul.gaps li').count()).toBe(2);
     expect(await page.locator('ul.gaps').textContent()).toContain('MISSING_INBOUND');
+    // One event holds both gaps: the verify event records the call as well as the verdict.
     const bad = page.locator('g.event.bad');
-    expect(await bad.count()).toBe(2);
+    expect(await bad.count()).toBe(1);
     expect(await style(page, 'g.event.bad rect', 'stroke')).toBe(RED);
     expect(await style(page, 'g.event.bad rect', 'stroke-dasharray')).not.toBe('none');
     const verify = page.locator('g.event.bad[data-action="verify"]');

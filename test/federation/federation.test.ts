@@ -112,10 +112,21 @@ describe('the local federation over HTTP', () => {
       ).filter((e) => e.traceId === answer.traceId);
     const callerSide = await eventsOf(zj);
     const calleeSide = await eventsOf(sh);
-    expect(callerSide.map((e) => e.action).sort()).toEqual(['interop.outbound', 'verify']);
+    // One event on the calling side: the verify event carries its call to the issuer.
+    expect(callerSide.map((e) => e.action)).toEqual(['verify']);
     expect(calleeSide.map((e) => e.action)).toEqual(['interop.verify']);
     expect(calleeSide[0]).toMatchObject({ peer: '330000', outcome: 'success', identifier });
-    expect(callerSide.find((e) => e.action === 'interop.outbound')?.details?.receipt).toBe(answer.receipt);
+    expect(callerSide[0]).toMatchObject({
+      peer: '310000',
+      details: {
+        direction: 'outbound',
+        jti: calleeSide[0]?.details?.jti,
+        status: 200,
+        receipt: answer.receipt,
+      },
+    });
+    expect(typeof callerSide[0]?.details?.jti).toBe('string');
+    expect(typeof callerSide[0]?.details?.ms).toBe('number');
     // The issuer learns the platform by name, not the officer's token subject.
     expect(calleeSide[0]?.details?.requester).toBe('浙江省政务服务平台');
     // What was shared and how it was answered, side by side: neither overwrites the other.

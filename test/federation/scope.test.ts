@@ -107,10 +107,19 @@ describe('scopes of an agreement, enforced by the grantor over HTTP', () => {
 
     const grantee = await eventsOf(f.province('510000'), answer.traceId);
     const grantor = await eventsOf(f.province('310000'), answer.traceId);
-    expect(grantee.find((e) => e.action === 'interop.outbound')).toMatchObject({
-      outcome: 'refused',
-      peer: '310000',
-    });
+    // The grantee's one event: its verify event, carrying the refused call and its error code.
+    expect(grantee).toEqual([
+      expect.objectContaining({
+        action: 'verify',
+        peer: '310000',
+        details: expect.objectContaining({
+          direction: 'outbound',
+          status: 403,
+          calleeErrorCode: 'SCOPE_DENIED',
+          receipt: expect.any(String),
+        }),
+      }),
+    ]);
     expect(grantor).toEqual([
       expect.objectContaining({
         action: 'interop.verify',

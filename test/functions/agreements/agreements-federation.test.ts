@@ -196,8 +196,15 @@ describe('a bilateral agreement across the local federation', () => {
     const received = (await eventsOf(sc)).filter(
       (e) => e.action === 'agreement.receive' && e.traceId === proposeEvent?.traceId,
     );
-    expect(outbound).toMatchObject([{ peer: '510000', outcome: 'success' }]);
+    // A delivery keeps its own interop.outbound event (only a verification's call is recorded by
+    // its verify event), with the call's jti, status, receipt and time taken.
+    expect(outbound).toMatchObject([
+      { peer: '510000', outcome: 'success', details: { status: expect.any(Number) } },
+    ]);
     expect(typeof outbound[0]?.details.receipt).toBe('string');
+    expect(typeof outbound[0]?.details.jti).toBe('string');
+    expect(typeof outbound[0]?.details.ms).toBe('number');
+    expect(outbound[0]?.details.direction).toBeUndefined();
     expect(received).toMatchObject([{ peer: '310000', details: { kind: 'proposal', agreementId: id } }]);
   });
 });

@@ -139,8 +139,10 @@ describe('querying audit events as an auditor', () => {
     const { items } = await page({ traceId: trace(4) });
 
     expect(ids(items)).toEqual(expected((e) => e.traceId === trace(4)));
-    expect(items.map((e) => e.action).sort()).toEqual(['interop.outbound', 'verify']);
+    // One event: the verify event carries the call it made (here, the one that found no peer).
+    expect(items.map((e) => e.action)).toEqual(['verify']);
     expect(items.every((e) => e.peer === '330000')).toBe(true);
+    expect(items[0]?.details).toMatchObject({ direction: 'outbound', error: expect.any(String) });
   });
 
   it('finds every event of a license in time order', async () => {
@@ -167,7 +169,7 @@ describe('querying audit events as an auditor', () => {
     const { items } = await page({ peer: '330000' });
 
     expect(ids(items)).toEqual(expected((e) => e.peer === '330000'));
-    expect(items).toHaveLength(2);
+    expect(items).toHaveLength(1);
   });
 
   it('finds events by action, in time order across days', async () => {
@@ -179,7 +181,7 @@ describe('querying audit events as an auditor', () => {
 
   it('applies every filter given, not only the one that picks the index', async () => {
     const verifiesOfA = await page({ identifier: A, action: 'verify' });
-    const outbound = await page({ peer: '330000', action: 'interop.outbound' });
+    const outbound = await page({ peer: '330000', action: 'verify' });
     const none = await page({ traceId: trace(4), identifier: B });
 
     expect(ids(verifiesOfA.items)).toEqual(expected((e) => e.identifier === A && e.action === 'verify'));
@@ -196,7 +198,7 @@ describe('querying audit events as an auditor', () => {
     const { items } = await page({ from, to });
 
     expect(ids(items)).toEqual(expected((e) => e.time >= from && e.time <= to));
-    expect(items.map((e) => e.traceId)).toEqual([trace(2), trace(3), trace(4), trace(4), trace(5)]);
+    expect(items.map((e) => e.traceId)).toEqual([trace(2), trace(3), trace(4), trace(5)]);
   });
 
   it('limits an indexed query to a time range', async () => {

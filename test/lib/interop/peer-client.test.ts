@@ -8,7 +8,7 @@ import type { AuditEvent } from '../../../contracts/audit.ts';
 import { fixedClock } from '../../../lib/clock.ts';
 import { DependencyUnavailableError, PeerUnavailableError } from '../../../lib/errors.ts';
 import { CircuitBreaker } from '../../../lib/interop/circuit-breaker.ts';
-import { type AuditSink, HttpPeerClient } from '../../../lib/interop/peer-client.ts';
+import { type AuditSink, HttpPeerClient, outboundOf } from '../../../lib/interop/peer-client.ts';
 import { ReceiptInvalidError } from '../../../lib/interop/receipt.ts';
 import { TrustRegistry } from '../../../lib/registry/trust-registry.ts';
 import { jwksOf } from '../../../lib/signing/jws.ts';
@@ -204,6 +204,38 @@ describe('calling a province that is down or misbehaves', () => {
       outcome: 'error',
       details: { error: 'unreachable (connection refused)' },
     });
+  });
+
+  it('writes no event for a call its caller records, and hands the record over on the error', async () => {
+    const written = events.length;
+    const recorded = (peer: string) =>
+      client
+        .call(
+          peer,
+          'POST',
+          '/v1/interop/verify',
+          { x: 1 },
+          { traceId: 'ab'.repeat(16), recordedBy: 'caller' },
+        )
+        .catch((e: unknown) => e);
+
+    const down = await recorded('370000');
+    const unknown = await recorded('650000');
+
+    expect(events).toHaveLength(written);
+    expect(down).toBeInstanceOf(PeerUnavailableError);
+    expect(outboundOf(down)).toMatchObject({
+      peer: '370000',
+      method: 'POST',
+      path: '/v1/interop/verify',
+      outcome: 'error',
+      details: { jti: expect.any(String), error: 'unreachable (connection refused)', ms: expect.any(Number) },
+    });
+    expect(outboundOf(unknown)).toMatchObject({
+      peer: '650000',
+      details: { error: 'not an active province in the trust registry' },
+    });
+    expect(outboundOf(new Error('no call'))).toBeUndefined();
   });
 
   it('cuts off a chunked answer without end as soon as it passes 1 MB', async () => {
