@@ -1,4 +1,4 @@
-import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import { sign, verify } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { LICENSE as EXAMPLE_LICENSE } from '../contracts/examples.ts';
 import { checkCredential } from '../functions/verification/credential-check.ts';
 import { signCredential } from '../lib/license/credential.ts';
 import { loadLocalKeyRing } from '../lib/signing/local-signer.ts';
-import { importPublicKey } from '../lib/signing/public-jwk.ts';
+import { generateP256PrivateKey, importPublicKey } from '../lib/signing/public-jwk.ts';
 import { type Measurement, measure, ratio, type Section } from './harness.ts';
 
 // The documented example license (contracts/examples.ts), as signCredential takes it.
@@ -40,7 +40,7 @@ export const credentials: Section = {
       await compactVerify(jws, cryptoKey, { algorithms: ['ES256'] });
 
       // The local signer keeps its private key to itself; a fresh P-256 key costs the same to use.
-      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const privateKey = generateP256PrivateKey();
 
       const rawSign = await measure(
         'raw node:crypto P-256 sign (ceiling)',

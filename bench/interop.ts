@@ -1,4 +1,4 @@
-import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import { createPublicKey, sign, verify } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { VerifyResponseSchema } from '../contracts/verify.ts';
 import { startDynamoDbLocal } from '../federation/dynamodb-local.ts';
 import { startFederation } from '../federation/federation.ts';
 import { FEDERATION } from '../federation/provinces.ts';
+import { generateP256PrivateKey } from '../lib/signing/public-jwk.ts';
 import { type Budget, type Measurement, measure, type Section } from './harness.ts';
 
 const CONCURRENCY = 8;
@@ -125,7 +126,8 @@ async function post(url: string, token: string, body: unknown): Promise<unknown>
 
 /** Raw P-256 sign and verify with node:crypto, in this run: the floor a signed call cannot go below. */
 export async function signatureCost(budget: Budget) {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const privateKey = generateP256PrivateKey();
+  const publicKey = createPublicKey(privateKey);
   const data = Buffer.alloc(400, 7);
   const sig = sign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' });
   return {

@@ -1,8 +1,8 @@
-import { createPrivateKey, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import { createPrivateKey, type KeyObject, randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { assertP256KeyPair } from './public-jwk.ts';
+import { assertP256KeyPair, generateP256PrivateKey } from './public-jwk.ts';
 
 const b64url32 = z
   .string()
@@ -25,7 +25,7 @@ export async function loadOrCreatePrivateKey(file: string): Promise<KeyObject> {
   const existing = await readKeyFile(file);
   if (existing) return existing;
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const privateKey = generateP256PrivateKey();
   const { kty, crv, x, y, d } = privateKey.export({ format: 'jwk' });
   const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   await writeFile(temp, `${JSON.stringify({ kty, crv, x, y, d })}\n`, { mode: 0o600, flag: 'wx' });

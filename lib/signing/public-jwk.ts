@@ -1,4 +1,4 @@
-import { createECDH, createPublicKey, type KeyObject } from 'node:crypto';
+import { createECDH, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint } from 'jose';
 import { type KeyPurpose, type PublicJwk, PublicJwkSchema } from '../../contracts/keys.ts';
 
@@ -53,4 +53,29 @@ export async function publicJwkOf(key: KeyObject, purpose: KeyPurpose): Promise<
 export function importPublicKey(jwk: P256PublicKey): KeyObject {
   const { kty, crv, x, y } = jwk;
   return createPublicKey({ key: { kty, crv, x, y }, format: 'jwk' });
+}
+
+/**
+ * A new P-256 private key, made with ECDH key generation and imported from its JWK, never through
+ * generateKeyPair(Sync). Node 20 can deadlock when the garbage collector destroys a key generation
+ * job while a key it made is being exported (the job's destructor waits for the key's lock, held by
+ * the export on the same thread): a test run hung for good that way. An imported key has no job.
+ */
+export function generateP256PrivateKey(): KeyObject {
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  const d = Buffer.alloc(32);
+  const raw = ecdh.getPrivateKey();
+  raw.copy(d, 32 - raw.length);
+  const point = ecdh.getPublicKey();
+  return createPrivateKey({
+    key: {
+      kty: 'EC',
+      crv: 'P-256',
+      x: point.subarray(1, 33).toString('base64url'),
+      y: point.subarray(33, 65).toString('base64url'),
+      d: d.toString('base64url'),
+    },
+    format: 'jwk',
+  });
 }

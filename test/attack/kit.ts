@@ -1,4 +1,4 @@
-import { createHmac, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { createHmac, createPublicKey, type KeyObject, sign } from 'node:crypto';
 import { type Agent, request as httpRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -8,6 +8,7 @@ import { ErrorBodySchema } from '../../contracts/errors.ts';
 import type { Federation, RunningProvince } from '../../federation/federation.ts';
 import { DevIdentityProvider } from '../../lib/auth/dev-idp.ts';
 import { loadOrCreatePrivateKey } from '../../lib/signing/key-file.ts';
+import { generateP256PrivateKey } from '../../lib/signing/public-jwk.ts';
 import { unknownIdentifier } from '../support/gateway.ts';
 import { scanAll } from '../support/scan.ts';
 import type { ProvinceSnapshot, RawAnswer } from './harness.ts';
@@ -93,7 +94,7 @@ export function issuerClaims(key: IdpKey, uscc: string, now = Math.floor(Date.no
   };
 }
 
-export const freshP256 = () => generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+export const freshP256 = () => generateP256PrivateKey();
 
 /** A well-formed identifier of the department that does not exist in its province. */
 export function missingIdentifier(issuerCode: string, serial = 'NOSUCH0001') {

@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../infra/bundle.ts';
+import { generateP256PrivateKey } from '../../lib/signing/public-jwk.ts';
 
 const run = promisify(execFile);
 
@@ -21,7 +22,7 @@ describe('cdk synth as an operator runs it', () => {
 
   it('synthesizes one province from cdk.json without AWS credentials', async () => {
     out = await mkdtemp(join(tmpdir(), 'elg-cdk-'));
-    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const publicKey = createPublicKey(generateP256PrivateKey());
     const { kty, crv, x, y } = publicKey.export({ format: 'jwk' });
     const env: NodeJS.ProcessEnv = { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' };
     for (const name of Object.keys(env)) if (name.startsWith('AWS_')) delete env[name];

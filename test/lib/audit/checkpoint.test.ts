@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
+import { createHash, createPublicKey, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   auditOrigin,
@@ -10,6 +10,7 @@ import {
   verifyCheckpoint,
 } from '../../../lib/audit/checkpoint.ts';
 import { LocalSigner } from '../../../lib/signing/local-signer.ts';
+import { generateP256PrivateKey } from '../../../lib/signing/public-jwk.ts';
 
 /** A fixed audit key, so the key ID in the golden text is known. */
 const AUDIT_JWK = {
@@ -146,7 +147,7 @@ describe('audit checkpoints (C2SP signed notes)', () => {
 
   it('refuses a checkpoint signed by another key (CHECKPOINT_UNSIGNED)', async () => {
     const note = await signCheckpoint(await auditSigner(), ORIGIN, 8, ROOT);
-    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
+    const other = createPublicKey(generateP256PrivateKey());
 
     expect(codeOf(() => verifyCheckpoint(note, other, ORIGIN))).toBe('CHECKPOINT_UNSIGNED');
   });

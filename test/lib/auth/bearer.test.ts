@@ -1,18 +1,11 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type KeyObject, sign } from 'node:crypto';
 import { createServer } from 'node:http';
-import {
-  type CryptoKey,
-  exportJWK,
-  generateKeyPair,
-  type JWK,
-  type JWTPayload,
-  SignJWT,
-  UnsecuredJWT,
-} from 'jose';
+import { exportJWK, type JWK, type JWTPayload, SignJWT, UnsecuredJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type BearerVerifier, createBearerVerifier } from '../../../lib/auth/bearer.ts';
 import { fixedClock } from '../../../lib/clock.ts';
 import { DependencyUnavailableError, UnauthenticatedError } from '../../../lib/errors.ts';
+import { generateP256PrivateKey } from '../../../lib/signing/public-jwk.ts';
 
 const ISSUER = 'https://idp.sh.example';
 const AUDIENCE = 'elg-310000';
@@ -20,15 +13,14 @@ const NOW = new Date('2026-06-01T08:00:00Z');
 const nowSeconds = Math.floor(NOW.getTime() / 1000);
 const USCC = '113100000024601315';
 
-let key: CryptoKey;
+let key: KeyObject;
 let publicPem: string;
 let verifier: BearerVerifier;
 let jwks: { keys: JWK[] };
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('ES256', { extractable: true });
-  key = pair.privateKey;
-  const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' };
+  key = generateP256PrivateKey();
+  const jwk = { ...(await exportJWK(createPublicKey(key))), kid: 'idp-1', alg: 'ES256', use: 'sig' };
   publicPem = createPublicKey({ key: jwk, format: 'jwk' }).export({ format: 'pem', type: 'spki' }).toString();
   jwks = { keys: [jwk] };
   verifier = createBearerVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks, clock: fixedClock(NOW) });
@@ -207,7 +199,7 @@ describe('createBearerVerifier', () => {
 
   it('refuses a token signed by a key the provider does not publish', async () => {
     // Prepare
-    const other = await generateKeyPair('ES256');
+    const other = { privateKey: generateP256PrivateKey() };
     const jwt = await new SignJWT({ roles: ['platform'] })
       .setProtectedHeader({ alg: 'ES256', kid: 'idp-2' })
       .setSubject('a')
@@ -308,8 +300,8 @@ describe('the strict form of bearer tokens', () => {
     const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
     const claims = { roles: ['platform'], sub: 'a', iss: ISSUER, aud: AUDIENCE, exp: nowSeconds + 600 };
     const input = `${b64({ alg: 'ES256', kid: 'idp-1', ...header })}.${b64(claims)}`;
-    const sig = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, Buffer.from(input));
-    return `${input}.${Buffer.from(sig).toString('base64url')}`;
+    const sig = sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
+    return `${input}.${sig.toString('base64url')}`;
   }
 
   it('accepts a token signed by hand in the plain form (the cases below differ only in the header)', async () => {

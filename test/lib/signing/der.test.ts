@@ -1,7 +1,8 @@
-import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import { createPublicKey, sign, verify } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { derToJose, joseToDer, SignatureEncodingError } from '../../../lib/signing/der.ts';
+import { generateP256PrivateKey } from '../../../lib/signing/public-jwk.ts';
 
 /** A 32-byte scalar whose first `zeros` bytes are zero: short r/s values in DER. */
 const scalar = fc
@@ -30,7 +31,8 @@ describe('DER <-> JOSE signature conversion', () => {
 
   it('agrees with node:crypto: a DER signature converted to JOSE verifies as IEEE P1363 and back', () => {
     // Prepare
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const privateKey = generateP256PrivateKey();
+    const publicKey = createPublicKey(privateKey);
     for (let i = 0; i < 50; i++) {
       const message = Buffer.from(`message ${i}`);
       const der = new Uint8Array(sign('sha256', message, { key: privateKey, dsaEncoding: 'der' }));

@@ -1,4 +1,4 @@
-import { createECDH, createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createECDH, createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import {
   GetPublicKeyCommand,
   type GetPublicKeyCommandOutput,
@@ -10,6 +10,7 @@ import {
   type SignCommandInput,
 } from '@aws-sdk/client-kms';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
+import { generateP256PrivateKey } from '../../../lib/signing/public-jwk.ts';
 
 /** P-256 group order. */
 const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
@@ -21,7 +22,8 @@ export interface FakeKey {
 }
 
 export function fakeKey(name: string): FakeKey {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const privateKey = generateP256PrivateKey();
+  const publicKey = createPublicKey(privateKey);
   return { arn: `arn:aws-cn:kms:cn-north-1:111122223333:key/${name}`, privateKey, publicKey };
 }
 

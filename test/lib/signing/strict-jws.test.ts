@@ -1,4 +1,4 @@
-import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
+import { createHmac, sign } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { KeyResolutionError } from '../../../lib/registry/errors.ts';
 import { derToJose } from '../../../lib/signing/der.ts';
 import { publicKeyCache, signCompactJws } from '../../../lib/signing/jws.ts';
 import { loadLocalKeyRing } from '../../../lib/signing/local-signer.ts';
+import { generateP256PrivateKey } from '../../../lib/signing/public-jwk.ts';
 import type { KeyRing } from '../../../lib/signing/signer.ts';
 import {
   decodeCanonicalBase64url,
@@ -168,7 +169,7 @@ describe('the strict compact-JWS form', () => {
   });
 
   it('refuses a key the resolver does not know, keeping its reason', async () => {
-    const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const stranger = { privateKey: generateP256PrivateKey() };
     const input = `${b64({ alg: 'ES256', typ: TYP, kid: 'stranger' })}.${b64({ iss: '510000', n: 1 })}`;
     const sig = sign('sha256', Buffer.from(input), { key: stranger.privateKey, dsaEncoding: 'ieee-p1363' });
     const err = await rejection(`${input}.${sig.toString('base64url')}`);

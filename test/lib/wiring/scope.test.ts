@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { fixedClock } from '../../../lib/clock.ts';
 import { TrustRegistry } from '../../../lib/registry/trust-registry.ts';
 import { jwksOf } from '../../../lib/signing/jws.ts';
 import { LocalSigner } from '../../../lib/signing/local-signer.ts';
+import { generateP256PrivateKey } from '../../../lib/signing/public-jwk.ts';
 import { createDocumentClient } from '../../../lib/store/dynamo.ts';
 import { tableNames } from '../../../lib/store/tables.ts';
 import { ProvinceAdapters } from '../../../lib/wiring/adapters.ts';
@@ -22,7 +23,7 @@ import { type ResourceScope, UndeclaredResourceError } from '../../../lib/wiring
  */
 
 const clock = fixedClock('2026-06-01T08:00:00Z');
-const p256 = () => generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+const p256 = () => generateP256PrivateKey();
 const keys = {
   credential: await LocalSigner.create(p256(), 'credential'),
   gateway: await LocalSigner.create(p256(), 'gateway'),
