@@ -64,24 +64,7 @@ describe('ensureTables', () => {
       ...i,
       partitionKey: i.name === 'pending' ? i.partitionKey : i.partitionKey.replace(/Shard$/, ''),
     }));
-    await doc.send(
-      new CreateTableCommand({
-        TableName: names.audit,
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [{ AttributeName: 'eventId', KeyType: 'HASH' }],
-        AttributeDefinitions: [
-          ...new Set(['eventId', ...old.flatMap((i) => [i.partitionKey, i.sortKey])]),
-        ].map((n) => ({ AttributeName: n, AttributeType: 'S' })),
-        GlobalSecondaryIndexes: old.map((i) => ({
-          IndexName: i.name,
-          KeySchema: [
-            { AttributeName: i.partitionKey, KeyType: 'HASH' },
-            { AttributeName: i.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        })),
-      }),
-    );
+    await createAuditTableWith(names.audit, old);
 
     const failed = await ensureTables(doc, names).then(
       () => undefined,
@@ -106,19 +89,20 @@ describe('ensureTables', () => {
     );
   });
 
-  async function keptFromEarlierVersion(names: ReturnType<typeof tableNames>) {
-    // The audit table as an earlier version created it: two of today's indexes.
-    const audit = TABLES.find((t) => t.kind === 'audit');
-    const kept = (audit?.indexes ?? []).slice(0, 2);
+  /** An audit table with these indexes, each projecting every attribute, as earlier versions made them. */
+  async function createAuditTableWith(
+    table: string,
+    indexes: readonly { name: string; partitionKey: string; sortKey: string }[],
+  ) {
     await doc.send(
       new CreateTableCommand({
-        TableName: names.audit,
+        TableName: table,
         BillingMode: 'PAY_PER_REQUEST',
         KeySchema: [{ AttributeName: 'eventId', KeyType: 'HASH' }],
         AttributeDefinitions: [
-          ...new Set(['eventId', ...kept.flatMap((i) => [i.partitionKey, i.sortKey])]),
+          ...new Set(['eventId', ...indexes.flatMap((i) => [i.partitionKey, i.sortKey])]),
         ].map((n) => ({ AttributeName: n, AttributeType: 'S' })),
-        GlobalSecondaryIndexes: kept.map((i) => ({
+        GlobalSecondaryIndexes: indexes.map((i) => ({
           IndexName: i.name,
           KeySchema: [
             { AttributeName: i.partitionKey, KeyType: 'HASH' },
@@ -128,5 +112,12 @@ describe('ensureTables', () => {
         })),
       }),
     );
+  }
+
+  async function keptFromEarlierVersion(names: ReturnType<typeof tableNames>) {
+    // The audit table as an earlier version created it: two of today's indexes.
+    const audit = TABLES.find((t) => t.kind === 'audit');
+    const kept = (audit?.indexes ?? []).slice(0, 2);
+    await createAuditTableWith(names.audit, kept);
   }
 });
