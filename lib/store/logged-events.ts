@@ -1,16 +1,14 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   ScanCommand,
   type ScanCommandInput,
-  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { batchGet, batchWrite } from './batch.ts';
 import { AuditIndex, PENDING_SHARDS } from './tables.ts';
-import { guard, storageFailure } from './transact.ts';
+import { guard } from './transact.ts';
 
 /**
  * The audit table as the log sees it: events waiting in the sparse `pending` index, events by id,
@@ -106,35 +104,10 @@ export class LoggedEvents {
   }
 
   /**
-   * Marks an event integrated at `leafIndex`: sets it and takes the event out of the pending index.
-   * Marking it again at the same index is harmless; 'missing' and 'elsewhere' mean the event is
-   * gone or holds another index, and nothing was changed.
-   */
-  async mark(eventId: string, leafIndex: number): Promise<'marked' | 'missing' | 'elsewhere'> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { eventId },
-          UpdateExpression: 'SET leafIndex = :i REMOVE pendingShard',
-          ConditionExpression:
-            'attribute_exists(eventId) AND (attribute_not_exists(leafIndex) OR leafIndex = :i)',
-          ExpressionAttributeValues: { ':i': leafIndex },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return 'marked';
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return err.Item ? 'elsewhere' : 'missing';
-      throw storageFailure(WHAT_EVENTS, err);
-    }
-  }
-
-  /**
    * Marks events integrated, each at its leaf index: writes each item back as it was read (by
    * `get`, strongly consistent) with `leafIndex` set and without `pendingShard`, which takes it out
    * of the pending index; 25 items to a BatchWriteItem, what DynamoDB leaves unprocessed retried.
-   * Unlike `mark` these writes carry no condition: they are for the sequencer holding the lease,
+   * These writes carry no condition: they are for the sequencer holding the lease,
    * which has read the items and checked them (see functions/sequencer), and rely on an event item
    * never changing after it is written but for this mark, whose content is fixed by the batch.
    */

@@ -123,7 +123,11 @@ describe('searching the sharded audit indexes', () => {
 
   it('reads each event of a page in full from the table, leaf index included', async () => {
     const target = stored.find((e) => e.action === 'verify') as AuditEvent;
-    expect(await new LoggedEvents(doc, names.audit).mark(target.eventId, 7)).toBe('marked');
+    const events = new LoggedEvents(doc, names.audit);
+    const item = (await events.get([target.eventId])).get(target.eventId);
+    if (!item) throw new Error('the target event is not stored');
+    await events.markAll([{ item, leafIndex: 7 }]);
+    expect(await events.leafIndexOf(target.eventId)).toBe(7);
     const reader = new AuditEventReader(doc, names.audit);
 
     const page = await reader.search({ filter: { action: 'verify' }, range: {}, limit: 1 });
