@@ -15,7 +15,7 @@ export interface SequencerDeps {
   signer(purpose: 'audit'): Signer;
   clock: Clock;
   /** The log's table: leaves, nodes, batches, the head and the lease. */
-  logStore(options?: { chunkSize?: number }): LogStore;
+  logStore(options?: { tileHeight?: number }): LogStore;
   /** Audit events waiting in the pending index, marked once integrated. */
   loggedEvents: LoggedEvents;
 }
@@ -33,8 +33,8 @@ export interface IntegrateOptions {
   budgetMs?: number;
   /** How long the lease holds without renewal; renewed before each batch. */
   leaseMs?: number;
-  /** Leaves and nodes per partition of the log table (tests use small chunks). */
-  chunkSize?: number;
+  /** Height of the log's tiles (lib/audit/tiles.ts); tests use small tiles. A log keeps one. */
+  tileHeight?: number;
   /**
    * Who holds the lease: one id per loop or per Lambda instance, so a round can take back the
    * lease an earlier round of its own could not give back (storage down) at once, instead of
@@ -79,7 +79,8 @@ export class SequencerIntegrityError extends Error {
  *
  * 1. is recorded first (`BATCH` item: start index and event ids in order), only while the head
  *    is at its start;
- * 2. writes its leaves and the nodes they complete (same content whenever written);
+ * 2. writes the tiles its leaves and the nodes they complete go in, and its events' ids (each
+ *    tile put whole, and only over a narrower one: same content whenever written);
  * 3. marks each event with its `leafIndex`, which takes it out of the pending index (the items as
  *    read, put back in BatchWriteItems: see `apply` for why that is safe);
  * 4. signs a checkpoint with the audit key and, in one transaction, moves the head from the start
@@ -96,7 +97,7 @@ export async function integrate(g: SequencerDeps, options: IntegrateOptions = {}
   if (!Number.isSafeInteger(maxBatch) || maxBatch < 1 || maxBatch > 5000) {
     throw new TypeError('maxBatch must be 1 to 5000');
   }
-  const log = g.logStore(options.chunkSize ? { chunkSize: options.chunkSize } : {});
+  const log = g.logStore(options.tileHeight ? { tileHeight: options.tileHeight } : {});
   const events = g.loggedEvents;
   const owner = options.owner ?? randomUUID();
   const report: IntegrateReport = { outcome: 'idle', batches: [], integrated: 0, treeSize: 0 };
@@ -214,8 +215,7 @@ async function apply(
     edge,
     leaves.map((l) => l.hash),
   );
-  await log.writeLeaves(leaves);
-  await log.writeNodes(grown.nodes.filter((n) => n.level > 0));
+  await log.extend(leaves, grown.nodes);
   await events.markAll(
     // Those a run before this one marked already are left as they are.
     leaves

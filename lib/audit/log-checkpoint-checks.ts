@@ -1,6 +1,7 @@
 import type { StoredCheckpoint } from '../store/log-records.ts';
 import { CheckpointError, verifyCheckpoint } from './checkpoint.ts';
 import { consistencyPlan, equal, type Hash, type MemoryTree, nodeKey, verifyConsistency } from './merkle.ts';
+import { deriveNodes } from './tiles.ts';
 import type { LogFinding, LogSnapshot, LogTrust } from './verify-log.ts';
 
 /** The checkpoint checks of a full log verification (verify-log.ts): signatures, roots, the head. */
@@ -80,21 +81,20 @@ export function checkHead(s: LogSnapshot): LogFinding[] {
 }
 
 /**
- * The consistency proof an auditor would be served, from the stored nodes and leaves; undefined
- * when a node it needs is not stored.
+ * The consistency proof an auditor would be served, from the stored nodes and leaves (the levels
+ * between computed from them, as the store does); undefined when a node it needs is not stored.
  */
 export function proofFromStorage(
   nodes: Map<string, Hash>,
   leaves: readonly Hash[],
+  tileHeight: number,
   from: number,
   to: number,
 ) {
   const plan = consistencyPlan(from, to);
-  const hashes: Hash[] = [];
-  for (const id of plan.nodes) {
-    const hash = id.level === 0 ? leaves[id.index] : nodes.get(nodeKey(id));
-    if (!hash) return undefined;
-    hashes.push(hash);
-  }
-  return plan.assemble(hashes);
+  const hashes = deriveNodes(plan.nodes, tileHeight, (level, index) =>
+    level === 0 ? leaves[index] : nodes.get(nodeKey({ level, index })),
+  );
+  if (hashes.some((h) => h === undefined)) return undefined;
+  return plan.assemble(hashes as Hash[]);
 }

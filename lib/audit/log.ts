@@ -32,6 +32,9 @@ export class TreeSizeExceededError extends InvalidRequestError {
  * The sequencer (functions/sequencer) is the one writer.
  */
 export class AuditLog {
+  /** The read of the head in flight, which requests arriving meanwhile share. */
+  private headRead: Promise<StoredCheckpoint | undefined> | undefined;
+
   constructor(
     private readonly store: LogStore,
     private readonly events: LoggedEvents,
@@ -39,8 +42,24 @@ export class AuditLog {
 
   /** The latest checkpoint; undefined until the first batch is integrated. */
   async checkpoint(): Promise<LogCheckpoint | undefined> {
-    const head = await this.store.head();
+    const head = await this.head();
     return head && view(head);
+  }
+
+  /**
+   * The head, read strongly consistently; requests that arrive while a read is in flight share
+   * it instead of sending their own (under load, one read serves every proof of a few
+   * milliseconds). The answer may be older than the request by at most that one round trip to
+   * storage, which "the latest checkpoint" cannot promise a reader anyway; nothing is kept after.
+   */
+  private head(): Promise<StoredCheckpoint | undefined> {
+    if (!this.headRead) {
+      const read = this.store.head().finally(() => {
+        if (this.headRead === read) this.headRead = undefined;
+      });
+      this.headRead = read;
+    }
+    return this.headRead;
   }
 
   /** The checkpoint signed when the log reached `treeSize`, if one was. */
@@ -53,7 +72,7 @@ export class AuditLog {
   /** The event's audit path against the latest checkpoint; undefined until it is integrated. */
   async inclusionProof(eventId: string): Promise<InclusionProof | undefined> {
     // Read together: two round trips to storage per proof, not three.
-    const [index, head] = await Promise.all([this.events.leafIndexOf(eventId), this.store.head()]);
+    const [index, head] = await Promise.all([this.events.leafIndexOf(eventId), this.head()]);
     if (index === undefined) return undefined;
     // Marked but its batch not yet committed: the head does not cover it yet.
     if (!head || index >= head.treeSize) return undefined;

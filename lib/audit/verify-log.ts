@@ -8,6 +8,7 @@ import type { TableNames } from '../store/tables.ts';
 import { checkCheckpoints, checkHead, proofFromStorage } from './log-checkpoint-checks.ts';
 import { changedLeaf, checkLeaves } from './log-leaf-checks.ts';
 import { equal, type Hash, MemoryTree, type Node, nodeKey } from './merkle.ts';
+import { isStoredLevel } from './tiles.ts';
 
 /** What a full verification of a log can find; stable codes for auditors and alarms. */
 export const LogFindingCode = {
@@ -63,8 +64,10 @@ export interface LogSnapshot {
   checkpoints: StoredCheckpoint[];
   /** Leaves with index below the head's size. */
   leaves: StoredLeaf[];
-  /** Stored nodes (level >= 1) inside the head's tree. */
+  /** Stored nodes above the leaves inside the head's tree: levels that are multiples of the tile height. */
   nodes: Node[];
+  /** The levels between are not stored but computed from the stored ones (lib/audit/tiles.ts). */
+  tileHeight: number;
   /** Every stored event item. */
   events: Record<string, unknown>[];
 }
@@ -78,13 +81,13 @@ export interface LogTrust {
 
 /** Reads a province's whole log and its events and verifies them (see verifySnapshot). */
 export async function verifyLog(
-  source: { doc: DynamoDBDocumentClient; tables: Pick<TableNames, 'audit' | 'log'>; chunkSize?: number },
+  source: { doc: DynamoDBDocumentClient; tables: Pick<TableNames, 'audit' | 'log'>; tileHeight?: number },
   trust: LogTrust,
 ): Promise<LogVerification> {
   const store = new LogStore(
     source.doc,
     source.tables.log,
-    source.chunkSize ? { chunkSize: source.chunkSize } : {},
+    source.tileHeight ? { tileHeight: source.tileHeight } : {},
   );
   return verifySnapshot(await readSnapshot(store, new LoggedEvents(source.doc, source.tables.audit)), trust);
 }
@@ -92,15 +95,13 @@ export async function verifyLog(
 export async function readSnapshot(store: LogStore, events: LoggedEvents): Promise<LogSnapshot> {
   const head = await store.head();
   const size = head?.treeSize ?? 0;
-  const [checkpoints, items, leaves, ...levels] = await Promise.all([
+  const [checkpoints, items, leaves, nodes] = await Promise.all([
     store.checkpoints(),
     events.all(),
     store.leaves(0, size),
-    ...Array.from({ length: heightOf(size) }, (_, i) =>
-      store.nodes(i + 1, 0, Math.floor(size / 2 ** (i + 1))),
-    ),
+    store.storedNodes(size),
   ]);
-  return { head, checkpoints, leaves, nodes: levels.flat(), events: items };
+  return { head, checkpoints, leaves, nodes, tileHeight: store.tileHeight, events: items };
 }
 
 /**
@@ -117,12 +118,12 @@ export function verifySnapshot(s: LogSnapshot, trust: LogTrust): LogVerification
     size,
     tree,
     eventTree: MemoryTree.of(leaves.fromEvents),
-    proof: (from, to) => proofFromStorage(storedNodes, leaves.stored, from, to),
+    proof: (from, to) => proofFromStorage(storedNodes, leaves.stored, s.tileHeight, from, to),
   });
   const findings = [
     ...leaves.findings,
     ...leaves.mismatched.map((i) => changedLeaf(i, leaves.eventIds[i] ?? '', checkpoints.eventsAgree)),
-    ...checkNodes(tree, storedNodes),
+    ...checkNodes(tree, storedNodes, s.tileHeight),
     ...checkpoints.findings,
     ...checkHead(s),
   ];
@@ -131,10 +132,10 @@ export function verifySnapshot(s: LogSnapshot, trust: LogTrust): LogVerification
 }
 
 /** Every stored node above the leaves against the one the stored leaves give. */
-function checkNodes(tree: MemoryTree, stored: ReadonlyMap<string, Hash>): LogFinding[] {
+function checkNodes(tree: MemoryTree, stored: ReadonlyMap<string, Hash>, tileHeight: number): LogFinding[] {
   const findings: LogFinding[] = [];
   for (const node of tree.allNodes()) {
-    if (node.level === 0) continue;
+    if (node.level === 0 || !isStoredLevel(node.level, tileHeight)) continue;
     const got = stored.get(nodeKey(node));
     const at = { level: node.level, index: node.index };
     if (!got) {
@@ -148,11 +149,4 @@ function checkNodes(tree: MemoryTree, stored: ReadonlyMap<string, Hash>): LogFin
     }
   }
   return findings;
-}
-
-/** Levels above the leaves in a tree of `size` leaves. */
-function heightOf(size: number): number {
-  let height = 0;
-  while (2 ** (height + 1) <= size) height++;
-  return height;
 }

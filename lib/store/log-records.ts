@@ -27,20 +27,22 @@ export interface StoredLeaf {
   hash: Hash;
 }
 
-/** Leaf and node items as LogStore reads them back; hashes are stored in base64. */
-export const HashItemSchema = z.object({ pk: z.string(), sk: z.string(), hash: z.string() });
-export const LeafItemSchema = z.object({ index: z.number().int(), eventId: z.string(), hash: z.string() });
-export const NodeItemSchema = z.object({ index: z.number().int(), hash: z.string() });
+/** Tile and event-bundle items as LogStore reads them back (lib/store/log-store.ts). */
+export const TileItemSchema = z.object({
+  height: z.number().int().positive(),
+  level: z.number().int().nonnegative(),
+  index: z.number().int().nonnegative(),
+  width: z.number().int().positive(),
+  hashes: z.instanceof(Uint8Array),
+});
+export const BundleItemSchema = z.object({
+  height: z.number().int().positive(),
+  index: z.number().int().nonnegative(),
+  width: z.number().int().positive(),
+  eventIds: z.array(z.string().min(1)),
+});
 
 /** A number in a sort key: zero-padded to 16 digits so that it sorts as a number. */
 export function pad(n: number): string {
   return String(n).padStart(16, '0');
-}
-
-export function toBase64(h: Hash): string {
-  return Buffer.from(h).toString('base64');
-}
-
-export function fromBase64(text: string): Hash {
-  return new Uint8Array(Buffer.from(text, 'base64'));
 }

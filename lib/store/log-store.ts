@@ -1,51 +1,67 @@
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { Hash, Node, NodeId, NodeReader } from '../audit/merkle.ts';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { HASH_BYTES, type Hash, type Node, type NodeId, type NodeReader } from '../audit/merkle.ts';
+import {
+  assertTileHeight,
+  baseOf,
+  DEFAULT_TILE_HEIGHT,
+  deriveNodes,
+  nodesAt,
+  type TileId,
+  tileWidth,
+  touchedTiles,
+} from '../audit/tiles.ts';
 import { DependencyUnavailableError } from '../errors.ts';
-import { batchGet, batchWrite, queryAll, uniqueKeys } from './batch.ts';
+import { batchGet, inParallel, queryAll } from './batch.ts';
 import {
   type BatchIntent,
   BatchIntentSchema,
-  fromBase64,
-  HashItemSchema,
-  LeafItemSchema,
-  NodeItemSchema,
+  BundleItemSchema,
   pad,
   type StoredCheckpoint,
   StoredCheckpointSchema,
   type StoredLeaf,
-  toBase64,
+  TileItemSchema,
 } from './log-records.ts';
 import { LogStorageError } from './log-storage-error.ts';
 import { acquireSequencerLease, releaseSequencerLease } from './sequencer-lease.ts';
-import { conditionFailures, guard, type TransactItems, transact } from './transact.ts';
-
+import { conditionFailures, guard, storageFailure, type TransactItems, transact } from './transact.ts';
 /**
- * The province's Merkle log in the `log` table (pk, sk):
+ * The province's Merkle log in the `log` table (pk, sk), its tree stored as tiles
+ * (lib/audit/tiles.ts):
  *
- * | pk                      | sk              | item                                             |
- * | ----------------------- | --------------- | ------------------------------------------------ |
- * | `LEAF#<chunk>`          | leaf index (16) | `index`, `eventId`, `hash` (leaf hash, base64)   |
- * | `NODE#<level>#<chunk>`  | node index (16) | `level`, `index`, `hash`: a perfect subtree      |
- * | `CHECKPOINT`            | tree size (16)  | `treeSize`, `rootHash`, `note`, `signedAt`       |
- * | `HEAD`                  | `HEAD`          | the latest checkpoint: same members              |
- * | `BATCH`                 | first index (16)| `start`, `eventIds`: the batch being integrated  |
- * | `LEASE`                 | `SEQUENCER`     | `owner`, `expiresAt` (epoch ms)                  |
+ * | pk                      | sk              | item                                                  |
+ * | ----------------------- | --------------- | ----------------------------------------------------- |
+ * | `TILE#<level>#<index>`  | `TILE`          | `height`, `level`, `index`, `width`, `hashes` (binary: |
+ * |                         |                 | `width` hashes of 32 bytes, in order)                  |
+ * | `EVENTS#<index>`        | `EVENTS`        | `height`, `index`, `width`, `eventIds`: the events of  |
+ * |                         |                 | the leaves of tile `0/<index>`, in leaf order          |
+ * | `CHECKPOINT`            | tree size (16)  | `treeSize`, `rootHash`, `note`, `signedAt`            |
+ * | `HEAD`                  | `HEAD`          | the latest checkpoint: same members                   |
+ * | `BATCH`                 | first index (16)| `start`, `eventIds`: the batch being integrated       |
+ * | `LEASE`                 | `SEQUENCER`     | `owner`, `expiresAt` (epoch ms)                       |
  *
- * Numbers in sort keys are zero-padded to 16 digits so they sort as numbers. A chunk is
- * `floor(index / chunkSize)` and spreads leaves and nodes over partitions. Leaf and node items are
- * written once with content that follows from the batch, so writing one again is harmless.
+ * Numbers in sort keys are zero-padded to 16 digits so they sort as numbers. Every tile is an item
+ * and a partition key of its own, so the log's writes spread over partitions as it grows: a tile
+ * is written once per batch that adds to it, and no more than 2^height times in its life. A tile
+ * only grows (a write never narrows it: each is conditional on the stored one being narrower, and
+ * one that is not must begin with the same hashes), so a tile read once is good for every node it
+ * held then: the store keeps the tiles it read (a bounded number) and reads one again only for
+ * nodes it did not hold yet.
  */
 export class LogStore implements NodeReader {
-  private readonly chunkSize: number;
+  readonly tileHeight: number;
+  private readonly width: number;
+  private readonly cache = new Map<string, Uint8Array>();
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     readonly tableName: string,
-    options: { chunkSize?: number } = {},
+    options: { tileHeight?: number } = {},
   ) {
-    this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
-    if (!Number.isSafeInteger(this.chunkSize) || this.chunkSize < 1)
-      throw new TypeError('chunkSize must be positive');
+    this.tileHeight = options.tileHeight ?? DEFAULT_TILE_HEIGHT;
+    assertTileHeight(this.tileHeight);
+    this.width = tileWidth(this.tileHeight);
   }
 
   async head(): Promise<StoredCheckpoint | undefined> {
@@ -79,16 +95,23 @@ export class LogStore implements NodeReader {
     return items.map((i) => StoredCheckpointSchema.parse(i));
   }
 
-  /** Hashes of perfect subtrees (level 0: leaves), in the order asked. Throws if one is missing. */
+  /**
+   * Hashes of perfect subtrees (level 0: leaves), in the order asked, from the tiles that hold
+   * them (one BatchGetItem for those not kept from an earlier read). Throws if one is missing.
+   */
   async read(ids: readonly NodeId[]): Promise<Hash[]> {
-    const keys = ids.map((id) => this.keyOf(id));
-    const found = new Map<string, Hash>();
-    for (const item of await batchGet(this.doc, this.tableName, uniqueKeys(keys))) {
-      const parsed = HashItemSchema.parse(item);
-      found.set(`${parsed.pk}|${parsed.sk}`, fromBase64(parsed.hash));
-    }
-    return keys.map((k, i) => {
-      const hash = found.get(`${k.pk}|${k.sk}`);
+    const needs = ids.map((id) => {
+      const base = baseOf(id, this.tileHeight);
+      return { tile: base.tile, width: base.first + base.count - base.tile.index * this.width };
+    });
+    const tiles = await this.tiles(needs);
+    const hashes = deriveNodes(ids, this.tileHeight, (level, index) =>
+      hashAt(
+        tiles.get(tileKey({ level: level / this.tileHeight, index: Math.floor(index / this.width) })),
+        index % this.width,
+      ),
+    );
+    return hashes.map((hash, i) => {
       if (!hash) throw new LogStorageError(`the log holds no node ${ids[i]?.level}/${ids[i]?.index}`);
       return hash;
     });
@@ -96,44 +119,221 @@ export class LogStore implements NodeReader {
 
   /** Stored leaves with index in [from, to), in index order (gaps are simply absent). */
   async leaves(from: number, to: number): Promise<StoredLeaf[]> {
-    const items = await this.range((chunk) => `LEAF#${chunk}`, from, to);
-    return items.map((i) => {
-      const leaf = LeafItemSchema.parse(i);
-      return { index: leaf.index, eventId: leaf.eventId, hash: fromBase64(leaf.hash) };
-    });
+    if (to <= from) return [];
+    const first = Math.floor(from / this.width);
+    const last = Math.floor((to - 1) / this.width);
+    const indexes = Array.from({ length: last - first + 1 }, (_, i) => first + i);
+    const [tiles, bundles] = await Promise.all([
+      this.fetchTiles(indexes.map((index) => ({ level: 0, index }))),
+      this.fetchBundles(indexes),
+    ]);
+    const out: StoredLeaf[] = [];
+    for (let i = from; i < to; i++) {
+      const t = Math.floor(i / this.width);
+      const hash = hashAt(tiles.get(tileKey({ level: 0, index: t })), i % this.width);
+      const eventId = bundles.get(t)?.[i % this.width];
+      if (hash && eventId) out.push({ index: i, eventId, hash });
+    }
+    return out;
   }
 
-  /** Stored nodes of `level` with index in [from, to), in index order. */
-  async nodes(level: number, from: number, to: number): Promise<Node[]> {
-    if (level === 0) return (await this.leaves(from, to)).map(({ index, hash }) => ({ level, index, hash }));
-    const items = await this.range((chunk) => `NODE#${level}#${chunk}`, from, to);
-    return items.map((i) => {
-      const node = NodeItemSchema.parse(i);
-      return { level, index: node.index, hash: fromBase64(node.hash) };
-    });
+  /**
+   * The stored nodes above the leaves in a tree of `size` leaves: those of the levels that are
+   * multiples of the tile height; the levels between are computed from them.
+   */
+  async storedNodes(size: number): Promise<Node[]> {
+    const wanted: TileId[] = [];
+    for (let level = this.tileHeight; nodesAt(level, size) > 0; level += this.tileHeight) {
+      for (let index = 0; index * this.width < nodesAt(level, size); index++) {
+        wanted.push({ level: level / this.tileHeight, index });
+      }
+    }
+    const tiles = await this.fetchTiles(wanted);
+    const out: Node[] = [];
+    for (const tile of wanted) {
+      const level = tile.level * this.tileHeight;
+      const hashes = tiles.get(tileKey(tile));
+      const count = Math.min(this.width, nodesAt(level, size) - tile.index * this.width);
+      for (let i = 0; i < count; i++) {
+        const hash = hashAt(hashes, i);
+        if (hash) out.push({ level, index: tile.index * this.width + i, hash });
+      }
+    }
+    return out;
   }
 
-  async writeLeaves(leaves: readonly StoredLeaf[]): Promise<void> {
-    await batchWrite(
+  /**
+   * Adds a batch to the tiles: `nodes` are every node that became complete (its leaves
+   * included, as `append` gives them) and `leaves` name the batch's events. Each tile and event
+   * bundle the batch touches is put whole, with what it held before, only where the stored one is
+   * narrower; writing a batch again (a resumed run, a retry) is harmless. Throws LogStorageError
+   * when a stored tile contradicts the batch.
+   */
+  async extend(leaves: readonly StoredLeaf[], nodes: readonly Node[]): Promise<void> {
+    const touched = touchedTiles(nodes, this.tileHeight);
+    const kept = touched.filter((t) => t.keep > 0);
+    const [before, bundles] = await Promise.all([
+      this.tiles(kept.map((t) => ({ tile: t.tile, width: t.keep }))),
+      this.fetchBundles(kept.filter((t) => t.tile.level === 0).map((t) => t.tile.index)),
+    ]);
+    const byLevel = new Map<string, Hash>(nodes.map((n) => [`${n.level}/${n.index}`, n.hash]));
+    const eventOf = new Map(leaves.map((l) => [l.index, l.eventId]));
+    const writes: Record<string, unknown>[] = [];
+    for (const t of touched) {
+      const level = t.tile.level * this.tileHeight;
+      const start = t.tile.index * this.width;
+      const width = t.to - start;
+      const hashes = new Uint8Array(width * HASH_BYTES);
+      if (t.keep > 0) {
+        const prior = before.get(tileKey(t.tile));
+        if (!prior || prior.length < t.keep * HASH_BYTES)
+          throw new LogStorageError(
+            `tile ${tileKey(t.tile)} holds fewer than the ${t.keep} hashes the log has`,
+          );
+        hashes.set(prior.subarray(0, t.keep * HASH_BYTES));
+      }
+      for (let i = t.from; i < t.to; i++) {
+        const hash = byLevel.get(`${level}/${i}`);
+        if (!hash) throw new TypeError(`node ${level}/${i} is not among the batch's nodes`);
+        hashes.set(hash, (i - start) * HASH_BYTES);
+      }
+      writes.push({ ...this.tileItemKey(t.tile), height: this.tileHeight, ...t.tile, width, hashes });
+      if (t.tile.level !== 0) continue;
+      const prior = t.keep > 0 ? bundles.get(t.tile.index) : [];
+      if (!prior || prior.length < t.keep)
+        throw new LogStorageError(`the events of tile ${tileKey(t.tile)} are not stored`);
+      const eventIds = [...prior.slice(0, t.keep)];
+      for (let i = t.from; i < t.to; i++) {
+        const id = eventOf.get(i);
+        if (!id) throw new TypeError(`leaf ${i} names no event`);
+        eventIds.push(id);
+      }
+      writes.push({
+        ...bundleKey(t.tile.index),
+        height: this.tileHeight,
+        index: t.tile.index,
+        width,
+        eventIds,
+      });
+    }
+    await inParallel(writes, (item) => this.putGrowing(item));
+    for (const w of writes)
+      if (w.hashes instanceof Uint8Array) this.remember(tileKey(w as unknown as TileId), w.hashes);
+  }
+
+  /** Puts a tile or bundle unless the stored one is as wide; one that is must agree with it. */
+  private async putGrowing(item: Record<string, unknown>): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk) OR width < :w',
+          ExpressionAttributeValues: { ':w': item.width },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw storageFailure(WHAT, err);
+      // Written already, as wide or wider (a resumed batch, a retry): rare, so read it to compare.
+      const key = { pk: String(item.pk), sk: String(item.sk) };
+      const stored = (await this.item(key, { parse: (i) => i as Record<string, unknown> })) ?? {};
+      if (!agrees(item, stored))
+        throw new LogStorageError(`${String(item.pk)} is stored with other content than the log's`);
+    }
+  }
+
+  /**
+   * The hashes of tiles, each at least `width` wide: kept ones where they are wide enough,
+   * the others read (strongly consistent) and kept.
+   */
+  private async tiles(needs: readonly { tile: TileId; width: number }[]): Promise<Map<string, Uint8Array>> {
+    const out = new Map<string, Uint8Array>();
+    const widest = new Map<string, { tile: TileId; width: number }>();
+    for (const n of needs) {
+      const key = tileKey(n.tile);
+      const w = widest.get(key);
+      if (!w || w.width < n.width) widest.set(key, n);
+    }
+    const missing: TileId[] = [];
+    for (const [key, n] of widest) {
+      const kept = this.cache.get(key);
+      if (kept && kept.length >= n.width * HASH_BYTES) {
+        out.set(key, kept);
+        // Most recently used last: the oldest goes first when the store keeps too many.
+        this.cache.delete(key);
+        this.cache.set(key, kept);
+      } else missing.push(n.tile);
+    }
+    for (const [key, hashes] of await this.fetchTiles(missing)) {
+      out.set(key, hashes);
+      this.remember(key, hashes);
+    }
+    return out;
+  }
+
+  private remember(key: string, hashes: Uint8Array): void {
+    const kept = this.cache.get(key);
+    if (kept && kept.length >= hashes.length) return;
+    this.cache.delete(key);
+    this.cache.set(key, hashes);
+    while (this.cache.size > KEPT_TILES) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest === undefined) break;
+      this.cache.delete(oldest);
+    }
+  }
+
+  /** Tiles as stored (absent ones left out), checked: of this log's height, where their key says. */
+  private async fetchTiles(ids: readonly TileId[]): Promise<Map<string, Uint8Array>> {
+    const items = await batchGet(
       this.doc,
       this.tableName,
-      leaves.map((l) => ({
-        ...this.keyOf({ level: 0, index: l.index }),
-        index: l.index,
-        eventId: l.eventId,
-        hash: toBase64(l.hash),
-      })),
+      ids.map((id) => this.tileItemKey(id)),
     );
+    const out = new Map<string, Uint8Array>();
+    for (const item of items) {
+      const tile = this.parseStored(TileItemSchema, item);
+      if (tile.hashes.length !== tile.width * HASH_BYTES)
+        throw new LogStorageError(
+          `tile ${tileKey(tile)} holds ${tile.hashes.length} bytes for ${tile.width} hashes`,
+        );
+      if (item.pk !== this.tileItemKey(tile).pk)
+        throw new LogStorageError(`the item ${String(item.pk)} holds tile ${tileKey(tile)}`);
+      out.set(tileKey(tile), tile.hashes);
+    }
+    return out;
   }
 
-  /** Nodes above the leaves (level >= 1). */
-  async writeNodes(nodes: readonly Node[]): Promise<void> {
-    if (nodes.some((n) => n.level < 1)) throw new TypeError('leaves are written with writeLeaves');
-    await batchWrite(
-      this.doc,
-      this.tableName,
-      nodes.map((n) => ({ ...this.keyOf(n), level: n.level, index: n.index, hash: toBase64(n.hash) })),
-    );
+  /** Event bundles as stored, by tile index. */
+  private async fetchBundles(indexes: readonly number[]): Promise<Map<number, string[]>> {
+    const items = await batchGet(this.doc, this.tableName, indexes.map(bundleKey));
+    const out = new Map<number, string[]>();
+    for (const item of items) {
+      const bundle = this.parseStored(BundleItemSchema, item);
+      if (bundle.eventIds.length !== bundle.width || item.pk !== bundleKey(bundle.index).pk)
+        throw new LogStorageError(`the event bundle ${String(item.pk)} is malformed`);
+      out.set(bundle.index, bundle.eventIds);
+    }
+    return out;
+  }
+
+  private parseStored<T extends { height: number; width: number }>(
+    schema: { safeParse(item: unknown): { success: true; data: T } | { success: false } },
+    item: Record<string, unknown>,
+  ): T {
+    const parsed = schema.safeParse(item);
+    if (!parsed.success) throw new LogStorageError(`the log item ${String(item.pk)} is malformed`);
+    if (parsed.data.height !== this.tileHeight)
+      throw new LogStorageError(
+        `the log item ${String(item.pk)} has tiles of height ${parsed.data.height}, this store ${this.tileHeight}`,
+      );
+    if (parsed.data.width > this.width)
+      throw new LogStorageError(`the log item ${String(item.pk)} is wider than a tile`);
+    return parsed.data;
+  }
+
+  private tileItemKey(id: TileId): { pk: string; sk: string } {
+    return { pk: `TILE#${tileKey(id)}`, sk: 'TILE' };
   }
 
   /** The batch recorded to start at `start`, if one is in flight there. */
@@ -211,36 +411,39 @@ export class LogStore implements NodeReader {
   async releaseLease(owner: string): Promise<void> {
     await releaseSequencerLease(this.doc, this.tableName, owner);
   }
-
-  private keyOf(id: NodeId): { pk: string; sk: string } {
-    const chunk = Math.floor(id.index / this.chunkSize);
-    return { pk: id.level === 0 ? `LEAF#${chunk}` : `NODE#${id.level}#${chunk}`, sk: pad(id.index) };
-  }
-
-  private async range(pkOf: (chunk: number) => string, from: number, to: number) {
-    if (to <= from) return [];
-    const chunks: number[] = [];
-    for (let c = Math.floor(from / this.chunkSize); c <= Math.floor((to - 1) / this.chunkSize); c++)
-      chunks.push(c);
-    const parts = await Promise.all(
-      chunks.map((c) =>
-        queryAll(this.doc, {
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': pkOf(c), ':from': pad(from), ':to': pad(to - 1) },
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    return parts.flat();
-  }
 }
 
-const DEFAULT_CHUNK = 4096;
+/** Tiles a store keeps from its reads: 1,024 full tiles of height 8 are 8 MiB. */
+const KEPT_TILES = 1024;
 const WHAT = 'the audit log';
 const HEAD_KEY = { pk: 'HEAD', sk: 'HEAD' } as const;
 const CHECKPOINT_PK = 'CHECKPOINT';
 const BATCH_PK = 'BATCH';
+
+function tileKey(id: TileId): string {
+  return `${id.level}#${id.index}`;
+}
+
+function bundleKey(index: number): { pk: string; sk: string } {
+  return { pk: `EVENTS#${index}`, sk: 'EVENTS' };
+}
+
+/** Hash `i` of a tile's hashes; undefined beyond its width or for no tile. */
+function hashAt(hashes: Uint8Array | undefined, i: number): Hash | undefined {
+  if (!hashes || (i + 1) * HASH_BYTES > hashes.length) return undefined;
+  return hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES);
+}
+
+/** A stored tile or bundle at least as wide as `item` begins with what `item` holds. */
+function agrees(item: Record<string, unknown>, stored: Record<string, unknown>): boolean {
+  if (item.hashes instanceof Uint8Array) {
+    const s = stored.hashes;
+    return s instanceof Uint8Array && Buffer.from(s.subarray(0, item.hashes.length)).equals(item.hashes);
+  }
+  const mine = item.eventIds as string[];
+  const theirs = stored.eventIds;
+  return Array.isArray(theirs) && mine.every((id, i) => theirs[i] === id);
+}
 
 const TX = {
   what: WHAT,

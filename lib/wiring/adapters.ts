@@ -207,8 +207,8 @@ export class ProvinceAdapters {
     return this.once('loggedEvents', () => new LoggedEvents(this.doc, table));
   }
 
-  /** The log's own table, written (the sequencer); tests pass a small chunk size. */
-  logStore(options: { chunkSize?: number } = {}): LogStore {
+  /** The log's own table, written (the sequencer); tests pass a small tile height. */
+  logStore(options: { tileHeight?: number } = {}): LogStore {
     return new LogStore(this.doc, this.table('log', 'readwrite'), options);
   }
 

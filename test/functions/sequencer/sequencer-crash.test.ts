@@ -8,8 +8,8 @@ import {
   issueLicenses,
   leafItems,
   logItems,
+  putsTo,
   stallingClient,
-  writesTo,
 } from '../../lib/audit/log-fixtures.ts';
 import { testGateway } from '../../support/gateway.ts';
 
@@ -26,20 +26,31 @@ function marksEvents(input: Record<string, unknown>): boolean {
   return requests.flat().some((r) => r.PutRequest?.Item?.leafIndex !== undefined);
 }
 
+/**
+ * Tiles of 4 hashes, so that the second batch (events 5-9) adds to two leaf tiles, their event
+ * bundles and a tile of level 2.
+ */
+const TILES = { tileHeight: 2 };
+
 /** Where the sequencer's process dies during its second batch (events 5-9). */
 const CRASHES: { where: string; at: (c: Command, seen: number) => boolean; resumes: boolean }[] = [
   {
-    where: 'after recording the batch, before any leaf',
-    at: (c) => c.name === 'BatchWriteCommand' && writesTo(c.input, 'LEAF#'),
+    where: 'after recording the batch, before any tile',
+    at: (c) => putsTo(c, 'TILE#') || putsTo(c, 'EVENTS#'),
     resumes: true,
   },
   {
-    where: 'after the leaves, before the nodes',
-    at: (c) => c.name === 'BatchWriteCommand' && writesTo(c.input, 'NODE#'),
+    where: 'after the first leaf tile, before its events',
+    at: (c) => putsTo(c, 'EVENTS#'),
     resumes: true,
   },
   {
-    where: 'after the nodes, before the marks',
+    where: 'after the leaf tiles, before the tile above them',
+    at: (c) => putsTo(c, 'TILE#1#'),
+    resumes: true,
+  },
+  {
+    where: 'after the tiles, before the marks',
     at: (c) => c.name === 'BatchWriteCommand' && marksEvents(c.input),
     resumes: true,
   },
@@ -60,20 +71,20 @@ describe('a sequencer that crashes mid-batch', () => {
     // Prepare: one committed batch, then a run that dies during the next one.
     const t = await testGateway();
     await issueLicenses(t, 12);
-    await integrate(t.gateway, { maxBatch: 5 });
+    await integrate(t.gateway, { maxBatch: 5, ...TILES });
     const dying = dyingClient(t.storage.doc, crash.at);
     // Dying after its work, the run may still return: the lease it could not give back stays.
-    await integrate(t.gateway.withParts({ doc: dying.doc }), { maxBatch: 5 }).catch((err: unknown) =>
-      expect(err).toMatchObject(DIED),
+    await integrate(t.gateway.withParts({ doc: dying.doc }), { maxBatch: 5, ...TILES }).catch(
+      (err: unknown) => expect(err).toMatchObject(DIED),
     );
     expect(dying.died()).toBe(true);
     const inFlight = (await logItems(t, 'BATCH')).map((b) => BatchIntentSchema.parse(b));
     await issueLicenses(t, 2);
 
     // Act
-    const tooSoon = await integrate(t.gateway, { maxBatch: 5 });
+    const tooSoon = await integrate(t.gateway, { maxBatch: 5, ...TILES });
     t.clock.set(new Date(t.clock.now().getTime() + 30_000));
-    const restart = await integrate(t.gateway, { maxBatch: 5, maxBatches: 10 });
+    const restart = await integrate(t.gateway, { maxBatch: 5, maxBatches: 10, ...TILES });
 
     // Assess
     expect(tooSoon.outcome).toBe('busy');
@@ -81,7 +92,7 @@ describe('a sequencer that crashes mid-batch', () => {
     if (crash.resumes) {
       expect(inFlight).toHaveLength(1);
       expect(first).toMatchObject({ start: 5, count: 5, resumed: true });
-      const leaves = await leafItems(t);
+      const leaves = await leafItems(t, TILES.tileHeight);
       expect(leaves.slice(5, 10).map((l) => l.eventId)).toEqual(inFlight[0]?.eventIds);
     } else {
       expect(inFlight).toEqual([]);
@@ -90,31 +101,29 @@ describe('a sequencer that crashes mid-batch', () => {
     expect(restart.treeSize).toBe(14);
     expect(await logItems(t, 'BATCH')).toEqual([]);
     expect((await logItems(t, 'CHECKPOINT')).map((c) => c.treeSize)).toEqual([5, 10, 14]);
-    await expectEveryEventOnce(t);
+    await expectEveryEventOnce(t, TILES.tileHeight);
   });
 
-  it('finishes a batch whose leaves were only partly written', async () => {
-    // Prepare: 30 leaves go out in two BatchWrites; the second one is lost.
+  it('finishes a batch whose tiles were only partly written', async () => {
+    // Prepare: 30 leaves go to 8 leaf tiles of 4; the 5th tile's write and all after it are lost.
     const t = await testGateway();
     await issueLicenses(t, 30);
-    let leafWrites = 0;
-    const dying = dyingClient(
-      t.storage.doc,
-      (c) => c.name === 'BatchWriteCommand' && writesTo(c.input, 'LEAF#') && ++leafWrites === 2,
-    );
-    await expect(integrate(t.gateway.withParts({ doc: dying.doc }), { maxBatch: 30 })).rejects.toMatchObject(
-      DIED,
-    );
-    const written = (await leafItems(t)).length;
+    let leafTiles = 0;
+    const dying = dyingClient(t.storage.doc, (c) => putsTo(c, 'TILE#0#') && ++leafTiles === 5);
+    await expect(
+      integrate(t.gateway.withParts({ doc: dying.doc }), { maxBatch: 30, ...TILES }),
+    ).rejects.toMatchObject(DIED);
+    const written = (await leafItems(t, TILES.tileHeight)).length;
 
     // Act
     t.clock.set(new Date(t.clock.now().getTime() + 30_000));
-    const restart = await integrate(t.gateway, { maxBatch: 30 });
+    const restart = await integrate(t.gateway, { maxBatch: 30, ...TILES });
 
     // Assess
+    expect(written).toBeGreaterThan(0);
     expect(written).toBeLessThan(30);
     expect(restart.batches).toEqual([{ start: 0, count: 30, treeSize: 30, resumed: true }]);
-    await expectEveryEventOnce(t);
+    await expectEveryEventOnce(t, TILES.tileHeight);
   });
 
   it('finishes a batch whose events were only partly marked', async () => {
@@ -146,10 +155,7 @@ describe('a sequencer that crashes mid-batch', () => {
     // Prepare: a run stalls with its leaves written, until its lease has expired.
     const t = await testGateway();
     await issueLicenses(t, 6);
-    const slow = stallingClient(
-      t.storage.doc,
-      (c) => c.name === 'BatchWriteCommand' && writesTo(c.input, 'NODE#'),
-    );
+    const slow = stallingClient(t.storage.doc, (c) => putsTo(c, 'EVENTS#'));
     const stalledRun = integrate(t.gateway.withParts({ doc: slow.doc }), { maxBatch: 4 });
     await slow.stalled;
     const recorded = (await logItems(t, 'BATCH')).map((b) => BatchIntentSchema.parse(b));

@@ -8,17 +8,14 @@ import {
   issueLicenses,
   leafItems,
   logItems,
-  writesTo,
+  putsTo,
 } from '../../lib/audit/log-fixtures.ts';
 import { type TestGateway, testGateway } from '../../support/gateway.ts';
 
 /** A batch of 4 recorded by a sequencer that died before its first leaf; its event ids. */
 async function abandonedBatch(t: TestGateway): Promise<string[]> {
   await issueLicenses(t, 4);
-  const dying = dyingClient(
-    t.storage.doc,
-    (c) => c.name === 'BatchWriteCommand' && writesTo(c.input, 'LEAF#'),
-  );
+  const dying = dyingClient(t.storage.doc, (c) => putsTo(c, 'TILE#') || putsTo(c, 'EVENTS#'));
   await integrate(t.gateway.withParts({ doc: dying.doc }), { maxBatch: 4 }).catch(() => undefined);
   const [batch] = (await logItems(t, 'BATCH')).map((b) => BatchIntentSchema.parse(b));
   if (!batch) throw new Error('no batch was recorded');

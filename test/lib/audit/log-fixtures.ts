@@ -3,6 +3,8 @@ import { expect } from 'vitest';
 import { IssueResponseSchema } from '../../../contracts/license.ts';
 import { auditOrigin } from '../../../lib/audit/checkpoint.ts';
 import { type LogVerification, verifyLog } from '../../../lib/audit/verify-log.ts';
+import type { StoredLeaf } from '../../../lib/store/log-records.ts';
+import { LogStore } from '../../../lib/store/log-store.ts';
 import { AuditIndex, PENDING_SHARDS } from '../../../lib/store/tables.ts';
 import { post, sampleIssue, type TestGateway } from '../../support/gateway.ts';
 import { scanAll } from '../../support/scan.ts';
@@ -24,12 +26,13 @@ export async function auditItems(t: TestGateway): Promise<Record<string, unknown
   return scanAll(t.storage.doc, t.storage.tables.audit);
 }
 
-/** Leaf items of the log table, by index. */
-export async function leafItems(t: TestGateway): Promise<Record<string, unknown>[]> {
-  const items = await scanAll(t.storage.doc, t.storage.tables.log);
-  return items
-    .filter((i) => String(i.pk).startsWith('LEAF#'))
-    .sort((a, b) => Number(a.index) - Number(b.index));
+/**
+ * The leaves the log's tiles and event bundles hold, by index: every one stored, up to as many
+ * as there are events (a batch not committed yet included).
+ */
+export async function leafItems(t: TestGateway, tileHeight?: number): Promise<StoredLeaf[]> {
+  const store = new LogStore(t.storage.doc, t.storage.tables.log, tileHeight ? { tileHeight } : {});
+  return store.leaves(0, (await auditItems(t)).length);
 }
 
 export async function logItems(t: TestGateway, prefix: string): Promise<Record<string, unknown>[]> {
@@ -54,9 +57,9 @@ export async function pendingIds(t: TestGateway): Promise<string[]> {
   return ids.sort();
 }
 
-export function verifyOwnLog(t: TestGateway, chunkSize?: number): Promise<LogVerification> {
+export function verifyOwnLog(t: TestGateway, tileHeight?: number): Promise<LogVerification> {
   return verifyLog(
-    { doc: t.storage.doc, tables: t.storage.tables, ...(chunkSize ? { chunkSize } : {}) },
+    { doc: t.storage.doc, tables: t.storage.tables, ...(tileHeight ? { tileHeight } : {}) },
     { origin: auditOrigin(t.gateway.province), publicKey: t.keys.audit.publicJwk },
   );
 }
@@ -65,16 +68,16 @@ export function verifyOwnLog(t: TestGateway, chunkSize?: number): Promise<LogVer
  * The log holds every stored event exactly once, each at the leaf its `leafIndex` names, nothing
  * waits in the pending index, and a full verification finds nothing.
  */
-export async function expectEveryEventOnce(t: TestGateway): Promise<void> {
+export async function expectEveryEventOnce(t: TestGateway, tileHeight?: number): Promise<void> {
   const events = await auditItems(t);
-  const leaves = await leafItems(t);
+  const leaves = await leafItems(t, tileHeight);
   expect(leaves.map((l) => l.index)).toEqual(leaves.map((_, i) => i));
   expect(new Set(leaves.map((l) => l.eventId)).size).toBe(leaves.length);
   expect(leaves.map((l) => String(l.eventId)).sort()).toEqual(events.map((e) => String(e.eventId)).sort());
   for (const e of events) expect(leaves[Number(e.leafIndex)]?.eventId).toBe(e.eventId);
   expect(events.filter((e) => 'pendingShard' in e)).toEqual([]);
   expect(await pendingIds(t)).toEqual([]);
-  const verification = await verifyOwnLog(t);
+  const verification = await verifyOwnLog(t, tileHeight);
   expect(verification.findings).toEqual([]);
   expect(verification.treeSize).toBe(events.length);
 }
@@ -103,12 +106,10 @@ export function dyingClient(
   return { doc: proxy, died: () => dead };
 }
 
-/** Whether a BatchWrite puts items whose pk starts with `prefix`. */
-export function writesTo(input: Record<string, unknown>, prefix: string): boolean {
-  const requests = Object.values(
-    (input.RequestItems ?? {}) as Record<string, { PutRequest?: { Item?: { pk?: string } } }[]>,
-  );
-  return requests.flat().some((r) => String(r.PutRequest?.Item?.pk ?? '').startsWith(prefix));
+/** Whether a command puts one log item (a tile, an event bundle) whose pk starts with `prefix`. */
+export function putsTo(c: { name: string; input: Record<string, unknown> }, prefix: string): boolean {
+  const item = c.input.Item as { pk?: unknown } | undefined;
+  return c.name === 'PutCommand' && String(item?.pk ?? '').startsWith(prefix);
 }
 
 /**

@@ -14,8 +14,6 @@ import { type TestGateway, testGateway } from '../../support/gateway.ts';
 import { auditItems, issueLicenses } from './log-fixtures.ts';
 import { mth, path, proof } from './reference-tree.ts';
 
-/** Leaves and nodes 4 to a partition, so proofs cross partitions. */
-const CHUNK = 4;
 const b64 = (h: Hash) => Buffer.from(h).toString('base64');
 const fromB64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
 
@@ -30,7 +28,9 @@ async function recomputedLeaves(t: TestGateway): Promise<{ eventId: string; hash
   });
 }
 
-describe('proofs served from the stored log', () => {
+// Tiles of 2, 4 and 256 hashes: with the small ones 13 events span several tiles and tile levels,
+// so proofs take stored and computed levels from several tiles; with the default, one tile.
+describe.each([1, 2, 8])('proofs served from the stored log, tiles of height %i', (tileHeight) => {
   let t: TestGateway;
   let log: AuditLog;
   let leaves: { eventId: string; hash: Hash }[];
@@ -38,11 +38,11 @@ describe('proofs served from the stored log', () => {
   beforeAll(async () => {
     t = await testGateway();
     log = new AuditLog(
-      new LogStore(t.storage.doc, t.storage.tables.log, { chunkSize: CHUNK }),
+      new LogStore(t.storage.doc, t.storage.tables.log, { tileHeight }),
       new LoggedEvents(t.storage.doc, t.storage.tables.audit),
     );
     await issueLicenses(t, 13);
-    for (const maxBatch of [5, 3, 1, 4]) await integrate(t.gateway, { maxBatch, chunkSize: CHUNK });
+    for (const maxBatch of [5, 3, 1, 4]) await integrate(t.gateway, { maxBatch, tileHeight });
     leaves = await recomputedLeaves(t);
   });
 

@@ -11,6 +11,12 @@ function where(findings: LogFinding[]) {
   return findings.map(({ message: _message, eventId: _eventId, ...rest }) => rest);
 }
 
+/**
+ * Tiles of 4 hashes: levels 0, 2 and 4 are stored (level 2 in tile 1/0), levels 1 and 3 computed,
+ * so 10 leaves span three leaf tiles and the findings cover stored and computed levels.
+ */
+const HEIGHT = 2;
+
 describe('full verification of a log', () => {
   let t: TestGateway;
   /** Items changed by a test, put back after it. */
@@ -21,7 +27,7 @@ describe('full verification of a log', () => {
     // 10 events in batches of 4: checkpoints at 4, 8 and 10.
     t = await testGateway();
     await issueLicenses(t, 10);
-    await integrate(t.gateway, { maxBatch: 4, maxBatches: 5 });
+    await integrate(t.gateway, { maxBatch: 4, maxBatches: 5, tileHeight: HEIGHT });
   });
 
   afterEach(async () => {
@@ -29,7 +35,7 @@ describe('full verification of a log', () => {
     for (const { table, item } of removed) await put(table, item);
     restore = [];
     removed = [];
-    expect((await verifyOwnLog(t)).findings).toEqual([]);
+    expect((await verifyOwnLog(t, HEIGHT)).findings).toEqual([]);
   });
 
   async function put(table: string, item: Record<string, unknown>) {
@@ -48,9 +54,43 @@ describe('full verification of a log', () => {
     restore.push(item);
     return item;
   }
+  /** The tile holding node `index` of tree level `level` (a multiple of HEIGHT), kept to put back. */
+  async function tileOf(level: number, index: number) {
+    const tile = await logItem(`TILE#${level / HEIGHT}#${Math.floor(index / 4)}`, Math.floor(index / 4));
+    return { tile, at: index % 4 };
+  }
+  /** What the log stores for leaf `index`: its hash (in its tile) and its event id (in the bundle). */
+  async function leaf(index: number) {
+    const { tile, at } = await tileOf(0, index);
+    const bundle = await logItem(`EVENTS#${Math.floor(index / 4)}`, Math.floor(index / 4));
+    const hashes = tile.hashes as Uint8Array;
+    return {
+      hash: hashes.slice(at * 32, at * 32 + 32),
+      eventId: String((bundle.eventIds as string[])[at]),
+    };
+  }
+  /** Stores leaf `index` with another hash or event id (or both). */
+  async function setLeaf(index: number, to: { hash?: Uint8Array; eventId?: string }) {
+    const tileKey = `TILE#0#${Math.floor(index / 4)}`;
+    const bundleKey = `EVENTS#${Math.floor(index / 4)}`;
+    const at = index % 4;
+    const [tile] = (await logItems(t, tileKey)).filter((i) => i.pk === tileKey);
+    const [bundle] = (await logItems(t, bundleKey)).filter((i) => i.pk === bundleKey);
+    if (!tile || !bundle) throw new Error(`no tile for leaf ${index}`);
+    if (to.hash) {
+      const hashes = Uint8Array.from(tile.hashes as Uint8Array);
+      hashes.set(to.hash, at * 32);
+      await put(t.storage.tables.log, { ...tile, hashes });
+    }
+    if (to.eventId) {
+      const eventIds = [...(bundle.eventIds as string[])];
+      eventIds[at] = to.eventId;
+      await put(t.storage.tables.log, { ...bundle, eventIds });
+    }
+  }
 
   it('finds nothing wrong in an untouched log', async () => {
-    const result = await verifyOwnLog(t);
+    const result = await verifyOwnLog(t, HEIGHT);
 
     expect(result).toEqual({ ok: true, treeSize: 10, checkpoints: 3, pending: 0, findings: [] });
   });
@@ -69,7 +109,7 @@ describe('full verification of a log', () => {
     );
 
     // Act
-    const result = await verifyOwnLog(t);
+    const result = await verifyOwnLog(t, HEIGHT);
 
     // Assess
     expect(result.ok).toBe(false);
@@ -85,19 +125,19 @@ describe('full verification of a log', () => {
       new DeleteCommand({ TableName: t.storage.tables.audit, Key: { eventId: event.eventId } }),
     );
 
-    const result = await verifyOwnLog(t);
+    const result = await verifyOwnLog(t, HEIGHT);
 
     expect(where(result.findings)).toEqual([{ code: 'EVENT_DELETED', leafIndex: 2 }]);
   });
 
   it('detects two swapped leaves at both indexes (LEAF_MISPLACED), and the signed roots they break', async () => {
     // Prepare
-    const [a, b] = [await logItem('LEAF#0', 1), await logItem('LEAF#0', 6)];
-    await put(t.storage.tables.log, { ...a, eventId: b.eventId, hash: b.hash });
-    await put(t.storage.tables.log, { ...b, eventId: a.eventId, hash: a.hash });
+    const [a, b] = [await leaf(1), await leaf(6)];
+    await setLeaf(1, b);
+    await setLeaf(6, a);
 
     // Act
-    const result = await verifyOwnLog(t);
+    const result = await verifyOwnLog(t, HEIGHT);
 
     // Assess
     const found = where(result.findings);
@@ -113,15 +153,16 @@ describe('full verification of a log', () => {
   });
 
   it('detects a changed leaf hash whose event is intact (LEAF_CHANGED)', async () => {
-    const leaf = await logItem('LEAF#0', 3);
-    await put(t.storage.tables.log, { ...leaf, hash: Buffer.alloc(32, 9).toString('base64') });
+    await leaf(3);
+    await setLeaf(3, { hash: Buffer.alloc(32, 9) });
 
-    const result = await verifyOwnLog(t);
+    const result = await verifyOwnLog(t, HEIGHT);
 
+    // Level 1 is computed from the leaves; the stored node above them (2/0) no longer matches.
     expect(where(result.findings)).toEqual(
       expect.arrayContaining([
         { code: 'LEAF_CHANGED', leafIndex: 3 },
-        { code: 'NODE_CHANGED', level: 1, index: 1 },
+        { code: 'NODE_CHANGED', level: 2, index: 0 },
         { code: 'CHECKPOINT_ROOT_MISMATCH', treeSize: 4 },
       ]),
     );
@@ -130,10 +171,12 @@ describe('full verification of a log', () => {
 
   it('detects a changed node at its level and index (NODE_CHANGED), and the proofs it breaks', async () => {
     // Node 2/1 covers leaves 4-7: the consistency proof from 4 to 8 is that node.
-    const node = await logItem('NODE#2#0', 1);
-    await put(t.storage.tables.log, { ...node, hash: Buffer.alloc(32, 1).toString('base64') });
+    const { tile, at } = await tileOf(2, 1);
+    const hashes = Uint8Array.from(tile.hashes as Uint8Array);
+    hashes.set(Buffer.alloc(32, 1), at * 32);
+    await put(t.storage.tables.log, { ...tile, hashes });
 
-    const result = await verifyOwnLog(t);
+    const result = await verifyOwnLog(t, HEIGHT);
 
     expect(where(result.findings)).toEqual([
       { code: 'NODE_CHANGED', level: 2, index: 1 },
@@ -149,7 +192,7 @@ describe('full verification of a log', () => {
     );
     await put(t.storage.tables.log, { ...checkpoint, note: forged });
 
-    const result = await verifyOwnLog(t);
+    const result = await verifyOwnLog(t, HEIGHT);
 
     expect(where(result.findings)).toEqual([{ code: 'CHECKPOINT_SIGNATURE_INVALID', treeSize: 8 }]);
     expect(result.findings[0]?.message).toMatch(/CHECKPOINT_SIGNATURE_INVALID/);
@@ -165,7 +208,7 @@ describe('full verification of a log', () => {
     );
     await put(t.storage.tables.log, { ...checkpoint, note: forged });
 
-    const result = await verifyOwnLog(t);
+    const result = await verifyOwnLog(t, HEIGHT);
 
     expect(where(result.findings)).toEqual([{ code: 'CHECKPOINT_SIGNATURE_INVALID', treeSize: 4 }]);
     expect(result.findings[0]?.message).toMatch(/CHECKPOINT_UNSIGNED/);
@@ -176,7 +219,7 @@ describe('full verification of a log', () => {
     const fork = await signCheckpoint(t.keys.audit, auditOrigin('310000'), 8, Buffer.alloc(32, 3));
     await put(t.storage.tables.log, { ...checkpoint, note: fork });
 
-    const result = await verifyOwnLog(t);
+    const result = await verifyOwnLog(t, HEIGHT);
 
     expect(where(result.findings)).toEqual([
       { code: 'CHECKPOINT_ROOT_MISMATCH', treeSize: 8 },
@@ -190,36 +233,58 @@ describe('full verification of a log', () => {
     const older = await logItem('CHECKPOINT', 8);
     await put(t.storage.tables.log, { ...head, treeSize: 8, rootHash: older.rootHash, note: older.note });
 
-    const result = await verifyOwnLog(t);
+    const result = await verifyOwnLog(t, HEIGHT);
 
     expect(where(result.findings)).toEqual([{ code: 'HEAD_MISMATCH', treeSize: 8 }]);
   });
 
-  it('detects a deleted leaf and a deleted node (LEAF_MISSING, NODE_MISSING)', async () => {
-    const leaf = await logItem('LEAF#0', 9);
-    const node = await logItem('NODE#1#0', 0);
-    for (const item of [leaf, node]) {
+  it('detects a deleted leaf tile and a deleted node tile (LEAF_MISSING, NODE_MISSING)', async () => {
+    // Tile 0/2 holds leaves 8 and 9; tile 1/0 the nodes 2/0 and 2/1.
+    const leaves = (await tileOf(0, 9)).tile;
+    const nodes = (await tileOf(2, 0)).tile;
+    for (const item of [leaves, nodes]) {
       await t.storage.doc.send(
         new DeleteCommand({ TableName: t.storage.tables.log, Key: { pk: item.pk, sk: item.sk } }),
       );
     }
 
-    const result = await verifyOwnLog(t);
+    const result = await verifyOwnLog(t, HEIGHT);
 
     expect(where(result.findings)).toEqual(
       expect.arrayContaining([
+        { code: 'LEAF_MISSING', leafIndex: 8 },
         { code: 'LEAF_MISSING', leafIndex: 9 },
-        { code: 'NODE_MISSING', level: 1, index: 0 },
+        { code: 'NODE_MISSING', level: 2, index: 0 },
+        { code: 'NODE_MISSING', level: 2, index: 1 },
         { code: 'CHECKPOINT_ROOT_MISMATCH', treeSize: 10 },
       ]),
     );
   });
 
-  it('detects one event named by two leaves (LEAF_MISPLACED at the second)', async () => {
-    const [first, second] = [await logItem('LEAF#0', 0), await logItem('LEAF#0', 7)];
-    await put(t.storage.tables.log, { ...second, eventId: first.eventId, hash: first.hash });
+  it('detects a tile cut short (LEAF_MISSING at the leaves it no longer holds)', async () => {
+    const { tile } = await tileOf(0, 4);
+    await put(t.storage.tables.log, {
+      ...tile,
+      width: 2,
+      hashes: (tile.hashes as Uint8Array).slice(0, 64),
+    });
 
-    const result = await verifyOwnLog(t);
+    const result = await verifyOwnLog(t, HEIGHT);
+
+    expect(where(result.findings)).toEqual(
+      expect.arrayContaining([
+        { code: 'LEAF_MISSING', leafIndex: 6 },
+        { code: 'LEAF_MISSING', leafIndex: 7 },
+      ]),
+    );
+  });
+
+  it('detects one event named by two leaves (LEAF_MISPLACED at the second)', async () => {
+    const first = await leaf(0);
+    await leaf(7);
+    await setLeaf(7, first);
+
+    const result = await verifyOwnLog(t, HEIGHT);
 
     expect(where(result.findings)).toEqual(
       expect.arrayContaining([{ code: 'LEAF_MISPLACED', leafIndex: 7 }]),
@@ -228,7 +293,7 @@ describe('full verification of a log', () => {
 
   it('counts events not yet integrated as pending, not as findings', async () => {
     await issueLicenses(t, 1);
-    const result = await verifyOwnLog(t);
+    const result = await verifyOwnLog(t, HEIGHT);
 
     expect(result).toMatchObject({ ok: true, treeSize: 10, pending: 1 });
   });
