@@ -11,6 +11,7 @@ import {
   type Position,
 } from '../audit/search.ts';
 import { ulid } from '../ids.ts';
+import { eventOfItem } from './audit-item.ts';
 import { batchGet } from './batch.ts';
 import { AuditIndex, searchIndex, shardValue } from './tables.ts';
 import { guard } from './transact.ts';
@@ -138,7 +139,7 @@ export class AuditEventReader implements AuditEventSearch {
       this.doc.send(new GetCommand({ TableName: this.tableName, Key: { eventId }, ConsistentRead: true })),
       'the audit log',
     );
-    return out.Item ? AuditedEventSchema.parse(out.Item) : undefined;
+    return out.Item ? AuditedEventSchema.parse(eventOfItem(out.Item)) : undefined;
   }
 
   /**
@@ -250,7 +251,7 @@ export class AuditEventReader implements AuditEventSearch {
     const byId = new Map(stored.map((item) => [String(item.eventId), item]));
     const items = ids.flatMap((id) => {
       const item = byId.get(id);
-      return item ? [AuditedEventSchema.parse(item)] : [];
+      return item ? [AuditedEventSchema.parse(eventOfItem(item))] : [];
     });
     return { items, ...(next ? { next } : {}), index: plan.index };
   }

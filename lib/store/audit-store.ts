@@ -4,6 +4,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/li
 import type { AuditEvent } from '../../contracts/audit.ts';
 import { eventLeafData } from '../audit/log-leaf.ts';
 import type { AuditSink } from '../audit/sink.ts';
+import { eventItem } from './audit-item.ts';
 import { PENDING_SHARDS, shardAttributes } from './tables.ts';
 import { guard, storageFailure } from './transact.ts';
 
@@ -23,7 +24,7 @@ export class AuditStore implements AuditSink {
     return {
       TableName: this.tableName,
       Item: {
-        ...event,
+        ...eventItem(event),
         pendingShard: `P${randomInt(PENDING_SHARDS)}`,
         ...shardAttributes(event),
       },

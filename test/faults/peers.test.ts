@@ -1,5 +1,4 @@
 import { Agent, createServer, request } from 'node:http';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorBodySchema } from '../../contracts/errors.ts';
 import { VerifyResponseSchema } from '../../contracts/verify.ts';
@@ -7,6 +6,7 @@ import type { Federation } from '../../federation/federation.ts';
 import { newTraceId, traceparentOf } from '../../lib/ids.ts';
 import { testFederation } from '../support/federation.ts';
 import { sampleIssue } from '../support/gateway.ts';
+import { storedEvents } from '../support/scan.ts';
 
 /** The peer client's default: how long 330000 waits for 310000. */
 const PEER_TIMEOUT_MS = 3000;
@@ -140,8 +140,7 @@ describe('verification when the issuing province is down or hostile', () => {
 
   async function eventsOf(traceId: string) {
     const { doc, tables } = f.province('330000').storage;
-    const out = await doc.send(new ScanCommand({ TableName: tables.audit, ConsistentRead: true }));
-    return (out.Items ?? []).filter((e) => e.traceId === traceId);
+    return (await storedEvents(doc, tables.audit)).filter((e) => e.traceId === traceId);
   }
 
   /** The answer is a prompt `unverified` with PEER_UNAVAILABLE, and the attempt is on record. */

@@ -1,6 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { JwksSchema } from '../../contracts/keys.ts';
@@ -8,6 +7,7 @@ import { IssueResponseSchema } from '../../contracts/license.ts';
 import { VerifyResponseSchema } from '../../contracts/verify.ts';
 import { call, type TestFederation, testFederation } from '../support/federation.ts';
 import { EVERY_CHECK_PASSES, sampleIssue } from '../support/gateway.ts';
+import { storedEvents } from '../support/scan.ts';
 
 const FederationFileSchema = z.object({
   root: z.object({ jwk: z.object({ kty: z.literal('EC') }) }),
@@ -103,13 +103,7 @@ describe('the local federation over HTTP', () => {
       (await call(zj, 'platform', '/v1/verify', { identifier, ...use })).body,
     );
     const eventsOf = async (p: typeof sh) =>
-      (
-        (
-          await p.storage.doc.send(
-            new ScanCommand({ TableName: p.storage.tables.audit, ConsistentRead: true }),
-          )
-        ).Items ?? []
-      ).filter((e) => e.traceId === answer.traceId);
+      (await storedEvents(p.storage.doc, p.storage.tables.audit)).filter((e) => e.traceId === answer.traceId);
     const callerSide = await eventsOf(zj);
     const calleeSide = await eventsOf(sh);
     // One event on the calling side: the verify event carries its call to the issuer.

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgreementViewSchema } from '../../contracts/agreement.ts';
 import { ErrorBodySchema } from '../../contracts/errors.ts';
@@ -9,12 +8,10 @@ import type { Federation, RunningProvince } from '../../federation/federation.ts
 import { todayCst } from '../../lib/license/validity.ts';
 import { call, testFederation } from '../support/federation.ts';
 import { sampleIssue, unknownIdentifier } from '../support/gateway.ts';
+import { storedEvents } from '../support/scan.ts';
 
 async function eventsOf(p: RunningProvince, traceId: string) {
-  const out = await p.storage.doc.send(
-    new ScanCommand({ TableName: p.storage.tables.audit, ConsistentRead: true }),
-  );
-  return (out.Items ?? []).filter((e) => e.traceId === traceId);
+  return (await storedEvents(p.storage.doc, p.storage.tables.audit)).filter((e) => e.traceId === traceId);
 }
 
 /** Polls a bounded number of times: deliveries between provinces run on a 1 s loop. */

@@ -1,4 +1,3 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { type AgreementView, AgreementViewSchema } from '../../../contracts/agreement.ts';
@@ -9,6 +8,7 @@ import { verifyDocumentSignature } from '../../../lib/agreements/signatures.ts';
 import { newTraceId, traceparentOf } from '../../../lib/ids.ts';
 import { todayCst } from '../../../lib/license/validity.ts';
 import { call, type TestFederation, testFederation } from '../../support/federation.ts';
+import { storedEvents } from '../../support/scan.ts';
 
 const ListSchema = z.object({ items: z.array(AgreementViewSchema) });
 
@@ -20,9 +20,7 @@ const agreementsOf = async (p: RunningProvince) =>
   ListSchema.parse((await operator(p, '/v1/agreements')).body).items;
 
 async function eventsOf(p: RunningProvince) {
-  const g = p.storage;
-  const out = await g.doc.send(new ScanCommand({ TableName: g.tables.audit, ConsistentRead: true }));
-  return (out.Items ?? []).map((e) => AuditEventSchema.parse(e));
+  return (await storedEvents(p.storage.doc, p.storage.tables.audit)).map((e) => AuditEventSchema.parse(e));
 }
 
 const documentOf = (v: AgreementView) => {
