@@ -88,6 +88,38 @@ export class AuditLog {
   }
 
   /**
+   * Audit paths of several integrated events against one latest checkpoint: one read of the head
+   * and one of the tiles they all need. Events not covered by it yet are left out.
+   */
+  async inclusionProofsAt(
+    leaves: readonly { eventId: string; leafIndex?: number | undefined }[],
+  ): Promise<Map<string, InclusionProof>> {
+    const out = new Map<string, InclusionProof>();
+    const head = await this.head();
+    if (!head) return out;
+    const covered = leaves.flatMap((l) =>
+      l.leafIndex !== undefined && l.leafIndex < head.treeSize
+        ? [{ eventId: l.eventId, index: l.leafIndex, plan: inclusionPlan(l.leafIndex, head.treeSize) }]
+        : [],
+    );
+    const ids = covered.flatMap((c) => [{ level: 0, index: c.index }, ...c.plan.nodes]);
+    const hashes = ids.length > 0 ? await this.store.read(ids) : [];
+    let at = 0;
+    for (const c of covered) {
+      const [leaf, ...path] = hashes.slice(at, at + 1 + c.plan.nodes.length);
+      at += 1 + c.plan.nodes.length;
+      out.set(c.eventId, {
+        index: c.index,
+        treeSize: head.treeSize,
+        leafHash: b64(leaf ?? new Uint8Array()),
+        proof: c.plan.assemble(path).map(b64),
+        checkpoint: head.note,
+      });
+    }
+    return out;
+  }
+
+  /**
    * RFC 9162 consistency proof between two tree sizes (0 < from <= to), with the checkpoint of
    * size `to` when one was signed. TreeSizeExceededError when `to` is beyond the latest checkpoint.
    */

@@ -46,6 +46,7 @@ export async function batchGet(
   doc: DynamoDBDocumentClient,
   table: string,
   keys: Record<string, unknown>[],
+  what: string = WHAT,
 ): Promise<Record<string, unknown>[]> {
   const chunks = chunked(keys, GET_MAX);
   const found = await inParallel(chunks, async (chunk) => {
@@ -56,7 +57,7 @@ export async function batchGet(
       if (attempt > 1) await backoff(attempt);
       const out: BatchGetCommandOutput = await guard(
         doc.send(new BatchGetCommand({ RequestItems: request })),
-        WHAT,
+        what,
       );
       items.push(...(out.Responses?.[table] ?? []));
       request = out.UnprocessedKeys;

@@ -17,7 +17,9 @@ import {
   StoredVersionSchema,
 } from '../license/records.ts';
 import type { AuditStore } from './audit-store.ts';
+import { batchGet } from './batch.ts';
 import { storedInteger, storedString } from './stored-item.ts';
+import { LicenseIndex } from './tables.ts';
 import { conditionFailures, guard, storageFailure, type TransactItems, transact } from './transact.ts';
 
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
@@ -170,6 +172,50 @@ export class LicenseStore implements LicenseRepository {
     const ver = items.find((i) => i.sk === skOfVersion(version));
     if (!head || !ver) return undefined;
     return { version: StoredVersionSchema.parse(ver), head: LicenseHeadSchema.parse(head) };
+  }
+
+  /**
+   * The licenses of a holder (by the keyed hash their heads carry), by license key, up to `limit`
+   * after `after` (a license key): the sparse `byHolder` index names them and their current
+   * versions, then one BatchGetItem reads each head and current version consistently (a license
+   * whose head or version is not found, or whose holder is no longer this one, is left out).
+   */
+  async byHolder(
+    holderHash: string,
+    page: { limit: number; after?: string | undefined },
+  ): Promise<{ records: { licenseKey: string; record: LicenseRecord }[]; next?: string }> {
+    const out = await guard(
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: LicenseIndex.byHolder,
+          KeyConditionExpression: 'holderHash = :h',
+          ExpressionAttributeValues: { ':h': holderHash },
+          Limit: page.limit,
+          ...(page.after ? { ExclusiveStartKey: { holderHash, pk: pkOf(page.after), sk: HEAD } } : {}),
+        }),
+      ),
+      WHAT,
+    );
+    const listed = (out.Items ?? []).map((i) => ({
+      licenseKey: String(i.pk).slice('LIC#'.length),
+      version: String(i.currentVersion),
+    }));
+    const keys = listed.flatMap((l) => [
+      { pk: pkOf(l.licenseKey), sk: HEAD },
+      { pk: pkOf(l.licenseKey), sk: skOfVersion(l.version) },
+    ]);
+    const items = keys.length > 0 ? await batchGet(this.doc, this.tableName, keys, WHAT) : [];
+    const byKey = new Map(items.map((i) => [`${String(i.pk)}|${String(i.sk)}`, i]));
+    const records = listed.flatMap(({ licenseKey, version }) => {
+      const head = byKey.get(`${pkOf(licenseKey)}|${HEAD}`);
+      const ver = byKey.get(`${pkOf(licenseKey)}|${skOfVersion(version)}`);
+      if (!head || !ver) return [];
+      const record = { head: LicenseHeadSchema.parse(head), version: StoredVersionSchema.parse(ver) };
+      return record.head.holderHash === holderHash ? [{ licenseKey, record }] : [];
+    });
+    const last = out.LastEvaluatedKey?.pk;
+    return { records, ...(typeof last === 'string' ? { next: last.slice('LIC#'.length) } : {}) };
   }
 
   /**

@@ -111,6 +111,13 @@ export const AuditIndex = {
 export const PENDING_SHARDS = 8;
 
 /**
+ * License table indexes. `byHolder` is sparse: only a license's head carries `holderHash` (the
+ * keyed hash of its holder), so it lists each license once, by license key, with the current
+ * version; a holder's page reads the heads and versions it names from the table.
+ */
+export const LicenseIndex = { byHolder: 'byHolder' } as const;
+
+/**
  * Shards of each low-cardinality search key. At the documented rate (NATIONAL_SCALE) the hottest
  * key, a day, takes every event of a province: 1 event per verification on the calling side, so
  * 1,000 index writes/s of 1 WCU, 62.5 WCU/s per shard, a sixteenth of a partition's limit. 16
@@ -157,7 +164,23 @@ const sharded = (of: string, hottestShare: number): KeyCardinality => ({
 
 export const TABLES: readonly TableDefinition[] = [
   /** License versions, license heads, serial counters and idempotency records. */
-  { kind: 'licenses', partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'ttl' },
+  {
+    kind: 'licenses',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    ttlAttribute: 'ttl',
+    indexes: [
+      {
+        name: LicenseIndex.byHolder,
+        partitionKey: 'holderHash',
+        sortKey: 'pk',
+        projection: { type: 'INCLUDE', attributes: ['currentVersion'] },
+        cardinality: { class: 'per-holder' },
+        // Written when a license is issued; a new version changes `currentVersion` once.
+        writesPerEvent: 1,
+      },
+    ],
+  },
   /** Audit events, written with the change they record. */
   {
     kind: 'audit',
