@@ -1,4 +1,5 @@
 import type { KeyPurpose } from '../contracts/keys.ts';
+import { AuditIndex, SEARCH_INDEXES } from '../lib/store/tables.ts';
 import type { ResourceScope } from '../lib/wiring/scope.ts';
 
 /**
@@ -125,7 +126,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: ['GET /v1/audit/{proxy+}', 'POST /v1/audit/{proxy+}'],
     signsWith: [],
     tables: { audit: 'readwrite', log: 'read' },
-    queriesIndexes: ['audit'],
+    queriesIndexes: { audit: SEARCH_INDEXES },
     // Holder hashes for the holder-hash route, and the key of its page cursors.
     secrets: ['holderHash'],
     bearerTokens: true,
@@ -140,7 +141,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     signsWith: ['audit'],
     // Reads waiting events from the pending index and marks them; writes no events of its own.
     tables: { audit: 'readwrite', log: 'readwrite' },
-    queriesIndexes: ['audit'],
+    queriesIndexes: { audit: [AuditIndex.pending] },
     scheduleMinutes: 1,
     reservedConcurrency: 1,
     memoryMb: 1024,

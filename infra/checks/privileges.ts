@@ -112,7 +112,8 @@ export function expectedGrants(spec: FunctionSpec, province: string, keys: KeyPl
     const access = spec.tables[def.kind];
     if (!access) continue;
     add(tableActions(access), `table ${names[def.kind]}`);
-    if (spec.queriesIndexes?.includes(def.kind)) add(['dynamodb:Query'], `table ${names[def.kind]}/index/*`);
+    for (const index of spec.queriesIndexes?.[def.kind] ?? [])
+      add(['dynamodb:Query'], `table ${names[def.kind]}/index/${index}`);
   }
   if ((spec.secrets ?? []).includes(SecretKind.holderHash)) {
     add(['secretsmanager:GetSecretValue'], `secret ${holderHashSecretName(province)}`);

@@ -125,18 +125,24 @@ export class GatewayFunction {
     kind: TableKind,
     table: Table,
     access: TableAccess,
-    options: { queriesIndexes?: boolean } = {},
+    options: { queriesIndexes?: readonly string[] } = {},
   ): this {
     this.fn.addEnvironment(tableEnvName(kind), table.tableName);
-    if (options.queriesIndexes) {
-      if (!TABLES.find((t) => t.kind === kind)?.indexes?.length)
-        throw new Error(`${this.spec.name} queries indexes of ${kind}, which has none`);
-      if (access !== 'read' && access !== 'readwrite')
-        throw new Error(`${this.spec.name} queries ${kind} without read access`);
+    const indexes = options.queriesIndexes ?? [];
+    const defined = new Set((TABLES.find((t) => t.kind === kind)?.indexes ?? []).map((i) => i.name));
+    for (const index of indexes) {
+      if (!defined.has(index))
+        throw new Error(`${this.spec.name} queries ${kind}/${index}, which is no index`);
     }
+    if (indexes.length > 0 && access !== 'read' && access !== 'readwrite')
+      throw new Error(`${this.spec.name} queries ${kind} without read access`);
     this.grant(`Table${pascal(kind)}`, tableActions(access), [table.tableArn]);
-    if (options.queriesIndexes) {
-      this.grant(`Table${pascal(kind)}Indexes`, ['dynamodb:Query'], [`${table.tableArn}/index/*`]);
+    if (indexes.length > 0) {
+      this.grant(
+        `Table${pascal(kind)}Indexes`,
+        ['dynamodb:Query'],
+        indexes.map((i) => `${table.tableArn}/index/${i}`),
+      );
     }
     return this;
   }
@@ -213,7 +219,7 @@ export function bindCatalogEntry(fn: GatewayFunction, r: GatewayResources): Gate
     const access = spec.tables[def.kind];
     if (access === undefined) continue;
     fn.bindTable(def.kind, r.tables[def.kind], access, {
-      queriesIndexes: spec.queriesIndexes?.includes(def.kind) ?? false,
+      queriesIndexes: spec.queriesIndexes?.[def.kind] ?? [],
     });
   }
   if ((spec.secrets ?? []).includes(SecretKind.holderHash)) {

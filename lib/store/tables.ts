@@ -108,6 +108,16 @@ export const AuditIndex = {
   byDay: 'byDay',
 } as const;
 
+/** The indexes an auditor's search walks (lib/store/audit-query.ts): every one but `pending`. */
+export const SEARCH_INDEXES: readonly string[] = [
+  AuditIndex.byTrace,
+  AuditIndex.byIdentifier,
+  AuditIndex.byHolder,
+  AuditIndex.byPeer,
+  AuditIndex.byAction,
+  AuditIndex.byDay,
+];
+
 export const PENDING_SHARDS = 8;
 
 /**

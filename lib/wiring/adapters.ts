@@ -17,10 +17,11 @@ import { LicenseStore } from '../store/license-store.ts';
 import { LogStore } from '../store/log-store.ts';
 import { LoggedEvents } from '../store/logged-events.ts';
 import { NonceStore } from '../store/nonce-store.ts';
-import type { TableKind, TableNames } from '../store/tables.ts';
+import { AuditIndex, SEARCH_INDEXES, type TableKind, type TableNames } from '../store/tables.ts';
 import {
   type ResourceScope,
   requireFlag,
+  requireIndexes,
   requireSecret,
   requireSigner,
   requireTable,
@@ -196,13 +197,14 @@ export class ProvinceAdapters {
 
   /** Audit events searched through the table's indexes (the auditor API). */
   get auditEvents(): AuditEventReader {
-    const table = this.table('audit', 'query');
+    this.indexes('audit', SEARCH_INDEXES);
+    const table = this.table('audit', 'read');
     return this.once('auditEvents', () => new AuditEventReader(this.doc, table));
   }
 
   /** Audit events as the sequencer sees them: waiting in the pending index, then marked. */
   get loggedEvents(): LoggedEvents {
-    this.table('audit', 'query');
+    this.indexes('audit', [AuditIndex.pending]);
     const table = this.table('audit', 'readwrite');
     return this.once('loggedEvents', () => new LoggedEvents(this.doc, table));
   }
@@ -247,6 +249,11 @@ export class ProvinceAdapters {
   private table(kind: TableKind, use: TableUse): string {
     requireTable(this.scope, kind, use);
     return this.present(this.parts.tables?.[kind], `the ${kind} table's name`);
+  }
+
+  /** Checks that the scope lets this function query these indexes of `kind`. */
+  private indexes(kind: TableKind, names: readonly string[]): void {
+    requireIndexes(this.scope, kind, names);
   }
 
   private get doc(): DynamoDBDocumentClient {

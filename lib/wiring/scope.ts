@@ -1,5 +1,5 @@
 import { KeyPurpose } from '../../contracts/keys.ts';
-import { TableKind } from '../store/tables.ts';
+import { TABLES, TableKind } from '../store/tables.ts';
 
 /**
  * What one function may touch: the part of a province's resources its catalog entry lists
@@ -26,8 +26,11 @@ export interface ResourceScope {
    * its last good copy there); a function that never checks another province's key does not.
    */
   tables: Readonly<Partial<Record<TableKind, TableAccess>>>;
-  /** Tables whose global secondary indexes it queries. */
-  queriesIndexes?: readonly TableKind[];
+  /**
+   * The global secondary indexes it queries, by table: each index by name (lib/store/tables.ts),
+   * so a function is granted Query on those indexes and no other.
+   */
+  queriesIndexes?: Readonly<Partial<Record<TableKind, readonly string[]>>>;
   /** KMS keys it signs with; it reads their public keys, and no other key's. */
   signsWith: readonly KeyPurpose[];
   /**
@@ -64,10 +67,21 @@ export function requireTable(scope: ResourceScope, kind: TableKind, use: TableUs
       `the ${scope.name} function uses the ${kind} table (${use}), which its catalog entry does not list`,
     );
   }
-  const indexed = use !== 'query' || (scope.queriesIndexes ?? []).includes(kind);
-  if (!GRANTS[access].includes(use) || !indexed) {
+  if (!GRANTS[access].includes(use)) {
     throw new UndeclaredResourceError(
-      `the ${scope.name} function ${use === 'query' ? 'queries the indexes of' : `needs ${use} access to`} the ${kind} table; its catalog entry lists ${access}${use === 'query' ? ' without queriesIndexes' : ''}`,
+      `the ${scope.name} function ${use === 'query' ? 'queries the indexes of' : `needs ${use} access to`} the ${kind} table; its catalog entry lists ${access}`,
+    );
+  }
+}
+
+/** Throws unless the scope lets its function query each of these indexes of `kind`. */
+export function requireIndexes(scope: ResourceScope, kind: TableKind, indexes: readonly string[]): void {
+  requireTable(scope, kind, 'query');
+  const listed = scope.queriesIndexes?.[kind] ?? [];
+  const missing = indexes.filter((i) => !listed.includes(i));
+  if (missing.length > 0) {
+    throw new UndeclaredResourceError(
+      `the ${scope.name} function queries the ${missing.join(', ')} index${missing.length > 1 ? 'es' : ''} of the ${kind} table, which its catalog entry does not list`,
     );
   }
 }
@@ -107,7 +121,9 @@ export function requireFlag(
 export const WHOLE_PROVINCE: ResourceScope = {
   name: 'province',
   tables: Object.fromEntries(Object.values(TableKind).map((k) => [k, 'readwrite'])),
-  queriesIndexes: Object.values(TableKind),
+  queriesIndexes: Object.fromEntries(
+    TABLES.filter((t) => t.indexes?.length).map((t) => [t.kind, (t.indexes ?? []).map((i) => i.name)]),
+  ),
   signsWith: Object.values(KeyPurpose),
   publishesKeys: true,
   secrets: Object.values(SecretKind),

@@ -7,7 +7,10 @@ import { keyPurposesOf } from '../../lib/config.ts';
 /** docs/settings.md §14.2: one row per function, as its catalog entry reads. */
 function rowOf(f: FunctionSpec): string[] {
   const tables = Object.entries(f.tables)
-    .map(([k, a]) => `${k} (${a}${(f.queriesIndexes ?? []).some((i) => i === k) ? ', indexes' : ''})`)
+    .map(([k, a]) => {
+      const indexes = f.queriesIndexes?.[k as keyof typeof f.tables] ?? [];
+      return `${k} (${a}${indexes.length > 0 ? `, indexes ${indexes.join(' ')}` : ''})`;
+    })
     .join(', ');
   const purposes = keyPurposesOf(f);
   const keys = f.publishesKeys

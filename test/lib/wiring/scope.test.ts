@@ -66,9 +66,11 @@ function withoutEachListing(spec: FunctionSpec): { listing: string; scope: Resou
     const { [kind]: _, ...tables } = spec.tables;
     out.push({ listing: `the ${kind} table`, scope: { ...spec, tables } });
   }
-  for (const kind of spec.queriesIndexes ?? []) {
-    const queriesIndexes = (spec.queriesIndexes ?? []).filter((k) => k !== kind);
-    out.push({ listing: `the indexes of ${kind}`, scope: { ...spec, queriesIndexes } });
+  for (const [kind, indexes] of Object.entries(spec.queriesIndexes ?? {})) {
+    for (const index of indexes ?? []) {
+      const queriesIndexes = { ...spec.queriesIndexes, [kind]: (indexes ?? []).filter((i) => i !== index) };
+      out.push({ listing: `the ${index} index of ${kind}`, scope: { ...spec, queriesIndexes } });
+    }
   }
   for (const purpose of spec.signsWith) {
     out.push({
