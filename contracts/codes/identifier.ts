@@ -58,9 +58,33 @@ function missingSegment(parts: readonly string[]): ParseResult<never, Identifier
   );
 }
 
+type IdentifierParse = ParseResult<ParsedIdentifier, IdentifierSegment>;
+
+/**
+ * Parses of the identifiers seen lately, frozen: one verification parses the same identifier a
+ * dozen times (its request, its answer's contract, the license read, its audit event), and the
+ * parse is a pure function of the text. Bounded, emptied when full; longer inputs, which no
+ * identifier reaches, are parsed every time.
+ */
+const recentParses = new Map<string, IdentifierParse>();
+const RECENT_PARSES = 1024;
+const RECENT_PARSE_MAX_LENGTH = 160;
+
 /** Parses a GB/T 36904 identifier from untrusted input; never throws. */
-export function parseIdentifier(input: unknown): ParseResult<ParsedIdentifier, IdentifierSegment> {
+export function parseIdentifier(input: unknown): IdentifierParse {
   if (typeof input !== 'string') return fail('format', 'identifier must be a string');
+  if (input.length > RECENT_PARSE_MAX_LENGTH) return parseIdentifierText(input);
+  const recent = recentParses.get(input);
+  if (recent) return recent;
+  const result = parseIdentifierText(input);
+  Object.freeze(result.ok ? result.value : result.issue);
+  Object.freeze(result);
+  if (recentParses.size >= RECENT_PARSES) recentParses.clear();
+  recentParses.set(input, result);
+  return result;
+}
+
+function parseIdentifierText(input: string): IdentifierParse {
   if (input === '') return fail('format', 'identifier is empty');
   const space = input.search(/\s/);
   if (space >= 0) return fail('format', `identifier contains whitespace at position ${space + 1}`);

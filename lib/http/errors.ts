@@ -4,6 +4,7 @@ import { type ErrorBody, ErrorCode } from '../../contracts/errors.ts';
 import { AppError } from '../errors.ts';
 import { log } from '../log/logger.ts';
 import type { GatewayEnv } from './env.ts';
+import { jsonAnswer } from './json.ts';
 
 /** The code of the error answer last rendered for a request, for its request log line. */
 const renderedCodes = new WeakMap<Context<GatewayEnv>, ErrorCode>();
@@ -25,16 +26,17 @@ export function renderError(err: unknown, c: Context<GatewayEnv>): Response {
       },
     };
     renderedCodes.set(c, err.code);
-    return c.json(body, err.status);
+    return jsonAnswer(c, body, err.status);
   }
   if (err instanceof HTTPException) {
     const code = err.status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.INVALID_REQUEST;
     renderedCodes.set(c, code);
-    return c.json({ error: { code, message: err.message || 'bad request', traceId } }, err.status);
+    return jsonAnswer(c, { error: { code, message: err.message || 'bad request', traceId } }, err.status);
   }
   log.error('unhandled error', { traceId, error: err instanceof Error ? err : String(err) });
   renderedCodes.set(c, ErrorCode.INTERNAL);
-  return c.json(
+  return jsonAnswer(
+    c,
     {
       error: {
         code: ErrorCode.INTERNAL,

@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { ErrorCode } from '../../contracts/errors.ts';
 import { firstIssueText } from '../../contracts/issue-text.ts';
@@ -71,4 +72,24 @@ export function parseWith<S extends z.ZodType>(schema: S, raw: unknown, what: st
     throw new InvalidRequestError(`${what} is invalid: ${firstIssueText({ issues }, { root: '' })}`, issues);
   }
   return result.data;
+}
+
+/** The JSON text of answers made by jsonAnswer, by response. */
+const answerTexts = new WeakMap<Response, string>();
+
+/**
+ * `c.json(value, status)`, remembering the JSON text the answer carries: signedCall signs its
+ * receipt over the answer's bytes, and takes them from here instead of reading the response back
+ * (which on @hono/node-server turns it into a web stream).
+ */
+export function jsonAnswer(c: Context, value: unknown, status?: ContentfulStatusCode): Response {
+  const text = JSON.stringify(value);
+  const res = c.body(text, status, { 'Content-Type': 'application/json' });
+  answerTexts.set(res, text);
+  return res;
+}
+
+/** The JSON text of an answer jsonAnswer made, else undefined. */
+export function answerText(res: Response): string | undefined {
+  return answerTexts.get(res);
 }

@@ -7,9 +7,10 @@ import { auditEvent, type CallContext } from '../audit/events.ts';
 import type { AuditSink } from '../audit/sink.ts';
 import type { Clock } from '../clock.ts';
 import { ForbiddenError, PayloadTooLargeError, UnauthenticatedError } from '../errors.ts';
-import { newTraceId, traceIdOf, traceparentOf } from '../ids.ts';
+import { traceIdOf, traceparentOf } from '../ids.ts';
 import type { GatewayEnv } from './env.ts';
 import { errorCodeOf, renderError } from './errors.ts';
+import { randomHex } from './random.ts';
 
 /** The authenticated call a route serves (after requireRole), for its service and its audit event. */
 export function callContext(c: Context<GatewayEnv>): CallContext {
@@ -20,10 +21,19 @@ export function callContext(c: Context<GatewayEnv>): CallContext {
 
 /** Continues the caller's W3C trace or starts one; echoes it so callers can quote it. */
 export const traceContext: MiddlewareHandler<GatewayEnv> = async (c, next) => {
-  const traceId = traceIdOf(c.req.header('traceparent')) ?? newTraceId();
+  // A fresh trace id and each answer's span id as lib/ids.ts makes them (16 and 8 random bytes).
+  const traceId = traceIdOf(c.req.header('traceparent')) ?? randomHex(16);
   c.set('traceId', traceId);
   await next();
-  c.header('traceparent', traceparentOf(traceId));
+  // Set on the answer itself: `c.header` on an answered request rebuilds the response around its
+  // body as a web stream, which @hono/node-server then pipes instead of writing the body at once.
+  const traceparent = traceparentOf(traceId, randomHex(8));
+  try {
+    c.res.headers.set('traceparent', traceparent);
+  } catch {
+    // Immutable headers (a response passed through from fetch): hono copies the response.
+    c.header('traceparent', traceparent);
+  }
 };
 
 /**
@@ -32,14 +42,29 @@ export const traceContext: MiddlewareHandler<GatewayEnv> = async (c, next) => {
  * `Connection: close`, and a keep-alive client opens a new one instead of losing its next request
  * on a socket the server is about to close.
  */
-export const limitBody = (maxBytes: number): MiddlewareHandler<GatewayEnv> =>
-  bodyLimit({
-    maxSize: maxBytes,
-    onError: (c) => {
-      c.header('Connection', 'close');
-      throw new PayloadTooLargeError(maxBytes);
-    },
-  });
+export const limitBody = (maxBytes: number): MiddlewareHandler<GatewayEnv> => {
+  const refuse = (c: Context<GatewayEnv>): never => {
+    c.header('Connection', 'close');
+    throw new PayloadTooLargeError(maxBytes);
+  };
+  const streamed = bodyLimit({ maxSize: maxBytes, onError: refuse });
+  return async (c, next) => {
+    // A declared length (and no transfer-encoding) is decided from the headers alone, as
+    // bodyLimit decides it, but without touching `c.req.raw.body`: on @hono/node-server that
+    // turns the request into a web stream, where the route's own read would take the body from
+    // the socket directly. The body read is then the declared length, no more (the HTTP parser
+    // reads that many bytes as the body). Chunked bodies and bodies of unknown length are counted
+    // as they come, by bodyLimit.
+    const headers = c.req.raw.headers;
+    const declared = headers.get('content-length');
+    if (declared !== null && /^\d{1,15}$/.test(declared) && !headers.has('transfer-encoding')) {
+      if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+      if (Number(declared) > maxBytes) return refuse(c);
+      return next();
+    }
+    return streamed(c, next);
+  };
+};
 
 export interface Authenticator {
   verify(authorization: string | undefined): Promise<Principal>;

@@ -12,7 +12,7 @@ import type { TrustRegistry } from '../registry/trust-registry.ts';
 import type { Signer } from '../signing/signer.ts';
 import type { GatewayEnv } from './env.ts';
 import { errorCodeOf, renderError } from './errors.ts';
-import { parseWith } from './json.ts';
+import { answerText, parseWith } from './json.ts';
 
 export type { AuditSink };
 
@@ -45,11 +45,12 @@ export interface SignedCallDeps {
 export const signedCall =
   (deps: SignedCallDeps): MiddlewareHandler<GatewayEnv> =>
   async (c, next) => {
-    c.set('traceId', newTraceId());
-    const url = new URL(c.req.url);
-    const pathWithQuery = `${url.pathname}${url.search}`;
+    // Until the signature verifies, the trace id the caller sent is no trace of this province:
+    // nothing reads it before the call is either verified (its `tid`) or refused (a fresh id).
     let signer: RequestClaims | undefined;
     try {
+      const url = new URL(c.req.url);
+      const pathWithQuery = `${url.pathname}${url.search}`;
       const bytes = new Uint8Array(await c.req.arrayBuffer());
       const claims = await authenticateRequest(c.req.header(SIGNATURE_HEADER), deps.registry);
       signer = claims;
@@ -72,15 +73,18 @@ export const signedCall =
       c.set('rawBody', text);
       await next();
     } catch (err) {
+      if (!signer) c.set('traceId', newTraceId());
       c.error = err instanceof Error ? err : new Error(String(err));
       c.res = renderError(err, c);
     }
     await audit(c, deps, signer);
     if (!signer) return;
-    // The answer is read once: its bytes are what the receipt covers and what is sent.
+    // The answer is read once: its bytes are what the receipt covers and what is sent. An answer
+    // of jsonAnswer is the UTF-8 of its JSON text, taken as it is; any other is read back.
     const res = c.res;
-    const empty = res.body === null;
-    const answer = new Uint8Array(await res.arrayBuffer());
+    const text = answerText(res);
+    const empty = text === undefined && res.body === null;
+    const answer = text === undefined ? new Uint8Array(await res.arrayBuffer()) : Buffer.from(text, 'utf8');
     const receipt = await signReceipt(deps.gatewaySigner, {
       iss: deps.province,
       aud: signer.iss,
@@ -92,9 +96,11 @@ export const signedCall =
     });
     const headers = new Headers(res.headers);
     headers.set(RECEIPT_HEADER, receipt);
-    // Unset first, so the new response is taken as it is instead of merged with the old one.
+    // Unset first, so the new response is taken as it is instead of merged with the old one. An
+    // answer of jsonAnswer has no status text (reading one would turn it into a web stream).
+    const statusText = text === undefined ? res.statusText : '';
     c.res = undefined;
-    c.res = new Response(empty ? null : answer, { status: res.status, statusText: res.statusText, headers });
+    c.res = new Response(empty ? null : answer, { status: res.status, statusText, headers });
   };
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

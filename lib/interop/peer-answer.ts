@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 /*
  * What the peer client makes of an exchange: the answer's body read within its bounds, or the
  * cause told, for the audit event and the error, when no answer could be read.
@@ -28,53 +30,65 @@ export interface AnswerBody {
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
- * The answer's body, read chunk by chunk and cut off as soon as it passes `maxBytes` (a peer
- * streaming without end is not read to its end), and decoded as strict UTF-8.
+ * The answer's body, read chunk by chunk from the response stream and cut off as soon as it passes
+ * `maxBytes` (a peer streaming without end is not read to its end, and a declared length over the
+ * bound is refused before any byte is read), then decoded as strict UTF-8. The stream is destroyed
+ * when the answer is refused; a stream that closes before its end is a connection lost.
  */
-export async function readBounded(res: Response, maxBytes: number, signal: AbortSignal): Promise<AnswerBody> {
-  const tooLarge = () => new AnswerUnreadableError(`answer larger than ${maxBytes} bytes`);
-  const declared = res.headers.get('content-length');
-  if (declared !== null && Number(declared) > maxBytes) {
-    await res.body?.cancel().catch(() => undefined);
-    throw tooLarge();
-  }
-  if (!res.body) return { bytes: new Uint8Array(0), text: '' };
-  const reader = res.body.getReader();
-  // The deadline cancels the read itself, whatever the fetch implementation does with the signal.
-  const stop = () => void reader.cancel(signal.reason).catch(() => undefined);
-  signal.addEventListener('abort', stop, { once: true });
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    return await readAll();
-  } finally {
-    signal.removeEventListener('abort', stop);
-  }
-
-  async function readAll(): Promise<AnswerBody> {
-    for (;;) {
-      if (signal.aborted) throw signal.reason;
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => undefined);
-        throw tooLarge();
+export function readBounded(
+  body: Readable,
+  maxBytes: number,
+  declaredLength?: string | null,
+): Promise<AnswerBody> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const settle = (err: unknown, answer?: AnswerBody) => {
+      if (done) return;
+      done = true;
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('close', onClose);
+      if (err === undefined && answer) resolve(answer);
+      else {
+        body.destroy();
+        reject(err);
       }
-      chunks.push(value);
+    };
+    const tooLarge = () => new AnswerUnreadableError(`answer larger than ${maxBytes} bytes`);
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > maxBytes) settle(tooLarge());
+      else chunks.push(chunk);
+    };
+    const onEnd = () => {
+      // One chunk (the usual answer) is taken as it is; several are joined once.
+      const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+      let text: string;
+      try {
+        text = strictUtf8.decode(bytes);
+      } catch {
+        settle(new AnswerUnreadableError('answer is not valid UTF-8'));
+        return;
+      }
+      settle(undefined, { bytes, text });
+    };
+    const onClose = () =>
+      settle(Object.assign(new Error('the answer ended before its end'), { code: 'ECONNRESET' }));
+    // Errors after the answer was settled (a destroyed socket) have nobody to tell.
+    body.on('error', (err) => settle(err));
+    if (declaredLength != null && Number(declaredLength) > maxBytes) {
+      settle(tooLarge());
+      return;
     }
-    if (signal.aborted) throw signal.reason;
-    // One chunk (the usual answer) is taken as it is; several are joined once.
-    const bytes = chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, size);
-    try {
-      return { bytes, text: strictUtf8.decode(bytes) };
-    } catch {
-      throw new AnswerUnreadableError('answer is not valid UTF-8');
-    }
-  }
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('close', onClose);
+  });
 }
 
-/** The error code of a fetch failure: undici puts the socket's on `cause`. */
+/** The error code of a failed exchange: on the error itself, or on its `cause` (undici's fetch). */
 function codeOf(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
     const code = (e as NodeJS.ErrnoException).code;

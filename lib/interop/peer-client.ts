@@ -10,11 +10,13 @@ import { auditEvent } from '../audit/events.ts';
 import type { AuditSink } from '../audit/sink.ts';
 import type { Clock } from '../clock.ts';
 import { DependencyUnavailableError, PeerUnavailableError } from '../errors.ts';
+import { randomHex } from '../http/random.ts';
 import { traceparentOf } from '../ids.ts';
 import type { TrustRegistry } from '../registry/trust-registry.ts';
 import type { Signer } from '../signing/signer.ts';
 import { CircuitBreaker, type CircuitPermit } from './circuit-breaker.ts';
-import { type AnswerBody, causeOf, parseJson, readBounded, whyUnavailable } from './peer-answer.ts';
+import { type AnswerBody, causeOf, parseJson, whyUnavailable } from './peer-answer.ts';
+import { PeerTransport } from './peer-http.ts';
 import { ReceiptInvalidError, verifyReceipt } from './receipt.ts';
 import { signRequest } from './request-signature.ts';
 
@@ -124,10 +126,17 @@ export interface HttpPeerClientOptions {
   clock: Clock;
   timeoutMs?: number;
   breaker?: CircuitBreaker;
-  fetch?: typeof fetch;
 }
 
 const MAX_ANSWER_BYTES = 1024 * 1024;
+/** node:http gives header names in lower case. */
+const RECEIPT_HEADER_NAME = RECEIPT_HEADER.toLowerCase();
+
+/** A response header as fetch's `headers.get` gives it: repeated values joined, absent as null. */
+function headerText(value: string | string[] | undefined): string | null {
+  if (value === undefined) return null;
+  return Array.isArray(value) ? value.join(', ') : value;
+}
 
 /** Records an attempt; its error (when it throws one) carries the record to a recording caller. */
 type Recorder = (outcome: AuditOutcome, details: OutboundDetails, err?: Error) => Promise<OutboundRecord>;
@@ -136,12 +145,12 @@ type Recorder = (outcome: AuditOutcome, details: OutboundDetails, err?: Error) =
 export class HttpPeerClient implements PeerClient {
   readonly breaker: CircuitBreaker;
   private readonly timeoutMs: number;
-  private readonly fetch: typeof fetch;
+  private readonly transport: PeerTransport;
 
   constructor(private readonly o: HttpPeerClientOptions) {
     this.breaker = o.breaker ?? new CircuitBreaker({ clock: o.clock });
     this.timeoutMs = o.timeoutMs ?? 3000;
-    this.fetch = o.fetch ?? globalThis.fetch;
+    this.transport = new PeerTransport({ timeoutMs: this.timeoutMs, maxAnswerBytes: MAX_ANSWER_BYTES });
   }
 
   async call(
@@ -226,37 +235,26 @@ export class HttpPeerClient implements PeerClient {
     let status: number;
     let answer: AnswerBody;
     let receiptHeader: string | null;
-    // One deadline for the whole call, headers and body, held by this call's own timer:
-    // AbortSignal.timeout() alone can be collected with its timer once fetch has answered the
-    // headers, and a peer that then stalls its body would hold the call for ever.
-    const deadline = new AbortController();
-    const timer = setTimeout(
-      () => deadline.abort(new DOMException(`no answer within ${this.timeoutMs} ms`, 'TimeoutError')),
-      this.timeoutMs,
-    );
     try {
-      const res = await this.fetch(new URL(pathWithQuery, baseUrl), {
+      // One deadline for the whole exchange, headers and body (peer-http.ts).
+      const exchange = await this.transport.exchange(new URL(pathWithQuery, baseUrl), {
         method,
         headers: {
           'content-type': 'application/json',
           [SIGNATURE_HEADER]: header,
-          traceparent: traceparentOf(ctx.traceId),
+          traceparent: traceparentOf(ctx.traceId, randomHex(8)),
         },
         ...(method === 'GET' ? {} : { body: text }),
-        signal: deadline.signal,
-        redirect: 'error',
       });
-      status = res.status;
-      receiptHeader = res.headers.get(RECEIPT_HEADER);
-      answer = await readBounded(res, MAX_ANSWER_BYTES, deadline.signal);
+      status = exchange.status;
+      receiptHeader = headerText(exchange.headers[RECEIPT_HEADER_NAME]);
+      answer = exchange.answer;
     } catch (err) {
       permit.failure();
       const why = whyUnavailable(err, this.timeoutMs);
       const unavailable = new PeerUnavailableError(peer, `${peer}: ${why}`);
       await record('error', { jti, error: why }, unavailable);
       throw unavailable;
-    } finally {
-      clearTimeout(timer);
     }
     if (status >= 500 && receiptHeader === null) {
       // A gateway or balancer in front of the peer, not the peer's gateway: nothing to prove.

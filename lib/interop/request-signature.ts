@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   REQUEST_JWS_TYPE,
   REQUEST_WINDOW_SECONDS,
@@ -6,6 +5,7 @@ import {
   RequestClaimsSchema,
 } from '../../contracts/interop.ts';
 import { ReplayedError, SignatureInvalidError } from '../errors.ts';
+import { randomBase64url } from '../http/random.ts';
 import type { TrustRegistry } from '../registry/trust-registry.ts';
 import { signCompactJws } from '../signing/jws.ts';
 import type { Signer } from '../signing/signer.ts';
@@ -34,7 +34,7 @@ export async function signRequest(
       `cross-province requests are signed with the gateway key, not the ${signer.purpose} key`,
     );
   }
-  const jti = randomBytes(18).toString('base64url');
+  const jti = randomBase64url(18);
   const claims: RequestClaims = {
     iss: req.iss,
     aud: req.aud,

@@ -86,12 +86,22 @@ const ALLOWED_HEADER = new Set(['alg', 'typ', 'kid']);
 const DEFAULT_MAX_LENGTH = 16 * 1024;
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
 /** A segment only if it is canonical base64url: alphabet only, no padding, unused bits zero. */
 export function decodeCanonicalBase64url(segment: string): Buffer | undefined {
-  if (!SEGMENT.test(segment) || segment.length % 4 === 1) return undefined;
-  const bytes = Buffer.from(segment, 'base64url');
-  // Node's decoder ignores stray trailing bits; a canonical segment is what encoding gives back.
-  return bytes.toString('base64url') === segment ? bytes : undefined;
+  if (!SEGMENT.test(segment)) return undefined;
+  // Node's decoder ignores stray trailing bits, so a canonical segment is one that encoding the
+  // bytes gives back: no lone last character, and a last character of 2 (or 3) that leaves the 4
+  // (or 2) bits past the last byte zero.
+  const tail = segment.length % 4;
+  if (tail === 1) return undefined;
+  if (
+    tail !== 0 &&
+    (BASE64URL.indexOf(segment.charAt(segment.length - 1)) & (tail === 2 ? 0x0f : 0x03)) !== 0
+  )
+    return undefined;
+  return Buffer.from(segment, 'base64url');
 }
 
 function jsonObject(bytes: Uint8Array): Record<string, unknown> | undefined {
@@ -111,7 +121,7 @@ function jsonObject(bytes: Uint8Array): Record<string, unknown> | undefined {
  * `typ` and a string `kid`. Throws JwsRejectedError; never reads the payload as claims.
  */
 export function parseStrictJws(jws: string, typ: string, maxLength = DEFAULT_MAX_LENGTH): ParsedJws {
-  const header = parseForm(jws, ALLOWED_HEADER, maxLength);
+  const { header, segments, bytes } = readForm(jws, ALLOWED_HEADER, maxLength);
   if (header.alg !== 'ES256') {
     throw new JwsRejectedError(
       JwsRejection.ALGORITHM_NOT_ALLOWED,
@@ -124,8 +134,8 @@ export function parseStrictJws(jws: string, typ: string, maxLength = DEFAULT_MAX
   if (typeof header.kid !== 'string' || header.kid === '' || header.kid.length > 128) {
     throw new JwsRejectedError(JwsRejection.MALFORMED, 'the header names no kid');
   }
-  const [h, p, s] = jws.split('.') as [string, string, string];
-  const signature = decodeCanonicalBase64url(s) ?? Buffer.alloc(0);
+  const [h, p] = segments;
+  const [, payload, signature] = bytes;
   if (signature.length !== 64) {
     throw new JwsRejectedError(
       JwsRejection.SIGNATURE_INVALID,
@@ -135,7 +145,7 @@ export function parseStrictJws(jws: string, typ: string, maxLength = DEFAULT_MAX
   return {
     header: { alg: 'ES256', typ, kid: header.kid },
     signingInput: Buffer.from(`${h}.${p}`, 'ascii'),
-    payload: decodeCanonicalBase64url(p) ?? Buffer.alloc(0),
+    payload,
     signature,
   };
 }
@@ -150,6 +160,15 @@ export function parseForm(
   allowed: ReadonlySet<string>,
   maxLength = DEFAULT_MAX_LENGTH,
 ): Record<string, unknown> {
+  return readForm(jws, allowed, maxLength).header;
+}
+
+/** parseForm, with the segments and their decoded bytes, each segment decoded once. */
+function readForm(
+  jws: string,
+  allowed: ReadonlySet<string>,
+  maxLength: number,
+): { header: Record<string, unknown>; segments: [string, string, string]; bytes: [Buffer, Buffer, Buffer] } {
   if (jws.length > maxLength) {
     throw new JwsRejectedError(JwsRejection.MALFORMED, `longer than ${maxLength} characters`);
   }
@@ -157,10 +176,13 @@ export function parseForm(
   if (parts.length !== 3) {
     throw new JwsRejectedError(JwsRejection.MALFORMED, 'not a compact JWS of three segments');
   }
-  const [h, p, s] = parts as [string, string, string];
+  const segments = parts as [string, string, string];
+  const [h, p, s] = segments;
   const headerBytes = decodeCanonicalBase64url(h);
+  const payloadBytes = headerBytes && decodeCanonicalBase64url(p);
+  const signatureBytes = payloadBytes && decodeCanonicalBase64url(s);
   // An empty segment is canonical (zero bytes): `alg: none` then fails on its alg, not its form.
-  if (!headerBytes || !decodeCanonicalBase64url(p) || !decodeCanonicalBase64url(s)) {
+  if (!headerBytes || !payloadBytes || !signatureBytes) {
     throw new JwsRejectedError(JwsRejection.MALFORMED, 'a segment is not canonical base64url');
   }
   const header = jsonObject(headerBytes);
@@ -172,7 +194,7 @@ export function parseForm(
       `header members ${extra.map((k) => JSON.stringify(k)).join(', ')} are not allowed`,
     );
   }
-  return header;
+  return { header, segments, bytes: [headerBytes, payloadBytes, signatureBytes] };
 }
 
 /**

@@ -64,10 +64,34 @@ export function createDocumentClient(options: DynamoOptions = {}): DynamoDBDocum
       throwOnRequestTimeout: true,
     },
   });
+  // The client has no logger (the SDK's default logs nothing), but its logger middleware still
+  // copies and filters every request's input and output for the log line it then drops.
+  client.middlewareStack.remove('loggerMiddleware');
+  reuseSigner(client);
   const doc = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
   });
   return withCallDeadline(doc, STORAGE_BOUNDS.callMs);
+}
+
+/**
+ * The SDK builds a new SigV4 signer for every request, from a copy of the whole client config,
+ * although it is the same signer each time: the region and service it takes stick to the config
+ * after the first request, and its credentials are the client's provider, which refreshes them
+ * itself. Built once instead (again if building it failed); each request is still signed for the
+ * region and service its endpoint names, with the credentials of the moment.
+ */
+function reuseSigner(client: DynamoDBClient): void {
+  const config = client.config;
+  const perRequest = config.signer;
+  let built: ReturnType<typeof perRequest> | undefined;
+  config.signer = (authScheme) => {
+    built ??= perRequest(authScheme).catch((err: unknown) => {
+      built = undefined;
+      throw err;
+    });
+    return built;
+  };
 }
 
 /** Whether an endpoint is on this machine (loopback), where storage takes any credentials. */

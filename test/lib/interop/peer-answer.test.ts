@@ -1,18 +1,16 @@
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readBounded, whyUnavailable } from '../../../lib/interop/peer-answer.ts';
 
-/** A response streaming `chunks` as they are, without a content-length. */
-function streamed(chunks: Uint8Array[]): Response {
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      for (const chunk of chunks) controller.enqueue(chunk);
-      controller.close();
-    },
-  });
-  return new Response(body);
+/** An answer's body streaming `chunks` as they are, as node:http gives it. */
+function streamed(chunks: Uint8Array[]): Readable {
+  return Readable.from(
+    chunks.map((c) => Buffer.from(c)),
+    { objectMode: false },
+  );
 }
 
-const read = (res: Response, max = 1024) => readBounded(res, max, new AbortController().signal);
+const read = (body: Readable, max = 1024, declared?: string) => readBounded(body, max, declared);
 
 describe('reading a peer’s answer', () => {
   it('gives the exact bytes and their text, whether they came in one chunk or in many', async () => {
@@ -49,17 +47,44 @@ describe('reading a peer’s answer', () => {
   });
 
   it('answers an absent body as empty bytes and empty text', async () => {
-    const answer = await read(new Response(null, { status: 204 }));
+    const answer = await read(streamed([]));
 
     expect(answer.bytes.byteLength).toBe(0);
     expect(answer.text).toBe('');
   });
 
-  it('stops reading past the bound', async () => {
-    const refused = await read(streamed([new Uint8Array(600), new Uint8Array(600)])).catch(
-      (err: unknown) => err,
-    );
+  it('stops reading past the bound, and destroys the stream', async () => {
+    let pulled = 0;
+    const endless = new Readable({
+      read() {
+        pulled++;
+        this.push(Buffer.alloc(600));
+      },
+    });
+
+    const refused = await read(endless).catch((err: unknown) => err);
 
     expect(whyUnavailable(refused, 1000)).toBe('answer larger than 1024 bytes');
+    expect(endless.destroyed).toBe(true);
+    expect(pulled).toBeLessThan(10);
+  });
+
+  it('refuses a declared length over the bound before reading any of it', async () => {
+    const body = streamed([new Uint8Array(10)]);
+
+    const refused = await read(body, 1024, '2048').catch((err: unknown) => err);
+
+    expect(whyUnavailable(refused, 1000)).toBe('answer larger than 1024 bytes');
+    expect(body.destroyed).toBe(true);
+  });
+
+  it('tells a body that stops before its end as a connection lost', async () => {
+    const cut = new Readable({ read() {} });
+    cut.push(Buffer.from('{"status":'));
+    setImmediate(() => cut.destroy());
+
+    const refused = await read(cut).catch((err: unknown) => err);
+
+    expect(whyUnavailable(refused, 1000)).toBe('unreachable (connection lost)');
   });
 });

@@ -15,7 +15,15 @@ import { jwksOf } from '../../../lib/signing/jws.ts';
 import { loadLocalKeyRing } from '../../../lib/signing/local-signer.ts';
 import type { Signer } from '../../../lib/signing/signer.ts';
 
-type Mode = 'hang' | 'no-receipt' | 'flood' | 'multibyte' | 'not-utf8';
+type Mode =
+  | 'hang'
+  | 'no-receipt'
+  | 'flood'
+  | 'multibyte'
+  | 'not-utf8'
+  | 'stall-body'
+  | 'redirect'
+  | 'declared-large';
 
 /** A loopback peer that misbehaves in one way, and counts what reaches it. */
 function peerServer(mode: Mode) {
@@ -29,6 +37,22 @@ function peerServer(mode: Mode) {
     if (mode === 'no-receipt') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"status":"01"}');
+      return;
+    }
+    if (mode === 'stall-body') {
+      // The headers and the start of the body at once, then silence.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"status":');
+      return;
+    }
+    if (mode === 'redirect') {
+      res.writeHead(307, { location: `http://127.0.0.1:1${req.url ?? '/'}` });
+      res.end();
+      return;
+    }
+    if (mode === 'declared-large') {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(2 * 1024 * 1024) });
+      res.write('{"status":');
       return;
     }
     if (mode === 'not-utf8') {
@@ -105,6 +129,9 @@ describe('calling a province that is down or misbehaves', () => {
   const flooding = peerServer('flood');
   const multibyte = peerServer('multibyte');
   const garbled = peerServer('not-utf8');
+  const stalling = peerServer('stall-body');
+  const redirecting = peerServer('redirect');
+  const declaring = peerServer('declared-large');
   const clock = fixedClock('2026-06-01T00:00:00Z');
   const events: AuditEvent[] = [];
   const auditStore: AuditSink = { write: async (e: AuditEvent) => void events.push(e) };
@@ -113,10 +140,9 @@ describe('calling a province that is down or misbehaves', () => {
   let flakyClient: HttpPeerClient;
 
   beforeAll(async () => {
-    const servers = [hanging, lying, flooding, multibyte, garbled];
-    const [hangUrl, lieUrl, floodUrl, multibyteUrl, garbledUrl] = await Promise.all(
-      servers.map((s) => s.listen()),
-    );
+    const servers = [hanging, lying, flooding, multibyte, garbled, stalling, redirecting, declaring];
+    const [hangUrl, lieUrl, floodUrl, multibyteUrl, garbledUrl, stallUrl, redirectUrl, declareUrl] =
+      await Promise.all(servers.map((s) => s.listen()));
     const dir = await mkdtemp(join(tmpdir(), 'elg-peer-'));
     const ring = (id: string) => loadLocalKeyRing(join(dir, id));
     const self = await ring('330000');
@@ -139,6 +165,9 @@ describe('calling a province that is down or misbehaves', () => {
         await peer('350000', 'multibyte', multibyteUrl),
         await peer('360000', 'garbled', garbledUrl),
         await peer('370000', 'down', await closedPortUrl()),
+        await peer('410000', 'stalls its body', stallUrl),
+        await peer('420000', 'redirects', redirectUrl),
+        await peer('430000', 'declares too much', declareUrl),
       ],
     });
     const options = { self: '330000', registry, auditStore, clock, timeoutMs: 200 };
@@ -155,7 +184,9 @@ describe('calling a province that is down or misbehaves', () => {
     });
   });
   afterAll(async () => {
-    await Promise.all([hanging, lying, flooding, multibyte, garbled].map((s) => s.close()));
+    await Promise.all(
+      [hanging, lying, flooding, multibyte, garbled, stalling, redirecting, declaring].map((s) => s.close()),
+    );
   });
 
   const call = (peer: string, via = client) =>
@@ -264,6 +295,36 @@ describe('calling a province that is down or misbehaves', () => {
   it('refuses an answer that is not valid UTF-8 instead of reading it with replacement characters', async () => {
     await expect(call('360000')).rejects.toBeInstanceOf(PeerUnavailableError);
     expect(lastEvent()).toMatchObject({ peer: '360000', details: { error: 'answer is not valid UTF-8' } });
+  });
+
+  it('holds one deadline over the whole answer: headers at once, then a body that stalls', async () => {
+    const started = Date.now();
+
+    await expect(call('410000')).rejects.toBeInstanceOf(PeerUnavailableError);
+
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(lastEvent()).toMatchObject({ peer: '410000', details: { error: 'no answer within 200 ms' } });
+  });
+
+  it('follows no redirect: the answer is no answer', async () => {
+    const reached = redirecting.hits();
+
+    await expect(call('420000')).rejects.toBeInstanceOf(PeerUnavailableError);
+
+    expect(redirecting.hits()).toBe(reached + 1);
+    expect(lastEvent()).toMatchObject({
+      peer: '420000',
+      outcome: 'error',
+      details: { error: 'unreachable' },
+    });
+  });
+
+  it('refuses an answer that declares more than 1 MB before reading it', async () => {
+    await expect(call('430000')).rejects.toBeInstanceOf(PeerUnavailableError);
+    expect(lastEvent()).toMatchObject({
+      peer: '430000',
+      details: { error: 'answer larger than 1048576 bytes' },
+    });
   });
 
   it('blames its own key, not the peer, when the request cannot be signed, and audits the attempt', async () => {
