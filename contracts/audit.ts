@@ -27,6 +27,10 @@ export const AuditAction = {
   agreementSeed: 'agreement.seed',
   /** An auditor read the audit trail: events, a proof, a checkpoint or a holder hash. */
   auditQuery: 'audit.query',
+  /** A holder listed their licenses (docs/protocol.md §16). */
+  holderLicenses: 'holder.licenses',
+  /** A holder, or their home province for them by signed call, read the uses of one of their licenses. */
+  holderUses: 'holder.uses',
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 export const AuditActionSchema = z.enum(Object.values(AuditAction) as [AuditAction, ...AuditAction[]]);

@@ -6,6 +6,10 @@ export const Role = {
   platform: 'platform',
   operator: 'operator',
   auditor: 'auditor',
+  /** A license holder (citizen or company) at their home province: claims `holderType`, `holderCode`. */
+  holder: 'holder',
+  /** A platform of an investigating authority: may seal the verifications it makes (§16). */
+  investigator: 'investigator',
 } as const;
 export const RoleSchema = z.enum(Role);
 export type Role = z.infer<typeof RoleSchema>;
@@ -22,5 +26,7 @@ export const PrincipalSchema = z.object({
   roles: z.array(RoleSchema).min(1),
   uscc: TokenUsccSchema.optional(),
   name: z.string().min(1).optional(),
+  /** For a token with the role `holder`: who the holder is (claims `holderType`, `holderCode`). */
+  holder: z.object({ typeCode: z.string(), code: z.string() }).optional(),
 });
 export type Principal = z.infer<typeof PrincipalSchema>;

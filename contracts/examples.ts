@@ -13,6 +13,7 @@ export * from './examples/agreements.ts';
 export * from './examples/audit.ts';
 export * from './examples/discovery.ts';
 export * from './examples/errors.ts';
+export * from './examples/holder.ts';
 export * from './examples/licenses.ts';
 export {
   AGREEMENT_ID,

@@ -1,6 +1,11 @@
 import { z } from 'zod';
-import { checkHolderCode, HolderTypeCodeSchema, IdentifierSchema, LicenseStatusSchema } from './codes/index.ts';
-import { DateSchema, TimestampSchema } from './common.ts';
+import {
+  checkHolderCode,
+  HolderTypeCodeSchema,
+  IdentifierSchema,
+  LicenseStatusSchema,
+} from './codes/index.ts';
+import { DateSchema, TimestampSchema, text } from './common.ts';
 import { PublicJwkSchema } from './keys.ts';
 import { GatewayIdSchema } from './registry.ts';
 
@@ -124,5 +129,5 @@ export const InteropHolderUsesRequestSchema = z.strictObject({
 export type InteropHolderUsesRequest = z.infer<typeof InteropHolderUsesRequestSchema>;
 
 /** `seal` on `/v1/verify` (role investigator): the use is shown to the holder as sealed until `until`. */
-export const SealSchema = z.strictObject({ until: DateSchema, basis: z.string().min(1).max(200) });
+export const SealSchema = z.strictObject({ until: DateSchema, basis: text(200) });
 export type Seal = z.infer<typeof SealSchema>;

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { AgreementSignatureSchema, ProposalDeliverySchema, WithdrawalSchema } from './agreement.ts';
+import { HolderUsesPageSchema, InteropHolderUsesRequestSchema } from './holder.ts';
 import { InteropVerifyRequestSchema, InteropVerifyResponseSchema, type RequestClaims } from './interop.ts';
 import { AgreementReceiptSchema } from './openapi.ts';
 
@@ -23,6 +24,13 @@ export const InteropRoute = {
     path: '/v1/interop/verify',
     request: InteropVerifyRequestSchema,
     response: InteropVerifyResponseSchema,
+  },
+  /** A holder's home province asks the issuer for the uses of one of the holder's licenses (§16). */
+  holderUses: {
+    method: 'POST',
+    path: '/v1/interop/holder-uses',
+    request: InteropHolderUsesRequestSchema,
+    response: HolderUsesPageSchema,
   },
   /** A party delivers a proposal with the signatures it holds. */
   agreementProposal: {

@@ -48,6 +48,8 @@ export const InteropVerifyRequestSchema = z.strictObject({
   requester: z.strictObject({ platform: text(100), officerRef: text(100).optional() }),
   /** The data level the caller asks for; the grant's maxDataLevel when absent. */
   dataLevel: DataLevelSchema.optional(),
+  /** An investigator's seal of this verification, recorded in the issuer's event too (§16). */
+  seal: z.strictObject({ until: DateSchema, basis: text(200) }).optional(),
 });
 export type InteropVerifyRequest = z.infer<typeof InteropVerifyRequestSchema>;
 

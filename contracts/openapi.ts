@@ -4,6 +4,7 @@ import { json, schemas } from './openapi/json-schema.ts';
 import { agreementPaths } from './openapi/paths/agreements.ts';
 import { auditPaths } from './openapi/paths/audit.ts';
 import { discoveryPaths } from './openapi/paths/discovery.ts';
+import { holderPaths } from './openapi/paths/holder.ts';
 import { interopPaths } from './openapi/paths/interop.ts';
 import { licensePaths } from './openapi/paths/licenses.ts';
 import { verificationPaths } from './openapi/paths/verification.ts';
@@ -31,6 +32,7 @@ function paths() {
     ...licensePaths(),
     ...verificationPaths(),
     ...interopPaths(),
+    ...holderPaths(),
     ...agreementPaths(),
     ...auditPaths(),
   };

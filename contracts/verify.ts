@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { selfNamed, type ValueOf } from './code-list.ts';
 import { IdentifierSchema, LicenseStatusSchema } from './codes/index.ts';
 import { MatterCodeSchema, TraceIdSchema, UseCauseSchema } from './common.ts';
+import { SealSchema } from './holder.ts';
 import { SharedLicenseSchema } from './interop.ts';
 import { LicenseSchema } from './license.ts';
 
@@ -12,6 +13,8 @@ export const VerifyRequestSchema = z
     identifier: z.string().min(1).max(128).optional(),
     matterCode: MatterCodeSchema,
     useCause: UseCauseSchema,
+    /** Role investigator only: the holder sees this use as sealed until the date (docs/protocol.md §16). */
+    seal: SealSchema.optional(),
   })
   .refine((r) => (r.credential === undefined) !== (r.identifier === undefined), {
     message: 'give exactly one of credential or identifier',

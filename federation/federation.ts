@@ -69,7 +69,9 @@ export interface Federation {
   stop(): Promise<void>;
 }
 
-const ROLES: readonly Role[] = ['issuer', 'platform', 'operator', 'auditor'];
+const ROLES: readonly Role[] = ['issuer', 'platform', 'operator', 'auditor', 'holder', 'investigator'];
+/** The holder of the documented example license (contracts/examples), whom the dev holder token names. */
+const DEV_HOLDER = { typeCode: '111', code: '11010519491231002X' };
 const TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 /** How often each province sends its pending agreement deliveries. */
 const DELIVERY_INTERVAL_MS = 1000;
@@ -168,6 +170,8 @@ export async function startFederation(options: FederationOptions): Promise<Feder
           ...(role === 'issuer' && first ? { uscc: first.uscc, name: first.name } : {}),
           // The name other provinces see as requester.platform of this province's verifications.
           ...(role === 'platform' ? { name: `${spec.name}政务服务平台` } : {}),
+          ...(role === 'investigator' ? { name: `${spec.name}公安厅` } : {}),
+          ...(role === 'holder' ? { holder: DEV_HOLDER } : {}),
           ttlSeconds: TOKEN_TTL_SECONDS,
           issuer,
           audience,

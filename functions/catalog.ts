@@ -1,5 +1,5 @@
 import type { KeyPurpose } from '../contracts/keys.ts';
-import { AuditIndex, SEARCH_INDEXES } from '../lib/store/tables.ts';
+import { AuditIndex, LicenseIndex, SEARCH_INDEXES } from '../lib/store/tables.ts';
 import type { ResourceScope } from '../lib/wiring/scope.ts';
 
 /**
@@ -43,6 +43,9 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       'GET /openapi.json',
       'GET /docs',
       'GET /docs/{proxy+}',
+      // The holder page and its files (lib/holder/page); its data comes from the holder routes.
+      'GET /holder',
+      'GET /holder/{proxy+}',
       '$default',
     ],
     signsWith: [],
@@ -71,10 +74,12 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'verification',
     entry: 'functions/verification/handler.ts',
     description: "Verifies any province's e-license; calls the issuing province when foreign",
-    routes: ['POST /v1/verify'],
+    routes: ['POST /v1/verify', 'GET /v1/holder/licenses', 'GET /v1/holder/uses'],
     signsWith: ['gateway'],
     // Agreements are enforced by the issuing province on its side of the call, not read here.
-    tables: { licenses: 'read', audit: 'write', registry: 'getput' },
+    // Holders (§16): their licenses by holder, the uses of one from byIdentifier, proofs from the log.
+    tables: { licenses: 'read', audit: 'readwrite', log: 'read', registry: 'getput' },
+    queriesIndexes: { licenses: [LicenseIndex.byHolder], audit: [AuditIndex.byIdentifier] },
     secrets: ['holderHash'],
     bearerTokens: true,
     memoryMb: 1024,
@@ -84,9 +89,21 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'interop',
     entry: 'functions/interop/handler.ts',
     description: 'Answers signed verification calls from other provinces with signed receipts',
-    routes: ['POST /v1/interop/verify'],
+    routes: ['POST /v1/interop/verify', 'POST /v1/interop/holder-uses'],
     signsWith: ['gateway'],
-    tables: { licenses: 'read', agreements: 'read', nonces: 'write', audit: 'write', registry: 'getput' },
+    // Holder-uses calls (§16): the licenses by holder, uses from byIdentifier, proofs from the log;
+    // their rate limits are counted beside the nonces.
+    tables: {
+      licenses: 'read',
+      agreements: 'read',
+      nonces: 'write',
+      audit: 'readwrite',
+      log: 'read',
+      registry: 'getput',
+    },
+    queriesIndexes: { audit: [AuditIndex.byIdentifier] },
+    // The holder's hash, compared with the license's and kept in the holder.uses event.
+    secrets: ['holderHash'],
     memoryMb: 1024,
     timeoutSeconds: 15,
   },

@@ -18,7 +18,9 @@ export const ERRORS: Readonly<Record<number, ErrorBody>> = {
     'IDEMPOTENCY_KEY_REUSED',
     'this Idempotency-Key was already used with a different request body',
   ),
+  429: errorBody('RATE_LIMITED', '310000 is answering too many holder questions; try again later'),
   500: errorBody('INTERNAL', 'internal error; quote the trace id to the operator'),
+  502: errorBody('PEER_UNAVAILABLE', '310000 did not answer within 3000 ms'),
   503: errorBody('DEPENDENCY_UNAVAILABLE', 'storage is unavailable'),
 };
 
@@ -30,6 +32,7 @@ export const SIGNED_CALL_ERRORS: Readonly<Record<number, ErrorBody>> = {
   403: errorBody('AGREEMENT_REQUIRED', 'no active agreement grants 330000 verify on this license type'),
   404: errorBody('NOT_FOUND', `province 310000 issued no license ${IDENTIFIER}`),
   409: errorBody('REPLAYED', 'this signed request was already received (jti seen before)'),
+  429: errorBody('RATE_LIMITED', '330000 asked for holders’ uses more than 120 times this minute'),
 };
 
 /** What API Gateway answers when the stage's throttle (500 requests/s, bursts of 1000) is reached. */

@@ -21,6 +21,7 @@ import {
 import { IdentifierSchema, LicenseStatusSchema } from '../codes/index.ts';
 import { TimestampSchema } from '../common.ts';
 import { ErrorBodySchema } from '../errors.ts';
+import { HolderLicensesPageSchema, HolderUsesPageSchema, InteropHolderUsesRequestSchema } from '../holder.ts';
 import {
   DataLevelSchema,
   InteropVerifyRequestSchema,
@@ -120,6 +121,9 @@ export const COMPONENTS = {
   SharedLicense: { schema: SharedLicenseSchema, use: 'response' },
   InteropVerifyRequest: { schema: InteropVerifyRequestSchema, use: 'request' },
   InteropVerifyResponse: { schema: InteropVerifyResponseSchema, use: 'response' },
+  HolderLicensesPage: { schema: HolderLicensesPageSchema, use: 'response' },
+  HolderUsesPage: { schema: HolderUsesPageSchema, use: 'response' },
+  InteropHolderUsesRequest: { schema: InteropHolderUsesRequestSchema, use: 'request' },
   Grant: { schema: GrantSchema, use: 'both' },
   AgreementProposal: { schema: AgreementProposalSchema, use: 'request' },
   AgreementDocument: {

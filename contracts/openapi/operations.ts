@@ -32,7 +32,15 @@ const ERROR_MEANING: Record<number, { bearer: string; signed: string }> = {
     bearer: 'IDEMPOTENCY_KEY_REUSED: the key came with a different body before',
     signed: 'IDEMPOTENCY_KEY_REUSED',
   },
+  429: {
+    bearer: 'RATE_LIMITED: the issuing province answers this province too often; retry later',
+    signed: 'RATE_LIMITED: this province asked too often this minute',
+  },
   500: { bearer: 'INTERNAL: quote the trace id to the operator', signed: 'INTERNAL' },
+  502: {
+    bearer: 'PEER_UNAVAILABLE: the issuing province did not answer',
+    signed: 'PEER_UNAVAILABLE',
+  },
   503: {
     bearer: 'DEPENDENCY_UNAVAILABLE: storage, KMS or the audit trail did not answer; retry',
     signed: 'DEPENDENCY_UNAVAILABLE',

@@ -7,7 +7,6 @@ import {
   ConsistencyQuerySchema,
   HolderHashRequestSchema,
 } from '../../contracts/audit-api.ts';
-import { InvalidRequestError } from '../../lib/errors.ts';
 import type { GatewayEnv } from '../../lib/http/env.ts';
 import { parseWith, readJson } from '../../lib/http/json.ts';
 import {
@@ -17,6 +16,7 @@ import {
   limitBody,
   requireRole,
 } from '../../lib/http/middleware.ts';
+import { queryOf } from '../../lib/http/query.ts';
 import type { AuditService } from './service.ts';
 
 export interface AuditAppDeps {
@@ -73,21 +73,6 @@ export function auditRoutes(deps: AuditAppDeps) {
 }
 
 /** Query parameters, each at most once: a repeated one is refused rather than silently dropped. */
-function queryOf(c: Ctx): Record<string, string> {
-  // No prototype: a parameter named __proto__ must stay a parameter, and be refused as unknown.
-  const out: Record<string, string> = Object.create(null);
-  for (const [name, values] of Object.entries(c.req.queries())) {
-    if (values.length > 1) {
-      const message = `${name} is given more than once`;
-      throw new InvalidRequestError(`the query is invalid: ${message}`, [
-        { path: [name], code: 'duplicate', message },
-      ]);
-    }
-    out[name] = values[0] ?? '';
-  }
-  return out;
-}
-
 function eventIdOf(c: Ctx): string {
   return parseWith(EventPath, { eventId: c.req.param('eventId') }, 'the path').eventId;
 }

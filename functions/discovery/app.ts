@@ -4,6 +4,7 @@ import { openApiDocument } from '../../contracts/openapi.ts';
 import type { GatewayEnv } from '../../lib/http/env.ts';
 import type { TrustRegistry } from '../../lib/registry/trust-registry.ts';
 import { docsRoutes } from './docs.ts';
+import { holderPageRoutes } from './holder.ts';
 
 export interface DiscoveryDeps {
   province: string;
@@ -16,7 +17,10 @@ export interface DiscoveryDeps {
   storageHealthy(): Promise<boolean>;
 }
 
-/** Public, unauthenticated: keys with purposes, health, the API description and its reference page. */
+/**
+ * Public, unauthenticated: keys with purposes, health, the API description and its reference page,
+ * and the holder page (its data comes from the holder routes, with the holder's token).
+ */
 export function discoveryRoutes(g: DiscoveryDeps) {
   const app = new Hono<GatewayEnv>();
   const { jwks } = g;
@@ -42,5 +46,6 @@ export function discoveryRoutes(g: DiscoveryDeps) {
   const serverUrl = () => g.registry.province(g.province)?.baseUrl;
   app.get('/openapi.json', (c) => c.json(openApiDocument(g.province, serverUrl())));
   app.route('/', docsRoutes({ province: g.province, provinceName: g.provinceName, serverUrl }));
+  app.route('/', holderPageRoutes({ province: g.province, provinceName: g.provinceName }));
   return app;
 }

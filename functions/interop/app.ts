@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { AuditAction } from '../../contracts/audit.ts';
 import { InteropRoute } from '../../contracts/interop-routes.ts';
 import type { GatewayEnv } from '../../lib/http/env.ts';
+import { jsonAnswer } from '../../lib/http/json.ts';
 import { limitBody } from '../../lib/http/middleware.ts';
 import { type SignedCallDeps, signedBody, signedCall } from '../../lib/http/signed-call.ts';
 import type { InteropService } from './service.ts';
@@ -26,6 +27,7 @@ export function interopRoutes(deps: InteropAppDeps) {
         matterCode: request.matterCode,
         useCause: request.useCause,
         requester: request.requester.platform,
+        ...(request.seal ? { sealUntil: request.seal.until, sealBasis: request.seal.basis } : {}),
       },
     });
     const outcome = await deps.service.verify(caller?.gateway ?? '', request);
@@ -40,9 +42,11 @@ export function interopRoutes(deps: InteropAppDeps) {
         agreementId: outcome.response.agreementId,
         dataLevel: outcome.dataLevel,
         licenseStatus: outcome.response.status,
+        // The caller's investigator sealed it: the holder sees it sealed until then (§16).
+        ...(request.seal ? { sealUntil: request.seal.until, sealBasis: request.seal.basis } : {}),
       },
     });
-    return c.json(outcome.response);
+    return jsonAnswer(c, outcome.response);
   });
   return app;
 }

@@ -25,7 +25,7 @@ export function verificationRoutes(deps: VerificationAppDeps) {
     '/v1/verify',
     audited(AuditAction.verify),
     limitBody(deps.maxBodyBytes),
-    requireRole(deps.auth, 'platform'),
+    requireRole(deps.auth, 'platform', 'investigator'),
     async (c) => {
       const ctx = callContext(c);
       const request = await readJson(c, VerifyRequestSchema);

@@ -143,6 +143,7 @@ export class LiveStatus {
           identifier: identifier.identifier,
           matterCode: request.matterCode,
           useCause: request.useCause,
+          ...(request.seal ? { seal: request.seal } : {}),
           requester: {
             platform: (ctx.principal.name ?? `${this.deps.province} platform`).slice(0, 100),
             officerRef: ctx.officerRef,

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { AuditAction } from '../../contracts/audit.ts';
 import { parseIdentifier } from '../../contracts/codes/index.ts';
 import type { SharedLicense } from '../../contracts/interop.ts';
@@ -7,8 +6,11 @@ import type { Checks, Reason, Verdict, VerifyRequest, VerifyResponse } from '../
 import { type CallContext, callEvent } from '../../lib/audit/events.ts';
 import { holderHash } from '../../lib/audit/holder-hash.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { ForbiddenError, InvalidRequestError } from '../../lib/errors.ts';
+import { randomBase64url } from '../../lib/http/random.ts';
 import { type OutboundRecord, outboundEvent, outboundOf } from '../../lib/interop/peer-client.ts';
 import { issuerProvinceOf } from '../../lib/license/issuer-province.ts';
+import { todayCst } from '../../lib/license/validity.ts';
 import {
   assessed,
   type CheckOutcomes,
@@ -62,9 +64,10 @@ export class VerificationService {
 
   async verify(request: VerifyRequest, ctx: CallContext): Promise<VerifyResponse> {
     const now = this.deps.clock.now();
+    if (request.seal) checkSeal(request.seal, ctx, now);
     // Who asked stays in this province: the issuer is told the platform and an opaque reference
     // that this province's audit event resolves to the officer (docs/protocol.md §7.8).
-    const officerRef = `ofr_${randomBytes(12).toString('base64url')}`;
+    const officerRef = `ofr_${randomBase64url(12)}`;
     const asked = { ...ctx, officerRef };
     let a: Assessment;
     try {
@@ -108,6 +111,9 @@ export class VerificationService {
             reasons: a.reasons.map((r) => r.code).join(','),
             receipt: a.receipt ?? null,
             officerRef,
+            // The platform by name, as the holder is shown it (§16); never the officer.
+            ...(ctx.principal.name ? { platform: ctx.principal.name.slice(0, 100) } : {}),
+            ...(request.seal ? { sealUntil: request.seal.until, sealBasis: request.seal.basis } : {}),
             ...(a.outbound ? outboundDetails(a.outbound, a.calleeErrorCode) : {}),
           },
         },
@@ -199,4 +205,23 @@ export function verdictOf(checks: Checks): Verdict {
   if (values.includes('fail')) return 'invalid';
   if (values.includes('unavailable') || checks.status !== 'pass') return 'unverified';
   return 'valid';
+}
+
+/**
+ * A seal is an investigator's (role `investigator`, else 403) and lasts from today to at most one
+ * year ahead (CST dates, else 400): the holder sees the use as sealed until then (§16).
+ */
+function checkSeal(seal: { until: string }, ctx: CallContext, now: Date): void {
+  if (!ctx.principal.roles.includes('investigator')) {
+    throw new ForbiddenError('only an investigator may seal a verification');
+  }
+  const today = todayCst(now);
+  const limit = new Date(Date.parse(`${today}T00:00:00Z`));
+  limit.setUTCFullYear(limit.getUTCFullYear() + 1);
+  if (seal.until < today || seal.until > limit.toISOString().slice(0, 10)) {
+    const message = `a seal lasts from today (${today}) to at most one year ahead`;
+    throw new InvalidRequestError(`the body is invalid: seal.until: ${message}`, [
+      { path: ['seal', 'until'], code: 'custom', message },
+    ]);
+  }
 }

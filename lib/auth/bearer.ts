@@ -44,6 +44,7 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
   const keys: JWTVerifyGetKey =
     options.jwks instanceof URL ? createRemoteJWKSet(options.jwks) : createLocalJWKSet(options.jwks);
   const clock = options.clock ?? systemClock;
+  const verified = verifiedTokens();
 
   return {
     async verify(authorization) {
@@ -56,34 +57,124 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
       if (!match?.[1]) {
         throw new UnauthenticatedError('the Authorization header must use the Bearer scheme with a JWT');
       }
+      const token = match[1];
+      const now = clock.now();
+      const tolerance = options.clockToleranceSeconds ?? 0;
+      const refusal = (err: unknown) =>
+        remote && isKeySetUnavailable(err)
+          ? new DependencyUnavailableError('the identity provider key set', err)
+          : new UnauthenticatedError(reasonOf(err));
+      let known: Principal | undefined;
+      try {
+        known = await verified.reuse(token, keys, now, tolerance);
+      } catch (err) {
+        // The key set failed as it would have failed the token's full verification.
+        throw refusal(err);
+      }
+      if (known) return known;
+      let header: Record<string, unknown>;
       try {
         // The same form rule as every other JWS here: canonical segments, no b64, crit, jwk, jku
-        // or x5* header members (jose would honour some of them), before jose checks the rest.
-        parseForm(match[1], BEARER_HEADER, MAX_TOKEN_LENGTH);
+        // or x5* header members (jose would honour some of them), before the rest is checked.
+        header = parseForm(token, BEARER_HEADER, MAX_TOKEN_LENGTH);
       } catch (err) {
         if (err instanceof JwsRejectedError)
           throw new UnauthenticatedError(`the token is malformed: ${err.message}`);
         throw err;
       }
-      let payload: JWTPayload;
+      let checked: { payload: JWTPayload; key: unknown };
       try {
-        ({ payload } = await jwtVerify(match[1], keys, {
+        checked = await jwtVerify(token, keys, {
           algorithms: ALGORITHMS,
           issuer: options.issuer,
           audience: options.audience,
           requiredClaims: ['exp', 'sub'],
-          currentDate: clock.now(),
-          clockTolerance: options.clockToleranceSeconds ?? 0,
-        }));
+          currentDate: now,
+          clockTolerance: tolerance,
+        });
       } catch (err) {
-        if (remote && isKeySetUnavailable(err)) {
-          throw new DependencyUnavailableError('the identity provider key set', err);
-        }
-        throw new UnauthenticatedError(reasonOf(err));
+        throw refusal(err);
       }
-      return principalOf(payload);
+      const principal = principalOf(checked.payload);
+      verified.remember(token, header, checked.key, checked.payload, principal);
+      return principal;
     },
   };
+}
+
+/** A token that verified, and what its verification rests on. */
+interface VerifiedToken {
+  header: Record<string, unknown>;
+  /** The key the key set resolved for it, as the key set gave it. */
+  key: unknown;
+  nbf: number | undefined;
+  exp: number;
+  principal: Principal;
+}
+
+/** Verified tokens a verifier keeps: a platform sends the same token with every call. */
+const VERIFIED_TOKENS = 256;
+
+/**
+ * The tokens a verifier has verified, so that the same token presented again costs no second
+ * signature check. A kept token is taken again only when everything its verification rested on
+ * still holds: its `nbf` and `exp` against the clock now (as jose checks them), and the key set
+ * resolving its header to the very key its signature was checked with (a key set that has changed
+ * its keys since, or lost them, resolves another key or none). The signature, the issuer, the
+ * audience and the principal are facts of the token's text and that key. Any doubt, and the token
+ * is verified in full, with the refusal that gives; an error of the key set is passed on.
+ */
+function verifiedTokens() {
+  const tokens = new Map<string, VerifiedToken>();
+  return {
+    async reuse(
+      token: string,
+      keys: JWTVerifyGetKey,
+      now: Date,
+      tolerance: number,
+    ): Promise<Principal | undefined> {
+      const known = tokens.get(token);
+      if (!known) return undefined;
+      const t = Math.floor(now.getTime() / 1000);
+      if (!Number.isFinite(t) || (known.nbf !== undefined && known.nbf > t + tolerance)) return undefined;
+      if (known.exp <= t - tolerance) {
+        tokens.delete(token);
+        return undefined;
+      }
+      const [h = '', p = '', s = ''] = token.split('.');
+      // Asked once, as a full verification would ask it: a key set that fails (a provider whose
+      // keys cannot be fetched) fails this call with the error that verification would give.
+      const key = await keys(known.header as Parameters<JWTVerifyGetKey>[0], {
+        protected: h,
+        payload: p,
+        signature: s,
+      });
+      if (key !== known.key) return undefined;
+      return copyOf(known.principal);
+    },
+    remember(
+      token: string,
+      header: Record<string, unknown>,
+      key: unknown,
+      payload: JWTPayload,
+      principal: Principal,
+    ): void {
+      if (typeof payload.exp !== 'number') return;
+      if (tokens.size >= VERIFIED_TOKENS) tokens.clear();
+      tokens.set(token, {
+        header,
+        key,
+        nbf: typeof payload.nbf === 'number' ? payload.nbf : undefined,
+        exp: payload.exp,
+        principal: copyOf(principal),
+      });
+    },
+  };
+}
+
+/** A principal no caller can change the kept one through. */
+function copyOf(p: Principal): Principal {
+  return { ...p, roles: [...p.roles], ...(p.holder ? { holder: { ...p.holder } } : {}) };
 }
 
 function principalOf(payload: JWTPayload): Principal {
@@ -113,7 +204,21 @@ function principalOf(payload: JWTPayload): Principal {
     typeof payload.name === 'string' && payload.name.trim() !== '' && payload.name.length <= MAX_NAME_LENGTH
       ? payload.name.trim()
       : undefined;
-  return { sub: payload.sub, roles, ...(uscc ? { uscc } : {}), ...(name ? { name } : {}) };
+  let holder: Principal['holder'];
+  if (roles.includes('holder')) {
+    const { holderType, holderCode } = payload;
+    if (typeof holderType !== 'string' || typeof holderCode !== 'string' || !holderType || !holderCode) {
+      throw new UnauthenticatedError('a holder token must carry the holderType and holderCode claims');
+    }
+    holder = { typeCode: holderType, code: holderCode };
+  }
+  return {
+    sub: payload.sub,
+    roles,
+    ...(uscc ? { uscc } : {}),
+    ...(name ? { name } : {}),
+    ...(holder ? { holder } : {}),
+  };
 }
 
 /** Why jose refused the token, in words a caller can act on; never any key material. */

@@ -10,6 +10,8 @@ export interface MintOptions {
   roles: Role[];
   uscc?: string;
   name?: string;
+  /** For a holder token (role `holder`): who the holder is. */
+  holder?: { typeCode: string; code: string };
   ttlSeconds: number;
   issuer: string;
   audience: string;
@@ -19,7 +21,8 @@ export interface MintOptions {
 
 /**
  * A stand-in for a province's identity provider in embedded mode and tests: one P-256 key kept
- * in a file, its JWKS, and ES256 bearer tokens carrying `roles` (and `uscc` for issuers).
+ * in a file, its JWKS, and ES256 bearer tokens carrying `roles` (and `uscc` for issuers,
+ * `holderType` and `holderCode` for holders).
  */
 export class DevIdentityProvider {
   private constructor(
@@ -46,6 +49,9 @@ export class DevIdentityProvider {
       roles: options.roles,
       ...(options.uscc === undefined ? {} : { uscc: options.uscc }),
       ...(options.name === undefined ? {} : { name: options.name }),
+      ...(options.holder === undefined
+        ? {}
+        : { holderType: options.holder.typeCode, holderCode: options.holder.code }),
     })
       .setProtectedHeader({ alg: 'ES256', kid: this.kid, typ: 'JWT' })
       .setSubject(options.sub)

@@ -24,7 +24,8 @@ export interface HolderDeps {
   holderHashKey: Uint8Array;
   licenses: {
     get(licenseKey: string, version: string): Promise<LicenseRecord | undefined>;
-    byHolder(
+    /** Absent where the function answers only for uses (the issuer's side of the signed call). */
+    byHolder?(
       holderHash: string,
       page: { limit: number; after?: string | undefined },
     ): Promise<{ records: { licenseKey: string; record: LicenseRecord }[]; next?: string }>;
@@ -70,6 +71,7 @@ export class HolderService {
 
   async licenses(holder: HolderRef, page: { cursor?: string | undefined; limit?: number | undefined }) {
     const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+    if (!this.deps.licenses.byHolder) throw new Error('this function does not list holders’ licenses');
     const found = await this.deps.licenses.byHolder(this.hashOf(holder), {
       limit: page.limit ?? DEFAULT_LIMIT,
       after,

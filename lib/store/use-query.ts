@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { type AuditedEvent, AuditedEventSchema } from '../../contracts/audit-api.ts';
 import { AuditAction } from '../../contracts/audit.ts';
+import { type AuditedEvent, AuditedEventSchema } from '../../contracts/audit-api.ts';
 import { eventOfItem } from './audit-item.ts';
 import { batchGet } from './batch.ts';
 import { AuditIndex } from './tables.ts';
@@ -52,7 +52,12 @@ export class LicenseUseReader {
     const lo = range.lo ?? ID_LOW;
     let hi = range.hi ?? ID_HIGH;
     if (page.before && page.before <= hi) hi = page.before;
-    const streams: Stream[] = identifiers.map((identifier) => ({ identifier, found: [], done: false, reads: 0 }));
+    const streams: Stream[] = identifiers.map((identifier) => ({
+      identifier,
+      found: [],
+      done: false,
+      reads: 0,
+    }));
     const exclusive = page.before;
     for (;;) {
       const open = streams.filter((s) => !s.done && s.found.length < page.limit);
@@ -70,7 +75,15 @@ export class LicenseUseReader {
     const ids = merged.slice(0, page.limit);
     const more = merged.length > page.limit || unfinished.length > 0;
     const last = ids.at(-1) ?? (unfinished.length > 0 ? floor : undefined);
-    const stored = ids.length > 0 ? await batchGet(this.doc, this.tableName, ids.map((eventId) => ({ eventId })), WHAT) : [];
+    const stored =
+      ids.length > 0
+        ? await batchGet(
+            this.doc,
+            this.tableName,
+            ids.map((eventId) => ({ eventId })),
+            WHAT,
+          )
+        : [];
     const byId = new Map(stored.map((i) => [String(i.eventId), i]));
     const items = ids.flatMap((id) => {
       const item = byId.get(id);

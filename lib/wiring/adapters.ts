@@ -17,7 +17,15 @@ import { LicenseStore } from '../store/license-store.ts';
 import { LogStore } from '../store/log-store.ts';
 import { LoggedEvents } from '../store/logged-events.ts';
 import { NonceStore } from '../store/nonce-store.ts';
-import { AuditIndex, SEARCH_INDEXES, type TableKind, type TableNames } from '../store/tables.ts';
+import { RateLimits } from '../store/rate-limits.ts';
+import {
+  AuditIndex,
+  LicenseIndex,
+  SEARCH_INDEXES,
+  type TableKind,
+  type TableNames,
+} from '../store/tables.ts';
+import { LicenseUseReader } from '../store/use-query.ts';
 import {
   type ResourceScope,
   requireFlag,
@@ -157,6 +165,25 @@ export class ProvinceAdapters {
   /** Licenses read only (verification, inbound verification calls). */
   get licenseLookup(): Pick<LicenseStore, 'get'> {
     return this.audited('licenseLookup', 'licenses', 'read', (t, a) => new LicenseStore(this.doc, t, a));
+  }
+
+  /** Licenses found by their holder (the holder's own list, docs/protocol.md §16), read only. */
+  get licenseHolders(): Pick<LicenseStore, 'get' | 'byHolder'> {
+    this.indexes('licenses', [LicenseIndex.byHolder]);
+    return this.audited('licenseHolders', 'licenses', 'read', (t, a) => new LicenseStore(this.doc, t, a));
+  }
+
+  /** The uses of a license, from the audit table's byIdentifier index (§16). */
+  get licenseUses(): LicenseUseReader {
+    this.indexes('audit', [AuditIndex.byIdentifier]);
+    const table = this.table('audit', 'read');
+    return this.once('licenseUses', () => new LicenseUseReader(this.doc, table));
+  }
+
+  /** Rate limits shared by every instance, kept beside the nonces (lib/store/rate-limits.ts). */
+  get rateLimits(): RateLimits {
+    const table = this.table('nonces', 'write');
+    return this.once('rateLimits', () => new RateLimits(this.doc, table));
   }
 
   /** Single-use ids of inbound signed calls. */

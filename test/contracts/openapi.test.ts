@@ -229,7 +229,9 @@ describe('the OpenAPI document', () => {
       PAYLOAD_TOO_LARGE: 413,
       UNSUPPORTED_MEDIA_TYPE: 415,
       IDEMPOTENCY_KEY_REUSED: 422,
+      RATE_LIMITED: 429,
       INTERNAL: 500,
+      PEER_UNAVAILABLE: 502,
       DEPENDENCY_UNAVAILABLE: 503,
     };
     for (const { method, path, op } of operations(doc)) {

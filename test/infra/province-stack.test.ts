@@ -153,7 +153,7 @@ const ZJ_CURRENT: Record<string, string> = {
 /** The functions that load the trust registry: those that check other provinces' keys. */
 const LOADS_REGISTRY = ['discovery', 'verification', 'interop', 'agreements', 'delivery'];
 /** The functions that read the holder-hash secret: they hash holders (audit: and page cursors). */
-const READS_HOLDER_HASH = ['issuance', 'verification', 'audit'];
+const READS_HOLDER_HASH = ['issuance', 'verification', 'interop', 'audit'];
 
 /** Every statement of every policy attached to the function's role. */
 function statementsOf(t: Json, p: string, name: string): Cfn[] {
@@ -298,7 +298,14 @@ describe('least privilege', () => {
       'table elg-330000-audit',
       'table elg-330000-registry',
     ]);
-    expect(targetsOf(zj, '330000', 'verification', 'dynamodb:Query')).toEqual(['table elg-330000-licenses']);
+    // A holder's licenses (byHolder) and the uses of one (byIdentifier), docs/protocol.md §16.
+    expect(targetsOf(zj, '330000', 'verification', 'dynamodb:Query').sort()).toEqual([
+      'table elg-330000-audit',
+      'table elg-330000-audit/index/byIdentifier',
+      'table elg-330000-licenses',
+      'table elg-330000-licenses/index/byHolder',
+      'table elg-330000-log',
+    ]);
     expect(targetsOf(zj, '330000', 'interop', 'dynamodb:PutItem')).toEqual([
       'table elg-330000-audit',
       'table elg-330000-nonces',
@@ -354,12 +361,15 @@ describe('least privilege', () => {
     }
   });
 
-  it('queries each index only where the code does, by name: the auditor the search indexes, the sequencer pending', () => {
+  it('queries each index only where the code does, by name: the auditor the search indexes, the sequencer pending, holders byHolder and byIdentifier', () => {
     const expected: Record<string, string[]> = {
       audit: ['byTrace', 'byIdentifier', 'byHolder', 'byPeer', 'byAction', 'byDay'].map(
         (i) => `table elg-330000-audit/index/${i}`,
       ),
       sequencer: ['table elg-330000-audit/index/pending'],
+      // Holders (docs/protocol.md §16): their licenses at home, the uses of one at its issuer.
+      verification: ['table elg-330000-licenses/index/byHolder', 'table elg-330000-audit/index/byIdentifier'],
+      interop: ['table elg-330000-audit/index/byIdentifier'],
     };
     for (const f of FUNCTIONS) {
       const indexes = targetsOf(zj, '330000', f.name, 'dynamodb:Query').filter((r) => r.includes('/index/'));
@@ -441,8 +451,8 @@ describe('least privilege', () => {
       mutated.Resources[fnOf(mutated, '510000', name)[1].Properties.Role['Fn::GetAtt'][0]]?.Properties
         .Policies[0].PolicyDocument;
     const secret = byName(mutated, 'AWS::SecretsManager::Secret', 'Name', 'elg/510000/holder-hash-key')[0];
-    // Interop lists no secret; the audit function lists the holder-hash secret.
-    policyOf('interop').Statement.push({
+    // Agreements list no secret; the audit function lists the holder-hash secret.
+    policyOf('agreements').Statement.push({
       Effect: 'Allow',
       Action: 'secretsmanager:GetSecretValue',
       Resource: { Ref: secret },
@@ -450,7 +460,7 @@ describe('least privilege', () => {
     const audit = policyOf('audit');
     audit.Statement = audit.Statement.filter((s: { Sid?: string }) => s.Sid !== 'HolderHashKey');
     expect(checkProvinceTemplate(mutated, '510000', plansOf('elg-510000'))).toEqual([
-      'elg-510000-interop: may secretsmanager:GetSecretValue on secret elg/510000/holder-hash-key, beyond its catalog entry',
+      'elg-510000-agreements: may secretsmanager:GetSecretValue on secret elg/510000/holder-hash-key, beyond its catalog entry',
       'elg-510000-audit: lacks secretsmanager:GetSecretValue on secret elg/510000/holder-hash-key, which its catalog entry needs',
     ]);
   });

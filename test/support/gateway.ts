@@ -66,7 +66,10 @@ export interface TestGateway {
   clock: ReturnType<typeof fixedClock>;
   keys: KeyRing;
   /** A bearer token for this province's identity provider. */
-  token(role: Role, claims?: { uscc?: string; sub?: string }): Promise<string>;
+  token(
+    role: Role,
+    claims?: { uscc?: string; sub?: string; holder?: { typeCode: string; code: string } },
+  ): Promise<string>;
   /** Every item of a table, for asserting what was (not) stored. */
   scan(kind: 'licenses' | 'audit'): Promise<Record<string, unknown>[]>;
   /** Another province's keys, listed in the same registry. */
@@ -121,6 +124,7 @@ export async function testGateway(province = '310000', now = '2026-06-01T08:00:0
         sub: claims.sub ?? `${role}@test`,
         roles: [role],
         ...(role === 'issuer' ? { uscc: claims.uscc ?? SHANGHAI_DEPT.uscc } : {}),
+        ...(claims.holder ? { holder: claims.holder } : {}),
         ttlSeconds: 3600,
         issuer,
         audience,

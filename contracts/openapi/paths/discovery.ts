@@ -5,7 +5,10 @@ import { answer, errors } from '../operations.ts';
 /** The files of the reference page under `/docs/`. */
 export const DOCS_ASSETS = ['swagger-ui.css', 'swagger-ui-bundle.js', 'docs.js'] as const;
 
-/** Public routes (tag `discovery`): keys, health, this document and its reference page. */
+/** The files of the holder page under `/holder/` (lib/holder/page). */
+export const HOLDER_PAGE_FILES = ['app.js', 'verify.js', 'style.css'] as const;
+
+/** Public routes (tag `discovery`): keys, health, this document, its reference page and the holder page. */
 export function discoveryPaths() {
   return {
     '/.well-known/jwks.json': {
@@ -98,6 +101,54 @@ export function discoveryPaths() {
               example: 'window.ui = SwaggerUIBundle({…});',
             },
             'text/css; charset=utf-8': { schema: { type: 'string' }, example: '.swagger-ui{…}' },
+          }),
+          ...errors('none', [404]),
+        },
+      },
+    },
+    '/holder': {
+      get: {
+        tags: ['discovery'],
+        operationId: 'getHolderPage',
+        summary: 'The holder page: a license holder sees every use of their licenses (知情权)',
+        description:
+          'A page for citizens and company representatives, in Chinese. With the bearer token of ' +
+          'their home platform (typed in, or passed in the URL fragment `#token=`, which the page ' +
+          'removes from the address bar) it calls `GET /v1/holder/licenses` and `GET /v1/holder/uses` ' +
+          "on this gateway, and checks each use's inclusion proof and checkpoint itself with WebCrypto. " +
+          'All its files come from the gateway; its Content-Security-Policy allows nothing else.',
+        responses: {
+          '200': answer('the page', 'none', {
+            'text/html; charset=utf-8': {
+              schema: { type: 'string' },
+              example: '<!doctype html><html lang="zh-CN"><head><title>我的证照使用记录</title>…',
+            },
+          }),
+          ...errors('none', []),
+        },
+      },
+    },
+    '/holder/{file}': {
+      get: {
+        tags: ['discovery'],
+        operationId: 'getHolderPageFile',
+        summary: 'A file of the holder page',
+        parameters: [
+          {
+            name: 'file',
+            in: 'path',
+            required: true,
+            schema: { type: 'string', enum: [...HOLDER_PAGE_FILES] },
+            example: 'verify.js',
+          },
+        ],
+        responses: {
+          '200': answer('the file', 'none', {
+            'text/javascript; charset=utf-8': {
+              schema: { type: 'string' },
+              example: "import { verifyUseProof } from './verify.js';…",
+            },
+            'text/css; charset=utf-8': { schema: { type: 'string' }, example: 'html{font-size:18px}…' },
           }),
           ...errors('none', [404]),
         },

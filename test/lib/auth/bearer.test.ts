@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject, sign } from 'node:crypto';
 import { createServer } from 'node:http';
 import { exportJWK, type JWK, type JWTPayload, SignJWT, UnsecuredJWT } from 'jose';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { type BearerVerifier, createBearerVerifier } from '../../../lib/auth/bearer.ts';
 import { fixedClock } from '../../../lib/clock.ts';
 import { DependencyUnavailableError, UnauthenticatedError } from '../../../lib/errors.ts';
@@ -294,6 +294,123 @@ async function serveJson(body: unknown, status = 200): Promise<{ url: string; cl
   return { url: `http://127.0.0.1:${address.port}`, close: () => server.close() };
 }
 
+describe('a token presented again', () => {
+  const clock = fixedClock(NOW);
+  let again: BearerVerifier;
+  beforeAll(() => {
+    again = createBearerVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks, clock });
+  });
+  const refusedBy = (v: BearerVerifier, authorization: string) =>
+    v.verify(authorization).then(
+      () => undefined,
+      (e: unknown) => (e instanceof UnauthenticatedError ? e.message : String(e)),
+    );
+
+  it('gives the same principal each time, a copy of its own', async () => {
+    const jwt = await token({ roles: ['platform', 'auditor'], name: '平台' });
+
+    const first = await again.verify(`Bearer ${jwt}`);
+    first.roles.push('issuer');
+    const second = await again.verify(`Bearer ${jwt}`);
+
+    expect(second).toEqual({ sub: 'officer-7', roles: ['platform', 'auditor'], name: '平台' });
+    expect(second).not.toBe(first);
+  });
+
+  it('is refused once it has expired, and before it is valid, by the clock of each call', async () => {
+    const jwt = await token({ nbf: nowSeconds - 10, exp: nowSeconds + 60 });
+    await expect(again.verify(`Bearer ${jwt}`)).resolves.toMatchObject({ sub: 'officer-7' });
+
+    clock.set(new Date((nowSeconds + 60) * 1000));
+    const expired = await refusedBy(again, `Bearer ${jwt}`);
+    clock.set(new Date((nowSeconds - 11) * 1000));
+    const early = await refusedBy(again, `Bearer ${jwt}`);
+    clock.set(NOW);
+    const current = await again.verify(`Bearer ${jwt}`);
+
+    expect(expired).toBe('the token has expired');
+    expect(early).toBe('the token is not yet valid');
+    expect(current.sub).toBe('officer-7');
+  });
+
+  it('is verified again once the key set has changed its key, and refused by the new one', async () => {
+    // Prepare: a provider whose key set the gateway fetches, then replaces under the same kid.
+    let served: { keys: JWK[] } = jwks;
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(served));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    const remote = createBearerVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      jwks: new URL(`http://127.0.0.1:${address.port}/jwks.json`),
+      clock,
+    });
+    const jwt = await token();
+    const replaced = {
+      ...(await exportJWK(createPublicKey(generateP256PrivateKey()))),
+      kid: 'idp-1',
+      alg: 'ES256',
+      use: 'sig',
+    };
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+    try {
+      await expect(remote.verify(`Bearer ${jwt}`)).resolves.toMatchObject({ sub: 'officer-7' });
+      await expect(remote.verify(`Bearer ${jwt}`)).resolves.toMatchObject({ sub: 'officer-7' });
+
+      // Act: the key set is fetched again once its copy is stale (10 minutes).
+      served = { keys: [replaced] };
+      vi.setSystemTime(Date.now() + 11 * 60_000);
+      const refused = await refusedBy(remote, `Bearer ${jwt}`);
+
+      // Assess
+      expect(refused).toBe('the token signature does not verify (bad signature)');
+    } finally {
+      vi.useRealTimers();
+      server.close();
+    }
+  });
+
+  it('answers DEPENDENCY_UNAVAILABLE once the key set it was verified by can no longer be fetched', async () => {
+    // Prepare: the provider's key set answers, then fails.
+    let failing = false;
+    let failedFetches = 0;
+    const server = createServer((_req, res) => {
+      if (failing) failedFetches++;
+      if (failing) res.writeHead(500).end();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    const remote = createBearerVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      jwks: new URL(`http://127.0.0.1:${address.port}/jwks.json`),
+      clock,
+    });
+    const jwt = await token();
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+    try {
+      await expect(remote.verify(`Bearer ${jwt}`)).resolves.toMatchObject({ sub: 'officer-7' });
+
+      // Act: the copy of the key set is stale, and fetching it again fails.
+      failing = true;
+      vi.setSystemTime(Date.now() + 11 * 60_000);
+      const act = remote.verify(`Bearer ${jwt}`);
+
+      // Assess: the key set was asked once, as a first verification asks it.
+      await expect(act).rejects.toBeInstanceOf(DependencyUnavailableError);
+      expect(failedFetches).toBe(1);
+    } finally {
+      vi.useRealTimers();
+      server.close();
+    }
+  });
+});
+
 describe('the strict form of bearer tokens', () => {
   /** A token with exactly this header, signed by the identity provider's own key. */
   async function signedWith(header: Record<string, unknown>) {
@@ -326,6 +443,62 @@ describe('the strict form of bearer tokens', () => {
 
     // Assess
     expect(err.message).toMatch(/not allowed/);
+  });
+
+  /** The identity provider's key over exactly these payload bytes (claims checks the signer skips). */
+  function signedPayload(payload: string) {
+    const b64 = (v: string) => Buffer.from(v).toString('base64url');
+    const input = `${b64(JSON.stringify({ alg: 'ES256', kid: 'idp-1' }))}.${b64(payload)}`;
+    const sig = sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
+    return `${input}.${sig.toString('base64url')}`;
+  }
+  const claims = (extra: Record<string, unknown>) =>
+    JSON.stringify({
+      roles: ['platform'],
+      sub: 'a',
+      iss: ISSUER,
+      aud: AUDIENCE,
+      exp: nowSeconds + 600,
+      ...extra,
+    });
+
+  it.each([
+    ['a claims set that is an array', JSON.stringify([claims({})]), 'the token is malformed'],
+    ['a claims set that is not JSON', '{"sub":', 'the token is malformed'],
+    ['a string exp', claims({ exp: String(nowSeconds + 600) }), 'the token exp claim is invalid'],
+    ['an exp of this very second', claims({ exp: nowSeconds }), 'the token has expired'],
+    ['a string nbf', claims({ nbf: String(nowSeconds) }), 'the token is not yet valid'],
+    ['an nbf a second ahead', claims({ nbf: nowSeconds + 1 }), 'the token is not yet valid'],
+    ['a string iat', claims({ iat: 'yesterday' }), 'the token iat claim is invalid'],
+    [
+      'an audience list without this gateway',
+      claims({ aud: ['elg-330000'] }),
+      'the token is meant for another audience',
+    ],
+    [
+      'an issuer that is no string',
+      claims({ iss: [ISSUER] }),
+      'the token was issued by another identity provider (wrong issuer)',
+    ],
+  ])('refuses, signed by the provider, %s', async (_name, payload, message) => {
+    const err = await refusal(`Bearer ${signedPayload(payload)}`);
+
+    expect(err.message).toBe(message);
+  });
+
+  it('accepts an audience list that names this gateway, and an nbf now', async () => {
+    const jwt = signedPayload(claims({ aud: ['elg-330000', AUDIENCE], nbf: nowSeconds }));
+
+    await expect(verifier.verify(`Bearer ${jwt}`)).resolves.toMatchObject({ sub: 'a' });
+  });
+
+  it('refuses a signature of another length than ES256 gives', async () => {
+    const [h, p] = signedPayload(claims({})).split('.');
+    const short = Buffer.alloc(48, 1).toString('base64url');
+
+    const err = await refusal(`Bearer ${h}.${p}.${short}`);
+
+    expect(err.message).toMatch(/bad signature/);
   });
 
   it('refuses a token whose signature segment is not canonical base64url', async () => {

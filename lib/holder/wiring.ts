@@ -1,0 +1,21 @@
+import type { ProvinceAdapters } from '../wiring/adapters.ts';
+import { HolderService } from './service.ts';
+
+/**
+ * The holder's view of this province's licenses (docs/protocol.md §16) over the stores a
+ * function's scope hands out: the licenses by holder (where it lists them), their uses, the log's proofs, and the
+ * province's own `audit` key as the registry publishes it.
+ */
+export function holderService(a: ProvinceAdapters, use: { listsLicenses: boolean }): HolderService {
+  const own = a.registry.province(a.province)?.jwks.keys.find((k) => k.purpose === 'audit');
+  if (!own) throw new Error(`the trust registry lists no audit key of ${a.province}`);
+  return new HolderService({
+    province: a.province,
+    clock: a.clock,
+    holderHashKey: a.holderHashKey,
+    licenses: use.listsLicenses ? a.licenseHolders : a.licenseLookup,
+    uses: a.licenseUses,
+    log: a.log,
+    auditKey: own,
+  });
+}
