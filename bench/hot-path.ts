@@ -81,7 +81,14 @@ export const hotPath: Section = {
       await integrateAll(f.provinces);
 
       const warm = () => integrateAll(f.provinces);
-      const cross = await underLoad('cross-province verification (330000 → 310000)', zj, body, seconds, m, warm);
+      const cross = await underLoad(
+        'cross-province verification (330000 → 310000)',
+        zj,
+        body,
+        seconds,
+        m,
+        warm,
+      );
       const crossSequencing = await sequencing(f.provinces, cross.calls, m);
       const own = await underLoad('own-province verification (310000)', sh, body, seconds, m, warm);
       const ownSequencing = await sequencing(f.provinces, own.calls, m);

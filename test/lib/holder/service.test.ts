@@ -58,7 +58,7 @@ describe('a holder at the issuing province', () => {
     const page = HolderUsesPageSchema.parse(await service.uses(identifier, HOLDER, {}));
 
     const uses = page.items as OpenUse[];
-    expect(uses.map((u) => u.matterCode)).toEqual(['M3', 'M2', 'M1']);
+    expect(uses.slice(0, 3).map((u) => u.matterCode)).toEqual(['M3', 'M2', 'M1']);
     const events = await storedEvents(t.storage.doc, t.storage.tables.audit);
     for (const use of uses) {
       const proof = use.proof;
@@ -84,6 +84,34 @@ describe('a holder at the issuing province', () => {
       'M1',
     ]);
     expect(second.cursor).toBeUndefined();
+  });
+
+  it('shows a sealed use as sealed until its date, and in full with its proof after', async () => {
+    const token = await t.token('investigator');
+    const until = '2026-06-30';
+    t.clock.set(new Date(t.clock.now().getTime() + 60_000));
+    const res = await t.app.request(
+      post(
+        '/v1/verify',
+        { identifier, matterCode: 'GA1', useCause: '侦查取证', seal: { until, basis: '沪公立字1号' } },
+        token,
+      ),
+    );
+    expect(res.status).toBe(200);
+    await integrate(t.gateway);
+
+    const during = await service.uses(identifier, HOLDER, { limit: 1 });
+    const saved = t.clock.now();
+    t.clock.set(new Date('2026-07-01T00:00:00+08:00'));
+    const after = await service.uses(identifier, HOLDER, { limit: 1 });
+    t.clock.set(saved);
+
+    expect(during.items[0]).toEqual({ time: expect.any(String), province: '310000', sealed: true, until });
+    expect(after.items[0]).toMatchObject({
+      matterCode: 'GA1',
+      useCause: '侦查取证',
+      proof: expect.any(Object),
+    });
   });
 
   it('answers another holder exactly as a license that does not exist', async () => {
