@@ -6,13 +6,14 @@ import { bundles } from './bundles.ts';
 import { codes } from './codes.ts';
 import { credentials } from './credentials.ts';
 import { type Budget, DEFAULT_BUDGET, type Measurement, type Section } from './harness.ts';
+import { holder } from './holder.ts';
 import { hotPath } from './hot-path.ts';
 import { interop } from './interop.ts';
 import { soak } from './soak-section.ts';
 import { textTable } from './text-table.ts';
 
 /** Every section of the bench; a new one (cross-province calls, audit) is a new file listed here. */
-const SECTIONS: readonly Section[] = [codes, credentials, interop, hotPath, audit, soak, bundles];
+const SECTIONS: readonly Section[] = [codes, credentials, interop, hotPath, audit, holder, soak, bundles];
 
 const USAGE = `usage: npm run bench [-- [--seconds N] [SECTION ...]]   sections: ${SECTIONS.map((s) => s.name).join(', ')}`;
 
