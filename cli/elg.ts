@@ -4,11 +4,13 @@ import { agreements } from './commands/agreements.ts';
 import { audit } from './commands/audit.ts';
 import { change } from './commands/change.ts';
 import { check } from './commands/check.ts';
+import { holder } from './commands/holder.ts';
 import { issue } from './commands/issue.ts';
 import { provinces } from './commands/provinces.ts';
 import { registry } from './commands/registry.ts';
 import { show } from './commands/show.ts';
 import { status } from './commands/status.ts';
+import { token } from './commands/token.ts';
 import { verify } from './commands/verify.ts';
 import { CliError, ExitCode, HttpError, UnreachableError, UsageError } from './errors.ts';
 import { type Io, processIo } from './io.ts';
@@ -25,7 +27,9 @@ export const COMMANDS: readonly Command[] = [
   provinces,
   agreements,
   audit,
+  holder,
   registry,
+  token,
 ];
 
 function overview(): string {

@@ -12,6 +12,9 @@ const RoleTokensSchema = z.object({
   platform: z.string().min(1),
   operator: z.string().min(1),
   auditor: z.string().min(1),
+  /** The holder of the example license (contracts/examples); files of an older `npm start` lack it. */
+  holder: z.string().min(1).optional(),
+  investigator: z.string().min(1).optional(),
 });
 
 /** `federation.json` as `npm start` writes it (docs/protocol.md §15); extra members are ignored. */

@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
-import { CliError, UsageError } from './errors.ts';
+import { CliError, ExitCode, UsageError } from './errors.ts';
 import { loadFederation, type TokenRole } from './federation-file.ts';
 import type { Io } from './io.ts';
 
@@ -76,11 +76,18 @@ export async function resolveTarget(values: CommonValues, role: TokenRole, io: I
     const known = federation.provinces.map((x) => x.id).join(', ');
     throw new UsageError(`province ${province} is not in ${file} (it has ${known})`);
   }
+  const token = explicitToken ?? p.tokens[role];
+  if (!token) {
+    throw new CliError(
+      `${file} has no ${role} token for ${p.id} (an older \`npm start\` wrote it): start the federation again, or pass --token (\`elg token ${role} --province ${p.id}\` mints one)`,
+      ExitCode.failed,
+    );
+  }
   const department = fromToken ?? p.departments[0];
   return {
     province: p.id,
     url: checkedUrl(p.url),
-    token: explicitToken ?? p.tokens[role],
+    token,
     ...(department ? { department } : {}),
   };
 }

@@ -7,6 +7,7 @@ import type { Federation } from '../../federation/federation.ts';
 import { auditOrigin, verifyCheckpoint } from '../../lib/audit/checkpoint.ts';
 import { verifyInclusion } from '../../lib/audit/merkle.ts';
 import { todayCst } from '../../lib/license/validity.ts';
+import { launchChromium } from '../support/browser.ts';
 import { call, settle, testFederation } from '../support/federation.ts';
 import { sampleIssue, unknownIdentifier } from '../support/gateway.ts';
 import { storedEvents } from '../support/scan.ts';
@@ -84,6 +85,44 @@ describe('a holder at home in 340000 sees every use of a license 310000 issued, 
       );
     }
   });
+
+  it('shows the same on the /holder page in Chromium, each proof checked in the page', async () => {
+    const ah = f.province('340000');
+    const browser = await launchChromium();
+    try {
+      const context = await browser.newContext({ viewport: { width: 360, height: 800 } });
+      await context.route('**/*', (route) =>
+        new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort(),
+      );
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (err) => problems.push(String(err)));
+      await page.goto(`${ah.url}/holder#token=${ah.tokens.holder}`);
+      await page.locator('#identifier-input').fill(identifier);
+      await page.locator('#lookup-form button').click();
+      await page.waitForFunction(
+        () => {
+          // biome-ignore lint/suspicious/noExplicitAny: the browser's document (no DOM library here)
+          const list = (globalThis as any).document.querySelectorAll('#use-list > li');
+          return list.length === 3 && [...list].every((li) => li.getAttribute('data-check') !== 'checking');
+        },
+        undefined,
+        { timeout: 15_000 },
+      );
+      const checks = await page
+        .locator('#use-list > li')
+        .evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-check')));
+
+      // The sealed use has nothing to check; the two others are proven in 310000's log.
+      expect(checks.filter((c) => c === 'verified')).toHaveLength(2);
+      expect(checks.filter((c) => c === 'failed')).toEqual([]);
+      expect(page.url()).not.toContain('token=');
+      expect(problems).toEqual([]);
+      await context.close();
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 
   it('lists the holder’s licenses where they were issued', async () => {
     const res = await call(f.province('310000'), 'holder', '/v1/holder/licenses');
