@@ -2,8 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { HolderUsesPageSchema } from '../contracts/holder.ts';
 import { IssueResponseSchema } from '../contracts/license.ts';
 import { type VerifyResponse, VerifyResponseSchema } from '../contracts/verify.ts';
+import { auditOrigin, verifyCheckpoint } from '../lib/audit/checkpoint.ts';
+import { verifyInclusion } from '../lib/audit/merkle.ts';
 import { log } from '../lib/log/logger.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { type Federation, type RunningProvince, startFederation } from './federation.ts';
@@ -127,6 +130,49 @@ async function story(f: Federation) {
 
   out('7. Zhejiang verifies it again');
   await verifyIn(zj, issued.identifier);
+
+  out('8. The holder, 张三, at home in Anhui (340000), sees every use of the license (知情权)');
+  await holderSees(f.province('340000'), issued.identifier);
+}
+
+/** Waits for the issuer's log to hold every use, then prints each one with its proof checked here. */
+async function holderSees(home: RunningProvince, identifier: string) {
+  const query = `/v1/holder/uses?identifier=${identifier}`;
+  let page = HolderUsesPageSchema.parse(await http(home, 'holder', query));
+  // The issuer's sequencer integrates new events within a few seconds.
+  for (let i = 0; i < 50 && page.items.some((u) => 'pending' in u && u.pending); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    page = HolderUsesPageSchema.parse(await http(home, 'holder', query));
+  }
+  for (const u of page.items) {
+    if ('sealed' in u) {
+      out(`   ${u.time}  ${u.province}  sealed until ${u.until}`);
+      continue;
+    }
+    const proof = u.proof;
+    let mark = 'pending (not in the log yet)';
+    if (proof) {
+      const checkpoint = verifyCheckpoint(
+        proof.checkpoint,
+        page.auditKey,
+        auditOrigin(page.license.province),
+      );
+      const b = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
+      const ok =
+        checkpoint.treeSize === proof.treeSize &&
+        verifyInclusion(
+          proof.index,
+          proof.treeSize,
+          b(proof.leafHash),
+          proof.proof.map(b),
+          checkpoint.rootHash,
+        );
+      mark = ok
+        ? `proven in ${page.license.province}'s log (leaf ${proof.index} of ${proof.treeSize})`
+        : 'PROOF FAILED';
+    }
+    out(`   ${u.time}  ${u.province}  ${u.platform}  ${u.outcome}  ${mark}`);
+  }
 }
 
 async function waitDelivered(p: RunningProvince, id: string) {
