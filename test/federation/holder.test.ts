@@ -70,6 +70,8 @@ describe('a holder at home in 340000 sees every use of a license 310000 issued, 
       ['330000', '浙江省政务服务平台', 'ZJ-0001', 2],
       ['310000', '上海市政务服务平台', 'SH-0001', undefined],
     ]);
+    // A platform or department by name, never who at it: no officer reference, no actor.
+    expect(JSON.stringify(res.body)).not.toMatch(/officerRef|ofr_|"actor"|"sub"|dev-platform/);
     // The key is the registry's: 310000's own audit key, as 310000 publishes it.
     const published = JwksSchema.parse(
       await (await fetch(`${f.province('310000').url}/.well-known/jwks.json`)).json(),
@@ -143,6 +145,24 @@ describe('a holder at home in 340000 sees every use of a license 310000 issued, 
     expect(ErrorBodySchema.parse(theirs.body).error.message).toBe(
       ErrorBodySchema.parse(none.body).error.message,
     );
+  });
+
+  it('gives nothing of another license for a cursor taken from this one', async () => {
+    const ah = f.province('340000');
+    const first = HolderUsesPageSchema.parse(
+      (await call(ah, 'holder', `/v1/holder/uses?identifier=${identifier}&limit=1`)).body,
+    );
+    expect(first.cursor).toEqual(expect.any(String));
+
+    const theirs = await call(ah, 'holder', `/v1/holder/uses?identifier=${others}&cursor=${first.cursor}`);
+    const forged = await call(
+      ah,
+      'holder',
+      `/v1/holder/uses?identifier=${identifier}&cursor=..%2F${first.cursor}`,
+    );
+
+    expect(theirs.status).toBe(404);
+    expect(forged.status).toBe(400);
   });
 
   it('refuses other roles, and a seal from anyone but an investigator', async () => {
