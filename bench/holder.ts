@@ -1,17 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ISSUE_REQUEST } from '../contracts/examples.ts';
 import { HolderUsesPageSchema } from '../contracts/holder.ts';
 import { IssueResponseSchema } from '../contracts/license.ts';
-import { startDynamoDbLocal } from '../federation/dynamodb-local.ts';
-import { type RunningProvince, startFederation } from '../federation/federation.ts';
-import { FEDERATION } from '../federation/provinces.ts';
-import { SCHEDULED_FUNCTIONS } from '../functions/province.ts';
-import { sequencerDeps } from '../functions/sequencer/function.ts';
-import { integrate } from '../functions/sequencer/sequencer.ts';
-import { type DynamoTally, meterDynamo } from './dynamo-meter.ts';
+import type { RunningProvince } from '../federation/federation.ts';
+import type { DynamoTally } from './dynamo-meter.ts';
 import { type Budget, type Measurement, measure, type Section } from './harness.ts';
+import { integrateAll, meteredFederation } from './metered-federation.ts';
 
 const USES = 1000;
 const PAGE = 50;
@@ -26,21 +19,7 @@ export const holder: Section = {
   name: 'holder',
   title: `holder uses (a license with ${USES} uses, pages of ${PAGE} with proofs, over HTTP)`,
   async run(budget: Budget): Promise<Measurement[]> {
-    const dir = await mkdtemp(join(tmpdir(), 'elg-bench-holder-'));
-    const ddb = await startDynamoDbLocal();
-    let meter: ReturnType<typeof meterDynamo> | undefined;
-    const f = await startFederation({
-      dir,
-      dynamodbEndpoint: ddb.endpoint,
-      ports: 'ephemeral',
-      provinces: FEDERATION.filter((p) => p.id === '310000' || p.id === '340000'),
-      scheduled: false,
-      instrument: (doc) => {
-        meter = meterDynamo(doc);
-      },
-    });
-    const m = meter;
-    if (!m) throw new Error('the federation did not hand over its DynamoDB client');
+    const { f, meter: m, stop } = await meteredFederation(['310000', '340000'], 'holder');
     try {
       const sh = f.province('310000');
       const ah = f.province('340000');
@@ -57,10 +36,7 @@ export const holder: Section = {
           Array.from({ length: Math.min(8, USES - i) }, () => json(sh, 'platform', '/v1/verify', use)),
         );
       }
-      const deps = sequencerDeps(sh.gateway.scopedTo(SCHEDULED_FUNCTIONS.sequencer.scope));
-      for (let round = 0; round < 100; round++) {
-        if ((await integrate(deps, { maxBatch: 500, maxBatches: 20 })).outcome !== 'integrated') break;
-      }
+      await integrateAll([sh]);
       const query = `/v1/holder/uses?identifier=${issued.identifier}&limit=${PAGE}`;
       const page = async (p: RunningProvince) => {
         const body = HolderUsesPageSchema.parse(await json(p, 'holder', query));
@@ -81,9 +57,7 @@ export const holder: Section = {
       );
       return [local, remote];
     } finally {
-      await f.stop();
-      await ddb.stop();
-      await rm(dir, { recursive: true, force: true });
+      await stop();
     }
   },
 };

@@ -1,19 +1,13 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ISSUE_REQUEST } from '../contracts/examples.ts';
 import { IssueResponseSchema } from '../contracts/license.ts';
-import { startDynamoDbLocal } from '../federation/dynamodb-local.ts';
-import { type RunningProvince, startFederation } from '../federation/federation.ts';
-import { FEDERATION } from '../federation/provinces.ts';
-import { SCHEDULED_FUNCTIONS } from '../functions/province.ts';
-import { sequencerDeps } from '../functions/sequencer/function.ts';
-import { integrate } from '../functions/sequencer/sequencer.ts';
+import type { RunningProvince } from '../federation/federation.ts';
 import { batchWriteCeiling } from './dynamo-ceiling.ts';
-import { type DynamoTally, meterDynamo } from './dynamo-meter.ts';
+import type { DynamoTally, meterDynamo } from './dynamo-meter.ts';
 import type { Budget, Section, SectionTable } from './harness.ts';
 import { signatureCost } from './interop.ts';
+import { integrateAll, meteredFederation } from './metered-federation.ts';
 import { textTable } from './text-table.ts';
 
 const CONCURRENCY = 8;
@@ -51,21 +45,7 @@ export const hotPath: Section = {
   name: 'hotpath',
   title: 'the hot path per call: DynamoDB requests, write units, CPU (load in its own process)',
   async run(budget: Budget): Promise<SectionTable> {
-    const dir = await mkdtemp(join(tmpdir(), 'elg-bench-hot-'));
-    const ddb = await startDynamoDbLocal();
-    let meter: ReturnType<typeof meterDynamo> | undefined;
-    const f = await startFederation({
-      dir,
-      dynamodbEndpoint: ddb.endpoint,
-      ports: 'ephemeral',
-      provinces: FEDERATION.filter((p) => p.id === '310000' || p.id === '330000'),
-      scheduled: false,
-      instrument: (doc) => {
-        meter = meterDynamo(doc);
-      },
-    });
-    const m = meter;
-    if (!m) throw new Error('the federation did not hand over its DynamoDB client');
+    const { f, meter: m, endpoint, stop } = await meteredFederation(['310000', '330000'], 'hot');
     try {
       const sh = f.province('310000');
       const zj = f.province('330000');
@@ -97,7 +77,7 @@ export const hotPath: Section = {
 
       const sigs = await signatureCost(budget);
       const floorMs = (2 / sigs.sign.opsPerSecond + 3 / sigs.verify.opsPerSecond) * 1000;
-      const ceiling = await batchWriteCeiling(ddb.endpoint, budget);
+      const ceiling = await batchWriteCeiling(endpoint, budget);
 
       const columns = [
         column(cross, crossSequencing, `${floorMs.toFixed(2)} (2 signs + 3 verifies)`),
@@ -124,9 +104,7 @@ export const hotPath: Section = {
       ].join('\n');
       return { text };
     } finally {
-      await f.stop();
-      await ddb.stop();
-      await rm(dir, { recursive: true, force: true });
+      await stop();
     }
   },
 };
@@ -228,16 +206,6 @@ async function sequencing(
   await integrateAll(provinces);
   const used = process.cpuUsage(cpu);
   return { name: 'sequencing', calls, cpuMs: (used.user + used.system) / 1000, tally: m.tally() };
-}
-
-async function integrateAll(provinces: readonly RunningProvince[]): Promise<void> {
-  for (const p of provinces) {
-    const deps = sequencerDeps(p.gateway.scopedTo(SCHEDULED_FUNCTIONS.sequencer.scope));
-    for (let round = 0; round < 1000; round++) {
-      const report = await integrate(deps, { maxBatch: 500, maxBatches: 20 });
-      if (report.outcome !== 'integrated') break;
-    }
-  }
 }
 
 function drive(args: Record<string, unknown>): Promise<DriverResult> {
