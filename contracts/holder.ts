@@ -107,23 +107,25 @@ export type HolderUsesPage = z.infer<typeof HolderUsesPageSchema>;
 
 const CursorSchema = z.string().regex(/^[0-9A-Za-z_-]{1,200}$/);
 
-/** Query of `GET /v1/holder/uses`. */
-export const HolderUsesQuerySchema = z.strictObject({
+/** Which uses a page asks for: of which license, in which days (CST), from where on. */
+const UsesRangeShape = {
   identifier: IdentifierSchema,
   from: DateSchema.optional(),
   to: DateSchema.optional(),
   cursor: CursorSchema.optional(),
+};
+
+/** Query of `GET /v1/holder/uses` (a query string: `limit` as text). */
+export const HolderUsesQuerySchema = z.strictObject({
+  ...UsesRangeShape,
   limit: z.coerce.number().int().min(1).max(100).optional(),
 });
 export type HolderUsesQuery = z.infer<typeof HolderUsesQuerySchema>;
 
 /** `POST /v1/interop/holder-uses` (signed): the home province asks the issuer for a holder. */
 export const InteropHolderUsesRequestSchema = z.strictObject({
-  identifier: IdentifierSchema,
+  ...UsesRangeShape,
   holder: HolderRefSchema,
-  from: DateSchema.optional(),
-  to: DateSchema.optional(),
-  cursor: CursorSchema.optional(),
   limit: z.number().int().min(1).max(100).optional(),
 });
 export type InteropHolderUsesRequest = z.infer<typeof InteropHolderUsesRequestSchema>;
