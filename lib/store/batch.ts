@@ -35,12 +35,6 @@ export async function queryAll(doc: DynamoDBDocumentClient, input: QueryCommandI
   return items;
 }
 
-/** Each key once: BatchGet rejects a request that names a key twice. */
-export function uniqueKeys(keys: { pk: string; sk: string }[]) {
-  const seen = new Map(keys.map((k) => [`${k.pk}|${k.sk}`, k]));
-  return [...seen.values()];
-}
-
 /** Strongly consistent BatchGet in chunks of 100, retrying what DynamoDB left unprocessed. */
 export async function batchGet(
   doc: DynamoDBDocumentClient,
