@@ -4,7 +4,7 @@ import { IssueResponseSchema } from '../contracts/license.ts';
 import type { RunningProvince } from '../federation/federation.ts';
 import type { DynamoTally } from './dynamo-meter.ts';
 import { type Budget, type Measurement, measure, type Section } from './harness.ts';
-import { integrateAll, meteredFederation } from './metered-federation.ts';
+import { callGateway, integrateAll, meteredFederation } from './metered-federation.ts';
 
 const USES = 1000;
 const PAGE = 50;
@@ -24,7 +24,7 @@ export const holder: Section = {
       const sh = f.province('310000');
       const ah = f.province('340000');
       const issued = IssueResponseSchema.parse(
-        await json(sh, 'issuer', '/v1/licenses', {
+        await callGateway(sh, 'issuer', '/v1/licenses', {
           ...structuredClone(ISSUE_REQUEST),
           issuer: sh.departments[0],
         }),
@@ -33,13 +33,13 @@ export const holder: Section = {
       // Setup, not measured: 1,000 verifications in 310000, 8 at a time, then into the log.
       for (let i = 0; i < USES; i += 8) {
         await Promise.all(
-          Array.from({ length: Math.min(8, USES - i) }, () => json(sh, 'platform', '/v1/verify', use)),
+          Array.from({ length: Math.min(8, USES - i) }, () => callGateway(sh, 'platform', '/v1/verify', use)),
         );
       }
       await integrateAll([sh]);
       const query = `/v1/holder/uses?identifier=${issued.identifier}&limit=${PAGE}`;
       const page = async (p: RunningProvince) => {
-        const body = HolderUsesPageSchema.parse(await json(p, 'holder', query));
+        const body = HolderUsesPageSchema.parse(await callGateway(p, 'holder', query));
         if (body.items.length !== PAGE || body.items.some((u) => !('proof' in u) || !u.proof))
           throw new Error('a page of uses without its proofs');
       };
@@ -78,23 +78,4 @@ async function metered(
     ...result,
     note: `${PAGE} uses with proofs a page; ${(requests / ops).toFixed(1)} DynamoDB requests a page at most (warm-up included), ${(t.readUnits / ops).toFixed(1)} read units`,
   };
-}
-
-async function json(
-  p: RunningProvince,
-  role: 'issuer' | 'platform' | 'holder',
-  path: string,
-  body?: unknown,
-) {
-  const res = await fetch(`${p.url}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: {
-      authorization: `Bearer ${p.tokens[role]}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const answer = await res.json();
-  if (!res.ok) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(answer)}`);
-  return answer;
 }

@@ -7,7 +7,7 @@ import { batchWriteCeiling } from './dynamo-ceiling.ts';
 import type { DynamoTally, meterDynamo } from './dynamo-meter.ts';
 import type { Budget, Section, SectionTable } from './harness.ts';
 import { signatureCost } from './interop.ts';
-import { integrateAll, meteredFederation } from './metered-federation.ts';
+import { callGateway, integrateAll, meteredFederation } from './metered-federation.ts';
 import { textTable } from './text-table.ts';
 
 const CONCURRENCY = 8;
@@ -49,7 +49,9 @@ export const hotPath: Section = {
     try {
       const sh = f.province('310000');
       const zj = f.province('330000');
-      const issued = IssueResponseSchema.parse(await post(sh, 'issuer', '/v1/licenses', sampleIssue(sh)));
+      const issued = IssueResponseSchema.parse(
+        await callGateway(sh, 'issuer', '/v1/licenses', sampleIssue(sh)),
+      );
       // A use cause as platforms send them (the documented example), not a token one: an event's
       // size decides its write units.
       const body = {
@@ -184,7 +186,7 @@ async function issuing(
   m.reset();
   const cpu = process.cpuUsage();
   for (let i = 0; i < count; i++) {
-    IssueResponseSchema.parse(await post(p, 'issuer', '/v1/licenses', sampleIssue(p)));
+    IssueResponseSchema.parse(await callGateway(p, 'issuer', '/v1/licenses', sampleIssue(p)));
   }
   const used = process.cpuUsage(cpu);
   return {
@@ -231,22 +233,6 @@ function drive(args: Record<string, unknown>): Promise<DriverResult> {
 
 function sampleIssue(p: RunningProvince) {
   return { ...structuredClone(ISSUE_REQUEST), issuer: p.departments[0] };
-}
-
-async function post(
-  p: RunningProvince,
-  role: 'issuer' | 'platform',
-  path: string,
-  body: unknown,
-): Promise<unknown> {
-  const res = await fetch(`${p.url}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${p.tokens[role]}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(json)}`);
-  return json;
 }
 
 function total(counts: Record<string, number>): number {

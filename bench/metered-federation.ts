@@ -58,3 +58,23 @@ export async function integrateAll(provinces: readonly RunningProvince[]): Promi
     }
   }
 }
+
+/** A call as a province's own caller makes it (its dev token for `role`); GET without a body. Throws on an error answer. */
+export async function callGateway(
+  p: RunningProvince,
+  role: keyof RunningProvince['tokens'],
+  path: string,
+  body?: unknown,
+) {
+  const res = await fetch(`${p.url}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: {
+      authorization: `Bearer ${p.tokens[role]}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const answer = await res.json();
+  if (!res.ok) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(answer)}`);
+  return answer;
+}

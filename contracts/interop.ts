@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IdentifierSchema, LicenseStatusSchema } from './codes/index.ts';
 import { DateSchema, MatterCodeSchema, TraceIdSchema, text, UseCauseSchema } from './common.ts';
+import { SealSchema } from './holder.ts';
 import { GatewayIdSchema } from './registry.ts';
 
 /** Headers of signed cross-province calls (docs/protocol.md §7.1, §7.4). */
@@ -49,7 +50,7 @@ export const InteropVerifyRequestSchema = z.strictObject({
   /** The data level the caller asks for; the grant's maxDataLevel when absent. */
   dataLevel: DataLevelSchema.optional(),
   /** An investigator's seal of this verification, recorded in the issuer's event too (§16). */
-  seal: z.strictObject({ until: DateSchema, basis: text(200) }).optional(),
+  seal: SealSchema.optional(),
 });
 export type InteropVerifyRequest = z.infer<typeof InteropVerifyRequestSchema>;
 

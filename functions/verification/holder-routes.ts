@@ -33,7 +33,7 @@ export interface HolderAppDeps {
   /** Signed calls to the issuing province of a license issued elsewhere. */
   peers: Pick<PeerClient, 'call'>;
   /** Where the issuer's `audit` key comes from, which its proofs are checked with. */
-  registry: Pick<TrustRegistry, 'province'>;
+  registry: Pick<TrustRegistry, 'currentKey'>;
   auditStore: AuditSink;
   holderHashKey: Uint8Array;
   clock: Clock;
@@ -122,7 +122,7 @@ export function holderRoutes(deps: HolderAppDeps) {
       );
     // The key a holder's client checks the issuer's checkpoints with is the registry's, not the
     // issuer's word for it.
-    const auditKey = deps.registry.province(issuer)?.jwks.keys.find((k) => k.purpose === 'audit');
+    const auditKey = deps.registry.currentKey(issuer, 'audit');
     if (!auditKey)
       throw new PeerUnavailableError(issuer, `the trust registry lists no audit key of ${issuer}`);
     return { ...parsed.data, auditKey };

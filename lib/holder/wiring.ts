@@ -7,7 +7,7 @@ import { HolderService } from './service.ts';
  * province's own `audit` key as the registry publishes it.
  */
 export function holderService(a: ProvinceAdapters, use: { listsLicenses: boolean }): HolderService {
-  const own = a.registry.province(a.province)?.jwks.keys.find((k) => k.purpose === 'audit');
+  const own = a.registry.currentKey(a.province, 'audit');
   if (!own) throw new Error(`the trust registry lists no audit key of ${a.province}`);
   return new HolderService({
     province: a.province,

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { KeyPurpose } from '../../contracts/keys.ts';
+import type { KeyPurpose, PublicJwk } from '../../contracts/keys.ts';
 import type { RegistryClaims, RegistryProvince, RootPublicJwk } from '../../contracts/registry.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import { asRegistryError, messageOf, RegistryError, type RegistryErrorCode } from './errors.ts';
@@ -179,6 +179,14 @@ export class TrustRegistry {
   /** The registry entry of a province, whatever its status; undefined if it is not listed. */
   province(id: string): RegistryProvince | undefined {
     return this.snapshot.provinces.get(id);
+  }
+
+  /**
+   * A province's current public key for `purpose` as the registry publishes it: the first listed,
+   * as a province lists its current keys before earlier or staged generations.
+   */
+  currentKey(provinceId: string, purpose: KeyPurpose): PublicJwk | undefined {
+    return this.province(provinceId)?.jwks.keys.find((k) => k.purpose === purpose);
   }
 
   status(): RegistryStatus {
