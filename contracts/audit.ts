@@ -31,6 +31,18 @@ export const AuditAction = {
   holderLicenses: 'holder.licenses',
   /** A holder, or their home province for them by signed call, read the uses of one of their licenses. */
   holderUses: 'holder.uses',
+  /** A platform or holder filed an error report on a license (docs/protocol.md §17). */
+  reportFile: 'report.file',
+  /** Another province delivered an error report on one of this province's licenses. */
+  reportReceive: 'report.receive',
+  /** The issuing department resolved a report: corrected, rejected or duplicate. */
+  reportResolve: 'report.resolve',
+  /** The issuing province delivered the outcome of a report this province filed. */
+  reportOutcome: 'report.outcome',
+  /** A change notice was put on its way to a province that verified the license. */
+  noticeSend: 'notice.send',
+  /** Another province delivered a change notice about one of its licenses. */
+  noticeReceive: 'notice.receive',
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 export const AuditActionSchema = z.enum(Object.values(AuditAction) as [AuditAction, ...AuditAction[]]);

@@ -3,6 +3,14 @@ import { AgreementSignatureSchema, ProposalDeliverySchema, WithdrawalSchema } fr
 import { HolderUsesPageSchema, InteropHolderUsesRequestSchema } from './holder.ts';
 import { InteropVerifyRequestSchema, InteropVerifyResponseSchema, type RequestClaims } from './interop.ts';
 import { AgreementReceiptSchema } from './openapi.ts';
+import {
+  InteropNoticeSchema,
+  InteropReportOutcomeSchema,
+  InteropReportRequestSchema,
+  NoticeReceiptSchema,
+  ReportFiledSchema,
+  ReportOutcomeReceiptSchema,
+} from './reports.ts';
 
 /**
  * The signed routes between gateways (docs/protocol.md §7, §8.4), declared once: where the callee
@@ -31,6 +39,27 @@ export const InteropRoute = {
     path: '/v1/interop/holder-uses',
     request: InteropHolderUsesRequestSchema,
     response: HolderUsesPageSchema,
+  },
+  /** A reporting province delivers an error report on one of this province's licenses (§17). */
+  report: {
+    method: 'POST',
+    path: '/v1/interop/reports',
+    request: InteropReportRequestSchema,
+    response: ReportFiledSchema,
+  },
+  /** The issuing province tells the reporting province how a report was resolved (§17). */
+  reportOutcome: {
+    method: 'POST',
+    path: '/v1/interop/report-outcomes',
+    request: InteropReportOutcomeSchema,
+    response: ReportOutcomeReceiptSchema,
+  },
+  /** The issuing province tells a province that relied on a license that it changed (§17). */
+  notice: {
+    method: 'POST',
+    path: '/v1/interop/notices',
+    request: InteropNoticeSchema,
+    response: NoticeReceiptSchema,
   },
   /** A party delivers a proposal with the signatures it holds. */
   agreementProposal: {

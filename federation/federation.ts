@@ -5,7 +5,6 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Role } from '../contracts/auth.ts';
 import { startDeliveryLoop } from '../functions/agreements/delivery.ts';
-import { deliveryDeps } from '../functions/agreements/function.ts';
 import { provinceApp, SCHEDULED_FUNCTIONS } from '../functions/province.ts';
 import { sequencerDeps } from '../functions/sequencer/function.ts';
 import { startSequencerLoop } from '../functions/sequencer/sequencer.ts';
@@ -20,6 +19,7 @@ import { createDocumentClient, ensureTables } from '../lib/store/dynamo.ts';
 import { DynamoRegistryStore } from '../lib/store/registry-store.ts';
 import { type TableNames, tableNames } from '../lib/store/tables.ts';
 import { ProvinceAdapters } from '../lib/wiring/adapters.ts';
+import { scheduledRun } from '../lib/wiring/function.ts';
 import { freePort } from './dynamodb-local.ts';
 import { FEDERATION, type ProvinceSpec } from './provinces.ts';
 import { seedYangtzeDeltaAlliance } from './seed-alliance.ts';
@@ -201,7 +201,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
   const { delivery, sequencer } = SCHEDULED_FUNCTIONS;
   const loops = options.scheduled ?? true;
   const stopDeliveries = (loops ? running : []).map((r) =>
-    startDeliveryLoop(deliveryDeps(r.gateway.scopedTo(delivery.scope)), DELIVERY_INTERVAL_MS),
+    startDeliveryLoop(scheduledRun(delivery, r.gateway), DELIVERY_INTERVAL_MS),
   );
   const stopSequencers = (loops ? running : []).map((r) =>
     startSequencerLoop(sequencerDeps(r.gateway.scopedTo(sequencer.scope)), SEQUENCER_INTERVAL_MS, {

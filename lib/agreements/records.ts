@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AgreementSignature, Withdrawal } from '../../contracts/agreement.ts';
 import type { AuditEvent } from '../../contracts/audit.ts';
 import { GatewayIdSchema } from '../../contracts/registry.ts';
+import { OutboxEntryShape } from '../delivery/deliver.ts';
 import type { AgreementRecord } from './state.ts';
 
 /**
@@ -9,20 +10,11 @@ import type { AgreementRecord } from './state.ts';
  * with the exact JSON body it will be sent with.
  */
 export const StoredDeliverySchema = z.object({
-  deliveryId: z.string(),
+  ...OutboxEntryShape,
   agreementId: z.string(),
-  to: GatewayIdSchema,
   kind: z.enum(['proposal', 'signature', 'withdrawal']),
   /** Whose signature or withdrawal (the proposer for a proposal). */
   party: GatewayIdSchema,
-  path: z.string().startsWith('/'),
-  body: z.string(),
-  /** The trace of the step that caused it, continued by every attempt. */
-  traceId: z.string(),
-  attempts: z.number().int().nonnegative(),
-  nextAttemptAt: z.string(),
-  createdAt: z.string(),
-  lastError: z.string().optional(),
 });
 export type StoredDelivery = z.infer<typeof StoredDeliverySchema>;
 

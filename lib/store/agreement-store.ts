@@ -1,5 +1,4 @@
 import {
-  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -24,6 +23,7 @@ import {
 import type { AgreementRecord } from '../agreements/state.ts';
 import { DependencyUnavailableError, NotFoundError } from '../errors.ts';
 import type { AuditStore } from './audit-store.ts';
+import { OutboxTable } from './outbox.ts';
 import { conditionFailures, guard, type TransactItems, transact } from './transact.ts';
 
 const agrPk = (id: string) => `AGR#${id}`;
@@ -36,10 +36,8 @@ const INDEX_PK = 'AGREEMENTS';
 const STAMP_KEY = { pk: 'META', sk: 'STAMP' } as const;
 /** The stamp's counter; 0 before the first change. */
 const StampSchema = z.number().int().catch(0);
-/** The outbox: due deliveries are a range query on `<nextAttemptAt>#<deliveryId>`. */
+/** The outbox (lib/store/outbox.ts): due deliveries are a range query under `DLV`. */
 const DLV_PK = 'DLV';
-const dlvSk = (d: Pick<StoredDelivery, 'nextAttemptAt' | 'deliveryId'>) =>
-  `${d.nextAttemptAt}#${d.deliveryId}`;
 
 /**
  * DynamoDB adapter for agreements (docs/protocol.md §8). Items under `AGR#<id>`: the document
@@ -49,11 +47,16 @@ const dlvSk = (d: Pick<StoredDelivery, 'nextAttemptAt' | 'deliveryId'>) =>
  * Only verified signatures and withdrawals reach this store.
  */
 export class AgreementStore implements AgreementRepository {
+  /** The deliveries of proposals, signatures and withdrawals to the other parties. */
+  readonly outbox: OutboxTable<StoredDelivery>;
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     readonly tableName: string,
     private readonly audit: AuditStore,
-  ) {}
+  ) {
+    this.outbox = new OutboxTable(doc, tableName, StoredDeliverySchema, DLV_PK, 'the agreement table');
+  }
 
   /**
    * A new agreement with the signatures already held. `exists` when the id is taken: the caller
@@ -122,71 +125,8 @@ export class AgreementStore implements AgreementRepository {
   }
 
   /** Every pending delivery, oldest due first. */
-  async pendingDeliveries(): Promise<StoredDelivery[]> {
-    const items = await this.partition(DLV_PK);
-    return items.map((i) => StoredDeliverySchema.parse(i));
-  }
-
-  /** Deliveries due at `now`, oldest first. */
-  async dueDeliveries(now: Date, limit: number): Promise<StoredDelivery[]> {
-    const out = await guard(
-      this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk <= :due',
-          ExpressionAttributeValues: { ':pk': DLV_PK, ':due': `${now.toISOString()}#~` },
-          ConsistentRead: true,
-          Limit: limit,
-        }),
-      ),
-      'the agreement table',
-    );
-    return (out.Items ?? []).map((i) => StoredDeliverySchema.parse(i));
-  }
-
-  /**
-   * Moves a delivery to its next attempt time. False when it is no longer where the caller saw
-   * it: another worker took it or finished it, and this one leaves it alone.
-   */
-  async reschedule(
-    from: StoredDelivery,
-    next: Pick<StoredDelivery, 'nextAttemptAt' | 'attempts'> & { lastError?: string },
-  ): Promise<StoredDelivery | undefined> {
-    const { lastError: _previous, ...rest } = from;
-    const moved: StoredDelivery = {
-      ...rest,
-      attempts: next.attempts,
-      nextAttemptAt: next.nextAttemptAt,
-      ...(next.lastError === undefined ? {} : { lastError: next.lastError }),
-    };
-    try {
-      await transact(
-        this.doc,
-        [
-          {
-            Delete: {
-              TableName: this.tableName,
-              Key: { pk: DLV_PK, sk: dlvSk(from) },
-              ConditionExpression: 'attribute_exists(pk)',
-            },
-          },
-          this.put({ pk: DLV_PK, sk: dlvSk(moved), ...moved }),
-        ],
-        TX,
-      );
-      return moved;
-    } catch (err) {
-      if (conditionFailures(err).length > 0) return undefined;
-      throw err;
-    }
-  }
-
-  /** A delivery the peer accepted leaves the outbox. */
-  async complete(d: StoredDelivery): Promise<void> {
-    await guard(
-      this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: DLV_PK, sk: dlvSk(d) } })),
-      'the agreement table',
-    );
+  pendingDeliveries(): Promise<StoredDelivery[]> {
+    return this.outbox.pending();
   }
 
   private async addPart(
@@ -231,7 +171,7 @@ export class AgreementStore implements AgreementRepository {
           ExpressionAttributeValues: { ':one': 1 },
         },
       },
-      ...deliveries.map((d) => this.put({ pk: DLV_PK, sk: dlvSk(d), ...d })),
+      ...deliveries.map((d) => this.outbox.putItem(d)),
       { Put: this.audit.putItem(audit) },
     ];
   }

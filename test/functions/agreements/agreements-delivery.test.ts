@@ -206,7 +206,8 @@ describe('delivering agreement steps to the other parties', () => {
     const { pending, worker } = await setUp();
     const { peers, calls } = fakePeers(() => accepted());
 
-    const stop = startDeliveryLoop(worker(peers), 20);
+    const deps = worker(peers);
+    const stop = startDeliveryLoop(() => deliverPending(deps, deps.clock.now()), 20);
     await vi.waitFor(async () => expect(await pending()).toEqual([]));
     await stop();
 
