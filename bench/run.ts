@@ -9,11 +9,22 @@ import { type Budget, DEFAULT_BUDGET, type Measurement, type Section } from './h
 import { holder } from './holder.ts';
 import { hotPath } from './hot-path.ts';
 import { interop } from './interop.ts';
+import { reports } from './reports.ts';
 import { soak } from './soak-section.ts';
 import { textTable } from './text-table.ts';
 
 /** Every section of the bench; a new one (cross-province calls, audit) is a new file listed here. */
-const SECTIONS: readonly Section[] = [codes, credentials, interop, hotPath, audit, holder, soak, bundles];
+const SECTIONS: readonly Section[] = [
+  codes,
+  credentials,
+  interop,
+  hotPath,
+  audit,
+  holder,
+  reports,
+  soak,
+  bundles,
+];
 
 const USAGE = `usage: npm run bench [-- [--seconds N] [SECTION ...]]   sections: ${SECTIONS.map((s) => s.name).join(', ')}`;
 

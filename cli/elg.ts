@@ -6,8 +6,10 @@ import { change } from './commands/change.ts';
 import { check } from './commands/check.ts';
 import { holder } from './commands/holder.ts';
 import { issue } from './commands/issue.ts';
+import { notices } from './commands/notices.ts';
 import { provinces } from './commands/provinces.ts';
 import { registry } from './commands/registry.ts';
+import { reports } from './commands/reports.ts';
 import { show } from './commands/show.ts';
 import { status } from './commands/status.ts';
 import { token } from './commands/token.ts';
@@ -28,6 +30,8 @@ export const COMMANDS: readonly Command[] = [
   agreements,
   audit,
   holder,
+  reports,
+  notices,
   registry,
   token,
 ];

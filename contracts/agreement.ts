@@ -117,7 +117,8 @@ export const AuthorizationQuerySchema = z.object({
   grantee: GatewayIdSchema,
   action: AgreementActionSchema,
   licenseType: z.string(),
-  matterCode: z.string(),
+  /** The matter handled; absent when any matter will do (an error report, docs/protocol.md §17.2). */
+  matterCode: z.string().optional(),
   /** The level asked for; any level up to the grant's maxDataLevel when absent. */
   dataLevel: DataLevelSchema.optional(),
 });

@@ -24,5 +24,6 @@ export {
   TRACE_ID,
   ZHEJIANG_HOUSING,
 } from './examples/parties.ts';
+export * from './examples/reports.ts';
 export * from './examples/signed-calls.ts';
 export * from './examples/verification.ts';

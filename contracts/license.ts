@@ -10,6 +10,7 @@ import {
 } from './codes/index.ts';
 import { DateSchema, TimestampSchema, text } from './common.ts';
 import { GatewayIdSchema } from './registry.ts';
+import { ReportIdSchema } from './reports.ts';
 
 /** 证照类型代码: the defining authority's USCC + a 3-digit number. */
 export const TypeCodeSchema = z
@@ -85,6 +86,9 @@ export const IssueRequestSchema = z
   .superRefine(validityOrder);
 export type IssueRequest = z.infer<typeof IssueRequestSchema>;
 
+/** What a new version's request says besides the change itself: why, and which report it answers. */
+const NOT_A_CHANGE: ReadonlySet<string> = new Set(['reason', 'reportId']);
+
 /** `POST /v1/licenses/{identifier}/versions`: a change (变更) makes a new version. */
 export const NewVersionRequestSchema = z
   .strictObject({
@@ -94,9 +98,14 @@ export const NewVersionRequestSchema = z
     validUntil: DateSchema.nullable().optional(),
     fields: LicenseFieldsSchema.optional(),
     reason: text(200),
+    /**
+     * The error report (docs/protocol.md §17.5) this version corrects: it must be open, on this
+     * license and of this department, checked in the version's own transaction.
+     */
+    reportId: ReportIdSchema.optional(),
   })
   .refine(
-    (r) => Object.keys(r).some((k) => k !== 'reason'),
+    (r) => Object.keys(r).some((k) => !NOT_A_CHANGE.has(k)),
     'a new version must change at least one of number, holderName, validFrom, validUntil, fields',
   );
 export type NewVersionRequest = z.infer<typeof NewVersionRequestSchema>;
@@ -128,6 +137,11 @@ export const LicenseSchema = z.object({
   statusChangedAt: TimestampSchema.optional(),
   /** Set on a version replaced by a later one: the identifier of the current version. */
   supersededBy: IdentifierSchema.optional(),
+  /**
+   * On a version made to correct an error report (§17.5): that report. Shown to this province's
+   * own callers only; it is neither in the signed credential nor in what other provinces receive.
+   */
+  reportId: ReportIdSchema.optional(),
   issuedAt: TimestampSchema,
 });
 export type License = z.infer<typeof LicenseSchema>;

@@ -7,6 +7,7 @@ import { discoveryPaths } from './openapi/paths/discovery.ts';
 import { holderPaths } from './openapi/paths/holder.ts';
 import { interopPaths } from './openapi/paths/interop.ts';
 import { licensePaths } from './openapi/paths/licenses.ts';
+import { reportPaths } from './openapi/paths/reports.ts';
 import { verificationPaths } from './openapi/paths/verification.ts';
 
 /*
@@ -34,6 +35,7 @@ function paths() {
     ...interopPaths(),
     ...holderPaths(),
     ...agreementPaths(),
+    ...reportPaths(),
     ...auditPaths(),
   };
 }
@@ -47,6 +49,11 @@ export const TAGS = [
   {
     name: 'agreements',
     description: 'Bilateral agreements and alliances (role operator) and their signed deliveries',
+  },
+  {
+    name: 'reports',
+    description:
+      'Error reports on licenses, their resolution by the issuing department, change notices, and their signed calls between provinces',
   },
   { name: 'audit', description: 'The audit trail and its Merkle log proofs (role auditor)' },
 ] as const;

@@ -66,7 +66,8 @@ export type ReportOutcome = z.infer<typeof ReportOutcomeSchema>;
  */
 export const ReportFiledSchema = z.object({
   reportId: ReportIdSchema,
-  state: z.literal('open'),
+  /** `open` when it arrives; a filing delivered again after its resolution is answered `resolved`. */
+  state: z.enum(['open', 'resolved']),
   /** The CST date by which the issuing department answers: 5 working days after arrival by default. */
   dueDate: DateSchema,
 });

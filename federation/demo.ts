@@ -4,6 +4,12 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { HolderUsesPageSchema } from '../contracts/holder.ts';
 import { IssueResponseSchema } from '../contracts/license.ts';
+import {
+  NoticesPageSchema,
+  ReportFiledSchema,
+  ReportQueuePageSchema,
+  ReportViewSchema,
+} from '../contracts/reports.ts';
 import { type VerifyResponse, VerifyResponseSchema } from '../contracts/verify.ts';
 import { auditOrigin, verifyCheckpoint } from '../lib/audit/checkpoint.ts';
 import { verifyInclusion } from '../lib/audit/merkle.ts';
@@ -121,18 +127,82 @@ async function story(f: Federation) {
   out('5. Sichuan verifies again');
   await verifyIn(sc, issued.identifier);
 
-  out('6. Shanghai revokes the license (吊销)');
-  await http(sh, 'issuer', `/v1/licenses/${issued.identifier}/status`, {
+  out('6. A service window in Zhejiang finds the category wrong and reports it to Shanghai (差错反馈)');
+  const filed = ReportFiledSchema.parse(
+    await http(zj, 'platform', '/v1/reports', {
+      identifier: issued.identifier,
+      fields: [{ path: 'fields.category', problem: '作业类别与原件不符', suggested: '建筑架子工' }],
+      description: '窗口受理时核对纸质证书，作业类别登记有误',
+    }),
+  );
+  out(`   report ${filed.reportId}, due ${filed.dueDate} (5 working days)`);
+  const queue = ReportQueuePageSchema.parse(await http(sh, 'issuer', '/v1/reports'));
+  const queued = queue.items.find((r) => r.reportId === filed.reportId);
+  out(
+    `   in the Shanghai department's queue: ${queued ? `from ${queued.reporter.province}, ${queued.state}` : 'MISSING'}`,
+  );
+
+  out('7. Shanghai issues a corrected version for the report and resolves it');
+  const corrected = IssueResponseSchema.parse(
+    await http(sh, 'issuer', `/v1/licenses/${issued.identifier}/versions`, {
+      fields: { category: '建筑架子工' },
+      reason: '根据差错报告更正作业类别',
+      reportId: filed.reportId,
+    }),
+  );
+  await http(sh, 'issuer', `/v1/reports/${filed.reportId}/resolution`, {
+    outcome: 'corrected',
+    reason: '经核实原件，已更正作业类别',
+    newIdentifier: corrected.identifier,
+  });
+  const seen = await waitFor(
+    () => http(zj, 'platform', `/v1/reports/${filed.reportId}`).then((b) => ReportViewSchema.parse(b)),
+    (v) => v.state === 'resolved',
+    'the outcome to reach Zhejiang',
+  );
+  out(`   Zhejiang sees: ${seen.outcome}, new version ${seen.newIdentifier}`);
+
+  out('8. Sichuan relied on the license in step 5: it receives a change notice');
+  await noticeIn(sc, issued.identifier);
+
+  out('9. Shanghai revokes the license (吊销)');
+  await http(sh, 'issuer', `/v1/licenses/${corrected.identifier}/status`, {
     status: '07',
     reason: '违规作业，依法吊销',
   });
   out('   status 07');
 
-  out('7. Zhejiang verifies it again');
-  await verifyIn(zj, issued.identifier);
+  out('10. Zhejiang verifies it again, and has the revocation notice too');
+  await verifyIn(zj, corrected.identifier);
+  await noticeIn(zj, corrected.identifier);
 
-  out('8. The holder, 张三, at home in Anhui (340000), sees every use of the license (知情权)');
+  out('11. The holder, 张三, at home in Anhui (340000), sees every use of the license (知情权)');
   await holderSees(f.province('340000'), issued.identifier);
+}
+
+/** Waits for a notice about `identifier` at `p` and prints it. */
+async function noticeIn(p: RunningProvince, identifier: string) {
+  const notices = await waitFor(
+    () => http(p, 'platform', '/v1/notices').then((b) => NoticesPageSchema.parse(b)),
+    (page) => page.items.some((n) => n.identifier === identifier),
+    `a notice about ${identifier} to reach ${p.id}`,
+  );
+  const n = notices.items.find((i) => i.identifier === identifier);
+  if (n) {
+    out(
+      `   notice from ${n.from}: ${n.change === 'version' ? `new version ${n.newIdentifier}` : `status now ${n.status}`}`,
+    );
+  }
+}
+
+/** Reads until `done` holds, for up to 20 s (deliveries go out within a few seconds). */
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
+  for (let i = 0; i < 100; i++) {
+    const value = await read();
+    if (done(value)) return value;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`waited 20 s for ${what}`);
 }
 
 /** Waits for the issuer's log to hold every use, then prints each one with its proof checked here. */

@@ -6,6 +6,8 @@ import { type ServerType, serve } from '@hono/node-server';
 import type { Role } from '../contracts/auth.ts';
 import { startDeliveryLoop } from '../functions/agreements/delivery.ts';
 import { provinceApp, SCHEDULED_FUNCTIONS } from '../functions/province.ts';
+import { reportRound } from '../functions/reports/delivery.ts';
+import { reportRoundDeps } from '../functions/reports/function.ts';
 import { sequencerDeps } from '../functions/sequencer/function.ts';
 import { startSequencerLoop } from '../functions/sequencer/sequencer.ts';
 import { createBearerVerifier } from '../lib/auth/bearer.ts';
@@ -198,11 +200,16 @@ export async function startFederation(options: FederationOptions): Promise<Feder
   }
 
   // The scheduled functions as loops, each over its own scope as on AWS.
-  const { delivery, sequencer } = SCHEDULED_FUNCTIONS;
+  const { delivery, reportDelivery, sequencer } = SCHEDULED_FUNCTIONS;
   const loops = options.scheduled ?? true;
-  const stopDeliveries = (loops ? running : []).map((r) =>
+  const stopDeliveries = (loops ? running : []).flatMap((r) => [
     startDeliveryLoop(scheduledRun(delivery, r.gateway), DELIVERY_INTERVAL_MS),
-  );
+    // Without the overdue metric a Lambda run publishes: the federation prints no metric lines.
+    startDeliveryLoop(() => {
+      const deps = reportRoundDeps(r.gateway.scopedTo(reportDelivery.scope));
+      return reportRound(deps, deps.clock.now());
+    }, DELIVERY_INTERVAL_MS),
+  ]);
   const stopSequencers = (loops ? running : []).map((r) =>
     startSequencerLoop(sequencerDeps(r.gateway.scopedTo(sequencer.scope)), SEQUENCER_INTERVAL_MS, {
       maxIntervalMs: SEQUENCER_MAX_INTERVAL_MS,

@@ -63,8 +63,10 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Issues e-licenses, new versions and status changes; signs credentials',
     routes: ['POST /v1/licenses', 'GET /v1/licenses/{proxy+}', 'POST /v1/licenses/{proxy+}'],
     signsWith: ['credential'],
-    // Checks no other province's key, so it does not load the trust registry.
-    tables: { licenses: 'readwrite', audit: 'write' },
+    // Checks no other province's key, so it does not load the trust registry. A new version or
+    // status stores its change notices' fan-out in the reports table, and a version answering a
+    // report checks it there, in the change's own transaction (§17).
+    tables: { licenses: 'readwrite', audit: 'write', reports: 'write' },
     secrets: ['holderHash'],
     bearerTokens: true,
     memoryMb: 1024,
@@ -126,12 +128,59 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     timeoutSeconds: 20,
   },
   {
+    name: 'reports',
+    entry: 'functions/reports/handler.ts',
+    description: 'Error reports and their resolution, change notices; their signed calls between provinces',
+    routes: [
+      'POST /v1/reports',
+      'GET /v1/reports',
+      'GET /v1/reports/{proxy+}',
+      'POST /v1/reports/{proxy+}',
+      'GET /v1/notices',
+      'POST /v1/interop/reports',
+      'POST /v1/interop/report-outcomes',
+      'POST /v1/interop/notices',
+    ],
+    signsWith: ['gateway'],
+    // A report is checked against the license it names (its department, its holder) and, from
+    // another province, against the agreements (may that province verify the type?); inbound
+    // signed calls spend nonces and are rate limited beside them.
+    tables: {
+      reports: 'readwrite',
+      licenses: 'read',
+      agreements: 'read',
+      nonces: 'write',
+      audit: 'write',
+      registry: 'getput',
+    },
+    secrets: ['holderHash'],
+    bearerTokens: true,
+    reportCalendar: true,
+    memoryMb: 512,
+    timeoutSeconds: 15,
+  },
+  {
     name: 'delivery',
     entry: 'functions/agreements/deliver-handler.ts',
     description: 'Sends agreement proposals, signatures and withdrawals that are due to the other parties',
     routes: [],
     signsWith: ['gateway'],
     tables: { agreements: 'readwrite', audit: 'write', registry: 'getput' },
+    scheduleMinutes: 1,
+    memoryMb: 512,
+    timeoutSeconds: 60,
+  },
+  {
+    name: 'report-delivery',
+    entry: 'functions/reports/deliver-handler.ts',
+    description:
+      'Sends error reports, their outcomes and change notices that are due; counts overdue reports',
+    routes: [],
+    signsWith: ['gateway'],
+    // Change notices go to the provinces whose successful verifications of the license its audit
+    // holds (the byIdentifier index, then those events, last 90 days).
+    tables: { reports: 'readwrite', audit: 'readwrite', registry: 'getput' },
+    queriesIndexes: { audit: [AuditIndex.byIdentifier] },
     scheduleMinutes: 1,
     memoryMb: 512,
     timeoutSeconds: 60,

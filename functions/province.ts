@@ -9,6 +9,7 @@ import { FUNCTIONS } from './catalog.ts';
 import { discovery } from './discovery/function.ts';
 import { interop } from './interop/function.ts';
 import { issuance } from './issuance/function.ts';
+import { reportDelivery, reports } from './reports/function.ts';
 import { sequencer } from './sequencer/function.ts';
 import { verification } from './verification/function.ts';
 
@@ -19,9 +20,10 @@ export const HTTP_FUNCTIONS: readonly HttpFunction[] = [
   verification,
   interop,
   agreements,
+  reports,
   audit,
 ];
-export const SCHEDULED_FUNCTIONS = { delivery, sequencer } as const satisfies Record<
+export const SCHEDULED_FUNCTIONS = { delivery, reportDelivery, sequencer } as const satisfies Record<
   string,
   ScheduledFunction
 >;

@@ -1,12 +1,14 @@
 import type { z } from 'zod';
 import { PROVINCES, type ProvinceCode } from '../contracts/codes/provinces.ts';
 import type { KeyPurpose } from '../contracts/keys.ts';
+import { workCalendar } from '../lib/reports/working-days.ts';
 import { keyPlanIssues, NONE_RETIRED, ONE_GENERATION } from './context/key-plans.ts';
 import { CONTEXT_KEYS, type ContextKey, KEYS, type KeySpec } from './context/keys.ts';
 import {
   ContextError,
   type ContextIssue,
   DEFAULT_LOG_RETENTION_DAYS,
+  DEFAULT_REPORT_DUE_WORKING_DAYS,
   type ProvinceContext,
 } from './context/model.ts';
 
@@ -21,7 +23,9 @@ export {
   ContextError,
   type ContextIssue,
   DEFAULT_LOG_RETENTION_DAYS,
+  DEFAULT_REPORT_DUE_WORKING_DAYS,
   LOG_RETENTION_DAYS,
+  MAX_CALENDAR_DATES,
   MAX_KEY_GENERATIONS,
   type ProvinceContext,
 } from './context/model.ts';
@@ -60,6 +64,22 @@ export function readProvinceContext(get: (key: string) => unknown): ProvinceCont
       }),
     );
   }
+  const holidays = values.publicHolidays as string[] | undefined;
+  const workdays = values.makeupWorkdays as string[] | undefined;
+  if (holidays && workdays) {
+    // The two lists together, as the functions read them at start.
+    try {
+      workCalendar(holidays.join(','), workdays.join(','));
+    } catch (err) {
+      const { expected, example } = KEYS.makeupWorkdays;
+      issues.push({
+        key: 'makeupWorkdays',
+        problem: `${(err as Error).message} (publicHolidays)`,
+        expected,
+        example,
+      });
+    }
+  }
   if (issues.length > 0) throw new ContextError(issues);
   const v = values as {
     [K in ContextKey]: z.output<(typeof KEYS)[K]['schema']> | undefined;
@@ -76,6 +96,9 @@ export function readProvinceContext(get: (key: string) => unknown): ProvinceCont
     keyGenerations: v.keyGenerations ?? ONE_GENERATION,
     stagedKeys: v.stagedKeys ?? [],
     retiredKeys: v.retiredKeys ?? NONE_RETIRED,
+    reportDueWorkingDays: v.reportDueWorkingDays ?? DEFAULT_REPORT_DUE_WORKING_DAYS,
+    publicHolidays: v.publicHolidays ?? [],
+    makeupWorkdays: v.makeupWorkdays ?? [],
     logRetentionDays: v.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
     ...(v.alarmEmail ? { alarmEmail: v.alarmEmail } : {}),
     ...(v.account ? { account: v.account } : {}),

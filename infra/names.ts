@@ -22,9 +22,12 @@ export const alarmTopicName = (province: string) => `elg-${province}-alarms`;
 /** The variables that hand a function its keys and secret, declared with the settings they are. */
 export { HOLDER_HASH_SECRET_ENV, keyEnvName, PUBLISHED_KEYS_ENV } from '../lib/config.ts';
 
-/** `discovery` → `Discovery`: construct ids. */
+/** `discovery` → `Discovery`, `report-delivery` → `ReportDelivery`: construct ids. */
 export function pascal(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
+  return s
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
 }
 
 /** One value per purpose, in purpose order. */

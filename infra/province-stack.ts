@@ -24,12 +24,16 @@
  *   signs with none; item actions on its tables only (and ELG_TABLE_<KIND> for those only: the
  *   registry's only for the functions that load the trust registry); the holder-hash secret only
  *   for the functions whose entry lists it; the registry and identity-provider settings only for
- *   the functions that load the registry or take bearer tokens (lib/config.ts settingsOf). No `*`
- *   resource but X-Ray's; /healthz probes storage with DescribeTable on the audit table.
+ *   the functions that load the registry or take bearer tokens (lib/config.ts settingsOf); the
+ *   report calendar (context `reportDueWorkingDays`, `publicHolidays`, `makeupWorkdays`, checked at
+ *   synth) only for those that date error reports. No `*` resource but X-Ray's; /healthz probes
+ *   storage with DescribeTable on the audit table.
  * - HTTP API: the catalog's routes on the `$default` stage (payload format 2.0), throttled, with
- *   access logs. The sequencer and the delivery function run every minute on EventBridge.
+ *   access logs. The sequencer and the two delivery functions (agreements; reports and notices)
+ *   run every minute on EventBridge.
  * - Alarms to the SNS topic `elg-<p>-alarms`: errors and throttles of each function, 5xx of the
- *   API, and the age of the oldest audit event the sequencer has not integrated.
+ *   API, the age of the oldest audit event the sequencer has not integrated, and error reports
+ *   open past their due date (`ReportsOverdue`, counted by every report-delivery round).
  *
  * One concept a file: infra/constructs/tables.ts, keys.ts, gateway-function.ts (the one way a
  * function is built, and the bind step that gives it a table, key or secret with its environment
@@ -52,7 +56,7 @@
  * baseUrl, so a named stage or a custom domain mapped under a base path would not even be reached,
  * and on a named stage `rawPath` carries the stage name, so the path would not match `htu` either.
  */
-import { CfnOutput, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { HttpApi, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Function as LambdaFn } from 'aws-cdk-lib/aws-lambda';
@@ -70,7 +74,7 @@ import { createTables } from './constructs/tables.ts';
 import type { ProvinceContext } from './context.ts';
 import { holderHashSecretName, KEY_PURPOSES, keyAliasName, pascal, stackName } from './names.ts';
 
-export { SEQUENCER_LAG_METRIC } from './constructs/alarms.ts';
+export { REPORTS_OVERDUE_METRIC, SEQUENCER_LAG_METRIC } from './constructs/alarms.ts';
 export { API_THROTTLE, routeKeyOf } from './constructs/http-api.ts';
 export type { ProvinceKeys } from './constructs/keys.ts';
 export { TABLE_ACTIONS, tableActions } from './constructs/tables.ts';
@@ -139,7 +143,19 @@ export class ProvinceStack extends Stack {
       ELG_IDP_ISSUER: ctx.idpIssuer,
       ELG_IDP_AUDIENCE: ctx.idpAudience,
       ELG_IDP_JWKS_URL: ctx.idpJwksUrl,
+      // The report calendar (docs/protocol.md §17.3), checked at synth (infra/context.ts); an
+      // empty list is left unset, which the functions read as none.
+      ELG_REPORT_DUE_WORKING_DAYS: String(ctx.reportDueWorkingDays),
+      ...(ctx.publicHolidays.length > 0 ? { ELG_PUBLIC_HOLIDAYS: ctx.publicHolidays.join(',') } : {}),
+      ...(ctx.makeupWorkdays.length > 0 ? { ELG_MAKEUP_WORKDAYS: ctx.makeupWorkdays.join(',') } : {}),
     };
+    if (ctx.publicHolidays.length === 0 && catalog.some((f) => f.reportCalendar)) {
+      Annotations.of(this).addWarningV2(
+        'elg:noPublicHolidays',
+        'context publicHolidays is not given: error report deadlines count every Monday to Friday as a ' +
+          "working day (docs/protocol.md §17.3); list the year's holidays, e.g. -c publicHolidays=2025-10-01,2025-10-02",
+      );
+    }
     const resources = { tables: this.tables, keys: this.keys, holderHashSecret: this.holderHashSecret };
     const functions = catalog.map((spec) =>
       bindCatalogEntry(
@@ -159,6 +175,7 @@ export class ProvinceStack extends Stack {
     ({ api: this.api, stage: this.stage } = createHttpApi(this, p, functions, ctx.logRetentionDays));
     alarms.apiServerErrors(p, this.stage);
     alarms.sequencerLag(p);
+    alarms.reportsOverdue(p);
 
     new CfnOutput(this, 'ApiUrl', {
       description: "The gateway's base URL: its baseUrl in the national trust registry",

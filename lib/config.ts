@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { KeyPurpose, KeyPurposeSchema } from '../contracts/keys.ts';
 import { PublicJwkBaseSchema } from './config-jwk.ts';
 import { DEFAULT_LOG_LEVEL, LOG_LEVELS } from './log/levels.ts';
+import { workCalendar } from './reports/working-days.ts';
 import { TableKind, tableEnvName } from './store/tables.ts';
 import { type ResourceScope, SecretKind, WHOLE_PROVINCE } from './wiring/scope.ts';
 
@@ -65,6 +66,8 @@ export const GatewayConfigSchema = z.object({
   ELG_TABLE_LOG: z.string().min(3),
   /** The last good copy of the trust registry, for starts while the registry URL is down. */
   ELG_TABLE_REGISTRY: z.string().min(3),
+  /** Error reports, their filings, change notices and their deliveries (docs/protocol.md §17). */
+  ELG_TABLE_REPORTS: z.string().min(3),
   ELG_KMS_KEY_CREDENTIAL: z.string().min(1),
   ELG_KMS_KEY_GATEWAY: z.string().min(1),
   ELG_KMS_KEY_AUDIT: z.string().min(1),
@@ -98,6 +101,15 @@ export const GatewayConfigSchema = z.object({
     .string()
     .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'a Secrets Manager secret ARN')
     .optional(),
+  /** Working days an issuing department has to answer an error report (§17); 5 by local practice. */
+  ELG_REPORT_DUE_WORKING_DAYS: z.coerce.number().int().min(1).max(60).default(5),
+  /**
+   * Public holidays that fall on weekdays, `YYYY-MM-DD` comma-separated: not working days for
+   * report deadlines. The State Council publishes them each year; nothing is built in.
+   */
+  ELG_PUBLIC_HOLIDAYS: z.string().default(''),
+  /** Weekend days that are working days (调休), `YYYY-MM-DD` comma-separated. */
+  ELG_MAKEUP_WORKDAYS: z.string().default(''),
   ELG_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(65_536),
   /**
    * The least severe log line printed: trace, debug, info (default), warn, error, critical or
@@ -142,6 +154,11 @@ const REGISTRY: readonly Setting[] = [
 ];
 const IDENTITY_PROVIDER: readonly Setting[] = ['ELG_IDP_ISSUER', 'ELG_IDP_AUDIENCE', 'ELG_IDP_JWKS_URL'];
 const HOLDER_HASH: readonly Setting[] = ['ELG_HOLDER_HASH_KEY', 'ELG_HOLDER_HASH_SECRET_ARN'];
+const REPORT_CALENDAR: readonly Setting[] = [
+  'ELG_REPORT_DUE_WORKING_DAYS',
+  'ELG_PUBLIC_HOLIDAYS',
+  'ELG_MAKEUP_WORKDAYS',
+];
 
 /** The purposes whose keys a function reads: those it signs with, or all when it publishes them. */
 export function keyPurposesOf(scope: ResourceScope): KeyPurpose[] {
@@ -164,6 +181,7 @@ export function settingsOf(scope: ResourceScope): Setting[] {
     ...(scope.tables.registry === undefined ? [] : REGISTRY),
     ...(scope.bearerTokens ? IDENTITY_PROVIDER : []),
     ...((scope.secrets ?? []).includes(SecretKind.holderHash) ? HOLDER_HASH : []),
+    ...(scope.reportCalendar ? REPORT_CALENDAR : []),
   ] as Setting[];
 }
 
@@ -195,6 +213,14 @@ export function readConfig(
       lines.push(
         `  ELG_HOLDER_HASH_KEY, ELG_HOLDER_HASH_SECRET_ARN: ${key ? 'both are set' : 'neither is set'}; set exactly one (the secret ARN on AWS)`,
       );
+    }
+  }
+  if (scope.reportCalendar && result.success) {
+    const data = result.data as Partial<GatewayConfig>;
+    try {
+      workCalendar(data.ELG_PUBLIC_HOLIDAYS ?? '', data.ELG_MAKEUP_WORKDAYS ?? '');
+    } catch (err) {
+      lines.push(`  ELG_PUBLIC_HOLIDAYS, ELG_MAKEUP_WORKDAYS: ${(err as Error).message}`);
     }
   }
   if (!result.success || lines.length > 0) {

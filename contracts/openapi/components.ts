@@ -38,6 +38,23 @@ import {
   StatusChangeRequestSchema,
 } from '../license.ts';
 import { GatewayIdSchema } from '../registry.ts';
+import {
+  FileReportRequestSchema,
+  InteropNoticeSchema,
+  InteropReportOutcomeSchema,
+  InteropReportRequestSchema,
+  NoticeReceiptSchema,
+  NoticeSchema,
+  NoticesPageSchema,
+  ReporterSchema,
+  ReportFieldSchema,
+  ReportFiledSchema,
+  ReportOutcomeReceiptSchema,
+  ReportQueuedSchema,
+  ReportQueuePageSchema,
+  ReportViewSchema,
+  ResolutionRequestSchema,
+} from '../reports.ts';
 import { VerifyRequestSchema, VerifyResponseSchema } from '../verify.ts';
 
 /** `GET /healthz`: 200 when storage answers and a registry is loaded, 503 `degraded` otherwise. */
@@ -144,5 +161,25 @@ export const COMPONENTS = {
   ConsistencyProof: { schema: ConsistencyProofSchema, use: 'response' },
   HolderHashRequest: { schema: HolderHashRequestSchema, use: 'request' },
   HolderHashResponse: { schema: HolderHashResponseSchema, use: 'response' },
+  ReportField: {
+    schema: ReportFieldSchema,
+    use: 'both',
+    description:
+      'A field of the license reported wrong: its path as the API shows it, the problem, a suggested value',
+  },
+  FileReportRequest: { schema: FileReportRequestSchema, use: 'request' },
+  ReportFiled: { schema: ReportFiledSchema, use: 'response' },
+  ReportQueued: { schema: ReportQueuedSchema, use: 'response' },
+  Reporter: { schema: ReporterSchema, use: 'response' },
+  ReportView: { schema: ReportViewSchema, use: 'response' },
+  ReportQueuePage: { schema: ReportQueuePageSchema, use: 'response' },
+  ResolutionRequest: { schema: ResolutionRequestSchema, use: 'request' },
+  InteropReportRequest: { schema: InteropReportRequestSchema, use: 'request' },
+  InteropReportOutcome: { schema: InteropReportOutcomeSchema, use: 'request' },
+  ReportOutcomeReceipt: { schema: ReportOutcomeReceiptSchema, use: 'response' },
+  InteropNotice: { schema: InteropNoticeSchema, use: 'request' },
+  NoticeReceipt: { schema: NoticeReceiptSchema, use: 'response' },
+  Notice: { schema: NoticeSchema, use: 'response' },
+  NoticesPage: { schema: NoticesPageSchema, use: 'response' },
 } as const satisfies Record<string, { schema: z.ZodType; use: Use; description?: string }>;
 export type ComponentName = keyof typeof COMPONENTS;

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { AgreementDocumentSchema } from '../agreement.ts';
 import { AuditEventIdSchema } from '../audit-api.ts';
+import type { ErrorBody } from '../errors.ts';
 import * as ex from '../examples.ts';
 import { RECEIPT_HEADER } from '../interop.ts';
 import { inline, json, ref } from './json-schema.ts';
@@ -54,20 +55,43 @@ function headersFor(auth: Auth, extra: Record<string, unknown> = {}) {
   return { ...traceHeader, ...(auth === 'signed' ? receiptHeader : {}), ...extra };
 }
 
-export function errors(auth: Auth, statuses: readonly number[]) {
+/** What a route says of one of its error statuses instead of the common meaning and example. */
+export interface ErrorNote {
+  description?: string;
+  example?: ErrorBody;
+}
+
+/**
+ * The error answers of an operation: each listed status (and 500) with its common meaning and
+ * example, or the route's own `notes`. A route that answers 429 itself (a rate limit of its own)
+ * lists it; otherwise 429 is API Gateway's throttle.
+ */
+export function errors(
+  auth: Auth,
+  statuses: readonly number[],
+  notes: Readonly<Record<number, ErrorNote>> = {},
+) {
   const out: Record<string, unknown> = {};
   const side = auth === 'signed' ? 'signed' : 'bearer';
   const examples = auth === 'signed' ? ex.SIGNED_CALL_ERRORS : ex.ERRORS;
+  for (const status of Object.keys(notes).map(Number)) {
+    if (!statuses.includes(status)) throw new Error(`openapi: a note for ${status}, which is not listed`);
+  }
   for (const status of [...statuses, 500]) {
     const meaning = ERROR_MEANING[status];
     if (!meaning) throw new Error(`openapi: no meaning for ${status}`);
+    const note = notes[status] ?? {};
+    const description = note.description ?? meaning[side];
     out[String(status)] = {
-      description: meaning[side],
+      description:
+        status === 429
+          ? `${description}. (API Gateway's own throttle also answers 429, in its own form: ${JSON.stringify(ex.TOO_MANY_REQUESTS)}.)`
+          : description,
       headers: headersFor(auth),
-      content: json('ErrorBody', examples[status]),
+      content: json('ErrorBody', note.example ?? examples[status]),
     };
   }
-  out['429'] = { $ref: '#/components/responses/Throttled' };
+  if (!statuses.includes(429)) out['429'] = { $ref: '#/components/responses/Throttled' };
   return out;
 }
 

@@ -22,7 +22,7 @@ export interface DeliveryDeps {
  */
 export function deliverPending(g: DeliveryDeps, now: Date): Promise<DeliveryReport> {
   return deliverDue(
-    { outbox: g.agreements.outbox, peers: g.peers, method: (d) => DeliveryRoute[d.kind].method },
+    { outbox: g.agreements.outbox, peers: g.peers, route: (d) => DeliveryRoute[d.kind] },
     now,
   );
 }

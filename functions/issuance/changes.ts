@@ -1,11 +1,18 @@
 import { AuditAction } from '../../contracts/audit.ts';
-import { buildIdentifier, canTransition, identifierKey, nextVersion } from '../../contracts/codes/index.ts';
+import {
+  buildIdentifier,
+  canTransition,
+  identifierKey,
+  nextVersion,
+  type ParsedIdentifier,
+} from '../../contracts/codes/index.ts';
 import type {
   IssueResponse,
   License,
   NewVersionRequest,
   StatusChangeRequest,
 } from '../../contracts/license.ts';
+import type { InteropNotice } from '../../contracts/reports.ts';
 import type { CallContext } from '../../lib/audit/events.ts';
 import {
   ConflictError,
@@ -13,8 +20,10 @@ import {
   statusName,
   TransitionNotAllowedError,
 } from '../../lib/errors.ts';
+import { ulid } from '../../lib/ids.ts';
 import { signCredential } from '../../lib/license/credential.ts';
-import type { StoredVersion } from '../../lib/license/records.ts';
+import type { JoinedWrite, StoredVersion } from '../../lib/license/records.ts';
+import type { ChangeFanout } from '../../lib/reports/records.ts';
 import { assertOwner, parseOrRefuse } from './checks.ts';
 import type { IssuanceDeps } from './service.ts';
 import { licenseEvent, load, view } from './stored.ts';
@@ -63,23 +72,47 @@ export class LicenseChanges {
       fields: change.fields ?? prev.fields,
       issuedAt: now.toISOString(),
     };
+    // The credential signs the license data only: the report a version answers stays out of it.
     const credential = await signCredential(this.deps.credentialSigner, license, now);
+    const licenseKey = identifierKey(parsed);
+    const { reportId } = change;
+    const alsoWrite: JoinedWrite[] = [
+      {
+        item: this.deps.changeNotices.fanoutItem(
+          this.fanout(parsed, v, ctx, now, {
+            identifier,
+            change: 'version',
+            newIdentifier: nextId,
+            status: '01',
+          }),
+        ),
+      },
+    ];
+    if (reportId !== undefined) {
+      alsoWrite.push({
+        item: this.deps.changeNotices.openReportCheck(reportId, licenseKey, prev.issuer.uscc),
+        refused: () =>
+          new ConflictError(`report ${reportId} is not an open report on this license of this department`),
+      });
+    }
     await this.deps.store.addVersion({
-      licenseKey: identifierKey(parsed),
+      licenseKey,
       from: parsed.version,
-      next: { license, credential },
+      next: { license, credential, ...(reportId !== undefined ? { reportId } : {}) },
       audit: licenseEvent(this.deps.province, ctx, AuditAction.licenseVersion, nextId, head.holderHash, now, {
         previous: identifier,
         version: v,
         reason: change.reason,
+        ...(reportId !== undefined ? { reportId } : {}),
       }),
+      alsoWrite,
     });
     return {
       identifier: nextId,
       version: v,
       status: '01',
       credential,
-      license: { ...license, status: '01' },
+      license: { ...license, status: '01', ...(reportId !== undefined ? { reportId } : {}) },
     };
   }
 
@@ -110,6 +143,17 @@ export class LicenseChanges {
           reason: change.reason,
         },
       ),
+      alsoWrite: [
+        {
+          item: this.deps.changeNotices.fanoutItem(
+            this.fanout(parsed, head.currentVersion, ctx, now, {
+              identifier: head.currentIdentifier,
+              change: 'status',
+              status: change.status,
+            }),
+          ),
+        },
+      ],
     });
     return view(version, {
       ...head,
@@ -117,5 +161,35 @@ export class LicenseChanges {
       statusReason: change.reason,
       statusChangedAt: now.toISOString(),
     });
+  }
+
+  /**
+   * The fan-out of a change's notice (docs/protocol.md §17.7), stored with the change: every
+   * version of the license from 001 to `upTo` (the new or current one), since each use is
+   * recorded under the version presented, and the notice the provinces that used it will get.
+   */
+  private fanout(
+    parsed: ParsedIdentifier,
+    upTo: string,
+    ctx: CallContext,
+    now: Date,
+    notice: Omit<InteropNotice, 'noticeId' | 'time'>,
+  ): ChangeFanout {
+    const at = now.toISOString();
+    const identifiers = Array.from({ length: Number(upTo) }, (_, i) =>
+      buildIdentifier({
+        typeCode: parsed.typeCode,
+        issuerCode: parsed.issuerCode,
+        serial: parsed.serial,
+        version: String(i + 1).padStart(3, '0'),
+      }),
+    );
+    return {
+      fanoutId: ulid(now),
+      identifiers,
+      notice: { noticeId: `${this.deps.province}-${ulid(now)}`, ...notice, time: at },
+      traceId: ctx.traceId,
+      createdAt: at,
+    };
   }
 }

@@ -10,6 +10,7 @@ export const issuance = httpFunction(functionSpec('issuance'), (a) =>
       province: a.province,
       store: a.licenses,
       auditStore: a.auditStore,
+      changeNotices: a.changeNotices,
       credentialSigner: a.signer('credential'),
       holderHashKey: a.holderHashKey,
       clock: a.clock,

@@ -6,6 +6,8 @@ import type {
   IdempotencyRecord,
   LicenseRecord,
 } from '../../lib/license/records.ts';
+import type { ChangeFanout } from '../../lib/reports/records.ts';
+import type { TransactItems } from '../../lib/store/transact.ts';
 
 export type { AuditSink } from '../../lib/audit/sink.ts';
 
@@ -20,4 +22,16 @@ export interface LicenseRepository {
   get(licenseKey: string, version: string): Promise<LicenseRecord | undefined>;
   addVersion(input: AddVersionInput): Promise<void>;
   changeStatus(input: ChangeStatusInput): Promise<void>;
+}
+
+/**
+ * The reports table as license changes write it (docs/protocol.md §17.5, §17.7): the fan-out of a
+ * change's notices, and the check that a version answers an open report of its license and
+ * department, both items of the change's own transaction.
+ */
+export interface ChangeNotices {
+  /** The put of a change's fan-out (lib/store/report-store.ts). */
+  fanoutItem(fanout: ChangeFanout): TransactItems[number];
+  /** A condition that the report is open, of this license and this department. */
+  openReportCheck(reportId: string, licenseKey: string, issuerUscc: string): TransactItems[number];
 }

@@ -19,13 +19,15 @@ import { todayCst } from '../../lib/license/validity.ts';
 import type { Signer } from '../../lib/signing/signer.ts';
 import { LicenseChanges } from './changes.ts';
 import { assertOwnProvince, isOwnProvince, parseOrRefuse } from './checks.ts';
-import type { AuditSink, LicenseRepository } from './ports.ts';
+import type { AuditSink, ChangeNotices, LicenseRepository } from './ports.ts';
 import { licenseEvent, load, view } from './stored.ts';
 
 export interface IssuanceDeps {
   province: string;
   store: LicenseRepository;
   auditStore: AuditSink;
+  /** Where each new version and status stores its change notices' fan-out (§17.7). */
+  changeNotices: ChangeNotices;
   credentialSigner: Signer;
   holderHashKey: Uint8Array;
   clock: Clock;

@@ -26,6 +26,7 @@ export function view(version: StoredVersion, head: LicenseHead): License {
     ...(head.statusReason ? { statusReason: head.statusReason } : {}),
     ...(head.statusChangedAt ? { statusChangedAt: head.statusChangedAt } : {}),
     ...(version.supersededBy ? { supersededBy: version.supersededBy } : {}),
+    ...(version.reportId ? { reportId: version.reportId } : {}),
   };
 }
 

@@ -11,15 +11,22 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import { AUDIT_METRICS_NAMESPACE, PROVINCE_DIMENSION, SequencerMetric } from '../../lib/metrics/names.ts';
+import {
+  AUDIT_METRICS_NAMESPACE,
+  PROVINCE_DIMENSION,
+  REPORTS_METRICS_NAMESPACE,
+  ReportMetric,
+  SequencerMetric,
+} from '../../lib/metrics/names.ts';
 import { alarmTopicName } from '../names.ts';
 
 /**
  * The province's alarms, all to the SNS topic `elg-<p>-alarms` (mailed to context `alarmEmail`
  * when given), each raising and clearing: errors and throttles of each function (made by
- * GatewayFunction), 5xx of the API, and the age of the oldest audit event the sequencer has not
- * integrated (the metric lib/metrics/names.ts declares and the sequencer emits). Built directly
- * in `scope`, so the logical ids are the stack's own.
+ * GatewayFunction), 5xx of the API, the age of the oldest audit event the sequencer has not
+ * integrated, and error reports past their due date (the metrics lib/metrics/names.ts declares,
+ * emitted by the sequencer and by the report-delivery function). Built directly in `scope`, so the
+ * logical ids are the stack's own.
  */
 
 /** The custom metric the sequencer emits (CloudWatch EMF): age of the oldest waiting event. */
@@ -28,6 +35,19 @@ export const SEQUENCER_LAG_METRIC = {
   metricName: SequencerMetric.oldestPendingAge,
   thresholdSeconds: 300,
   periods: 3,
+} as const;
+
+/**
+ * The custom metric every report-delivery round emits (CloudWatch EMF): open error reports whose
+ * whole due day has passed (docs/protocol.md §17.3). Any overdue report raises the alarm, which
+ * stays raised until none is left; an hour's window because deadlines are days, and a round that
+ * failed to count is the report-delivery function's own errors alarm.
+ */
+export const REPORTS_OVERDUE_METRIC = {
+  namespace: REPORTS_METRICS_NAMESPACE,
+  metricName: ReportMetric.overdue,
+  periodMinutes: 60,
+  threshold: 0,
 } as const;
 
 /** The window of the function and API alarms. */
@@ -102,6 +122,27 @@ export class ProvinceAlarms {
         periods: SEQUENCER_LAG_METRIC.periods,
         // A silent sequencer is a problem too.
         missing: TreatMissingData.BREACHING,
+      },
+    );
+  }
+
+  /** Error reports still open after their due day: the issuing department is late to answer. */
+  reportsOverdue(province: string): Alarm {
+    return this.alarm(
+      'ReportsOverdue',
+      `elg-${province}-reports-overdue`,
+      new Metric({
+        namespace: REPORTS_OVERDUE_METRIC.namespace,
+        metricName: REPORTS_OVERDUE_METRIC.metricName,
+        dimensionsMap: { [PROVINCE_DIMENSION]: province },
+        period: Duration.minutes(REPORTS_OVERDUE_METRIC.periodMinutes),
+        statistic: 'Maximum',
+      }),
+      `Error reports of province ${province} are open past their due date (GET /v1/reports?state=overdue)`,
+      {
+        threshold: REPORTS_OVERDUE_METRIC.threshold,
+        // No count is no news: a report-delivery function that stopped running is its errors alarm's.
+        missing: TreatMissingData.NOT_BREACHING,
       },
     );
   }

@@ -3,8 +3,15 @@ import { z } from 'zod';
 import { isProvinceCode, type ProvinceCode, provinceOf } from '../../contracts/codes/provinces.ts';
 import type { KeyPurpose } from '../../contracts/keys.ts';
 import { PublicJwkBaseSchema } from '../../lib/config-jwk.ts';
+import { isWorkingDay, NO_HOLIDAYS, workCalendar } from '../../lib/reports/working-days.ts';
 import { KEY_PURPOSES } from '../names.ts';
-import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_DAYS, MAX_KEY_GENERATIONS } from './model.ts';
+import {
+  DEFAULT_LOG_RETENTION_DAYS,
+  DEFAULT_REPORT_DUE_WORKING_DAYS,
+  LOG_RETENTION_DAYS,
+  MAX_CALENDAR_DATES,
+  MAX_KEY_GENERATIONS,
+} from './model.ts';
 
 /**
  * The context keys of a province's stack: for each, the schema its value must pass (a `-c` string
@@ -136,6 +143,55 @@ const retiredKeys = z.unknown().transform((v, ctx): Record<KeyPurpose, number[]>
   return out;
 });
 
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+/**
+ * `2025-10-01,2025-10-02` from `-c`, or `["2025-10-01", "2025-10-02"]` from cdk.json: dates of the
+ * report calendar, each checked as the functions check it at start (lib/reports/working-days.ts
+ * workCalendar), then ascending and each once. Working days made of weekend days must be
+ * Saturdays or Sundays: a weekday there is a list mixed up with the other.
+ */
+const calendarDates = (list: 'holidays' | 'workdays') =>
+  z.unknown().transform((v, ctx): string[] => {
+    const fail = (message: string) => {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    };
+    const parts: unknown[] | undefined =
+      typeof v === 'string' ? v.split(',') : Array.isArray(v) ? v : undefined;
+    if (!parts || parts.some((p) => typeof p !== 'string')) return fail('not a list of dates YYYY-MM-DD');
+    const dates = (parts as string[]).map((d) => d.trim()).filter((d) => d !== '');
+    // workCalendar refuses these with a RangeError that names no date.
+    const impossible = dates.find((d) => Number.isNaN(Date.parse(`${d}T00:00:00Z`)));
+    if (impossible) {
+      return fail(
+        `${list === 'holidays' ? 'holidays' : 'working days'}: ${impossible} is not a date YYYY-MM-DD`,
+      );
+    }
+    try {
+      if (list === 'holidays') workCalendar(dates.join(','), '');
+      else workCalendar('', dates.join(','));
+    } catch (err) {
+      return fail((err as Error).message);
+    }
+    if (list === 'workdays') {
+      const weekday = dates.find((d) => isWorkingDay(d, NO_HOLIDAYS));
+      if (weekday) {
+        const day = WEEKDAYS[new Date(`${weekday}T00:00:00Z`).getUTCDay()];
+        return fail(
+          `${weekday} is a ${day}, a working day already: only Saturdays and Sundays are made working days`,
+        );
+      }
+    }
+    const unique = [...new Set(dates)].sort();
+    if (unique.length > MAX_CALENDAR_DATES) {
+      return fail(
+        `${unique.length} dates, more than ${MAX_CALENDAR_DATES} (the function's environment is 4 KB): drop the past years`,
+      );
+    }
+    return unique;
+  });
+
 /** A province's own code; a city or county code, or an unassigned one, is refused with its reason. */
 const provinceCode = text.transform((code, ctx): ProvinceCode => {
   if (isProvinceCode(code)) return code;
@@ -218,6 +274,33 @@ export const KEYS = {
       'key generations to stop publishing (kept in the stack), comma-separated purpose=generation or ' +
       'purpose=first-last entries; never the generation that signs, a staged one or one beyond keyGenerations',
     example: 'retiredKeys=credential=1,gateway=1-2 -c keyGenerations=credential=2,gateway=3',
+  },
+  reportDueWorkingDays: {
+    // The bounds of ELG_REPORT_DUE_WORKING_DAYS (lib/config.ts), with messages of their own.
+    schema: text
+      .pipe(z.string().regex(/^\d+$/, 'not a whole number'))
+      .transform(Number)
+      .pipe(z.number().min(1, 'fewer than 1').max(60, 'more than 60')),
+    required: false,
+    expected: `the working days an issuing department has to answer an error report, a whole number from 1 to 60 (${DEFAULT_REPORT_DUE_WORKING_DAYS} when not given)`,
+    example: 'reportDueWorkingDays=5',
+  },
+  publicHolidays: {
+    schema: calendarDates('holidays'),
+    required: false,
+    expected:
+      'the public holidays on which report deadlines do not run, as the State Council publishes them each ' +
+      `year: dates YYYY-MM-DD, comma-separated (a list in cdk.json), at most ${MAX_CALENDAR_DATES}; ` +
+      'none when not given, so every Monday to Friday is a working day',
+    example: 'publicHolidays=2025-10-01,2025-10-02,2025-10-03,2025-10-06,2025-10-07,2025-10-08',
+  },
+  makeupWorkdays: {
+    schema: calendarDates('workdays'),
+    required: false,
+    expected:
+      'the Saturdays and Sundays made working days (调休), on which report deadlines run: dates YYYY-MM-DD, ' +
+      `comma-separated (a list in cdk.json), at most ${MAX_CALENDAR_DATES}, none a public holiday too; none when not given`,
+    example: 'makeupWorkdays=2025-09-28,2025-10-11',
   },
   alarmEmail: {
     schema: text.pipe(z.email('not an email address')),

@@ -1,5 +1,6 @@
 import type { ProvinceCode } from '../../contracts/codes/provinces.ts';
 import type { KeyPurpose } from '../../contracts/keys.ts';
+import { GatewayConfigSchema } from '../../lib/config.ts';
 
 /**
  * The CDK context of one province's stack, read and checked at synth time. A wrong or missing
@@ -26,6 +27,15 @@ export interface ProvinceContext {
   stagedKeys: readonly KeyPurpose[];
   /** Generations neither published nor readable any more, by purpose, ascending; still in the stack. */
   retiredKeys: Readonly<Record<KeyPurpose, readonly number[]>>;
+  /**
+   * Working days an issuing department has to answer an error report (docs/protocol.md §17.3):
+   * ELG_REPORT_DUE_WORKING_DAYS of the functions that date reports.
+   */
+  reportDueWorkingDays: number;
+  /** Public holidays, `YYYY-MM-DD`, ascending, each once: ELG_PUBLIC_HOLIDAYS. */
+  publicHolidays: readonly string[];
+  /** Saturdays and Sundays made working days (调休), `YYYY-MM-DD`, ascending: ELG_MAKEUP_WORKDAYS. */
+  makeupWorkdays: readonly string[];
   alarmEmail?: string;
   logRetentionDays: number;
   account?: string;
@@ -38,6 +48,15 @@ export const LOG_RETENTION_DAYS = [
 ] as const;
 
 export const DEFAULT_LOG_RETENTION_DAYS = 365;
+/** The deadline a function applies when its ELG_REPORT_DUE_WORKING_DAYS is not set (lib/config.ts). */
+export const DEFAULT_REPORT_DUE_WORKING_DAYS: number =
+  GatewayConfigSchema.shape.ELG_REPORT_DUE_WORKING_DAYS.parse(undefined);
+/**
+ * The most dates each calendar list may hold: with both lists full, the environment of a
+ * function that dates reports stays well within Lambda's 4 KB (test/infra/province-stack.test.ts).
+ * About four years of holidays; deadlines are computed when a report arrives, so past years can go.
+ */
+export const MAX_CALENDAR_DATES = 100;
 export const MAX_KEY_GENERATIONS = 20;
 
 export class ContextError extends Error {

@@ -36,7 +36,8 @@ export function authorize(
       }
     }
   }
-  const scope = `${q.action} on ${q.grantor}'s licenses of type ${q.licenseType} for matter ${q.matterCode}`;
+  const matter = q.matterCode === undefined ? 'any matter' : `matter ${q.matterCode}`;
+  const scope = `${q.action} on ${q.grantor}'s licenses of type ${q.licenseType} for ${matter}`;
   if (!best) {
     return { ok: false, code: 'SCOPE_DENIED', message: `no active agreement grants ${q.grantee} ${scope}` };
   }
@@ -56,6 +57,6 @@ function covers(g: Grant, q: AuthorizationQuery): boolean {
     (g.grantee === '*' || g.grantee === q.grantee) &&
     g.actions.includes(q.action) &&
     (g.licenseTypes.includes('*') || g.licenseTypes.includes(q.licenseType)) &&
-    (g.matterCodes.includes('*') || g.matterCodes.includes(q.matterCode))
+    (q.matterCode === undefined || g.matterCodes.includes('*') || g.matterCodes.includes(q.matterCode))
   );
 }

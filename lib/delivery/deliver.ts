@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorBodySchema } from '../../contracts/errors.ts';
-import type { RequestClaims } from '../../contracts/interop.ts';
+import type { InteropRouteSpec } from '../../contracts/interop-routes.ts';
 import { GatewayIdSchema } from '../../contracts/registry.ts';
 import type { PeerCallResult, PeerClient } from '../interop/peer-client.ts';
 
@@ -50,8 +50,12 @@ export type Settle<D> = (leased: D, answer: PeerCallResult) => Promise<'delivere
 export interface DeliveryRound<D extends OutboxEntry> {
   outbox: Outbox<D>;
   peers: Pick<PeerClient, 'call'>;
-  /** The method of a delivery's call (its route's). */
-  method: (d: D) => RequestClaims['htm'];
+  /**
+   * The route a delivery's kind is sent to. A stored delivery is sent only if its path is one of
+   * that route's paths and its body that route's contract: whatever else can write the table
+   * cannot make this province sign a call of its choosing.
+   */
+  route: (d: D) => InteropRouteSpec;
   /** By default a 2xx or 409 answer completes a delivery and anything else retries it. */
   settle?: Settle<D>;
 }
@@ -70,7 +74,8 @@ const BATCH = 25;
  * already holds it, or holds something it will never accept instead), completes a delivery;
  * anything else (peer down, 4xx, 5xx, bad receipt) keeps it with the error and the next attempt
  * backed off. Deliveries to one peer go in order (a proposal before the signatures that follow
- * it); different peers are served in parallel.
+ * it), and a round stops sending to a peer at its first failure; different peers are served in
+ * parallel.
  */
 export async function deliverDue<D extends OutboxEntry>(
   round: DeliveryRound<D>,
@@ -87,6 +92,9 @@ export async function deliverDue<D extends OutboxEntry>(
         if (outcome === 'skipped') continue;
         report.attempted++;
         report[outcome]++;
+        // What follows waits for the next round: it must not overtake the one that failed (a
+        // signature before its proposal), and a peer that is down would only cost each one a timeout.
+        if (outcome === 'failed') break;
       }
     }),
   );
@@ -116,30 +124,71 @@ async function deliverOne<D extends OutboxEntry>(
   d: D,
   now: Date,
 ): Promise<'delivered' | 'failed' | 'skipped'> {
-  const attempts = d.attempts + 1;
-  const at = (ms: number) => new Date(now.getTime() + ms).toISOString();
   const leased = await round.outbox.reschedule(d, {
-    attempts,
-    nextAttemptAt: at(LEASE_MS),
+    attempts: d.attempts + 1,
+    nextAttemptAt: new Date(now.getTime() + LEASE_MS).toISOString(),
     ...(d.lastError === undefined ? {} : { lastError: d.lastError }),
   });
   if (!leased) return 'skipped';
+  return (await sendLeased(round, leased, now)).outcome;
+}
+
+/**
+ * Sends a delivery this worker holds the lease of (its `attempts` already counts this attempt):
+ * settled on a verified answer, otherwise moved to its next attempt with the error. A route that
+ * stores a delivery leased (due only after LEASE_MS) sends it at once through here; should it die
+ * first, the rounds send it when the lease runs out. `answer` is the peer's verified answer, when
+ * there was one.
+ */
+export async function sendLeased<D extends OutboxEntry>(
+  round: DeliveryRound<D>,
+  leased: D,
+  now: Date,
+): Promise<{ outcome: 'delivered' | 'failed'; answer?: PeerCallResult }> {
   let error: string;
+  let answer: PeerCallResult | undefined;
   try {
+    const route = round.route(leased);
+    const body = checkedBody(route, leased);
     // The call as it was stored: its path and the exact body its route's contract typed.
-    const answer = await round.peers.call(d.to, round.method(d), d.path, JSON.parse(d.body), {
-      traceId: d.traceId,
-    });
+    answer = await round.peers.call(leased.to, route.method, leased.path, body, { traceId: leased.traceId });
     const settled = await (round.settle ?? settleOnAcceptance(round.outbox))(leased, answer);
-    if (settled === 'delivered') return 'delivered';
+    if (settled === 'delivered') return { outcome: 'delivered', answer };
     error = settled.retry;
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
   }
   await round.outbox.reschedule(leased, {
-    attempts,
-    nextAttemptAt: at(backoffMs(attempts)),
+    attempts: leased.attempts,
+    nextAttemptAt: new Date(now.getTime() + backoffMs(leased.attempts)).toISOString(),
     lastError: error,
   });
-  return 'failed';
+  return { outcome: 'failed', ...(answer ? { answer } : {}) };
+}
+
+/** A delivery the outbox holds is not one this province sends (its path or body is off its route). */
+export class UndeliverableError extends Error {
+  override name = 'UndeliverableError';
+}
+
+/**
+ * The body of a delivery, refused unless the path is one of its route's (each `:param` one
+ * segment of URL-safe characters) and the body parses with the route's request contract. It is
+ * sent as it was stored (the parsed value only decides).
+ */
+function checkedBody(route: InteropRouteSpec, d: OutboxEntry): unknown {
+  const pattern = new RegExp(`^${route.path.replace(/:[A-Za-z]+/g, '[A-Za-z0-9._~-]+')}$`);
+  if (!pattern.test(d.path)) {
+    throw new UndeliverableError(`refused to send ${d.deliveryId}: ${d.path} is not a path of ${route.path}`);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(d.body);
+  } catch {
+    throw new UndeliverableError(`refused to send ${d.deliveryId}: its body is not JSON`);
+  }
+  if (!route.request.safeParse(body).success) {
+    throw new UndeliverableError(`refused to send ${d.deliveryId}: its body is not a ${route.path} request`);
+  }
+  return body;
 }

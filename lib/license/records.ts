@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { AuditEvent } from '../../contracts/audit.ts';
 import { LicenseStatusSchema } from '../../contracts/codes/index.ts';
 import { LicenseSchema } from '../../contracts/license.ts';
+import { ReportIdSchema } from '../../contracts/reports.ts';
+import type { TransactItems } from '../store/transact.ts';
 
 /** A version as stored: the license data of that version and its credential. */
 export const StoredVersionSchema = z.object({
@@ -10,9 +12,15 @@ export const StoredVersionSchema = z.object({
     statusReason: true,
     statusChangedAt: true,
     supersededBy: true,
+    reportId: true,
   }),
   credential: z.string(),
   supersededBy: z.string().optional(),
+  /**
+   * The error report this version corrects (docs/protocol.md §17.5). Kept beside the license data,
+   * not in it: the credential signs `license`, and other provinces are shown parts of `license`.
+   */
+  reportId: ReportIdSchema.optional(),
 });
 export type StoredVersion = z.infer<typeof StoredVersionSchema>;
 
@@ -53,12 +61,25 @@ export interface CreateLicenseInput {
 
 export type CreateLicenseOutcome = { kind: 'created' } | { kind: 'idempotent'; record: IdempotencyRecord };
 
+/**
+ * An item of another table written in the transaction of a license change (the change's fan-out,
+ * the check that a version answers an open report: docs/protocol.md §17.5, §17.7). When its
+ * condition fails, the change is not stored and the caller hears `refused()`; without it, the
+ * conflict of the license change itself.
+ */
+export interface JoinedWrite {
+  item: TransactItems[number];
+  refused?: () => Error;
+}
+
 /** A change (变更): `next` becomes current if `from` still is and the license is valid. */
 export interface AddVersionInput {
   licenseKey: string;
   from: string;
   next: StoredVersion;
   audit: AuditEvent;
+  /** Written in the same transaction, after the license's own items and its event. */
+  alsoWrite?: readonly JoinedWrite[];
 }
 
 /** A status change, only from the status the caller saw (optimistic concurrency). */
@@ -69,4 +90,6 @@ export interface ChangeStatusInput {
   reason: string;
   at: Date;
   audit: AuditEvent;
+  /** Written in the same transaction, after the license's own items and its event. */
+  alsoWrite?: readonly JoinedWrite[];
 }

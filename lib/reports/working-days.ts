@@ -24,7 +24,8 @@ export function workCalendar(holidays: string, workdays: string): WorkCalendar {
       .map((d) => d.trim())
       .filter((d) => d !== '');
     for (const d of dates) {
-      if (!DATE.test(d) || new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) !== d) {
+      const at = Date.parse(`${d}T00:00:00Z`);
+      if (!DATE.test(d) || Number.isNaN(at) || new Date(at).toISOString().slice(0, 10) !== d) {
         throw new TypeError(`${what}: ${d} is not a date YYYY-MM-DD`);
       }
     }

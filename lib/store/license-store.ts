@@ -12,6 +12,7 @@ import {
   type CreateLicenseOutcome,
   type IdempotencyRecord,
   IdempotencyRecordSchema,
+  type JoinedWrite,
   LicenseHeadSchema,
   type LicenseRecord,
   StoredVersionSchema,
@@ -261,6 +262,7 @@ export class LicenseStore implements LicenseRepository {
       ],
       input.audit,
       'the license changed meanwhile: it is no longer current or no longer valid',
+      input.alsoWrite,
     );
   }
 
@@ -286,16 +288,30 @@ export class LicenseStore implements LicenseRepository {
       ],
       input.audit,
       'the license status changed meanwhile; read it again',
+      input.alsoWrite,
     );
   }
 
-  /** `items` and the audit event in one transaction; `conflict` when a condition of theirs fails. */
-  private async withAudit(items: TransactItems, audit: AuditEvent, conflict: string): Promise<void> {
+  /**
+   * `items`, the audit event and then the joined writes in one transaction. When a condition of
+   * the license's own items (or of its event) fails, `conflict`; else, when only a joined write's
+   * condition fails, what that write says it is refused with (`conflict` if it says nothing).
+   */
+  private async withAudit(
+    items: TransactItems,
+    audit: AuditEvent,
+    conflict: string,
+    joined: readonly JoinedWrite[] = [],
+  ): Promise<void> {
+    const own: TransactItems = [...items, { Put: this.audit.putItem(audit) }];
     try {
-      await transact(this.doc, [...items, { Put: this.audit.putItem(audit) }], TX);
+      await transact(this.doc, [...own, ...joined.map((j) => j.item)], TX);
     } catch (err) {
-      if (conditionFailures(err).length > 0) throw new ConflictError(conflict);
-      throw err;
+      const failed = conditionFailures(err);
+      if (failed.length === 0) throw err;
+      if (failed.some((i) => i < own.length)) throw new ConflictError(conflict);
+      const refused = failed.map((i) => joined[i - own.length]?.refused).find((r) => r !== undefined);
+      throw refused ? refused() : new ConflictError(conflict);
     }
   }
 }

@@ -18,6 +18,7 @@ export const TableKind = {
   agreements: 'agreements',
   log: 'log',
   registry: 'registry',
+  reports: 'reports',
 } as const;
 export type TableKind = (typeof TableKind)[keyof typeof TableKind];
 
@@ -31,6 +32,7 @@ export function tableNames(prefix: string): TableNames {
     agreements: `${prefix}-agreements`,
     log: `${prefix}-log`,
     registry: `${prefix}-registry`,
+    reports: `${prefix}-reports`,
   };
 }
 
@@ -268,6 +270,12 @@ export const TABLES: readonly TableDefinition[] = [
    * the registry URL is down.
    */
   { kind: 'registry', partitionKey: 'pk' },
+  /**
+   * Error reports at their issuer and at their reporter, change fan-outs and notices, and the
+   * outbox of their signed deliveries (docs/protocol.md §17); no index: every listing is a
+   * partition of its own.
+   */
+  { kind: 'reports', partitionKey: 'pk', sortKey: 'sk' },
 ];
 
 export function createTableInput(def: TableDefinition, name: string): CreateTableCommandInput {

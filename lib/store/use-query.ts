@@ -2,7 +2,8 @@ import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb
 import { AuditAction } from '../../contracts/audit.ts';
 import { type AuditedEvent, AuditedEventSchema } from '../../contracts/audit-api.ts';
 import { eventOfItem } from './audit-item.ts';
-import { batchGet } from './batch.ts';
+import { idFloor } from './audit-query.ts';
+import { batchGet, queryAll } from './batch.ts';
 import { AuditIndex } from './tables.ts';
 import { guard } from './transact.ts';
 
@@ -17,6 +18,8 @@ const ID_HIGH = 'Z'.repeat(26);
 /** Queries of one identifier's index partition a page may make, so a page stays bounded. */
 const READS_PER_IDENTIFIER = 10;
 const WHAT = 'the audit log';
+/** Events of one province read at a time while looking for one that succeeded. */
+const RELIANCE_BATCH = 10;
 
 /** One identifier's events as a page reads them, newest first. */
 interface Stream {
@@ -90,6 +93,58 @@ export class LicenseUseReader {
       return item ? [AuditedEventSchema.parse(eventOfItem(item))] : [];
     });
     return { items, ...(more && last ? { next: last } : {}) };
+  }
+
+  /**
+   * The provinces that relied on a license since `since` (docs/protocol.md §17.7): the
+   * callers of `interop.verify` events answered with success, and `self` when a `verify` in this
+   * province succeeded. The index items (action and peer projected) of every version are read
+   * whole; then, per province, its events newest first until one that succeeded, so a province
+   * whose every call was refused (no agreement, say) learns nothing of the license's changes.
+   */
+  async relyingProvinces(identifiers: readonly string[], since: Date, self: string): Promise<string[]> {
+    const lo = idFloor(since);
+    const byProvince = new Map<string, string[]>();
+    for (const identifier of identifiers) {
+      const items = await queryAll(this.doc, {
+        TableName: this.tableName,
+        IndexName: AuditIndex.byIdentifier,
+        KeyConditionExpression: 'identifier = :i AND eventId >= :lo',
+        FilterExpression: '#a IN (:a0, :a1)',
+        ProjectionExpression: 'eventId, #a, peer',
+        ExpressionAttributeNames: { '#a': 'action' },
+        ExpressionAttributeValues: {
+          ':i': identifier,
+          ':lo': lo,
+          ':a0': USE_ACTIONS[0],
+          ':a1': USE_ACTIONS[1],
+        },
+        ScanIndexForward: false,
+      });
+      for (const item of items) {
+        const province = item.action === AuditAction.interopVerify ? item.peer : self;
+        if (typeof province !== 'string') continue;
+        byProvince.set(province, [...(byProvince.get(province) ?? []), String(item.eventId)]);
+      }
+    }
+    const relied: string[] = [];
+    for (const [province, ids] of byProvince) {
+      const newestFirst = [...new Set(ids)].sort().reverse();
+      for (let i = 0; i < newestFirst.length; i += RELIANCE_BATCH) {
+        const chunk = newestFirst.slice(i, i + RELIANCE_BATCH);
+        const stored = await batchGet(
+          this.doc,
+          this.tableName,
+          chunk.map((eventId) => ({ eventId })),
+          WHAT,
+        );
+        if (stored.some((item) => (eventOfItem(item) as { outcome?: unknown }).outcome === 'success')) {
+          relied.push(province);
+          break;
+        }
+      }
+    }
+    return relied.sort();
   }
 
   private async read(s: Stream, lo: string, hi: string, exclusive: string | undefined, limit: number) {

@@ -7,6 +7,7 @@ import type { Authenticator } from '../http/middleware.ts';
 import type { SignedCallDeps } from '../http/signed-call.ts';
 import { HttpPeerClient, type PeerClient } from '../interop/peer-client.ts';
 import type { TrustRegistry } from '../registry/trust-registry.ts';
+import { NO_HOLIDAYS, type WorkCalendar } from '../reports/working-days.ts';
 import { jwksOf } from '../signing/jws.ts';
 import type { KeyRing, Signer } from '../signing/signer.ts';
 import { AgreementStore } from '../store/agreement-store.ts';
@@ -18,6 +19,7 @@ import { LogStore } from '../store/log-store.ts';
 import { LoggedEvents } from '../store/logged-events.ts';
 import { NonceStore } from '../store/nonce-store.ts';
 import { RateLimits } from '../store/rate-limits.ts';
+import { ReportStore } from '../store/report-store.ts';
 import {
   AuditIndex,
   LicenseIndex,
@@ -61,7 +63,17 @@ export interface ProvinceParts {
   holderHashKey?: Uint8Array;
   /** Instead of HTTP calls signed with the gateway key (tests stand a fake peer in). */
   peers?: PeerClient;
+  /** How error reports are dated (docs/protocol.md §17); 5 working days, weekends only, by default. */
+  reportCalendar?: ReportCalendar;
 }
+
+/** The deadline of an error report and the working days it is counted in. */
+export interface ReportCalendar {
+  dueWorkingDays: number;
+  calendar: WorkCalendar;
+}
+
+const DEFAULT_REPORT_CALENDAR: ReportCalendar = { dueWorkingDays: 5, calendar: NO_HOLIDAYS };
 
 /**
  * The one adapter factory every function builds from: the DynamoDB stores, the peer client and
@@ -125,6 +137,25 @@ export class ProvinceAdapters {
   get holderHashKey(): Uint8Array {
     requireSecret(this.scope, SecretKind.holderHash);
     return this.present(this.parts.holderHashKey, 'the holder-hash key');
+  }
+
+  /** The deadline of error reports and the province's working-day calendar. */
+  get reportCalendar(): ReportCalendar {
+    requireFlag(this.scope, 'reportCalendar', 'dates error reports');
+    return this.parts.reportCalendar ?? DEFAULT_REPORT_CALENDAR;
+  }
+
+  /** Error reports, filings, change notices and their outbox (docs/protocol.md §17). */
+  get reports(): ReportStore {
+    return this.audited('reports', 'reports', 'readwrite', (t, a) => new ReportStore(this.doc, t, a));
+  }
+
+  /**
+   * The reports table as the issuing function writes it: a change's fan-out and the check that a
+   * version answers an open report, both inside the license change's own transaction.
+   */
+  get changeNotices(): Pick<ReportStore, 'fanoutItem' | 'openReportCheck'> {
+    return this.audited('changeNotices', 'reports', 'write', (t, a) => new ReportStore(this.doc, t, a));
   }
 
   /** The key this function signs with for `purpose`. */

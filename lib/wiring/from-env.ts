@@ -13,6 +13,7 @@ import {
 } from '../config.ts';
 import { readHolderHashSecret } from '../holder-hash-secret.ts';
 import { TrustRegistry } from '../registry/trust-registry.ts';
+import { workCalendar } from '../reports/working-days.ts';
 import { createKmsKeyRing, readKmsPublicKey } from '../signing/kms-signer.ts';
 import type { KeyRing } from '../signing/signer.ts';
 import { createDocumentClient } from '../store/dynamo.ts';
@@ -84,6 +85,14 @@ async function build(scope: ResourceScope, env: Env): Promise<ProvinceAdapters> 
       ...(doc ? { doc, tables } : {}),
       ...(registry ? { registry } : {}),
       ...(holderHashKey ? { holderHashKey } : {}),
+      ...(scope.reportCalendar
+        ? {
+            reportCalendar: {
+              dueWorkingDays: setting(config, 'ELG_REPORT_DUE_WORKING_DAYS'),
+              calendar: workCalendar(config.ELG_PUBLIC_HOLIDAYS ?? '', config.ELG_MAKEUP_WORKDAYS ?? ''),
+            },
+          }
+        : {}),
       ...(scope.bearerTokens
         ? {
             auth: createBearerVerifier({

@@ -41,6 +41,11 @@ export interface ResourceScope {
   secrets?: readonly SecretKind[];
   /** It authenticates callers by the identity provider's bearer tokens. */
   bearerTokens?: boolean;
+  /**
+   * It dates error reports: it reads the deadline in working days and the province's holiday
+   * calendar (ELG_REPORT_DUE_WORKING_DAYS, ELG_PUBLIC_HOLIDAYS, ELG_MAKEUP_WORKDAYS).
+   */
+  reportCalendar?: boolean;
 }
 
 /** What a use of a table needs from the listed access. */
@@ -104,7 +109,7 @@ export function requireSecret(scope: ResourceScope, secret: SecretKind): void {
 
 export function requireFlag(
   scope: ResourceScope,
-  flag: 'publishesKeys' | 'bearerTokens',
+  flag: 'publishesKeys' | 'bearerTokens' | 'reportCalendar',
   what: string,
 ): void {
   if (!scope[flag]) {
@@ -128,6 +133,7 @@ export const WHOLE_PROVINCE: ResourceScope = {
   publishesKeys: true,
   secrets: Object.values(SecretKind),
   bearerTokens: true,
+  reportCalendar: true,
 };
 
 /** Whether the scope lets its function use `kind` this way (for what is optional to a function). */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../cli/elg.ts';
 import { closest, didYouMean, editDistance } from '../../cli/suggest.ts';
 
 describe('did you mean', () => {
@@ -22,5 +23,16 @@ describe('did you mean', () => {
     expect(closest('--out', ['--url', '--out'])).toEqual(['--out']);
     expect(didYouMean('shox', ['show', 'shop'])).toBe('; did you mean show or shop?');
     expect(didYouMean('xyz', commands)).toBe('');
+  });
+
+  it('suggests from the commands elg registers, reports and notices among them', () => {
+    // Prepare
+    const names = COMMANDS.map((c) => c.name);
+
+    // Assess
+    expect(names).toEqual(expect.arrayContaining(['reports', 'notices']));
+    expect(closest('reprots', names)).toEqual(['reports']);
+    expect(closest('notice', names)).toEqual(['notices']);
+    expect(didYouMean('resolv', ['file', 'list', 'show', 'resolve'])).toBe('; did you mean resolve?');
   });
 });

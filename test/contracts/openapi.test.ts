@@ -329,9 +329,15 @@ describe('the OpenAPI document', () => {
       );
       expect(anonymous.status, where).toBe(401);
       if (path.startsWith('/v1/interop/')) continue;
-      // A role this route does not take (platform may read licenses and verify; auditor may not).
-      const token = path.startsWith('/v1/licenses/') && method === 'get' ? auditorToken : wrongRole;
-      const role = path === '/v1/verify' ? auditorToken : token;
+      // A role this route does not take (platform may read licenses, verify, file and read reports
+      // and read notices; auditor may do none of these).
+      const platformRoute =
+        (path.startsWith('/v1/licenses/') && method === 'get') ||
+        path === '/v1/verify' ||
+        (path === '/v1/reports' && method === 'post') ||
+        (path === '/v1/reports/{reportId}' && method === 'get') ||
+        path === '/v1/notices';
+      const role = platformRoute ? auditorToken : wrongRole;
       const refused = await t.app.request(method === 'get' ? get(url, role) : post(url, {}, role));
       expect(Object.keys(op.responses), `${where} wrong role: ${refused.status}`).toContain(
         String(refused.status),

@@ -76,6 +76,8 @@ describe('cdk synth as an operator runs it', () => {
         'discovery',
         'interop',
         'issuance',
+        'report-delivery',
+        'reports',
         'sequencer',
         'verification',
       ].map((n) => `elg-510000-${n}`),

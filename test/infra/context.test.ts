@@ -3,7 +3,14 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../infra/bundle.ts';
-import { ContextError, keyPlans, type ProvinceContext, readProvinceContext } from '../../infra/context.ts';
+import {
+  ContextError,
+  keyPlans,
+  MAX_CALENDAR_DATES,
+  type ProvinceContext,
+  readProvinceContext,
+} from '../../infra/context.ts';
+import { GatewayConfigSchema } from '../../lib/config.ts';
 
 /** A P-256 public key; the same x with another y is off the curve. */
 const ROOT_JWK = {
@@ -53,6 +60,9 @@ describe('province context', () => {
       keyGenerations: { credential: 1, gateway: 1, audit: 1 },
       stagedKeys: [],
       retiredKeys: { credential: [], gateway: [], audit: [] },
+      reportDueWorkingDays: 5,
+      publicHolidays: [],
+      makeupWorkdays: [],
       logRetentionDays: 365,
     });
   });
@@ -316,6 +326,111 @@ describe('province context', () => {
     });
   });
 
+  describe('report calendar (docs/protocol.md §17.3)', () => {
+    it('reads the deadline and both lists from -c and from cdk.json, ascending and each date once', () => {
+      const ctx = read({
+        reportDueWorkingDays: '7',
+        publicHolidays: ' 2025-10-08,2025-10-01, 2025-10-02,2025-10-01,',
+        makeupWorkdays: '2025-10-11,2025-09-28',
+      });
+      expect(ctx.reportDueWorkingDays).toBe(7);
+      expect(ctx.publicHolidays).toEqual(['2025-10-01', '2025-10-02', '2025-10-08']);
+      expect(ctx.makeupWorkdays).toEqual(['2025-09-28', '2025-10-11']);
+      const json = read({
+        reportDueWorkingDays: 10,
+        publicHolidays: ['2026-01-01', '2025-12-31'],
+        makeupWorkdays: [],
+      });
+      expect(json).toMatchObject({
+        reportDueWorkingDays: 10,
+        publicHolidays: ['2025-12-31', '2026-01-01'],
+        makeupWorkdays: [],
+      });
+      // A holiday on a weekend is no working day anyway: accepted, as the State Council lists it.
+      expect(read({ publicHolidays: '2025-10-04' }).publicHolidays).toEqual(['2025-10-04']);
+    });
+
+    it.each([
+      ['2025-10-01,2025-02-30', 'holidays: 2025-02-30 is not a date YYYY-MM-DD'],
+      ['2025-13-01', 'holidays: 2025-13-01 is not a date YYYY-MM-DD'],
+      ['2025/10/01', 'holidays: 2025/10/01 is not a date YYYY-MM-DD'],
+      ['2025-10-01;2025-10-02', 'holidays: 2025-10-01;2025-10-02 is not a date YYYY-MM-DD'],
+    ])('refuses publicHolidays = %s, naming the key and the date', (value, reason) => {
+      const err = refusal({ publicHolidays: value });
+      expect(err.issues.map((i) => i.key)).toEqual(['publicHolidays']);
+      expect(err.message).toContain(`publicHolidays: got "${value}" (${reason})`);
+      expect(err.message).toContain('expected the public holidays on which report deadlines do not run');
+      expect(err.message).toContain('Example: -c publicHolidays=2025-10-01,2025-10-02');
+    });
+
+    it('refuses a list of another shape from cdk.json', () => {
+      expect(refusal({ publicHolidays: [20251001] }).message).toContain(
+        'publicHolidays: got "[20251001]" (not a list of dates YYYY-MM-DD)',
+      );
+      expect(refusal({ makeupWorkdays: { '2025-09-28': true } }).message).toContain(
+        'makeupWorkdays: got "{\\"2025-09-28\\":true}" (not a list of dates YYYY-MM-DD)',
+      );
+    });
+
+    it('refuses a weekend working day that is a weekday, or a bad date, naming it', () => {
+      const weekday = refusal({ makeupWorkdays: '2025-09-28,2025-09-29' });
+      expect(weekday.issues.map((i) => i.key)).toEqual(['makeupWorkdays']);
+      expect(weekday.message).toContain(
+        'makeupWorkdays: got "2025-09-28,2025-09-29" (2025-09-29 is a Monday, a working day already: only Saturdays and Sundays are made working days)',
+      );
+      expect(weekday.message).toContain('Example: -c makeupWorkdays=2025-09-28,2025-10-11');
+      expect(refusal({ makeupWorkdays: '2025-09-31' }).message).toContain(
+        'makeupWorkdays: got "2025-09-31" (working days: 2025-09-31 is not a date YYYY-MM-DD)',
+      );
+    });
+
+    it('refuses a date on both lists', () => {
+      const err = refusal({ publicHolidays: '2025-10-01,2025-10-04', makeupWorkdays: '2025-10-04' });
+      expect(err.issues.map((i) => i.key)).toEqual(['makeupWorkdays']);
+      expect(err.message).toContain(
+        'makeupWorkdays: 2025-10-04 is listed both as a holiday and as a working day (publicHolidays); expected the Saturdays and Sundays',
+      );
+    });
+
+    it('refuses more dates than the functions environment holds', () => {
+      const days = (n: number) =>
+        Array.from({ length: n }, (_, i) => new Date(Date.UTC(2025, 0, 1 + i)).toISOString().slice(0, 10));
+      expect(read({ publicHolidays: days(MAX_CALENDAR_DATES).join(',') }).publicHolidays).toHaveLength(
+        MAX_CALENDAR_DATES,
+      );
+      expect(refusal({ publicHolidays: days(MAX_CALENDAR_DATES + 1) }).message).toContain(
+        `(${MAX_CALENDAR_DATES + 1} dates, more than ${MAX_CALENDAR_DATES} (the function's environment is 4 KB): drop the past years)`,
+      );
+    });
+
+    it.each([
+      ['0', 'fewer than 1'],
+      ['61', 'more than 60'],
+      ['2.5', 'not a whole number'],
+      ['five', 'not a whole number'],
+    ])('refuses reportDueWorkingDays = %s', (value, reason) => {
+      const err = refusal({ reportDueWorkingDays: value });
+      expect(err.issues.map((i) => i.key)).toEqual(['reportDueWorkingDays']);
+      expect(err.message).toContain(`reportDueWorkingDays: got "${value}" (${reason})`);
+      expect(err.message).toContain('a whole number from 1 to 60 (5 when not given)');
+    });
+
+    it('takes the deadlines the functions take, and no other', () => {
+      const setting = GatewayConfigSchema.shape.ELG_REPORT_DUE_WORKING_DAYS;
+      for (const n of [0, 1, 5, 60, 61]) {
+        const accepted = (() => {
+          try {
+            return read({ reportDueWorkingDays: String(n) }).reportDueWorkingDays === n;
+          } catch {
+            return false;
+          }
+        })();
+        expect(accepted, String(n)).toBe(setting.safeParse(String(n)).success);
+      }
+      expect(read({}).reportDueWorkingDays).toBe(setting.parse(undefined));
+    });
+  });
+
   it('accepts only the log retentions CloudWatch accepts', () => {
     expect(read({ logRetentionDays: '731' }).logRetentionDays).toBe(731);
     const err = refusal({ logRetentionDays: '4' });
@@ -360,9 +475,10 @@ describe('province context', () => {
         () => undefined,
         (err: { code?: number; stderr?: string }) => err,
       );
-    const [city, staged] = await Promise.all([
+    const [city, staged, holiday] = await Promise.all([
       synth({ ...VALID, province: '330100' }),
       synth({ ...VALID, stagedKeys: 'gateway' }),
+      synth({ ...VALID, publicHolidays: '2025-10-01,2025-10-32' }),
     ]);
     expect(city?.code).toBe(1);
     expect(city?.stderr).toContain('province: got "330100"');
@@ -370,6 +486,10 @@ describe('province context', () => {
     expect(staged?.code).toBe(1);
     expect(staged?.stderr).toContain(
       'stagedKeys: gateway is staged but keyGenerations gives it 1 generation',
+    );
+    expect(holiday?.code).toBe(1);
+    expect(holiday?.stderr).toContain(
+      'publicHolidays: got "2025-10-01,2025-10-32" (holidays: 2025-10-32 is not a date YYYY-MM-DD)',
     );
   });
 });

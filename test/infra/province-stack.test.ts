@@ -11,16 +11,29 @@ import {
   resourceDescriber,
   type Template as TemplateJson,
 } from '../../infra/checks.ts';
-import { type KeyPlans, keyPlans, type ProvinceContext, readProvinceContext } from '../../infra/context.ts';
-import { ProvinceStack, TABLE_ACTIONS } from '../../infra/province-stack.ts';
+import {
+  type KeyPlans,
+  keyPlans,
+  MAX_CALENDAR_DATES,
+  type ProvinceContext,
+  readProvinceContext,
+} from '../../infra/context.ts';
+import {
+  ProvinceStack,
+  REPORTS_OVERDUE_METRIC,
+  TABLE_ACTIONS,
+  tableActions,
+} from '../../infra/province-stack.ts';
 import { placeholderContext } from '../../infra/synth-all.ts';
 import { GatewayConfigSchema, keyPurposesOf, readConfig, settingsOf } from '../../lib/config.ts';
+import { LEASE_MS } from '../../lib/delivery/deliver.ts';
+import { PROVINCE_DIMENSION, REPORTS_METRICS_NAMESPACE, ReportMetric } from '../../lib/metrics/names.ts';
 import { createTableInput, TABLES, tableEnvName, tableNames } from '../../lib/store/tables.ts';
 
 /**
  * The province stack as CloudFormation sees it. Stacks are synthesized once, in one App:
- * Zhejiang with rotated keys (credential generation 2, audit generation 3), an alarm email and
- * two-year logs; Sichuan with every default; Jiangsu built from a catalog in which issuance
+ * Zhejiang with rotated keys (credential generation 2, audit generation 3), an alarm email,
+ * two-year logs and a report calendar (7 working days, 2025's National Day); Sichuan with every default; Jiangsu built from a catalog in which issuance
  * may sign with the gateway key, and Guangdong from one in which the sequencer also reads the
  * holder-hash secret, loads the registry and takes bearer tokens, to prove the checks notice a
  * grant or a setting the catalog does not make;
@@ -44,6 +57,23 @@ type Json = TemplateJson & {
   Outputs: Record<string, { Value: unknown }>;
 };
 
+/**
+ * Zhejiang's report calendar: 2025's National Day (1 to 8 October, the weekdays among them given
+ * out of order and one twice) with its two weekend working days.
+ */
+const ZJ_CALENDAR = {
+  reportDueWorkingDays: '7',
+  publicHolidays: '2025-10-08, 2025-10-01,2025-10-02,2025-10-03,2025-10-06,2025-10-07,2025-10-01',
+  makeupWorkdays: '2025-10-11,2025-09-28',
+};
+
+/** Zhejiang's calendar as its functions read it: ascending, each date once. */
+const ZJ_CALENDAR_CONFIG = {
+  ELG_REPORT_DUE_WORKING_DAYS: 7,
+  ELG_PUBLIC_HOLIDAYS: '2025-10-01,2025-10-02,2025-10-03,2025-10-06,2025-10-07,2025-10-08',
+  ELG_MAKEUP_WORKDAYS: '2025-09-28,2025-10-11',
+};
+
 let assetDir: string;
 let zj: Json;
 let sc: Json;
@@ -52,6 +82,8 @@ let gd: Json;
 /** Shanghai's stack at each deploy of a gateway key rotation (README, "Rotating a key"). */
 const sh = {} as Record<keyof typeof ROTATION, Json>;
 const contexts = new Map<string, ProvinceContext>();
+/** The warnings CDK recorded for each stack, by stack id. */
+const warnings = new Map<string, string[]>();
 
 /** The key plans of the context a stack was built with, by stack id. */
 function plansOf(id: string): KeyPlans {
@@ -64,6 +96,7 @@ const ROTATED = {
   keyGenerations: 'credential=2,audit=3',
   alarmEmail: 'ops@zj.example',
   logRetentionDays: '731',
+  ...ZJ_CALENDAR,
 };
 
 /** Context of each Shanghai deploy: steps (a), (c) and (d) of the rotation, and a mix of all. */
@@ -115,6 +148,15 @@ beforeAll(async () => {
   for (const [step, extra] of Object.entries(ROTATION)) stack(step, '310000', extra);
   const assembly = app.synth();
   const template = (id: string) => assembly.getStackArtifact(id).template as Json;
+  for (const id of ['elg-330000', 'elg-510000']) {
+    warnings.set(
+      id,
+      assembly
+        .getStackArtifact(id)
+        .messages.filter((m) => m.level === 'warning')
+        .map((m) => String(m.entry.data)),
+    );
+  }
   zj = template('elg-330000');
   sc = template('elg-510000');
   js = template('elg-320000');
@@ -151,9 +193,17 @@ const ZJ_CURRENT: Record<string, string> = {
 };
 
 /** The functions that load the trust registry: those that check other provinces' keys. */
-const LOADS_REGISTRY = ['discovery', 'verification', 'interop', 'agreements', 'delivery'];
+const LOADS_REGISTRY = [
+  'discovery',
+  'verification',
+  'interop',
+  'agreements',
+  'reports',
+  'delivery',
+  'report-delivery',
+];
 /** The functions that read the holder-hash secret: they hash holders (audit: and page cursors). */
-const READS_HOLDER_HASH = ['issuance', 'verification', 'interop', 'audit'];
+const READS_HOLDER_HASH = ['issuance', 'verification', 'interop', 'reports', 'audit'];
 
 /** Every statement of every policy attached to the function's role. */
 function statementsOf(t: Json, p: string, name: string): Cfn[] {
@@ -205,7 +255,9 @@ const SIGNS: Record<string, string[]> = {
   verification: ['gateway'],
   interop: ['gateway'],
   agreements: ['gateway'],
+  reports: ['gateway'],
   delivery: ['gateway'],
+  'report-delivery': ['gateway'],
   audit: [],
   sequencer: ['audit'],
 };
@@ -315,6 +367,7 @@ describe('least privilege', () => {
     expect(targetsOf(zj, '330000', 'issuance', 'dynamodb:PutItem')).toEqual([
       'table elg-330000-audit',
       'table elg-330000-licenses',
+      'table elg-330000-reports',
     ]);
     expect(targetsOf(zj, '330000', 'audit', 'dynamodb:BatchGetItem')).toEqual([
       'table elg-330000-audit',
@@ -361,7 +414,7 @@ describe('least privilege', () => {
     }
   });
 
-  it('queries each index only where the code does, by name: the auditor the search indexes, the sequencer pending, holders byHolder and byIdentifier', () => {
+  it('queries each index only where the code does, by name: the auditor the search indexes, the sequencer pending, holders byHolder and byIdentifier, notices byIdentifier', () => {
     const expected: Record<string, string[]> = {
       audit: ['byTrace', 'byIdentifier', 'byHolder', 'byPeer', 'byAction', 'byDay'].map(
         (i) => `table elg-330000-audit/index/${i}`,
@@ -370,6 +423,8 @@ describe('least privilege', () => {
       // Holders (docs/protocol.md §16): their licenses at home, the uses of one at its issuer.
       verification: ['table elg-330000-licenses/index/byHolder', 'table elg-330000-audit/index/byIdentifier'],
       interop: ['table elg-330000-audit/index/byIdentifier'],
+      // Change notices go to the provinces whose verifications of the license it finds there (§17.7).
+      'report-delivery': ['table elg-330000-audit/index/byIdentifier'],
     };
     for (const f of FUNCTIONS) {
       const indexes = targetsOf(zj, '330000', f.name, 'dynamodb:Query').filter((r) => r.includes('/index/'));
@@ -533,6 +588,271 @@ describe('tables', () => {
         .map(([, r]) => r.Properties.TableName)
         .sort(),
     ).toEqual(Object.values(tableNames('elg-330000')).sort());
+  });
+});
+
+describe('error reports and change notices (docs/protocol.md §17)', () => {
+  const REPORTS = 'table elg-330000-reports';
+  /** The DynamoDB grants of a function, as `action on resource`. */
+  const dynamoGrants = (t: Json, p: string, name: string) =>
+    [...(grantsByFunction(t).get(`elg-${p}-${name}`)?.grants ?? [])]
+      .filter((g) => g.startsWith('dynamodb:'))
+      .sort();
+  const on = (actions: readonly string[], target: string) => actions.map((a) => `${a} on ${target}`);
+
+  it('builds the reports table with pk/sk, no index, no TTL, kept and protected like the others', () => {
+    for (const [t, p] of [
+      [zj, '330000'],
+      [sc, '510000'],
+    ] as const) {
+      const [, table] = byName(t, 'AWS::DynamoDB::Table', 'TableName', `elg-${p}-reports`);
+      const [, licenses] = byName(t, 'AWS::DynamoDB::Table', 'TableName', `elg-${p}-licenses`);
+      expect(table.Properties.KeySchema).toEqual([
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ]);
+      expect(table.Properties.AttributeDefinitions).toEqual([
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ]);
+      expect(table.Properties.GlobalSecondaryIndexes).toBeUndefined();
+      expect(table.Properties.LocalSecondaryIndexes).toBeUndefined();
+      expect(table.Properties.TimeToLiveSpecification).toBeUndefined();
+      expect(table.Properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+      });
+      // Encrypted as every other table is (DynamoDB's own key: no SSESpecification of its own).
+      expect(table.Properties.SSESpecification).toEqual(licenses.Properties.SSESpecification);
+      expect([table.DeletionPolicy, table.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+    }
+  });
+
+  it('serves exactly the report and notice routes from the reports function', () => {
+    const routes = [
+      'POST /v1/reports',
+      'GET /v1/reports',
+      'GET /v1/reports/{proxy+}',
+      'POST /v1/reports/{proxy+}',
+      'GET /v1/notices',
+      'POST /v1/interop/reports',
+      'POST /v1/interop/report-outcomes',
+      'POST /v1/interop/notices',
+    ];
+    expect([...functionSpec('reports').routes].sort()).toEqual([...routes].sort());
+    const [reportsFn] = fnOf(zj, '330000', 'reports');
+    const integrationsOf = (fnId: string) =>
+      ofType(zj, 'AWS::ApiGatewayV2::Integration')
+        .filter(([, r]) => JSON.stringify(r.Properties.IntegrationUri).includes(`"${fnId}"`))
+        .map(([id]) => id);
+    const integrations = integrationsOf(reportsFn);
+    expect(integrations).toHaveLength(1);
+    const served = ofType(zj, 'AWS::ApiGatewayV2::Route')
+      .filter(([, r]) => r.Properties.Target['Fn::Join'][1][1].Ref === integrations[0])
+      .map(([, r]) => r.Properties.RouteKey)
+      .sort();
+    expect(served).toEqual([...routes].sort());
+    for (const [method, path, fn] of [
+      ['POST', '/v1/reports', 'reports'],
+      ['GET', '/v1/reports', 'reports'],
+      ['GET', '/v1/reports/310000-01JDQ0000000000000000000000', 'reports'],
+      ['POST', '/v1/reports/310000-01JDQ0000000000000000000000/resolution', 'reports'],
+      ['GET', '/v1/notices', 'reports'],
+      ['POST', '/v1/interop/reports', 'reports'],
+      ['POST', '/v1/interop/report-outcomes', 'reports'],
+      ['POST', '/v1/interop/notices', 'reports'],
+      // Its neighbours stay where they were.
+      ['POST', '/v1/interop/verify', 'interop'],
+      ['POST', '/v1/licenses/31000000000000000001/versions', 'issuance'],
+      ['POST', '/v1/notices', 'discovery'],
+      ['DELETE', '/v1/reports/x', 'discovery'],
+    ] as const) {
+      expect(routeOf(zj, method, path), `${method} ${path}`).toBe(`elg-330000-${fn}`);
+    }
+  });
+
+  it('grants the reports function its tables, the gateway key and the holder-hash secret, and queries no index', () => {
+    const p = '330000';
+    const t = (kind: string) => `table elg-${p}-${kind}`;
+    expect(dynamoGrants(zj, p, 'reports')).toEqual(
+      [
+        ...on(tableActions('readwrite'), REPORTS),
+        ...on(TABLE_ACTIONS.read, t('licenses')),
+        ...on(TABLE_ACTIONS.read, t('agreements')),
+        ...on(TABLE_ACTIONS.write, t('nonces')),
+        ...on(TABLE_ACTIONS.write, t('audit')),
+        ...on(TABLE_ACTIONS.getput, t('registry')),
+      ].sort(),
+    );
+    // The reports table has no index, so Query is on tables only.
+    expect(targetsOf(zj, p, 'reports', 'dynamodb:Query')).toEqual([t('agreements'), t('licenses'), REPORTS]);
+    expect(targetsOf(zj, p, 'reports', 'kms:Sign')).toEqual(['key gateway g1']);
+    expect(targetsOf(zj, p, 'reports', 'secretsmanager:GetSecretValue')).toEqual([
+      `secret elg/${p}/holder-hash-key`,
+    ]);
+    expect(fnOf(zj, p, 'reports')[1].Properties).toMatchObject({ Timeout: 15, MemorySize: 512 });
+  });
+
+  it('lets issuance only write the reports table: the fan-out and the report check of a change', () => {
+    const reads = TABLE_ACTIONS.read.filter((a) => !TABLE_ACTIONS.write.includes(a));
+    const onReports = dynamoGrants(zj, '330000', 'issuance').filter((g) => g.endsWith(` on ${REPORTS}`));
+    expect(onReports).toEqual(on(TABLE_ACTIONS.write, REPORTS).sort());
+    for (const a of [...reads, 'dynamodb:Scan']) expect(onReports).not.toContain(`${a} on ${REPORTS}`);
+    expect(reads).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:Query',
+      'dynamodb:DescribeTable',
+    ]);
+  });
+
+  it('lets report-delivery read and write the reports table and query the audit table on byIdentifier only', () => {
+    const p = '330000';
+    const grants = dynamoGrants(zj, p, 'report-delivery');
+    expect(grants.filter((g) => g.endsWith(` on ${REPORTS}`))).toEqual(
+      on(tableActions('readwrite'), REPORTS).sort(),
+    );
+    expect(targetsOf(zj, p, 'report-delivery', 'dynamodb:Query')).toEqual([
+      `table elg-${p}-audit`,
+      `table elg-${p}-audit/index/byIdentifier`,
+      REPORTS,
+    ]);
+    expect(grants.filter((g) => g.includes('/index/'))).toEqual([
+      `dynamodb:Query on table elg-${p}-audit/index/byIdentifier`,
+    ]);
+  });
+
+  it.each(['delivery', 'report-delivery'])(
+    'runs %s every minute within its lease, so two rounds never send one delivery at once',
+    (name) => {
+      const spec = functionSpec(name);
+      expect(spec.scheduleMinutes).toBe(1);
+      // A round outlives neither the minute to the next one nor the lease it takes on a delivery
+      // (lib/delivery/deliver.ts LEASE_MS, 60 s).
+      expect(spec.timeoutSeconds).toBeLessThanOrEqual(LEASE_MS / 1000);
+      const [id, fn] = fnOf(zj, '330000', name);
+      expect(fn.Properties.Timeout).toBe(spec.timeoutSeconds);
+      const rule = ofType(zj, 'AWS::Events::Rule').find(([, r]) =>
+        r.Properties.Targets.some((t: { Arn: Cfn }) => t.Arn['Fn::GetAtt']?.[0] === id),
+      );
+      expect(rule?.[1].Properties).toMatchObject({
+        Name: `elg-330000-${name}-schedule`,
+        ScheduleExpression: 'rate(1 minute)',
+        State: 'ENABLED',
+      });
+      const [, invokeConfig] =
+        ofType(zj, 'AWS::Lambda::EventInvokeConfig').find(([, r]) => r.Properties.FunctionName.Ref === id) ??
+        [];
+      expect(invokeConfig?.Properties).toMatchObject({
+        MaximumRetryAttempts: 0,
+        MaximumEventAgeInSeconds: 60,
+      });
+    },
+  );
+
+  it('gives the report calendar to the functions that date reports only, as the context lists it', () => {
+    const calendar = ['ELG_REPORT_DUE_WORKING_DAYS', 'ELG_PUBLIC_HOLIDAYS', 'ELG_MAKEUP_WORKDAYS'];
+    expect(FUNCTIONS.filter((f) => f.reportCalendar).map((f) => f.name)).toEqual(['reports']);
+    for (const f of FUNCTIONS) {
+      const zjEnv = variablesOf(zj, '330000', f.name);
+      const scEnv = variablesOf(sc, '510000', f.name);
+      if (!f.reportCalendar) {
+        expect(
+          Object.keys(zjEnv).filter((v) => calendar.includes(v)),
+          f.name,
+        ).toEqual([]);
+        continue;
+      }
+      expect(zjEnv).toMatchObject({
+        ELG_REPORT_DUE_WORKING_DAYS: '7',
+        ELG_PUBLIC_HOLIDAYS: ZJ_CALENDAR_CONFIG.ELG_PUBLIC_HOLIDAYS,
+        ELG_MAKEUP_WORKDAYS: ZJ_CALENDAR_CONFIG.ELG_MAKEUP_WORKDAYS,
+      });
+      // Every default: the deadline spelled out, no holidays and no weekend working days.
+      expect(scEnv.ELG_REPORT_DUE_WORKING_DAYS).toBe('5');
+      expect(scEnv.ELG_PUBLIC_HOLIDAYS).toBeUndefined();
+      expect(scEnv.ELG_MAKEUP_WORKDAYS).toBeUndefined();
+    }
+  });
+
+  it('warns the operator of a stack whose report deadlines skip no public holiday', () => {
+    expect(warnings.get('elg-330000')?.filter((w) => w.includes('publicHolidays'))).toEqual([]);
+    expect(warnings.get('elg-510000')).toEqual([
+      expect.stringContaining(
+        'context publicHolidays is not given: error report deadlines count every Monday to Friday',
+      ),
+    ]);
+  });
+
+  it('keeps the environment of a function that dates reports within 4 KB with both calendar lists full', () => {
+    const env = variablesOf(zj, '330000', 'reports');
+    // Every value as long as CloudFormation could make it in a Chinese region: a key ARN with its
+    // UUID, a secret ARN with its suffix, and the longest lists the context takes.
+    const filled = Object.fromEntries(
+      Object.entries(env).map(([k, v]) => {
+        if (k === 'ELG_PUBLIC_HOLIDAYS' || k === 'ELG_MAKEUP_WORKDAYS')
+          return [k, Array.from({ length: MAX_CALENDAR_DATES }, () => '2025-10-01').join(',')];
+        if (k.startsWith('ELG_KMS_KEY_'))
+          return [k, 'arn:aws-cn:kms:cn-northwest-1:123456789012:key/12345678-1234-1234-1234-123456789012'];
+        return [k, deployed(zj, v)];
+      }),
+    );
+    expect(filled.ELG_HOLDER_HASH_SECRET_ARN).toMatch(/^arn:aws-cn:secretsmanager:/);
+    expect(JSON.stringify(filled).length).toBeLessThan(4096);
+  });
+
+  it('notices a calendar, a table or an index grant the catalog does not make, written into a template', () => {
+    const mutated = structuredClone(sc);
+    const p = '510000';
+    const env = (name: string): Cfn => fnOf(mutated, p, name)[1].Properties.Environment.Variables;
+    const policyOf = (name: string) =>
+      mutated.Resources[fnOf(mutated, p, name)[1].Properties.Role['Fn::GetAtt'][0]]?.Properties.Policies[0]
+        .PolicyDocument;
+    const reportsTable = byName(mutated, 'AWS::DynamoDB::Table', 'TableName', `elg-${p}-reports`)[0];
+    const arn = { 'Fn::GetAtt': [reportsTable, 'Arn'] };
+    env('reports').ELG_PUBLIC_HOLIDAYS = '2025-10-01,2025-02-30';
+    env('reports').ELG_REPORT_DUE_WORKING_DAYS = '0';
+    env('sequencer').ELG_PUBLIC_HOLIDAYS = '2025-10-01';
+    delete env('report-delivery').ELG_TABLE_REPORTS;
+    policyOf('issuance').Statement.push({ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: arn });
+    policyOf('reports').Statement.push({
+      Effect: 'Allow',
+      Action: 'dynamodb:Query',
+      Resource: { 'Fn::Join': ['', [arn, '/index/*']] },
+    });
+    const delivery = policyOf('report-delivery');
+    delivery.Statement = delivery.Statement.filter((s: { Sid?: string }) => s.Sid !== 'TableAuditIndexes');
+    expect(checkProvinceTemplate(mutated, p, plansOf('elg-510000'))).toEqual([
+      `elg-${p}-reports: ELG_REPORT_DUE_WORKING_DAYS is "0", which it refuses at start (Too small: expected number to be >=1)`,
+      `elg-${p}-reports: its report calendar is one it refuses at start (ELG_PUBLIC_HOLIDAYS, ELG_MAKEUP_WORKDAYS: holidays: 2025-02-30 is not a date YYYY-MM-DD)`,
+      `elg-${p}-report-delivery: lacks ELG_TABLE_REPORTS naming table elg-${p}-reports, which its catalog entry lists`,
+      `elg-${p}-sequencer: sets ELG_PUBLIC_HOLIDAYS, a setting its catalog entry does not give it`,
+      `elg-${p}-issuance: may dynamodb:GetItem on table elg-${p}-reports, beyond its catalog entry`,
+      `elg-${p}-reports: may dynamodb:Query on table elg-${p}-reports/index/*, beyond its catalog entry`,
+      `elg-${p}-report-delivery: lacks dynamodb:Query on table elg-${p}-audit/index/byIdentifier, which its catalog entry needs`,
+    ]);
+  });
+
+  it('notices two functions that date reports by different calendars', () => {
+    const mutated = structuredClone(zj);
+    const catalog = FUNCTIONS.map((f) => (f.name === 'report-delivery' ? { ...f, reportCalendar: true } : f));
+    // Report delivery as if it dated reports too, told a calendar without most of the holidays.
+    const env = fnOf(mutated, '330000', 'report-delivery')[1].Properties.Environment.Variables;
+    Object.assign(env, {
+      ELG_REPORT_DUE_WORKING_DAYS: '7',
+      ELG_PUBLIC_HOLIDAYS: '2025-10-01',
+      ELG_MAKEUP_WORKDAYS: ZJ_CALENDAR_CONFIG.ELG_MAKEUP_WORKDAYS,
+    });
+    const problems = checkProvinceTemplate(mutated, '330000', plansOf('elg-330000'), catalog);
+    expect(problems).toEqual([
+      'the functions that date error reports disagree on the calendar: ' +
+        `elg-330000-reports has ELG_REPORT_DUE_WORKING_DAYS=7 ELG_PUBLIC_HOLIDAYS=${ZJ_CALENDAR_CONFIG.ELG_PUBLIC_HOLIDAYS} ELG_MAKEUP_WORKDAYS=${ZJ_CALENDAR_CONFIG.ELG_MAKEUP_WORKDAYS}; ` +
+        `elg-330000-report-delivery has ELG_REPORT_DUE_WORKING_DAYS=7 ELG_PUBLIC_HOLIDAYS=2025-10-01 ELG_MAKEUP_WORKDAYS=${ZJ_CALENDAR_CONFIG.ELG_MAKEUP_WORKDAYS}`,
+    ]);
+    // The same calendar on both passes.
+    env.ELG_PUBLIC_HOLIDAYS = ZJ_CALENDAR_CONFIG.ELG_PUBLIC_HOLIDAYS;
+    expect(checkProvinceTemplate(mutated, '330000', plansOf('elg-330000'), catalog)).toEqual([]);
   });
 });
 
@@ -896,6 +1216,7 @@ describe('functions', () => {
               ),
             }
           : {}),
+        ...(f.reportCalendar ? ZJ_CALENDAR_CONFIG : {}),
       });
       expect(config.ELG_HOLDER_HASH_KEY).toBeUndefined();
       expect(
@@ -929,12 +1250,14 @@ describe('functions', () => {
       'ELG_PROVINCE_NAME',
       'ELG_TABLE_AUDIT',
       'ELG_TABLE_LICENSES',
+      'ELG_TABLE_REPORTS',
     ]);
   });
 
-  it('runs a single sequencer every minute, and delivery every minute', () => {
+  it('runs a single sequencer every minute, and both delivery functions every minute', () => {
     const sequencer = fnOf(zj, '330000', 'sequencer');
     const delivery = fnOf(zj, '330000', 'delivery');
+    const reportDelivery = fnOf(zj, '330000', 'report-delivery');
     expect(sequencer[1].Properties.ReservedConcurrentExecutions).toBe(1);
     for (const f of FUNCTIONS.filter((x) => x.name !== 'sequencer')) {
       expect(fnOf(zj, '330000', f.name)[1].Properties.ReservedConcurrentExecutions).toBeUndefined();
@@ -948,9 +1271,14 @@ describe('functions', () => {
       expect.arrayContaining([
         { schedule: 'rate(1 minute)', targets: [{ 'Fn::GetAtt': [sequencer[0], 'Arn'] }], state: 'ENABLED' },
         { schedule: 'rate(1 minute)', targets: [{ 'Fn::GetAtt': [delivery[0], 'Arn'] }], state: 'ENABLED' },
+        {
+          schedule: 'rate(1 minute)',
+          targets: [{ 'Fn::GetAtt': [reportDelivery[0], 'Arn'] }],
+          state: 'ENABLED',
+        },
       ]),
     );
-    expect(rules).toHaveLength(2);
+    expect(rules).toHaveLength(3);
     Template.fromJSON(zj).hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       FunctionName: { 'Fn::GetAtt': [sequencer[0], 'Arn'] },
@@ -1112,6 +1440,37 @@ describe('alarms', () => {
     ]);
   });
 
+  it('alarms on error reports open past their due date, from the metric report-delivery emits', () => {
+    expect(REPORTS_METRICS_NAMESPACE).toBe('ELG/Reports');
+    expect(ReportMetric.overdue).toBe('ReportsOverdue');
+    for (const [t, p] of [
+      [zj, '330000'],
+      [sc, '510000'],
+    ] as const) {
+      expect(alarm(t, `elg-${p}-reports-overdue`)).toEqual({
+        AlarmName: `elg-${p}-reports-overdue`,
+        AlarmDescription: expect.stringContaining(
+          `Error reports of province ${p} are open past their due date`,
+        ),
+        Namespace: REPORTS_METRICS_NAMESPACE,
+        MetricName: ReportMetric.overdue,
+        Dimensions: [{ Name: PROVINCE_DIMENSION, Value: p }],
+        Statistic: 'Maximum',
+        Period: 3600,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 1,
+        DatapointsToAlarm: 1,
+        // A silent delivery function is its own errors alarm's, not this one's.
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: topicId(t, p) }],
+        OKActions: [{ Ref: topicId(t, p) }],
+        Tags: [{ Key: 'elg:province', Value: p }],
+      });
+    }
+    expect(REPORTS_OVERDUE_METRIC).toMatchObject({ namespace: 'ELG/Reports', metricName: 'ReportsOverdue' });
+  });
+
   it('mails the alarms when an address is given', () => {
     Template.fromJSON(zj).hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
@@ -1119,6 +1478,6 @@ describe('alarms', () => {
       TopicArn: { Ref: topicId(zj, '330000') },
     });
     expect(ofType(sc, 'AWS::SNS::Subscription')).toEqual([]);
-    expect(ofType(zj, 'AWS::CloudWatch::Alarm')).toHaveLength(FUNCTIONS.length * 2 + 2);
+    expect(ofType(zj, 'AWS::CloudWatch::Alarm')).toHaveLength(FUNCTIONS.length * 2 + 3);
   });
 });

@@ -184,8 +184,15 @@ export function lambdaContext(functionName: string) {
   };
 }
 
-export type HttpFunction = 'discovery' | 'issuance' | 'verification' | 'interop' | 'agreements' | 'audit';
-export type ScheduledFunction = 'delivery' | 'sequencer';
+export type HttpFunction =
+  | 'discovery'
+  | 'issuance'
+  | 'verification'
+  | 'interop'
+  | 'agreements'
+  | 'reports'
+  | 'audit';
+export type ScheduledFunction = 'delivery' | 'report-delivery' | 'sequencer';
 /** Every function of the catalog (functions/catalog.ts), by name. */
 export type FunctionName = HttpFunction | ScheduledFunction;
 
@@ -195,8 +202,10 @@ const HANDLERS: Record<FunctionName, () => Promise<{ handler: unknown }>> = {
   verification: () => import('../../../functions/verification/handler.ts'),
   interop: () => import('../../../functions/interop/handler.ts'),
   agreements: () => import('../../../functions/agreements/handler.ts'),
+  reports: () => import('../../../functions/reports/handler.ts'),
   audit: () => import('../../../functions/audit/handler.ts'),
   delivery: () => import('../../../functions/agreements/deliver-handler.ts'),
+  'report-delivery': () => import('../../../functions/reports/deliver-handler.ts'),
   sequencer: () => import('../../../functions/sequencer/handler.ts'),
 };
 

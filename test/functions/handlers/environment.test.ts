@@ -49,6 +49,7 @@ const PROBES: Record<HttpFunction, { event: () => HttpApiEvent; status: number }
     status: 401,
   },
   agreements: { event: () => httpApiEvent({ method: 'GET', path: '/v1/agreements' }), status: 401 },
+  reports: { event: () => httpApiEvent({ method: 'GET', path: '/v1/notices' }), status: 401 },
   audit: { event: () => httpApiEvent({ method: 'GET', path: '/v1/audit/checkpoint' }), status: 401 },
 };
 
@@ -72,7 +73,7 @@ describe("each function's environment", () => {
 
     let answered: unknown;
     let vars: string[];
-    if (name === 'delivery' || name === 'sequencer') {
+    if (name === 'delivery' || name === 'report-delivery' || name === 'sequencer') {
       const run = await scheduledFunction(name, world);
       vars = gatewayVariables();
       const quiet = vi.spyOn(process.stdout, 'write').mockReturnValue(true);

@@ -9,8 +9,10 @@ import { auditEvent } from '../../../lib/audit/events.ts';
 import { newTraceId, ulid } from '../../../lib/ids.ts';
 import { todayCst } from '../../../lib/license/validity.ts';
 import { emfDocument } from '../../../lib/metrics/emf.ts';
+import { AuditStore } from '../../../lib/store/audit-store.ts';
 import { LogStore } from '../../../lib/store/log-store.ts';
-import { sampleIssue } from '../../support/gateway.ts';
+import { ReportStore } from '../../../lib/store/report-store.ts';
+import { SHANGHAI_DEPT, sampleIssue, unknownIdentifier } from '../../support/gateway.ts';
 import {
   httpApiEvent,
   httpFunction,
@@ -42,6 +44,7 @@ describe('the scheduled functions, invoked by EventBridge', () => {
   let agreements: Invoke;
   let sequencer: Scheduled;
   let delivery: Scheduled;
+  let reportDelivery: Scheduled;
 
   beforeAll(async () => {
     world = await startWorld();
@@ -49,6 +52,7 @@ describe('the scheduled functions, invoked by EventBridge', () => {
     agreements = await httpFunction('agreements', world);
     sequencer = await scheduledFunction('sequencer', world);
     delivery = await scheduledFunction('delivery', world);
+    reportDelivery = await scheduledFunction('report-delivery', world);
   });
   afterAll(async () => {
     await world?.stop();
@@ -256,6 +260,60 @@ describe('the scheduled functions, invoked by EventBridge', () => {
         attempted: 0,
         delivered: 0,
         failed: 0,
+      });
+    });
+  });
+
+  describe('report-delivery', () => {
+    it('expands a change into its notices and publishes the count of overdue reports', async () => {
+      const store = new ReportStore(
+        world.doc,
+        world.tables.reports,
+        new AuditStore(world.doc, world.tables.audit),
+      );
+      const now = new Date();
+      const overdue = (dueDate: string) => ({
+        reportId: `${SH}-${ulid(now)}`,
+        filingId: ulid(now),
+        identifier: unknownIdentifier(),
+        licenseKey: 'k',
+        issuerUscc: SHANGHAI_DEPT.uscc,
+        fields: [{ path: 'holder.name', problem: '错字' }],
+        description: '逾期未办',
+        reporter: { province: ZJ, kind: 'platform' as const, platform: '浙江省政务服务平台' },
+        receivedAt: now.toISOString(),
+        dueDate,
+        state: 'open' as const,
+      });
+      await store.receive({ report: overdue('2026-01-05') });
+      await store.receive({ report: overdue('2026-01-06') });
+      await store.receive({ report: overdue('2999-01-06') });
+
+      const lines: string[] = [];
+      const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        lines.push(String(chunk));
+        return true;
+      });
+      let report: unknown;
+      try {
+        report = await reportDelivery(
+          scheduledEvent('elg-310000-report-delivery'),
+          lambdaContext('report-delivery'),
+        );
+      } finally {
+        spy.mockRestore();
+      }
+      expect(report).toMatchObject({ failed: 0 });
+      const emf = lines.filter((l) => l.startsWith('{"_aws"')).map((l) => EmfSchema.parse(JSON.parse(l)));
+      expect(emf).toHaveLength(1);
+      expect(emf[0]).toMatchObject({
+        _aws: {
+          CloudWatchMetrics: [
+            { Namespace: 'ELG/Reports', Metrics: [{ Name: 'ReportsOverdue', Unit: 'Count' }] },
+          ],
+        },
+        Province: SH,
+        ReportsOverdue: 2,
       });
     });
   });

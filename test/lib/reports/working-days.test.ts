@@ -40,6 +40,7 @@ describe('working days of report deadlines', () => {
 
   it('refuses a calendar with a date that is not one, or a day both holiday and working day', () => {
     expect(() => workCalendar('2026-02-30', '')).toThrow(/2026-02-30 is not a date/);
+    expect(() => workCalendar('2026-13-01', '')).toThrow(/2026-13-01 is not a date/);
     expect(() => workCalendar('2026/10/01', '')).toThrow(/not a date/);
     expect(() => workCalendar('2026-10-10', '2026-10-10')).toThrow(/both as a holiday and as a working day/);
     expect(() => workingDaysAfter(new Date(), 0, NO_HOLIDAYS)).toThrow(TypeError);
