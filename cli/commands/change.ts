@@ -18,6 +18,7 @@ const OPTIONS = {
   'holder-name': { type: 'string' },
   'valid-from': { type: 'string' },
   'valid-until': { type: 'string' },
+  report: { type: 'string' },
   out: { type: 'string' },
 } as const;
 
@@ -27,13 +28,14 @@ const FLAG_OF: Record<string, string> = {
   validFrom: '--valid-from',
   validUntil: '--valid-until',
   reason: '--reason',
+  reportId: '--report',
 };
 
 export const change = defineCommand({
   name: 'change',
   summary: 'change a license (变更): a new version replaces the current one',
   usage: [
-    'usage: elg change IDENTIFIER --reason TEXT [--number TEXT] [--holder-name NAME] [--valid-until DATE|none]',
+    'usage: elg change IDENTIFIER --reason TEXT [--number TEXT] [--holder-name NAME] [--valid-until DATE|none] [--report REPORT-ID]',
     '',
     'Makes the next version of a license of this province; the old version is superseded.',
     '  --reason TEXT        why (1-200 characters), kept in the audit log',
@@ -41,6 +43,8 @@ export const change = defineCommand({
     '  --holder-name NAME   new holder name',
     '  --valid-from DATE    new start of validity, YYYY-MM-DD',
     '  --valid-until DATE   new end of validity, YYYY-MM-DD, or none for no end date',
+    '  --report REPORT-ID   the error report this version corrects (§17); resolve it after with',
+    '                       elg reports resolve REPORT-ID --outcome corrected --new-identifier NEW',
     '  --out FILE           write the new credential to FILE',
   ],
   options: OPTIONS,
@@ -54,8 +58,9 @@ export const change = defineCommand({
       ...(values['holder-name'] !== undefined ? { holderName: values['holder-name'] } : {}),
       ...(values['valid-from'] !== undefined ? { validFrom: values['valid-from'] } : {}),
       ...(until !== undefined ? { validUntil: until === 'none' ? null : until } : {}),
+      ...(values.report !== undefined ? { reportId: values.report } : {}),
     };
-    if (Object.keys(raw).length === 1) {
+    if (Object.keys(raw).every((k) => k === 'reason' || k === 'reportId')) {
       throw new UsageError(
         'change what? give --number, --holder-name, --valid-from or --valid-until',
         'change',

@@ -271,6 +271,95 @@ describe('elg reports and elg notices against a running federation', () => {
     expect(human.stdout).toMatch(new RegExp(`^${c.reportId}\\s.+\\s330000 浙江 holder 持证人本人\\s`, 'm'));
   });
 
+  it('corrects from the command line alone: a new version for the report, then resolves it corrected', async () => {
+    // Prepare: a license of its own, reported on from 330000
+    const issued = await elg([
+      'issue',
+      ...fed,
+      '--province',
+      '310000',
+      '--holder-name',
+      '张三',
+      '--holder-id',
+      EXAMPLE_HOLDER,
+      '--category',
+      '建筑电工',
+      '--json',
+    ]);
+    const own = IssueResponseSchema.parse(JSON.parse(issued.stdout)).identifier;
+    const filed = await elg([
+      'reports',
+      'file',
+      ...fed,
+      '--province',
+      '330000',
+      '--identifier',
+      own,
+      '--field',
+      FIELD,
+      '--description',
+      DESCRIPTION,
+      '--json',
+    ]);
+    const { reportId } = ReportFiledSchema.parse(JSON.parse(filed.stdout));
+
+    // Act
+    const changed = await elg([
+      'change',
+      ...fed,
+      '--province',
+      '310000',
+      own,
+      '--reason',
+      '根据差错报告更正',
+      '--holder-name',
+      '张珊',
+      '--report',
+      reportId,
+      '--json',
+    ]);
+    const next = IssueResponseSchema.parse(JSON.parse(changed.stdout));
+    const resolved = await elg([
+      'reports',
+      'resolve',
+      ...fed,
+      '--province',
+      '310000',
+      reportId,
+      '--outcome',
+      'corrected',
+      '--reason',
+      '已更正姓名',
+      '--new-identifier',
+      next.identifier,
+      '--json',
+    ]);
+    const reportOnly = await elg([
+      'change',
+      ...fed,
+      '--province',
+      '310000',
+      next.identifier,
+      '--reason',
+      'x',
+      '--report',
+      reportId,
+    ]);
+
+    // Assess
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(next.license.reportId).toBe(reportId);
+    expect(resolved.code, resolved.stderr).toBe(0);
+    expect(ReportViewSchema.parse(JSON.parse(resolved.stdout))).toMatchObject({
+      state: 'resolved',
+      outcome: 'corrected',
+      newIdentifier: next.identifier,
+    });
+    // A version that only names a report changes nothing: refused before any call.
+    expect(reportOnly.code).toBe(2);
+    expect(reportOnly.stderr).toMatch(/change what\?/);
+  });
+
   it("shows the server's refusal with its code, exit 1: a correction naming no new version, a license that does not exist", async () => {
     // Prepare
     const { reportId } = await fileReport();
