@@ -64,9 +64,11 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: ['POST /v1/licenses', 'GET /v1/licenses/{proxy+}', 'POST /v1/licenses/{proxy+}'],
     signsWith: ['credential'],
     // Checks no other province's key, so it does not load the trust registry. A new version or
-    // status stores its change notices' fan-out in the reports table, and a version answering a
-    // report checks it there, in the change's own transaction (§17).
-    tables: { licenses: 'readwrite', audit: 'write', reports: 'write' },
+    // status puts its change notices' fan-out in the reports table (under FAN), and a version
+    // answering a report checks that report there (RPT#<reportId>), in the change's own
+    // transaction (§17.8): no other item of that table, and nothing but puts and checks.
+    tables: { licenses: 'readwrite', audit: 'write', reports: 'putcheck' },
+    leadingKeys: { reports: ['FAN', 'RPT#*'] },
     secrets: ['holderHash'],
     bearerTokens: true,
     memoryMb: 1024,

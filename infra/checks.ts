@@ -9,7 +9,13 @@ import type { KeyPlans } from './context.ts';
 export { checkEnvironment } from './checks/environment.ts';
 export { checkKeys, currentKeyGenerations, type KeyGenerations } from './checks/keys.ts';
 export { checkNames } from './checks/names.ts';
-export { checkPrivileges, expectedGrants, type Grant, grantsByFunction } from './checks/privileges.ts';
+export {
+  checkPrivileges,
+  describeCondition,
+  expectedGrants,
+  type Grant,
+  grantsByFunction,
+} from './checks/privileges.ts';
 export { environmentOf, resourceDescriber, type Template, type TemplateCheck } from './checks/template.ts';
 
 /** Every check, in the order its problems are listed. */
@@ -32,9 +38,11 @@ const CHECKS: readonly TemplateCheck[] = [checkNames, checkKeys, checkEnvironmen
  *   lists, and no setting but those settingsOf gives it (registry settings only with the registry
  *   table, identity-provider settings only with bearer tokens);
  * - every function's role grants exactly what the catalog lists: kms:GetPublicKey on the keys it
- *   reads, kms:Sign on those it signs with, its tables with their access, the holder-hash secret
- *   only when listed; each action on each resource, nothing missing and nothing more, no wildcard
- *   action and no `*` resource outside X-Ray.
+ *   reads, kms:Sign on those it signs with, its tables with their access (a `putcheck` table's
+ *   PutItem and ConditionCheckItem only under the dynamodb:LeadingKeys condition of its listed
+ *   partitions), the holder-hash secret only when listed; each action on each resource under
+ *   exactly its condition, nothing missing and nothing more, no wildcard action and no `*`
+ *   resource outside X-Ray.
  *
  * An empty list means the template passed. `npm run synth` runs these on all 34 provinces.
  */

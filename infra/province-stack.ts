@@ -77,7 +77,7 @@ import { holderHashSecretName, KEY_PURPOSES, keyAliasName, pascal, stackName } f
 export { REPORTS_OVERDUE_METRIC, SEQUENCER_LAG_METRIC } from './constructs/alarms.ts';
 export { API_THROTTLE, routeKeyOf } from './constructs/http-api.ts';
 export type { ProvinceKeys } from './constructs/keys.ts';
-export { TABLE_ACTIONS, tableActions } from './constructs/tables.ts';
+export { leadingKeysCondition, TABLE_ACTIONS, tableActions } from './constructs/tables.ts';
 export {
   alarmTopicName,
   functionName,

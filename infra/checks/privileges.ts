@@ -2,23 +2,60 @@ import type { FunctionSpec } from '../../functions/catalog.ts';
 import { keyPurposesOf } from '../../lib/config.ts';
 import { TABLES, tableNames } from '../../lib/store/tables.ts';
 import { SecretKind } from '../../lib/wiring/scope.ts';
-import { tableActions } from '../constructs/tables.ts';
+import { leadingKeysCondition, tableActions } from '../constructs/tables.ts';
 import type { KeyPlans } from '../context.ts';
 import { functionName, holderHashSecretName } from '../names.ts';
 import { asArray, getAttId, resourceDescriber, type Template, type TemplateCheck } from './template.ts';
 
 /**
  * Least privilege, proved from the template: every function's role grants exactly what its
- * catalog entry lists, each action on each resource, nothing missing and nothing more, no
- * wildcard action and no `*` resource outside X-Ray. What an entry lists is read as the stack and
- * the function's own wiring read it (lib/config.ts keyPurposesOf, lib/wiring/scope.ts): the public
+ * catalog entry lists, each action on each resource under exactly the condition the entry asks
+ * for (none but a `putcheck` table's leading keys), nothing missing and nothing more, no wildcard
+ * action and no `*` resource outside X-Ray. What an entry lists is read as the stack and the
+ * function's own wiring read it (lib/config.ts keyPurposesOf, lib/wiring/scope.ts): the public
  * keys of the purposes it signs with (of every purpose, and the published generations, when it
- * publishes them), kms:Sign for those it signs with, its tables with their access, and the
- * holder-hash secret only when its entry lists that secret.
+ * publishes them), kms:Sign for those it signs with, its tables with their access (PutItem and
+ * ConditionCheckItem only on the listed partitions for `putcheck`), and the holder-hash secret
+ * only when its entry lists that secret.
  */
 
-/** One granted action on one resource, as `action on resource`. */
+/**
+ * One granted action on one resource, as `action on resource`, followed by ` if <condition>`
+ * when its statement has one (describeCondition): a grant under another condition, or under
+ * none, is another grant.
+ */
 export type Grant = string;
+
+/**
+ * A statement's condition in one canonical line, `<operator> <key> [<values>]` for each of its
+ * tests (operators, keys and values sorted), joined by ` and `; empty for no condition.
+ */
+export function describeCondition(condition: unknown): string {
+  if (condition === undefined || condition === null) return '';
+  if (typeof condition !== 'object') return JSON.stringify(condition);
+  const tests: string[] = [];
+  for (const [operator, keys] of Object.entries(condition as Record<string, unknown>).sort(byKey)) {
+    if (typeof keys !== 'object' || keys === null) {
+      tests.push(`${operator} ${JSON.stringify(keys)}`);
+      continue;
+    }
+    for (const [key, values] of Object.entries(keys as Record<string, unknown>).sort(byKey)) {
+      const listed = asArray(values)
+        .map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))
+        .sort();
+      tests.push(`${operator} ${key} [${listed.join(', ')}]`);
+    }
+  }
+  return tests.join(' and ');
+}
+
+const byKey = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** `action on target`, and ` if <condition>` when there is one. */
+function grantOf(action: string, target: string, condition: unknown): Grant {
+  const when = describeCondition(condition);
+  return `${action} on ${target}${when === '' ? '' : ` if ${when}`}`;
+}
 
 /** X-Ray accepts no resource but `*`: the one place a `*` resource is allowed. */
 const XRAY_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
@@ -26,7 +63,8 @@ const XRAY_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
 /**
  * What each function's role may do, read from the template: `action on resource` for every
  * allowed pair, resources named by what they are (`key gateway g1`, `table elg-330000-audit`,
- * `table elg-330000-audit/index/*`, `secret ...`, `log group ...`, `*`).
+ * `table elg-330000-audit/index/*`, `secret ...`, `log group ...`, `*`), with the statement's
+ * condition when it has one (`... if ForAllValues:StringLike dynamodb:LeadingKeys [FAN, RPT#*]`).
  */
 export function grantsByFunction(
   template: Template,
@@ -58,7 +96,7 @@ export function grantsByFunction(
           if (target === '*' && !XRAY_ACTIONS.includes(action)) {
             entry.problems.push(`${action} on every resource (*)`);
           }
-          entry.grants.add(`${action} on ${target}`);
+          entry.grants.add(grantOf(action, target, s.Condition));
         }
       }
     }
@@ -94,8 +132,8 @@ export function grantsByFunction(
 /** The grants the catalog allows a function, in the form grantsByFunction reads them. */
 export function expectedGrants(spec: FunctionSpec, province: string, keys: KeyPlans): Set<Grant> {
   const grants = new Set<Grant>();
-  const add = (actions: readonly string[], target: string) => {
-    for (const a of actions) grants.add(`${a} on ${target}`);
+  const add = (actions: readonly string[], target: string, condition?: unknown) => {
+    for (const a of actions) grants.add(grantOf(a, target, condition));
   };
   add(
     ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -111,7 +149,11 @@ export function expectedGrants(spec: FunctionSpec, province: string, keys: KeyPl
   for (const def of TABLES) {
     const access = spec.tables[def.kind];
     if (!access) continue;
-    add(tableActions(access), `table ${names[def.kind]}`);
+    add(
+      tableActions(access),
+      `table ${names[def.kind]}`,
+      access === 'putcheck' ? leadingKeysCondition(spec.leadingKeys?.[def.kind] ?? []) : undefined,
+    );
     for (const index of spec.queriesIndexes?.[def.kind] ?? [])
       add(['dynamodb:Query'], `table ${names[def.kind]}/index/${index}`);
   }

@@ -17,7 +17,7 @@ import { SecretKind } from '../../lib/wiring/scope.ts';
 import { functionName, HOLDER_HASH_SECRET_ENV, keyEnvName, PUBLISHED_KEYS_ENV, pascal } from '../names.ts';
 import { FIVE_MINUTES_SUM, type ProvinceAlarms } from './alarms.ts';
 import { type ProvinceKeyring, publishedKeys } from './keys.ts';
-import { type ProvinceTables, tableActions } from './tables.ts';
+import { type GrantCondition, leadingKeysCondition, type ProvinceTables, tableActions } from './tables.ts';
 
 /**
  * One Lambda function of the catalog (functions/catalog.ts), built the one way every gateway
@@ -119,13 +119,15 @@ export class GatewayFunction {
 
   /**
    * ELG_TABLE_<KIND> and the table's item actions for `access` (and Query on its indexes when
-   * `queriesIndexes`). A table the catalog entry does not list is neither named nor granted.
+   * `queriesIndexes`). A `putcheck` access is granted only on the partitions `leadingKeys` lists
+   * (a dynamodb:LeadingKeys condition), and takes them; no other access does. A table the catalog
+   * entry does not list is neither named nor granted.
    */
   bindTable(
     kind: TableKind,
     table: Table,
     access: TableAccess,
-    options: { queriesIndexes?: readonly string[] } = {},
+    options: { queriesIndexes?: readonly string[]; leadingKeys?: readonly string[] } = {},
   ): this {
     this.fn.addEnvironment(tableEnvName(kind), table.tableName);
     const indexes = options.queriesIndexes ?? [];
@@ -136,7 +138,17 @@ export class GatewayFunction {
     }
     if (indexes.length > 0 && access !== 'read' && access !== 'readwrite')
       throw new Error(`${this.spec.name} queries ${kind} without read access`);
-    this.grant(`Table${pascal(kind)}`, tableActions(access), [table.tableArn]);
+    const leadingKeys = options.leadingKeys ?? [];
+    if (access === 'putcheck' && leadingKeys.length === 0)
+      throw new Error(`${this.spec.name} has putcheck access to ${kind} without leadingKeys`);
+    if (access !== 'putcheck' && leadingKeys.length > 0)
+      throw new Error(`${this.spec.name} lists leadingKeys of ${kind}, whose access ${access} takes none`);
+    this.grant(
+      `Table${pascal(kind)}`,
+      tableActions(access),
+      [table.tableArn],
+      access === 'putcheck' ? leadingKeysCondition(leadingKeys) : undefined,
+    );
     if (indexes.length > 0) {
       this.grant(
         `Table${pascal(kind)}Indexes`,
@@ -180,16 +192,32 @@ export class GatewayFunction {
     return this;
   }
 
-  /** One statement per sid, in the order first granted; a later grant adds its resources. */
-  private grant(sid: string, actions: readonly string[], resources: readonly string[]): void {
+  /**
+   * One statement per sid, in the order first granted; a later grant adds its resources. A
+   * condition, when given, holds for the whole statement.
+   */
+  private grant(
+    sid: string,
+    actions: readonly string[],
+    resources: readonly string[],
+    condition?: GrantCondition,
+  ): void {
     const existing = this.statements.get(sid);
     if (existing) {
-      if (existing.actions.join() !== actions.join())
+      if (
+        existing.actions.join() !== actions.join() ||
+        JSON.stringify(existing.conditions) !== JSON.stringify(condition ?? {})
+      )
         throw new Error(`statement ${sid} granted twice differently`);
       existing.addResources(...resources);
       return;
     }
-    const statement = new PolicyStatement({ sid, actions: [...actions], resources: [...resources] });
+    const statement = new PolicyStatement({
+      sid,
+      actions: [...actions],
+      resources: [...resources],
+      ...(condition ? { conditions: structuredClone(condition) as Record<string, unknown> } : {}),
+    });
     this.statements.set(sid, statement);
     this.policy.addStatements(statement);
   }
@@ -215,11 +243,16 @@ export function bindCatalogEntry(fn: GatewayFunction, r: GatewayResources): Gate
     fn.bindKey(purpose, r.keys[purpose].current, spec.signsWith.includes(purpose) ? 'sign' : 'verify');
   }
   if (spec.publishesKeys) fn.bindPublishedKeys(publishedKeys(r.keys));
+  for (const kind of Object.keys(spec.leadingKeys ?? {})) {
+    if (spec.tables[kind as TableKind] === undefined)
+      throw new Error(`${spec.name} lists leadingKeys of ${kind}, a table its entry does not list`);
+  }
   for (const def of TABLES) {
     const access = spec.tables[def.kind];
     if (access === undefined) continue;
     fn.bindTable(def.kind, r.tables[def.kind], access, {
       queriesIndexes: spec.queriesIndexes?.[def.kind] ?? [],
+      leadingKeys: spec.leadingKeys?.[def.kind] ?? [],
     });
   }
   if ((spec.secrets ?? []).includes(SecretKind.holderHash)) {

@@ -15,10 +15,17 @@ import { pascal } from '../names.ts';
  */
 export type ProvinceTables = Readonly<Record<TableKind, Table>>;
 
-/** DynamoDB item actions by access; the Transact* APIs are authorized by these. */
-export const TABLE_ACTIONS: Readonly<Record<'describe' | 'getput' | 'read' | 'write', readonly string[]>> = {
+/**
+ * DynamoDB item actions by access; the Transact* APIs are authorized by these, item by item
+ * (a transaction's Put by PutItem, its ConditionCheck by ConditionCheckItem, and so on).
+ */
+export const TABLE_ACTIONS: Readonly<
+  Record<'describe' | 'getput' | 'putcheck' | 'read' | 'write', readonly string[]>
+> = {
   describe: ['dynamodb:DescribeTable'],
   getput: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+  // Granted only under leadingKeysCondition: the partitions the catalog entry lists.
+  putcheck: ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
   read: [
     'dynamodb:GetItem',
     'dynamodb:BatchGetItem',
@@ -38,6 +45,18 @@ export const TABLE_ACTIONS: Readonly<Record<'describe' | 'getput' | 'read' | 'wr
 export function tableActions(access: TableAccess): string[] {
   const parts = access === 'readwrite' ? (['read', 'write'] as const) : [access];
   return [...new Set(parts.flatMap((p) => TABLE_ACTIONS[p]))];
+}
+
+/** The IAM condition of a grant, as a policy statement's `Condition` holds it. */
+export type GrantCondition = Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
+
+/**
+ * The condition of a `putcheck` grant: every partition key the request touches matches one of
+ * `leadingKeys` (IAM StringLike patterns). PutItem and ConditionCheckItem always name their
+ * item's partition key, so ForAllValues never holds vacuously for them.
+ */
+export function leadingKeysCondition(leadingKeys: readonly string[]): GrantCondition {
+  return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...leadingKeys] } };
 }
 
 export function createTables(scope: Construct, province: string): ProvinceTables {

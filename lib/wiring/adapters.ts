@@ -19,6 +19,7 @@ import { LogStore } from '../store/log-store.ts';
 import { LoggedEvents } from '../store/logged-events.ts';
 import { NonceStore } from '../store/nonce-store.ts';
 import { RateLimits } from '../store/rate-limits.ts';
+import { FAN_PK, reportKey } from '../store/report-items.ts';
 import { ReportStore } from '../store/report-store.ts';
 import {
   AuditIndex,
@@ -32,6 +33,7 @@ import {
   type ResourceScope,
   requireFlag,
   requireIndexes,
+  requireLeadingKeys,
   requireSecret,
   requireSigner,
   requireTable,
@@ -42,6 +44,12 @@ import {
 } from './scope.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * The partitions of the reports table a license change touches (lib/store/report-items.ts): the
+ * fan-outs' `FAN`, and every report's `RPT#<reportId>` (as an IAM StringLike pattern).
+ */
+const CHANGE_NOTICE_PARTITIONS: readonly string[] = [FAN_PK, reportKey('*').pk];
 
 /**
  * The raw material of a province's adapters: the DynamoDB client and the tables, keys, registry,
@@ -151,11 +159,14 @@ export class ProvinceAdapters {
   }
 
   /**
-   * The reports table as the issuing function writes it: a change's fan-out and the check that a
-   * version answers an open report, both inside the license change's own transaction.
+   * The reports table as the issuing function writes it: a change's fan-out (a put under `FAN`)
+   * and the check that a version answers an open report (a condition check of `RPT#<reportId>`),
+   * both inside the license change's own transaction; so a `putcheck` listing of those two
+   * partitions is enough (docs/protocol.md §17.8).
    */
   get changeNotices(): Pick<ReportStore, 'fanoutItem' | 'openReportCheck'> {
-    return this.audited('changeNotices', 'reports', 'write', (t, a) => new ReportStore(this.doc, t, a));
+    requireLeadingKeys(this.scope, 'reports', CHANGE_NOTICE_PARTITIONS);
+    return this.audited('changeNotices', 'reports', 'putcheck', (t, a) => new ReportStore(this.doc, t, a));
   }
 
   /** The key this function signs with for `purpose`. */

@@ -10,9 +10,12 @@ import { TABLES, TableKind } from '../store/tables.ts';
 
 /**
  * `describe`: only DescribeTable, for a health probe. `getput`: GetItem and (conditional) PutItem
- * of whole items, for the registry's last good copy.
+ * of whole items, for the registry's last good copy. `putcheck`: only PutItem and ConditionCheck
+ * (alone or as items of a transaction), and only on items whose partition key matches one of the
+ * entry's `leadingKeys` for that table: it reads, updates and deletes nothing, and touches no
+ * other partition (the issuing function's change fan-outs and report checks in the reports table).
  */
-export type TableAccess = 'describe' | 'getput' | 'read' | 'write' | 'readwrite';
+export type TableAccess = 'describe' | 'getput' | 'putcheck' | 'read' | 'write' | 'readwrite';
 
 /** Secrets a function may read at cold start. `holderHash`: the key of holder hashes and cursors. */
 export const SecretKind = { holderHash: 'holderHash' } as const;
@@ -31,6 +34,13 @@ export interface ResourceScope {
    * so a function is granted Query on those indexes and no other.
    */
   queriesIndexes?: Readonly<Partial<Record<TableKind, readonly string[]>>>;
+  /**
+   * The partitions of each `putcheck` table it puts and checks items in, by table: partition keys
+   * as IAM's StringLike reads them (`*` any characters), e.g. `FAN` or `RPT#*`. Its grant on the
+   * table holds only for those (dynamodb:LeadingKeys); every `putcheck` table lists some, and no
+   * table of another access does.
+   */
+  leadingKeys?: Readonly<Partial<Record<TableKind, readonly string[]>>>;
   /** KMS keys it signs with; it reads their public keys, and no other key's. */
   signsWith: readonly KeyPurpose[];
   /**
@@ -48,15 +58,19 @@ export interface ResourceScope {
   reportCalendar?: boolean;
 }
 
-/** What a use of a table needs from the listed access. */
-export type TableUse = 'describe' | 'read' | 'write' | 'readwrite' | 'query';
+/**
+ * What a use of a table needs from the listed access. `putcheck`: puts and condition checks of
+ * items in the partitions the use names (requireLeadingKeys), nothing else.
+ */
+export type TableUse = 'describe' | 'putcheck' | 'read' | 'write' | 'readwrite' | 'query';
 
 const GRANTS: Record<TableAccess, readonly TableUse[]> = {
   describe: ['describe'],
   getput: ['describe', 'read', 'write'],
+  putcheck: ['putcheck'],
   read: ['describe', 'read', 'query'],
-  write: ['describe', 'write'],
-  readwrite: ['describe', 'read', 'write', 'readwrite', 'query'],
+  write: ['describe', 'write', 'putcheck'],
+  readwrite: ['describe', 'read', 'write', 'readwrite', 'query', 'putcheck'],
 };
 
 /** A function reached for something its catalog entry does not list: a bug, refused at wiring. */
@@ -87,6 +101,23 @@ export function requireIndexes(scope: ResourceScope, kind: TableKind, indexes: r
   if (missing.length > 0) {
     throw new UndeclaredResourceError(
       `the ${scope.name} function queries the ${missing.join(', ')} index${missing.length > 1 ? 'es' : ''} of the ${kind} table, which its catalog entry does not list`,
+    );
+  }
+}
+
+/**
+ * Throws unless the scope lets its function put and check items in each of these partitions of
+ * `kind` (patterns as the entry lists them, compared as written). A `write` or `readwrite` access
+ * covers every partition; a `putcheck` one only those its `leadingKeys` list.
+ */
+export function requireLeadingKeys(scope: ResourceScope, kind: TableKind, keys: readonly string[]): void {
+  requireTable(scope, kind, 'putcheck');
+  if (scope.tables[kind] !== 'putcheck') return;
+  const listed = scope.leadingKeys?.[kind] ?? [];
+  const missing = keys.filter((k) => !listed.includes(k));
+  if (missing.length > 0) {
+    throw new UndeclaredResourceError(
+      `the ${scope.name} function puts or checks items under ${missing.join(', ')} in the ${kind} table, which its catalog entry's leadingKeys do not list`,
     );
   }
 }

@@ -19,6 +19,7 @@ import {
   readProvinceContext,
 } from '../../infra/context.ts';
 import {
+  leadingKeysCondition,
   ProvinceStack,
   REPORTS_OVERDUE_METRIC,
   TABLE_ACTIONS,
@@ -327,16 +328,22 @@ describe('least privilege', () => {
       const own = [...(grants.get(`elg-330000-${f.name}`)?.grants ?? [])].filter((g) =>
         g.startsWith('dynamodb:'),
       );
-      const tablesTouched = new Set(own.map((g) => g.replace(/^.* on table ([^/]+).*$/, '$1')));
+      // `<action> on table <name>[/index/<index>][ if <condition>]`
+      const tableOf = (g: string) => g.replace(/^.* on table ([^/ ]+).*$/, '$1');
+      const tablesTouched = new Set(own.map(tableOf));
       expect([...tablesTouched].sort()).toEqual(
         Object.keys(f.tables)
           .map((k) => names[k as keyof typeof names])
           .sort(),
       );
       for (const [kind, access] of Object.entries(f.tables)) {
-        const on = own.filter((g) => g.endsWith(` on table ${names[kind as keyof typeof names]}`));
+        const table = names[kind as keyof typeof names];
+        const on = own.filter((g) => tableOf(g) === table && !g.includes(`${table}/index/`));
         const written = on.some((g) => writes.has(g.split(' ')[0] ?? ''));
         expect(written, `${f.name} writes ${kind}`).toBe(access !== 'read' && access !== 'describe');
+        // A putcheck table is granted only under a condition (its leading keys), no other is.
+        const conditioned = on.filter((g) => g.includes(' if '));
+        expect(conditioned, `${f.name} ${kind}`).toEqual(access === 'putcheck' ? on : []);
       }
     }
     // The catalog as the code uses it: discovery only describes the audit table for /healthz,
@@ -694,17 +701,120 @@ describe('error reports and change notices (docs/protocol.md §17)', () => {
     expect(fnOf(zj, p, 'reports')[1].Properties).toMatchObject({ Timeout: 15, MemorySize: 512 });
   });
 
-  it('lets issuance only write the reports table: the fan-out and the report check of a change', () => {
-    const reads = TABLE_ACTIONS.read.filter((a) => !TABLE_ACTIONS.write.includes(a));
-    const onReports = dynamoGrants(zj, '330000', 'issuance').filter((g) => g.endsWith(` on ${REPORTS}`));
-    expect(onReports).toEqual(on(TABLE_ACTIONS.write, REPORTS).sort());
-    for (const a of [...reads, 'dynamodb:Scan']) expect(onReports).not.toContain(`${a} on ${REPORTS}`);
-    expect(reads).toEqual([
-      'dynamodb:GetItem',
-      'dynamodb:BatchGetItem',
-      'dynamodb:Query',
-      'dynamodb:DescribeTable',
+  /** Issuance's one grant on the reports table: puts and condition checks of FAN and RPT#* items. */
+  const ISSUANCE_ON_REPORTS = ['FAN', 'RPT#*'];
+  const issuanceOnReports = (p: string) =>
+    on(
+      ['dynamodb:ConditionCheckItem', 'dynamodb:PutItem'],
+      `table elg-${p}-reports if ForAllValues:StringLike dynamodb:LeadingKeys [FAN, RPT#*]`,
+    );
+
+  it('lets issuance only put fan-outs and check reports in the reports table: its own items of a change', () => {
+    for (const [t, p] of [
+      [zj, '330000'],
+      [sc, '510000'],
+    ] as const) {
+      const reports = byName(t, 'AWS::DynamoDB::Table', 'TableName', `elg-${p}-reports`)[0];
+      // One statement names the table, with exactly the two item actions, on exactly the FAN and
+      // RPT#<reportId> partitions (a transaction's Put and ConditionCheck are authorized as these).
+      const naming = statementsOf(t, p, 'issuance').filter((s) =>
+        JSON.stringify(s.Resource).includes(`"${reports}"`),
+      );
+      expect(naming).toEqual([
+        {
+          Sid: 'TableReports',
+          Effect: 'Allow',
+          Action: ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+          Resource: { 'Fn::GetAtt': [reports, 'Arn'] },
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ISSUANCE_ON_REPORTS } },
+        },
+      ]);
+      const onReports = dynamoGrants(t, p, 'issuance').filter((g) =>
+        g.includes(` on table elg-${p}-reports`),
+      );
+      expect(onReports).toEqual(issuanceOnReports(p).sort());
+    }
+    expect(functionSpec('issuance').leadingKeys).toEqual({ reports: ISSUANCE_ON_REPORTS });
+    expect(tableActions('putcheck')).toEqual(['dynamodb:PutItem', 'dynamodb:ConditionCheckItem']);
+    expect(leadingKeysCondition(ISSUANCE_ON_REPORTS)).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['FAN', 'RPT#*'] },
+    });
+  });
+
+  it('notices an issuance grant on the reports table without its condition, or with more actions or partitions', () => {
+    const p = '510000';
+    const REPORTS_510000 = `table elg-${p}-reports`;
+    const conditioned = `if ForAllValues:StringLike dynamodb:LeadingKeys [FAN, RPT#*]`;
+    const statementOf = (t: Json) =>
+      statementsOf(t, p, 'issuance').find((s) => s.Sid === 'TableReports') as Cfn;
+    const check = (t: Json) => checkProvinceTemplate(t, p, plansOf('elg-510000'));
+
+    const unconditioned = structuredClone(sc);
+    delete statementOf(unconditioned).Condition;
+    expect(check(unconditioned)).toEqual([
+      `elg-${p}-issuance: may dynamodb:PutItem on ${REPORTS_510000}, beyond its catalog entry`,
+      `elg-${p}-issuance: may dynamodb:ConditionCheckItem on ${REPORTS_510000}, beyond its catalog entry`,
+      `elg-${p}-issuance: lacks dynamodb:PutItem on ${REPORTS_510000} ${conditioned}, which its catalog entry needs`,
+      `elg-${p}-issuance: lacks dynamodb:ConditionCheckItem on ${REPORTS_510000} ${conditioned}, which its catalog entry needs`,
     ]);
+
+    const updating = structuredClone(sc);
+    statementOf(updating).Action.push('dynamodb:UpdateItem');
+    expect(check(updating)).toEqual([
+      `elg-${p}-issuance: may dynamodb:UpdateItem on ${REPORTS_510000} ${conditioned}, beyond its catalog entry`,
+    ]);
+
+    // The inbox and the outbox are not issuance's to write, nor is any other partition.
+    const wider = structuredClone(sc);
+    statementOf(wider).Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys'].push('NOTICES', 'DLV');
+    const widerWhen = 'if ForAllValues:StringLike dynamodb:LeadingKeys [DLV, FAN, NOTICES, RPT#*]';
+    expect(check(wider)).toEqual([
+      `elg-${p}-issuance: may dynamodb:PutItem on ${REPORTS_510000} ${widerWhen}, beyond its catalog entry`,
+      `elg-${p}-issuance: may dynamodb:ConditionCheckItem on ${REPORTS_510000} ${widerWhen}, beyond its catalog entry`,
+      `elg-${p}-issuance: lacks dynamodb:PutItem on ${REPORTS_510000} ${conditioned}, which its catalog entry needs`,
+      `elg-${p}-issuance: lacks dynamodb:ConditionCheckItem on ${REPORTS_510000} ${conditioned}, which its catalog entry needs`,
+    ]);
+
+    // Another statement granting more on the table, beside the conditioned one.
+    const beside = structuredClone(sc);
+    const reports = byName(beside, 'AWS::DynamoDB::Table', 'TableName', `elg-${p}-reports`)[0];
+    const policy =
+      beside.Resources[fnOf(beside, p, 'issuance')[1].Properties.Role['Fn::GetAtt'][0]]?.Properties
+        .Policies[0].PolicyDocument;
+    policy.Statement.push({
+      Effect: 'Allow',
+      Action: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
+      Resource: { 'Fn::GetAtt': [reports, 'Arn'] },
+    });
+    expect(check(beside)).toEqual([
+      `elg-${p}-issuance: may dynamodb:DeleteItem on ${REPORTS_510000}, beyond its catalog entry`,
+      `elg-${p}-issuance: may dynamodb:PutItem on ${REPORTS_510000}, beyond its catalog entry`,
+    ]);
+    // Unchanged, it passes.
+    expect(check(structuredClone(sc))).toEqual([]);
+  });
+
+  it('builds no stack whose putcheck table lists no leading keys, nor one listing them for another access', () => {
+    const build = (functions: readonly FunctionSpec[]) => () => {
+      const values = placeholderContext('510000');
+      new ProvinceStack(provinceApp({ outdir: join(assetDir, 'cdk.out.refused') }), 'elg-510000', {
+        context: readProvinceContext((k) => values[k]),
+        assetDir,
+        functions,
+      });
+    };
+    const changed = (change: (f: FunctionSpec) => FunctionSpec) =>
+      FUNCTIONS.map((f) => (f.name === 'issuance' ? change(f) : f));
+    expect(build(changed(({ leadingKeys: _, ...f }) => f))).toThrow(
+      'issuance has putcheck access to reports without leadingKeys',
+    );
+    expect(build(changed((f) => ({ ...f, leadingKeys: { reports: [] } })))).toThrow(/without leadingKeys/);
+    expect(build(changed((f) => ({ ...f, tables: { ...f.tables, reports: 'write' } })))).toThrow(
+      'issuance lists leadingKeys of reports, whose access write takes none',
+    );
+    expect(build(changed((f) => ({ ...f, leadingKeys: { ...f.leadingKeys, nonces: ['X'] } })))).toThrow(
+      'issuance lists leadingKeys of nonces, a table its entry does not list',
+    );
   });
 
   it('lets report-delivery read and write the reports table and query the audit table on byIdentifier only', () => {

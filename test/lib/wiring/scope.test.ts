@@ -13,7 +13,7 @@ import { createDocumentClient } from '../../../lib/store/dynamo.ts';
 import { tableNames } from '../../../lib/store/tables.ts';
 import { ProvinceAdapters } from '../../../lib/wiring/adapters.ts';
 import { functionApp } from '../../../lib/wiring/function.ts';
-import { type ResourceScope, UndeclaredResourceError } from '../../../lib/wiring/scope.ts';
+import { canUseTable, type ResourceScope, UndeclaredResourceError } from '../../../lib/wiring/scope.ts';
 
 /**
  * What a function is handed is exactly what its catalog entry lists: each function wires over its
@@ -72,6 +72,12 @@ function withoutEachListing(spec: FunctionSpec): { listing: string; scope: Resou
       out.push({ listing: `the ${index} index of ${kind}`, scope: { ...spec, queriesIndexes } });
     }
   }
+  for (const [kind, keys] of Object.entries(spec.leadingKeys ?? {})) {
+    for (const key of keys ?? []) {
+      const leadingKeys = { ...spec.leadingKeys, [kind]: (keys ?? []).filter((k) => k !== key) };
+      out.push({ listing: `the ${key} partition of ${kind}`, scope: { ...spec, leadingKeys } });
+    }
+  }
   for (const purpose of spec.signsWith) {
     out.push({
       listing: `the ${purpose} key`,
@@ -117,6 +123,60 @@ describe('each function is wired from its catalog entry', () => {
     expect(() =>
       wire(verification, { ...verification, tables: { ...verification.tables, licenses: 'write' } }),
     ).toThrow(/verification function needs read access to the licenses table/);
+  });
+});
+
+describe('issuance puts and checks items of its own partitions of the reports table, nothing else', () => {
+  const spec = FUNCTIONS.find((f) => f.name === 'issuance') as FunctionSpec;
+  const issuance = province.scopedTo(spec);
+
+  it('lists the reports table as putcheck, on the fan-outs and the reports only', () => {
+    expect(spec.tables.reports).toBe('putcheck');
+    expect(spec.leadingKeys).toEqual({ reports: ['FAN', 'RPT#*'] });
+    expect(issuance.changeNotices).toBeDefined();
+  });
+
+  it('builds no other store over that table: the reports store needs readwrite', () => {
+    expect(() => issuance.reports).toThrow(UndeclaredResourceError);
+    expect(() => issuance.reports).toThrow(
+      /issuance function needs readwrite access to the reports table; its catalog entry lists putcheck/,
+    );
+  });
+
+  it('refuses the change notices without either partition, or with a narrower one', () => {
+    for (const leadingKeys of [['FAN'], ['RPT#*'], ['FAN', 'RPT#310000-*'], []]) {
+      const narrower = province.scopedTo({ ...spec, leadingKeys: { reports: leadingKeys } });
+      expect(() => narrower.changeNotices, leadingKeys.join()).toThrow(UndeclaredResourceError);
+    }
+    const noKeys = province.scopedTo({ ...spec, leadingKeys: {} });
+    expect(() => noKeys.changeNotices).toThrow(
+      /issuance function puts or checks items under FAN, RPT#\* in the reports table, which its catalog entry's leadingKeys do not list/,
+    );
+  });
+
+  it('still takes the change notices from a write or readwrite listing, which covers every partition', () => {
+    for (const access of ['write', 'readwrite'] as const) {
+      const { leadingKeys: _, ...wider } = spec;
+      const scope = province.scopedTo({ ...wider, tables: { ...spec.tables, reports: access } });
+      expect(scope.changeNotices, access).toBeDefined();
+    }
+    const getput = province.scopedTo({ ...spec, tables: { ...spec.tables, reports: 'getput' } });
+    expect(() => getput.changeNotices).toThrow(
+      /issuance function needs putcheck access to the reports table; its catalog entry lists getput/,
+    );
+  });
+
+  it('gives a putcheck listing no read, write, query or describe use of the table', () => {
+    const uses = ['describe', 'read', 'write', 'readwrite', 'query', 'putcheck'] as const;
+    expect(uses.filter((use) => canUseTable(spec, 'reports', use))).toEqual(['putcheck']);
+    // Report delivery reads and rewrites its outbox: putcheck does not wire it.
+    const delivery = FUNCTIONS.find((f) => f.name === 'report-delivery') as FunctionSpec;
+    const narrowed = {
+      ...delivery,
+      tables: { ...delivery.tables, reports: 'putcheck' as const },
+      leadingKeys: { reports: ['FAN', 'RPT#*'] },
+    };
+    expect(() => wire(delivery, narrowed)).toThrow(/needs readwrite access to the reports table/);
   });
 });
 
