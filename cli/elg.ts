@@ -2,6 +2,7 @@ import { isEntry } from '../lib/entry.ts';
 import { type Command, helpText } from './command.ts';
 import { agreements } from './commands/agreements.ts';
 import { audit } from './commands/audit.ts';
+import { breakers } from './commands/breakers.ts';
 import { change } from './commands/change.ts';
 import { check } from './commands/check.ts';
 import { holder } from './commands/holder.ts';
@@ -10,6 +11,8 @@ import { notices } from './commands/notices.ts';
 import { provinces } from './commands/provinces.ts';
 import { registry } from './commands/registry.ts';
 import { reports } from './commands/reports.ts';
+import { reviewPolicy } from './commands/review-policy.ts';
+import { reviews } from './commands/reviews.ts';
 import { show } from './commands/show.ts';
 import { status } from './commands/status.ts';
 import { token } from './commands/token.ts';
@@ -32,6 +35,9 @@ export const COMMANDS: readonly Command[] = [
   holder,
   reports,
   notices,
+  reviewPolicy,
+  reviews,
+  breakers,
   registry,
   token,
 ];

@@ -15,6 +15,7 @@ const RoleTokensSchema = z.object({
   /** The holder of the example license (contracts/examples); files of an older `npm start` lack it. */
   holder: z.string().min(1).optional(),
   investigator: z.string().min(1).optional(),
+  reviewer: z.string().min(1).optional(),
 });
 
 /** `federation.json` as `npm start` writes it (docs/protocol.md §15); extra members are ignored. */

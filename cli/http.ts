@@ -19,7 +19,7 @@ export interface Answer {
  */
 export async function call(
   target: Target,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT',
   path: string,
   options: { body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<Answer> {

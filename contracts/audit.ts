@@ -43,6 +43,20 @@ export const AuditAction = {
   noticeSend: 'notice.send',
   /** Another province delivered a change notice about one of its licenses. */
   noticeReceive: 'notice.receive',
+  /** The operator changed the review policy (docs/protocol.md §18.1). */
+  reviewPolicy: 'review.policy',
+  /** An inbound verification was held for a person to decide (§18.2). */
+  reviewHold: 'review.hold',
+  /** A reviewer approved or rejected a held request (§18.3). */
+  reviewDecide: 'review.decide',
+  /** A held request was not decided in time and expired (§18.3). */
+  reviewExpire: 'review.expire',
+  /** The granting province delivered the decision on a request this province made (§18.5). */
+  reviewReceive: 'review.receive',
+  /** A calling province's breaker tripped (§18.4). */
+  breakerTrip: 'breaker.trip',
+  /** An operator released a calling province's breaker (§18.4). */
+  breakerRelease: 'breaker.release',
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 export const AuditActionSchema = z.enum(Object.values(AuditAction) as [AuditAction, ...AuditAction[]]);

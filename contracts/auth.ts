@@ -10,6 +10,8 @@ export const Role = {
   holder: 'holder',
   /** A platform of an investigating authority: may seal the verifications it makes (§16). */
   investigator: 'investigator',
+  /** A person at the granting province who decides held requests (docs/protocol.md §18.3). */
+  reviewer: 'reviewer',
 } as const;
 export const RoleSchema = z.enum(Role);
 export type Role = z.infer<typeof RoleSchema>;

@@ -20,6 +20,8 @@ export const ErrorCode = selfNamed(
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
   'RATE_LIMITED',
+  /** The granting province's breaker for the calling province is open (docs/protocol.md §18.4). */
+  'CIRCUIT_OPEN',
   'PEER_UNAVAILABLE',
   'DEPENDENCY_UNAVAILABLE',
   'INTERNAL',

@@ -25,5 +25,6 @@ export {
   ZHEJIANG_HOUSING,
 } from './examples/parties.ts';
 export * from './examples/reports.ts';
+export * from './examples/reviews.ts';
 export * from './examples/signed-calls.ts';
 export * from './examples/verification.ts';

@@ -11,6 +11,7 @@ import {
   ReportFiledSchema,
   ReportOutcomeReceiptSchema,
 } from './reports.ts';
+import { InteropReviewDecisionSchema, ReviewDecisionReceiptSchema } from './reviews.ts';
 
 /**
  * The signed routes between gateways (docs/protocol.md §7, §8.4), declared once: where the callee
@@ -60,6 +61,13 @@ export const InteropRoute = {
     path: '/v1/interop/notices',
     request: InteropNoticeSchema,
     response: NoticeReceiptSchema,
+  },
+  /** The granting province tells the caller how a held verification ended (§18.3). */
+  reviewDecision: {
+    method: 'POST',
+    path: '/v1/interop/review-decisions',
+    request: InteropReviewDecisionSchema,
+    response: ReviewDecisionReceiptSchema,
   },
   /** A party delivers a proposal with the signatures it holds. */
   agreementProposal: {

@@ -8,6 +8,7 @@ import { holderPaths } from './openapi/paths/holder.ts';
 import { interopPaths } from './openapi/paths/interop.ts';
 import { licensePaths } from './openapi/paths/licenses.ts';
 import { reportPaths } from './openapi/paths/reports.ts';
+import { reviewPaths } from './openapi/paths/reviews.ts';
 import { verificationPaths } from './openapi/paths/verification.ts';
 
 /*
@@ -36,6 +37,7 @@ function paths() {
     ...holderPaths(),
     ...agreementPaths(),
     ...reportPaths(),
+    ...reviewPaths(),
     ...auditPaths(),
   };
 }
@@ -45,7 +47,11 @@ export const TAGS = [
   { name: 'discovery', description: 'Public: keys, health, this document and its reference page' },
   { name: 'issuance', description: 'Issue e-licenses, new versions and status changes (role issuer)' },
   { name: 'verification', description: "Verify any province's e-license (role platform)" },
-  { name: 'interop', description: 'Signed calls from other provinces: verification' },
+  {
+    name: 'interop',
+    description:
+      'Signed calls from other provinces: verification, answered at once, held for review or refused by a breaker',
+  },
   {
     name: 'agreements',
     description: 'Bilateral agreements and alliances (role operator) and their signed deliveries',
@@ -54,6 +60,11 @@ export const TAGS = [
     name: 'reports',
     description:
       'Error reports on licenses, their resolution by the issuing department, change notices, and their signed calls between provinces',
+  },
+  {
+    name: 'reviews',
+    description:
+      "Manual review and breakers (熔断与人工复核): the review policy, held requests and their decisions, the calling provinces' breakers, and the signed delivery of decisions",
   },
   { name: 'audit', description: 'The audit trail and its Merkle log proofs (role auditor)' },
 ] as const;
@@ -92,7 +103,7 @@ export function openApiDocument(province: string, serverUrl?: string) {
           bearerFormat: 'JWT',
           description:
             "A token of the province's identity provider; its `roles` claim holds issuer, platform, " +
-            "operator or auditor, and an issuer's its department's `uscc`.",
+            "investigator, holder, operator, reviewer or auditor, and an issuer's its department's `uscc`.",
         },
         elgSignature: {
           type: 'apiKey',

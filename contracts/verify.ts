@@ -3,7 +3,7 @@ import { selfNamed, type ValueOf } from './code-list.ts';
 import { IdentifierSchema, LicenseStatusSchema } from './codes/index.ts';
 import { MatterCodeSchema, TraceIdSchema, UseCauseSchema } from './common.ts';
 import { SealSchema } from './holder.ts';
-import { SharedLicenseSchema } from './interop.ts';
+import { DataLevelSchema, SharedLicenseSchema } from './interop.ts';
 import { LicenseSchema } from './license.ts';
 
 /** `POST /v1/verify`: exactly one of a credential or an identifier, and why it is used. */
@@ -15,6 +15,11 @@ export const VerifyRequestSchema = z
     useCause: UseCauseSchema,
     /** Role investigator only: the holder sees this use as sealed until the date (docs/protocol.md §16). */
     seal: SealSchema.optional(),
+    /**
+     * The data level needed of another province's license (§8.6); the grant's `maxDataLevel`
+     * when absent. A level the issuer reviews by hand waits for a person there (§18).
+     */
+    dataLevel: DataLevelSchema.optional(),
   })
   .refine((r) => (r.credential === undefined) !== (r.identifier === undefined), {
     message: 'give exactly one of credential or identifier',
@@ -54,6 +59,12 @@ export const ReasonCode = selfNamed(
   'RECEIPT_INVALID',
   'AGREEMENT_REQUIRED',
   'SCOPE_DENIED',
+  /** The issuing province holds the request for a person to decide (§18): see `reviewId`. */
+  'REVIEW_PENDING',
+  'REVIEW_REJECTED',
+  'REVIEW_EXPIRED',
+  /** The issuing province's breaker for this province is open (§18.4). */
+  'CIRCUIT_OPEN',
 );
 export type ReasonCode = ValueOf<typeof ReasonCode>;
 export const ReasonCodeSchema = z.enum(ReasonCode);
@@ -81,6 +92,8 @@ export const VerifyResponseSchema = z.object({
   license: z.union([LicenseSchema, SharedLicenseSchema]).optional(),
   /** The issuing province's ELG-Receipt for its answer. */
   receipt: z.string().optional(),
+  /** The issuing province's review of this request, while or after a person decides it (§18). */
+  reviewId: z.string().optional(),
   traceId: TraceIdSchema,
 });
 export type VerifyResponse = z.infer<typeof VerifyResponseSchema>;

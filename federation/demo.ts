@@ -10,6 +10,7 @@ import {
   ReportQueuePageSchema,
   ReportViewSchema,
 } from '../contracts/reports.ts';
+import { CallerReviewSchema, ReviewQueuePageSchema as ReviewsPageSchema } from '../contracts/reviews.ts';
 import { type VerifyResponse, VerifyResponseSchema } from '../contracts/verify.ts';
 import { auditOrigin, verifyCheckpoint } from '../lib/audit/checkpoint.ts';
 import { verifyInclusion } from '../lib/audit/merkle.ts';
@@ -31,9 +32,15 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 const use = { matterCode: 'DEMO0001', useCause: '跨省通办演示：办理施工许可' };
 const AgreementSchema = z.object({ id: z.string(), state: z.string() });
 
-async function http(p: RunningProvince, role: keyof RunningProvince['tokens'], path: string, body?: unknown) {
+async function http(
+  p: RunningProvince,
+  role: keyof RunningProvince['tokens'],
+  path: string,
+  body?: unknown,
+  method = body === undefined ? 'GET' : 'POST',
+) {
   const res = await fetch(`${p.url}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
+    method,
     headers: { authorization: `Bearer ${p.tokens[role]}`, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
@@ -165,18 +172,48 @@ async function story(f: Federation) {
   out('8. Sichuan relied on the license in step 5: it receives a change notice');
   await noticeIn(sc, issued.identifier);
 
-  out('9. Shanghai revokes the license (吊销)');
+  out('9. Shanghai holds public-security requests for a person to decide (人工复核); Zhejiang asks one');
+  await http(sh, 'operator', '/v1/review-policy', { rules: [{ matterCodes: ['ZJ-GA-01'] }] }, 'PUT');
+  const held = VerifyResponseSchema.parse(
+    await http(zj, 'platform', '/v1/verify', {
+      identifier: corrected.identifier,
+      matterCode: 'ZJ-GA-01',
+      useCause: '公安机关办理案件核查从业资格',
+    }),
+  );
+  out(
+    `   verdict ${held.verdict.toUpperCase()} (${held.reasons.map((r) => r.code).join(', ')}), review ${held.reviewId}`,
+  );
+  const pending = ReviewsPageSchema.parse(await http(sh, 'reviewer', '/v1/reviews'));
+  const asked = pending.items.find((r) => r.reviewId === held.reviewId);
+  out(
+    `   Shanghai's reviewer sees: ${asked?.caller} asks ${asked?.request.matterCode} at level ${asked?.dataLevel}`,
+  );
+  await http(sh, 'reviewer', `/v1/reviews/${held.reviewId}/decisions`, {
+    decision: 'approve',
+    reason: '手续齐全，同意核查',
+  });
+  const decided = await waitFor(
+    () => http(zj, 'platform', `/v1/reviews/${held.reviewId}`).then((b) => CallerReviewSchema.parse(b)),
+    (v) => v.state !== 'pending',
+    'the decision to reach Zhejiang',
+  );
+  out(
+    `   Zhejiang reads: ${decided.state}, verdict ${decided.verdict.verdict.toUpperCase()}, signed by Shanghai: ${decided.decisionSignature ? 'yes' : 'no'}`,
+  );
+
+  out('10. Shanghai revokes the license (吊销)');
   await http(sh, 'issuer', `/v1/licenses/${corrected.identifier}/status`, {
     status: '07',
     reason: '违规作业，依法吊销',
   });
   out('   status 07');
 
-  out('10. Zhejiang verifies it again, and has the revocation notice too');
+  out('11. Zhejiang verifies it again, and has the revocation notice too');
   await verifyIn(zj, corrected.identifier);
   await noticeIn(zj, corrected.identifier);
 
-  out('11. The holder, 张三, at home in Anhui (340000), sees every use of the license (知情权)');
+  out('12. The holder, 张三, at home in Anhui (340000), sees every use of the license (知情权)');
   await holderSees(f.province('340000'), issued.identifier);
 }
 

@@ -8,11 +8,14 @@ import { startDeliveryLoop } from '../functions/agreements/delivery.ts';
 import { provinceApp, SCHEDULED_FUNCTIONS } from '../functions/province.ts';
 import { reportRound } from '../functions/reports/delivery.ts';
 import { reportRoundDeps } from '../functions/reports/function.ts';
+import { reviewRound } from '../functions/reviews/delivery.ts';
+import { reviewRoundDeps } from '../functions/reviews/function.ts';
 import { sequencerDeps } from '../functions/sequencer/function.ts';
 import { startSequencerLoop } from '../functions/sequencer/sequencer.ts';
 import { createBearerVerifier } from '../lib/auth/bearer.ts';
 import { DevIdentityProvider } from '../lib/auth/dev-idp.ts';
 import { type Clock, systemClock } from '../lib/clock.ts';
+import { log } from '../lib/log/logger.ts';
 import { loadOrCreateRootKey, signRegistry } from '../lib/registry/sign-registry.ts';
 import { TrustRegistry } from '../lib/registry/trust-registry.ts';
 import { jwksOf } from '../lib/signing/jws.ts';
@@ -71,7 +74,15 @@ export interface Federation {
   stop(): Promise<void>;
 }
 
-const ROLES: readonly Role[] = ['issuer', 'platform', 'operator', 'auditor', 'holder', 'investigator'];
+const ROLES: readonly Role[] = [
+  'issuer',
+  'platform',
+  'operator',
+  'auditor',
+  'holder',
+  'investigator',
+  'reviewer',
+];
 /** The holder of the documented example license (contracts/examples), whom the dev holder token names. */
 const DEV_HOLDER = { typeCode: '111', code: '11010519491231002X' };
 const TOKEN_TTL_SECONDS = 30 * 24 * 3600;
@@ -158,6 +169,8 @@ export async function startFederation(options: FederationOptions): Promise<Feder
         auth: createBearerVerifier({ issuer, audience, jwks: idp.jwks, clock }),
         holderHashKey,
         clock,
+        // Metric lines are for CloudWatch: locally, only with ELG_LOG_LEVEL=debug.
+        writeMetrics: (line) => log.debug('metric', { emf: line.trim() }),
       });
       const app = provinceApp(gateway);
       const port = ports.get(spec.id) ?? 0;
@@ -173,6 +186,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
           // The name other provinces see as requester.platform of this province's verifications.
           ...(role === 'platform' ? { name: `${spec.name}政务服务平台` } : {}),
           ...(role === 'investigator' ? { name: `${spec.name}公安厅` } : {}),
+          ...(role === 'reviewer' ? { name: `${spec.name}数据共享审核员` } : {}),
           ...(role === 'holder' ? { holder: DEV_HOLDER } : {}),
           ttlSeconds: TOKEN_TTL_SECONDS,
           issuer,
@@ -200,7 +214,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
   }
 
   // The scheduled functions as loops, each over its own scope as on AWS.
-  const { delivery, reportDelivery, sequencer } = SCHEDULED_FUNCTIONS;
+  const { delivery, reportDelivery, reviewDelivery, sequencer } = SCHEDULED_FUNCTIONS;
   const loops = options.scheduled ?? true;
   const stopDeliveries = (loops ? running : []).flatMap((r) => [
     startDeliveryLoop(scheduledRun(delivery, r.gateway), DELIVERY_INTERVAL_MS),
@@ -208,6 +222,11 @@ export async function startFederation(options: FederationOptions): Promise<Feder
     startDeliveryLoop(() => {
       const deps = reportRoundDeps(r.gateway.scopedTo(reportDelivery.scope));
       return reportRound(deps, deps.clock.now());
+    }, DELIVERY_INTERVAL_MS),
+    // Without the open-breakers metric, for the same reason.
+    startDeliveryLoop(() => {
+      const deps = reviewRoundDeps(r.gateway.scopedTo(reviewDelivery.scope));
+      return reviewRound(deps, deps.clock.now());
     }, DELIVERY_INTERVAL_MS),
   ]);
   const stopSequencers = (loops ? running : []).map((r) =>

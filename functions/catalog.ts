@@ -65,10 +65,10 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     signsWith: ['credential'],
     // Checks no other province's key, so it does not load the trust registry. A new version or
     // status puts its change notices' fan-out in the reports table (under FAN), and a version
-    // answering a report checks that report there (RPT#<reportId>), in the change's own
-    // transaction (§17.8): no other item of that table, and nothing but puts and checks.
+    // answering a report condition-checks that report there (RPT#<reportId>), in the change's own
+    // transaction (§17.8): it puts nowhere else, checks nothing else, and does nothing else there.
     tables: { licenses: 'readwrite', audit: 'write', reports: 'putcheck' },
-    leadingKeys: { reports: ['FAN', 'RPT#*'] },
+    leadingKeys: { reports: { put: ['FAN'], check: ['RPT#*'] } },
     secrets: ['holderHash'],
     bearerTokens: true,
     memoryMb: 1024,
@@ -82,7 +82,9 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     signsWith: ['gateway'],
     // Agreements are enforced by the issuing province on its side of the call, not read here.
     // Holders (§16): their licenses by holder, the uses of one from byIdentifier, proofs from the log.
-    tables: { licenses: 'read', audit: 'readwrite', log: 'read', registry: 'getput' },
+    // A verification the issuer holds for review (§18) stores its wait with the verify event.
+    tables: { licenses: 'read', audit: 'readwrite', log: 'read', registry: 'getput', reviews: 'putcheck' },
+    leadingKeys: { reviews: { put: ['WAIT#*'] } },
     queriesIndexes: { licenses: [LicenseIndex.byHolder], audit: [AuditIndex.byIdentifier] },
     secrets: ['holderHash'],
     bearerTokens: true,
@@ -97,6 +99,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     signsWith: ['gateway'],
     // Holder-uses calls (§16): the licenses by holder, uses from byIdentifier, proofs from the log;
     // their rate limits are counted beside the nonces.
+    // Review policy and breakers (§18): the policy and breaker states read at most once a second,
+    // calls counted per minute (UpdateItem ADD), held requests and trips written.
     tables: {
       licenses: 'read',
       agreements: 'read',
@@ -104,6 +108,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       audit: 'readwrite',
       log: 'read',
       registry: 'getput',
+      reviews: 'readwrite',
     },
     queriesIndexes: { audit: [AuditIndex.byIdentifier] },
     // The holder's hash, compared with the license's and kept in the holder.uses event.
@@ -162,6 +167,36 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     timeoutSeconds: 15,
   },
   {
+    name: 'reviews',
+    entry: 'functions/reviews/handler.ts',
+    description:
+      'Review policy, held requests and their decisions, breakers; decisions delivered to this province',
+    routes: [
+      'GET /v1/review-policy',
+      'PUT /v1/review-policy',
+      'GET /v1/reviews',
+      'GET /v1/reviews/{proxy+}',
+      'POST /v1/reviews/{proxy+}',
+      'GET /v1/breakers',
+      'POST /v1/breakers/{proxy+}',
+      'POST /v1/interop/review-decisions',
+    ],
+    signsWith: ['gateway'],
+    // An approval is answered as /v1/interop/verify answers, at that moment: the license and the
+    // agreements are read then.
+    tables: {
+      reviews: 'readwrite',
+      licenses: 'read',
+      agreements: 'read',
+      nonces: 'write',
+      audit: 'write',
+      registry: 'getput',
+    },
+    bearerTokens: true,
+    memoryMb: 512,
+    timeoutSeconds: 15,
+  },
+  {
     name: 'delivery',
     entry: 'functions/agreements/deliver-handler.ts',
     description: 'Sends agreement proposals, signatures and withdrawals that are due to the other parties',
@@ -183,6 +218,17 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // holds (the byIdentifier index, then those events, last 90 days).
     tables: { reports: 'readwrite', audit: 'readwrite', registry: 'getput' },
     queriesIndexes: { audit: [AuditIndex.byIdentifier] },
+    scheduleMinutes: 1,
+    memoryMb: 512,
+    timeoutSeconds: 60,
+  },
+  {
+    name: 'review-delivery',
+    entry: 'functions/reviews/deliver-handler.ts',
+    description: 'Sends review decisions that are due to the calling provinces; expires undecided reviews',
+    routes: [],
+    signsWith: ['gateway'],
+    tables: { reviews: 'readwrite', audit: 'write', registry: 'getput' },
     scheduleMinutes: 1,
     memoryMb: 512,
     timeoutSeconds: 60,

@@ -10,6 +10,7 @@ import { discovery } from './discovery/function.ts';
 import { interop } from './interop/function.ts';
 import { issuance } from './issuance/function.ts';
 import { reportDelivery, reports } from './reports/function.ts';
+import { reviewDelivery, reviews } from './reviews/function.ts';
 import { sequencer } from './sequencer/function.ts';
 import { verification } from './verification/function.ts';
 
@@ -21,12 +22,15 @@ export const HTTP_FUNCTIONS: readonly HttpFunction[] = [
   interop,
   agreements,
   reports,
+  reviews,
   audit,
 ];
-export const SCHEDULED_FUNCTIONS = { delivery, reportDelivery, sequencer } as const satisfies Record<
-  string,
-  ScheduledFunction
->;
+export const SCHEDULED_FUNCTIONS = {
+  delivery,
+  reportDelivery,
+  reviewDelivery,
+  sequencer,
+} as const satisfies Record<string, ScheduledFunction>;
 
 /**
  * A province's HTTP functions behind one fetch, routed as its HTTP API routes them (the catalog's

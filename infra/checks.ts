@@ -39,10 +39,10 @@ const CHECKS: readonly TemplateCheck[] = [checkNames, checkKeys, checkEnvironmen
  *   table, identity-provider settings only with bearer tokens);
  * - every function's role grants exactly what the catalog lists: kms:GetPublicKey on the keys it
  *   reads, kms:Sign on those it signs with, its tables with their access (a `putcheck` table's
- *   PutItem and ConditionCheckItem only under the dynamodb:LeadingKeys condition of its listed
- *   partitions), the holder-hash secret only when listed; each action on each resource under
- *   exactly its condition, nothing missing and nothing more, no wildcard action and no `*`
- *   resource outside X-Ray.
+ *   PutItem only under the dynamodb:LeadingKeys condition of its `put` partitions, and its
+ *   ConditionCheckItem only under that of its `check` ones), the holder-hash secret only when
+ *   listed; each action on each resource under exactly its condition, nothing missing and nothing
+ *   more, no wildcard action and no `*` resource outside X-Ray.
  *
  * An empty list means the template passed. `npm run synth` runs these on all 34 provinces.
  */

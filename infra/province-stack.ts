@@ -29,11 +29,13 @@
  *   synth) only for those that date error reports. No `*` resource but X-Ray's; /healthz probes
  *   storage with DescribeTable on the audit table.
  * - HTTP API: the catalog's routes on the `$default` stage (payload format 2.0), throttled, with
- *   access logs. The sequencer and the two delivery functions (agreements; reports and notices)
- *   run every minute on EventBridge.
+ *   access logs. The sequencer and the three delivery functions (agreements; reports and notices;
+ *   review decisions and expiries) run every minute on EventBridge.
  * - Alarms to the SNS topic `elg-<p>-alarms`: errors and throttles of each function, 5xx of the
- *   API, the age of the oldest audit event the sequencer has not integrated, and error reports
- *   open past their due date (`ReportsOverdue`, counted by every report-delivery round).
+ *   API, the age of the oldest audit event the sequencer has not integrated, error reports open
+ *   past their due date (`ReportsOverdue`, counted by every report-delivery round), a calling
+ *   province's breaker tripping (`BreakerTrips`, from interop) and breakers left open
+ *   (`BreakersOpen`, the gauge of every review-delivery run).
  *
  * One concept a file: infra/constructs/tables.ts, keys.ts, gateway-function.ts (the one way a
  * function is built, and the bind step that gives it a table, key or secret with its environment
@@ -74,7 +76,13 @@ import { createTables } from './constructs/tables.ts';
 import type { ProvinceContext } from './context.ts';
 import { holderHashSecretName, KEY_PURPOSES, keyAliasName, pascal, stackName } from './names.ts';
 
-export { REPORTS_OVERDUE_METRIC, SEQUENCER_LAG_METRIC } from './constructs/alarms.ts';
+export {
+  alarmName,
+  BREAKER_TRIPPED_ALARM,
+  BREAKERS_OPEN_ALARM,
+  REPORTS_OVERDUE_METRIC,
+  SEQUENCER_LAG_METRIC,
+} from './constructs/alarms.ts';
 export { API_THROTTLE, routeKeyOf } from './constructs/http-api.ts';
 export type { ProvinceKeys } from './constructs/keys.ts';
 export { leadingKeysCondition, TABLE_ACTIONS, tableActions } from './constructs/tables.ts';
@@ -176,6 +184,8 @@ export class ProvinceStack extends Stack {
     alarms.apiServerErrors(p, this.stage);
     alarms.sequencerLag(p);
     alarms.reportsOverdue(p);
+    alarms.breakerTripped(p);
+    alarms.breakersOpen(p);
 
     new CfnOutput(this, 'ApiUrl', {
       description: "The gateway's base URL: its baseUrl in the national trust registry",

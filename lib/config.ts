@@ -68,6 +68,8 @@ export const GatewayConfigSchema = z.object({
   ELG_TABLE_REGISTRY: z.string().min(3),
   /** Error reports, their filings, change notices and their deliveries (docs/protocol.md §17). */
   ELG_TABLE_REPORTS: z.string().min(3),
+  /** Review policy, held requests, breakers and waits (docs/protocol.md §18). */
+  ELG_TABLE_REVIEWS: z.string().min(3),
   ELG_KMS_KEY_CREDENTIAL: z.string().min(1),
   ELG_KMS_KEY_GATEWAY: z.string().min(1),
   ELG_KMS_KEY_AUDIT: z.string().min(1),

@@ -99,6 +99,8 @@ export class ReplayedError extends withCode(ErrorCode.REPLAYED, 409) {
 export class AgreementRequiredError extends withCode(ErrorCode.AGREEMENT_REQUIRED, 403) {}
 /** Too many calls from one caller in a window (a limit kept in DynamoDB, lib/store/rate-limits.ts). */
 export class RateLimitedError extends withCode(ErrorCode.RATE_LIMITED, 429) {}
+/** The granting province's breaker for the calling province is open (docs/protocol.md §18.4). */
+export class CircuitOpenError extends withCode(ErrorCode.CIRCUIT_OPEN, 429) {}
 export class ScopeDeniedError extends withCode(ErrorCode.SCOPE_DENIED, 403) {}
 export class PeerUnavailableError extends withCode(ErrorCode.PEER_UNAVAILABLE, 502) {
   constructor(

@@ -5,6 +5,7 @@ import { readArgFile } from '../files.ts';
 import { call, expectShape } from '../http.ts';
 import type { Io } from '../io.ts';
 import { fieldLines, paint, provinceLabel, statusLabel } from '../output.ts';
+import { oneLine } from '../report-view.ts';
 import { resolveTarget } from '../target.ts';
 
 const OPTIONS = {
@@ -12,6 +13,7 @@ const OPTIONS = {
   credential: { type: 'string' },
   matter: { type: 'string', default: 'DEMO0001' },
   cause: { type: 'string', default: '窗口核验' },
+  'data-level': { type: 'string' },
 } as const;
 
 const VERDICTS = {
@@ -25,6 +27,7 @@ export const verify = defineCommand({
   summary: 'verify a presented license (as a platform): verdict, checks and reasons',
   usage: [
     'usage: elg verify IDENTIFIER | --credential-file FILE | --credential JWS [--matter CODE] [--cause TEXT]',
+    '                  [--data-level N]',
     '',
     'Asks the province (POST /v1/verify) whether a license of any province can be relied on.',
     'Exit status: 0 valid, 3 invalid or unverified, 1 the gateway failed, 2 usage.',
@@ -32,6 +35,10 @@ export const verify = defineCommand({
     '  --credential JWS         the credential itself',
     '  --matter CODE            matter code 事项编码 (default DEMO0001)',
     '  --cause TEXT             use cause 用证事由 (default 窗口核验)',
+    "  --data-level N           data level 1-4 needed of another province's license (default: the",
+    "                           grant's); one the issuing province reviews by hand waits for a",
+    '                           person there, and the answer names the review to follow',
+    '                           (elg reviews show --as platform)',
   ],
   options: OPTIONS,
   positionals: { min: 0, max: 1, names: 'one IDENTIFIER' },
@@ -45,6 +52,10 @@ export const verify = defineCommand({
         'verify',
       );
     }
+    const level = values['data-level'];
+    if (level !== undefined && !/^[1-4]$/.test(level)) {
+      throw new UsageError(`--data-level takes 1, 2, 3 or 4, not ${JSON.stringify(level)}`, 'verify');
+    }
     const credential = values['credential-file']
       ? (await readArgFile(values['credential-file'], '--credential-file', io)).trim()
       : values.credential;
@@ -54,10 +65,17 @@ export const verify = defineCommand({
         ...(credential === undefined ? { identifier: positionals[0] } : { credential }),
         matterCode: values.matter,
         useCause: values.cause,
+        ...(level === undefined ? {} : { dataLevel: Number(level) }),
       },
     });
     const result = expectShape(VerifyResponseSchema, answer, 'verify');
-    if (!printedJson(values, io, answer.body)) printVerdict(result, io);
+    if (!printedJson(values, io, answer.body)) {
+      printVerdict(result, io);
+      if (result.reviewId !== undefined) {
+        const id = oneLine(result.reviewId);
+        io.out(`review: ${id} (elg reviews show --as platform --province ${target.province} ${id})\n`);
+      }
+    }
     return result.verdict === 'valid' ? ExitCode.ok : ExitCode.negative;
   },
 });

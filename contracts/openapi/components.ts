@@ -55,6 +55,25 @@ import {
   ReportViewSchema,
   ResolutionRequestSchema,
 } from '../reports.ts';
+import {
+  BreakerSettingsSchema,
+  BreakersPageSchema,
+  BreakerViewSchema,
+  CallerReviewSchema,
+  DecisionRequestSchema,
+  DecisionSchema,
+  HeldReviewSchema,
+  InteropReviewDecisionSchema,
+  ReleaseRequestSchema,
+  ReviewDecisionReceiptSchema,
+  ReviewIdSchema,
+  ReviewPendingSchema,
+  ReviewPolicySchema,
+  ReviewPolicyViewSchema,
+  ReviewQueuePageSchema,
+  ReviewRuleSchema,
+  ReviewStateSchema,
+} from '../reviews.ts';
 import { VerifyRequestSchema, VerifyResponseSchema } from '../verify.ts';
 
 /** `GET /healthz`: 200 when storage answers and a registry is loaded, 503 `degraded` otherwise. */
@@ -87,6 +106,27 @@ export const AgreementReceiptSchema = z.object({
   state: AgreementStateSchema,
   activeParties: z.array(GatewayIdSchema),
   changed: z.boolean(),
+});
+
+/**
+ * `GET /v1/reviews/{reviewId}`: at the granting province a reviewer reads the held request, at the
+ * calling province a platform reads how its held verification ended (docs/protocol.md §18.3, §18.5).
+ */
+export const ReviewReadSchema = z.union([HeldReviewSchema, CallerReviewSchema]);
+
+/*
+ * The interop answer as a request body carries it: the `answer` of a decision delivered by
+ * `POST /v1/interop/review-decisions`. The same contracts, extended by nothing, so that the request
+ * side names its own schemas: zod's input side of an object is open where its output side is
+ * closed, and one named schema cannot be drawn both ways.
+ */
+export const SharedLicenseInputSchema = SharedLicenseSchema.extend({});
+export const InteropVerifyResponseInputSchema = InteropVerifyResponseSchema.extend({
+  license: SharedLicenseInputSchema,
+});
+/** InteropReviewDecisionSchema, refinements kept, with its `answer` drawn on the request side. */
+export const InteropReviewDecisionRequestSchema = InteropReviewDecisionSchema.safeExtend({
+  answer: InteropVerifyResponseInputSchema.optional(),
 });
 
 /** API Gateway's own answer when the stage throttle is reached: not the gateway's error shape. */
@@ -136,7 +176,8 @@ export const COMPONENTS = {
   VerifyRequest: { schema: VerifyRequestSchema, use: 'request' },
   VerifyResponse: { schema: VerifyResponseSchema, use: 'response' },
   SharedLicense: { schema: SharedLicenseSchema, use: 'response' },
-  InteropVerifyRequest: { schema: InteropVerifyRequestSchema, use: 'request' },
+  // Both: a held review shows the request as it was signed (§18.3).
+  InteropVerifyRequest: { schema: InteropVerifyRequestSchema, use: 'both' },
   InteropVerifyResponse: { schema: InteropVerifyResponseSchema, use: 'response' },
   HolderLicensesPage: { schema: HolderLicensesPageSchema, use: 'response' },
   HolderUsesPage: { schema: HolderUsesPageSchema, use: 'response' },
@@ -181,5 +222,52 @@ export const COMPONENTS = {
   NoticeReceipt: { schema: NoticeReceiptSchema, use: 'response' },
   Notice: { schema: NoticeSchema, use: 'response' },
   NoticesPage: { schema: NoticesPageSchema, use: 'response' },
+  ReviewId: {
+    schema: ReviewIdSchema,
+    use: 'both',
+    description: "The granting province's id of a held request: its code, `-` and a ULID",
+  },
+  ReviewState: { schema: ReviewStateSchema, use: 'both' },
+  ReviewRule: {
+    schema: ReviewRuleSchema,
+    use: 'both',
+    description: 'A call matching every member given waits for a person; an absent member matches everything',
+  },
+  BreakerSettings: {
+    schema: BreakerSettingsSchema,
+    use: 'both',
+    description:
+      "When a calling province's breaker trips, and whether its calls are then refused or held for review",
+  },
+  ReviewPolicy: { schema: ReviewPolicySchema, use: 'request' },
+  ReviewPolicyView: { schema: ReviewPolicyViewSchema, use: 'response' },
+  ReviewPending: { schema: ReviewPendingSchema, use: 'response' },
+  Decision: { schema: DecisionSchema, use: 'response' },
+  HeldReview: { schema: HeldReviewSchema, use: 'response' },
+  ReviewQueuePage: { schema: ReviewQueuePageSchema, use: 'response' },
+  DecisionRequest: { schema: DecisionRequestSchema, use: 'request' },
+  CallerReview: { schema: CallerReviewSchema, use: 'response' },
+  ReviewRead: {
+    schema: ReviewReadSchema,
+    use: 'response',
+    description:
+      'A reviewer at the granting province reads the held review; a platform at the calling province its wait',
+  },
+  SharedLicenseInput: {
+    schema: SharedLicenseInputSchema,
+    use: 'request',
+    description: 'SharedLicense as a request body carries it (in InteropVerifyResponseInput)',
+  },
+  InteropVerifyResponseInput: {
+    schema: InteropVerifyResponseInputSchema,
+    use: 'request',
+    description:
+      "InteropVerifyResponse as a request body carries it: the `answer` of a review decision's delivery",
+  },
+  InteropReviewDecision: { schema: InteropReviewDecisionRequestSchema, use: 'request' },
+  ReviewDecisionReceipt: { schema: ReviewDecisionReceiptSchema, use: 'response' },
+  BreakerView: { schema: BreakerViewSchema, use: 'response' },
+  BreakersPage: { schema: BreakersPageSchema, use: 'response' },
+  ReleaseRequest: { schema: ReleaseRequestSchema, use: 'request' },
 } as const satisfies Record<string, { schema: z.ZodType; use: Use; description?: string }>;
 export type ComponentName = keyof typeof COMPONENTS;

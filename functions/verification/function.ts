@@ -19,6 +19,7 @@ export const verification = httpFunction(functionSpec('verification'), (a) => {
       holderHashKey: a.holderHashKey,
       clock: a.clock,
       peers: a.peers,
+      waits: a.reviewWaits,
     }),
     auth: a.auth,
     maxBodyBytes: a.maxBodyBytes,

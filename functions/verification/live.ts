@@ -3,6 +3,7 @@ import { ErrorBodySchema } from '../../contracts/errors.ts';
 import type { SharedLicense } from '../../contracts/interop.ts';
 import { InteropRoute } from '../../contracts/interop-routes.ts';
 import type { License } from '../../contracts/license.ts';
+import { ReviewPendingSchema } from '../../contracts/reviews.ts';
 import { ReasonCode, type VerifyRequest } from '../../contracts/verify.ts';
 import type { CallContext } from '../../lib/audit/events.ts';
 import { AppError, DependencyUnavailableError } from '../../lib/errors.ts';
@@ -13,7 +14,7 @@ import {
   type PeerCallResult,
 } from '../../lib/interop/peer-client.ts';
 import { ReceiptInvalidError } from '../../lib/interop/receipt.ts';
-import { type CheckOutcome, failed, type LiveState, unavailable } from './checks.ts';
+import { type CheckOutcome, failed, type LiveState, unavailable } from '../../lib/verify/checks.ts';
 import type { IssuerCalls, LicenseLookup } from './ports.ts';
 
 /*
@@ -48,10 +49,33 @@ export type Live = (
   outbound?: OutboundRecord;
   /** The error code the issuer refused with, if it did. */
   calleeErrorCode?: string;
+  /** The issuer holds the request for a person to decide (docs/protocol.md §18.2). */
+  review?: { reviewId: string; expiresAt: string };
 };
 
 /** The issuer's answer to `POST /v1/interop/verify`, read against the interop contract. */
 function issuerAnswer(issuer: string, identifier: ParsedIdentifier, answer: PeerCallResult): Live {
+  if (answer.status === 202) {
+    const pending = ReviewPendingSchema.safeParse(answer.body);
+    if (!pending.success || !pending.data.reviewId.startsWith(`${issuer}-`)) {
+      return {
+        found: false,
+        outcome: unavailable(
+          ReasonCode.PEER_UNAVAILABLE,
+          `${issuer} answered 202 outside the interop contract`,
+        ),
+      };
+    }
+    const { reviewId, expiresAt } = pending.data;
+    return {
+      found: false,
+      outcome: unavailable(
+        ReasonCode.REVIEW_PENDING,
+        `${issuer} holds the request for a person to decide (review ${reviewId}, until ${expiresAt})`,
+      ),
+      review: { reviewId, expiresAt },
+    };
+  }
   if (answer.status !== 200) {
     const error = ErrorBodySchema.safeParse(answer.body);
     const code = error.success ? error.data.error.code : undefined;
@@ -60,7 +84,7 @@ function issuerAnswer(issuer: string, identifier: ParsedIdentifier, answer: Peer
     if (code === 'NOT_FOUND')
       return { found: false, outcome: failed(ReasonCode.NOT_FOUND, `${issuer}: ${message}`), ...refused };
     const reason =
-      code === 'AGREEMENT_REQUIRED' || code === 'SCOPE_DENIED'
+      code === 'AGREEMENT_REQUIRED' || code === 'SCOPE_DENIED' || code === 'CIRCUIT_OPEN'
         ? ReasonCode[code]
         : ReasonCode.PEER_UNAVAILABLE;
     return { found: false, outcome: unavailable(reason, `${issuer} refused: ${message}`), ...refused };
@@ -144,6 +168,7 @@ export class LiveStatus {
           matterCode: request.matterCode,
           useCause: request.useCause,
           ...(request.seal ? { seal: request.seal } : {}),
+          ...(request.dataLevel === undefined ? {} : { dataLevel: request.dataLevel }),
           requester: {
             platform: (ctx.principal.name ?? `${this.deps.province} platform`).slice(0, 100),
             officerRef: ctx.officerRef,

@@ -1,6 +1,8 @@
+import type { AuditEvent } from '../../contracts/audit.ts';
 import type { PeerClient } from '../../lib/interop/peer-client.ts';
 import type { LicenseRecord } from '../../lib/license/records.ts';
 import type { TrustRegistry } from '../../lib/registry/trust-registry.ts';
+import type { StoredWait } from '../../lib/reviews/records.ts';
 
 export type { AuditSink } from '../../lib/audit/sink.ts';
 
@@ -15,3 +17,8 @@ export type VerificationRegistry = Pick<TrustRegistry, 'keyByKid' | 'province'>;
 
 /** Signed calls to the issuing province. */
 export type IssuerCalls = Pick<PeerClient, 'call'>;
+
+/** Where a verification the issuer holds for review keeps its wait, with its verify event (§18.5). */
+export interface ReviewWaits {
+  storeWait(wait: StoredWait, audit: AuditEvent): Promise<void>;
+}

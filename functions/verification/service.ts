@@ -2,7 +2,7 @@ import { AuditAction } from '../../contracts/audit.ts';
 import { parseIdentifier } from '../../contracts/codes/index.ts';
 import type { SharedLicense } from '../../contracts/interop.ts';
 import type { License } from '../../contracts/license.ts';
-import type { Checks, Reason, Verdict, VerifyRequest, VerifyResponse } from '../../contracts/verify.ts';
+import type { Checks, Reason, VerifyRequest, VerifyResponse } from '../../contracts/verify.ts';
 import { type CallContext, callEvent } from '../../lib/audit/events.ts';
 import { holderHash } from '../../lib/audit/holder-hash.ts';
 import type { Clock } from '../../lib/clock.ts';
@@ -14,16 +14,17 @@ import { todayCst } from '../../lib/license/validity.ts';
 import {
   assessed,
   type CheckOutcomes,
-  credentialOutcomes,
   credentialValidity,
   identifierOutcome,
   issuerOutcome,
   licenseValidity,
   statusOutcome,
-} from './checks.ts';
+  verdictOf,
+} from '../../lib/verify/checks.ts';
+import { credentialOutcomes } from './checks.ts';
 import { checkCredential } from './credential-check.ts';
 import { type AskedBy, type Live, LiveStatus } from './live.ts';
-import type { AuditSink, IssuerCalls, LicenseLookup, VerificationRegistry } from './ports.ts';
+import type { AuditSink, IssuerCalls, LicenseLookup, ReviewWaits, VerificationRegistry } from './ports.ts';
 
 export interface VerificationDeps {
   province: string;
@@ -33,6 +34,8 @@ export interface VerificationDeps {
   holderHashKey: Uint8Array;
   clock: Clock;
   peers: IssuerCalls;
+  /** Where a verification the issuer holds for review keeps its wait, with its event (§18.5). */
+  waits: ReviewWaits;
 }
 
 /** What the response and the audit event are made of. */
@@ -46,6 +49,7 @@ interface Facts {
   /** The signed call to the issuer, recorded in the `verify` event (docs/protocol.md §9.2). */
   outbound?: OutboundRecord;
   calleeErrorCode?: string;
+  review?: { reviewId: string; expiresAt: string };
 }
 
 type Assessment = Facts & { checks: Checks; reasons: Reason[] };
@@ -92,34 +96,51 @@ export class VerificationService {
       reasons: a.reasons,
       ...(a.license ? { license: a.license } : {}),
       ...(a.receipt ? { receipt: a.receipt } : {}),
+      ...(a.review ? { reviewId: a.review.reviewId } : {}),
       traceId: ctx.traceId,
     };
-    await this.deps.auditStore.write(
-      callEvent(
-        this.deps.province,
-        ctx,
-        {
-          action: AuditAction.verify,
-          identifier: a.identifier,
-          holderHash: a.holderHash,
-          peer: a.issuerProvince && a.issuerProvince !== this.deps.province ? a.issuerProvince : undefined,
-          details: {
-            verdict,
-            presented: request.credential ? 'credential' : 'identifier',
-            matterCode: request.matterCode,
-            useCause: request.useCause,
-            reasons: a.reasons.map((r) => r.code).join(','),
-            receipt: a.receipt ?? null,
-            officerRef,
-            // The platform by name, as the holder is shown it (§16); never the officer.
-            ...(ctx.principal.name ? { platform: ctx.principal.name.slice(0, 100) } : {}),
-            ...(request.seal ? { sealUntil: request.seal.until, sealBasis: request.seal.basis } : {}),
-            ...(a.outbound ? outboundDetails(a.outbound, a.calleeErrorCode) : {}),
-          },
+    const event = callEvent(
+      this.deps.province,
+      ctx,
+      {
+        action: AuditAction.verify,
+        identifier: a.identifier,
+        holderHash: a.holderHash,
+        peer: a.issuerProvince && a.issuerProvince !== this.deps.province ? a.issuerProvince : undefined,
+        details: {
+          verdict,
+          presented: request.credential ? 'credential' : 'identifier',
+          matterCode: request.matterCode,
+          useCause: request.useCause,
+          reasons: a.reasons.map((r) => r.code).join(','),
+          receipt: a.receipt ?? null,
+          officerRef,
+          // The platform by name, as the holder is shown it (§16); never the officer.
+          ...(ctx.principal.name ? { platform: ctx.principal.name.slice(0, 100) } : {}),
+          ...(request.seal ? { sealUntil: request.seal.until, sealBasis: request.seal.basis } : {}),
+          ...(a.outbound ? outboundDetails(a.outbound, a.calleeErrorCode) : {}),
+          ...(a.review ? { reviewId: a.review.reviewId } : {}),
         },
-        now,
-      ),
+      },
+      now,
     );
+    if (a.review && a.identifier && a.issuerProvince) {
+      await this.deps.waits.storeWait(
+        {
+          reviewId: a.review.reviewId,
+          issuer: a.issuerProvince,
+          identifier: a.identifier,
+          matterCode: request.matterCode,
+          platform: (ctx.principal.name ?? ctx.principal.sub).slice(0, 100),
+          requestedAt: now.toISOString(),
+          expiresAt: a.review.expiresAt,
+          state: 'pending',
+        },
+        event,
+      );
+    } else {
+      await this.deps.auditStore.write(event);
+    }
     return response;
   }
 
@@ -184,6 +205,7 @@ function withLive(outcomes: CheckOutcomes, facts: Facts, live: Live): Assessment
     ...(live.receipt !== undefined ? { receipt: live.receipt } : {}),
     ...(live.outbound ? { outbound: live.outbound } : {}),
     ...(live.calleeErrorCode ? { calleeErrorCode: live.calleeErrorCode } : {}),
+    ...(live.review ? { review: live.review } : {}),
   };
 }
 
@@ -198,13 +220,6 @@ function outboundDetails(
   calleeErrorCode: string | undefined,
 ): Record<string, string | number | null> {
   return { direction: 'outbound', ...outbound.details, ...(calleeErrorCode ? { calleeErrorCode } : {}) };
-}
-
-export function verdictOf(checks: Checks): Verdict {
-  const values = Object.values(checks);
-  if (values.includes('fail')) return 'invalid';
-  if (values.includes('unavailable') || checks.status !== 'pass') return 'unverified';
-  return 'valid';
 }
 
 /**

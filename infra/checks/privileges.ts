@@ -2,7 +2,7 @@ import type { FunctionSpec } from '../../functions/catalog.ts';
 import { keyPurposesOf } from '../../lib/config.ts';
 import { TABLES, tableNames } from '../../lib/store/tables.ts';
 import { SecretKind } from '../../lib/wiring/scope.ts';
-import { leadingKeysCondition, tableActions } from '../constructs/tables.ts';
+import { putcheckGrants, tableActions } from '../constructs/tables.ts';
 import type { KeyPlans } from '../context.ts';
 import { functionName, holderHashSecretName } from '../names.ts';
 import { asArray, getAttId, resourceDescriber, type Template, type TemplateCheck } from './template.ts';
@@ -10,13 +10,14 @@ import { asArray, getAttId, resourceDescriber, type Template, type TemplateCheck
 /**
  * Least privilege, proved from the template: every function's role grants exactly what its
  * catalog entry lists, each action on each resource under exactly the condition the entry asks
- * for (none but a `putcheck` table's leading keys), nothing missing and nothing more, no wildcard
- * action and no `*` resource outside X-Ray. What an entry lists is read as the stack and the
- * function's own wiring read it (lib/config.ts keyPurposesOf, lib/wiring/scope.ts): the public
- * keys of the purposes it signs with (of every purpose, and the published generations, when it
- * publishes them), kms:Sign for those it signs with, its tables with their access (PutItem and
- * ConditionCheckItem only on the listed partitions for `putcheck`), and the holder-hash secret
- * only when its entry lists that secret.
+ * for (none but a `putcheck` table's leading keys of that action), nothing missing and nothing
+ * more, no wildcard action and no `*` resource outside X-Ray. What an entry lists is read as the
+ * stack and the function's own wiring read it (lib/config.ts keyPurposesOf, lib/wiring/scope.ts):
+ * the public keys of the purposes it signs with (of every purpose, and the published generations,
+ * when it publishes them), kms:Sign for those it signs with, its tables with their access (for
+ * `putcheck`, PutItem only on the partitions listed for `put` and ConditionCheckItem only on those
+ * listed for `check`: a PutItem on a `check` partition, or both actions under one condition, is a
+ * grant beyond the entry), and the holder-hash secret only when its entry lists that secret.
  */
 
 /**
@@ -64,7 +65,7 @@ const XRAY_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
  * What each function's role may do, read from the template: `action on resource` for every
  * allowed pair, resources named by what they are (`key gateway g1`, `table elg-330000-audit`,
  * `table elg-330000-audit/index/*`, `secret ...`, `log group ...`, `*`), with the statement's
- * condition when it has one (`... if ForAllValues:StringLike dynamodb:LeadingKeys [FAN, RPT#*]`).
+ * condition when it has one (`... if ForAllValues:StringLike dynamodb:LeadingKeys [FAN]`).
  */
 export function grantsByFunction(
   template: Template,
@@ -149,11 +150,14 @@ export function expectedGrants(spec: FunctionSpec, province: string, keys: KeyPl
   for (const def of TABLES) {
     const access = spec.tables[def.kind];
     if (!access) continue;
-    add(
-      tableActions(access),
-      `table ${names[def.kind]}`,
-      access === 'putcheck' ? leadingKeysCondition(spec.leadingKeys?.[def.kind] ?? []) : undefined,
-    );
+    const target = `table ${names[def.kind]}`;
+    if (access === 'putcheck') {
+      // Each action alone, under the leading keys of that action only.
+      for (const g of putcheckGrants(spec.leadingKeys?.[def.kind] ?? {}))
+        add([g.action], target, g.condition);
+    } else {
+      add(tableActions(access), target);
+    }
     for (const index of spec.queriesIndexes?.[def.kind] ?? [])
       add(['dynamodb:Query'], `table ${names[def.kind]}/index/${index}`);
   }

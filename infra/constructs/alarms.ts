@@ -13,8 +13,10 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import {
   AUDIT_METRICS_NAMESPACE,
+  BreakerMetric,
   PROVINCE_DIMENSION,
   REPORTS_METRICS_NAMESPACE,
+  REVIEWS_METRICS_NAMESPACE,
   ReportMetric,
   SequencerMetric,
 } from '../../lib/metrics/names.ts';
@@ -24,9 +26,10 @@ import { alarmTopicName } from '../names.ts';
  * The province's alarms, all to the SNS topic `elg-<p>-alarms` (mailed to context `alarmEmail`
  * when given), each raising and clearing: errors and throttles of each function (made by
  * GatewayFunction), 5xx of the API, the age of the oldest audit event the sequencer has not
- * integrated, and error reports past their due date (the metrics lib/metrics/names.ts declares,
- * emitted by the sequencer and by the report-delivery function). Built directly in `scope`, so the
- * logical ids are the stack's own.
+ * integrated, error reports past their due date, a calling province's breaker tripping and
+ * breakers left open (the metrics lib/metrics/names.ts declares, emitted by the sequencer, the
+ * report-delivery function, the interop function and the review-delivery function). Built directly
+ * in `scope`, so the logical ids are the stack's own.
  */
 
 /** The custom metric the sequencer emits (CloudWatch EMF): age of the oldest waiting event. */
@@ -49,6 +52,38 @@ export const REPORTS_OVERDUE_METRIC = {
   periodMinutes: 60,
   threshold: 0,
 } as const;
+
+/**
+ * A calling province's breaker tripped (docs/protocol.md §18.4): the interop instance whose trip
+ * was stored publishes BreakerTrips 1. Any trip in 5 minutes raises `elg-<p>-breaker-tripped`,
+ * which clears once 5 minutes pass without one; no trip is no data, which is fine.
+ */
+export const BREAKER_TRIPPED_ALARM = {
+  alarm: 'breaker-tripped',
+  namespace: REVIEWS_METRICS_NAMESPACE,
+  metricName: BreakerMetric.trips,
+  statistic: 'Sum',
+  periodMinutes: 5,
+  threshold: 0,
+} as const;
+
+/**
+ * Breakers left open (the gauge BreakersOpen every review-delivery run publishes): raised while
+ * any calling province stays cut off, until an operator releases it (POST /v1/breakers/{peer}/
+ * release). Missing data is not breaching: a review-delivery function that stopped running is its
+ * own errors alarm's.
+ */
+export const BREAKERS_OPEN_ALARM = {
+  alarm: 'breakers-open',
+  namespace: REVIEWS_METRICS_NAMESPACE,
+  metricName: BreakerMetric.open,
+  statistic: 'Maximum',
+  periodMinutes: 15,
+  threshold: 0,
+} as const;
+
+/** `elg-<p>-<alarm>`: the physical name of one of the alarms above. */
+export const alarmName = (province: string, alarm: string) => `elg-${province}-${alarm}`;
 
 /** The window of the function and API alarms. */
 export const FIVE_MINUTES_SUM = { period: Duration.minutes(5), statistic: 'Sum' } as const;
@@ -142,6 +177,48 @@ export class ProvinceAlarms {
       {
         threshold: REPORTS_OVERDUE_METRIC.threshold,
         // No count is no news: a report-delivery function that stopped running is its errors alarm's.
+        missing: TreatMissingData.NOT_BREACHING,
+      },
+    );
+  }
+
+  /** A calling province's breaker tripped in the last 5 minutes (BreakerTrips, from interop). */
+  breakerTripped(province: string): Alarm {
+    const a = BREAKER_TRIPPED_ALARM;
+    return this.alarm(
+      'BreakerTripped',
+      alarmName(province, a.alarm),
+      new Metric({
+        namespace: a.namespace,
+        metricName: a.metricName,
+        dimensionsMap: { [PROVINCE_DIMENSION]: province },
+        period: Duration.minutes(a.periodMinutes),
+        statistic: a.statistic,
+      }),
+      `A calling province's breaker tripped at province ${province} in the last ${a.periodMinutes} minutes: ` +
+        'its verifications are refused or held until an operator releases it (GET /v1/breakers)',
+      { threshold: a.threshold, missing: TreatMissingData.NOT_BREACHING },
+    );
+  }
+
+  /** Calling provinces' breakers still open (BreakersOpen, from every review-delivery run). */
+  breakersOpen(province: string): Alarm {
+    const a = BREAKERS_OPEN_ALARM;
+    return this.alarm(
+      'BreakersOpen',
+      alarmName(province, a.alarm),
+      new Metric({
+        namespace: a.namespace,
+        metricName: a.metricName,
+        dimensionsMap: { [PROVINCE_DIMENSION]: province },
+        period: Duration.minutes(a.periodMinutes),
+        statistic: a.statistic,
+      }),
+      `Breakers of calling provinces are open at province ${province} (GET /v1/breakers; ` +
+        'POST /v1/breakers/{peer}/release)',
+      {
+        threshold: a.threshold,
+        // No gauge is no news: a review-delivery function that stopped running is its errors alarm's.
         missing: TreatMissingData.NOT_BREACHING,
       },
     );

@@ -13,11 +13,16 @@ import type { KeyPurpose } from '../../contracts/keys.ts';
 import type { FunctionSpec, TableAccess } from '../../functions/catalog.ts';
 import { keyPurposesOf, settingsOf } from '../../lib/config.ts';
 import { TABLES, type TableKind, tableEnvName } from '../../lib/store/tables.ts';
-import { SecretKind } from '../../lib/wiring/scope.ts';
+import {
+  type LeadingKeys,
+  PUT_CHECK_ACTIONS,
+  type PutCheckAction,
+  SecretKind,
+} from '../../lib/wiring/scope.ts';
 import { functionName, HOLDER_HASH_SECRET_ENV, keyEnvName, PUBLISHED_KEYS_ENV, pascal } from '../names.ts';
 import { FIVE_MINUTES_SUM, type ProvinceAlarms } from './alarms.ts';
 import { type ProvinceKeyring, publishedKeys } from './keys.ts';
-import { type GrantCondition, leadingKeysCondition, type ProvinceTables, tableActions } from './tables.ts';
+import { type GrantCondition, type ProvinceTables, putcheckGrants, tableActions } from './tables.ts';
 
 /**
  * One Lambda function of the catalog (functions/catalog.ts), built the one way every gateway
@@ -119,15 +124,17 @@ export class GatewayFunction {
 
   /**
    * ELG_TABLE_<KIND> and the table's item actions for `access` (and Query on its indexes when
-   * `queriesIndexes`). A `putcheck` access is granted only on the partitions `leadingKeys` lists
-   * (a dynamodb:LeadingKeys condition), and takes them; no other access does. A table the catalog
-   * entry does not list is neither named nor granted.
+   * `queriesIndexes`). A `putcheck` access takes `leadingKeys` and is granted action by action,
+   * one statement each (`Table<Kind>Put`: PutItem on the `put` partitions only, `Table<Kind>Check`:
+   * ConditionCheckItem on the `check` ones only, each under its own dynamodb:LeadingKeys
+   * condition); no other access takes any. A table the catalog entry does not list is neither
+   * named nor granted.
    */
   bindTable(
     kind: TableKind,
     table: Table,
     access: TableAccess,
-    options: { queriesIndexes?: readonly string[]; leadingKeys?: readonly string[] } = {},
+    options: { queriesIndexes?: readonly string[]; leadingKeys?: LeadingKeys } = {},
   ): this {
     this.fn.addEnvironment(tableEnvName(kind), table.tableName);
     const indexes = options.queriesIndexes ?? [];
@@ -138,17 +145,26 @@ export class GatewayFunction {
     }
     if (indexes.length > 0 && access !== 'read' && access !== 'readwrite')
       throw new Error(`${this.spec.name} queries ${kind} without read access`);
-    const leadingKeys = options.leadingKeys ?? [];
-    if (access === 'putcheck' && leadingKeys.length === 0)
+    const leadingKeys = options.leadingKeys ?? {};
+    if (Array.isArray(leadingKeys))
+      throw new Error(`${this.spec.name} lists leadingKeys of ${kind} for no action (put, check)`);
+    for (const use of Object.keys(leadingKeys)) {
+      if (!PUT_CHECK_ACTIONS.includes(use as PutCheckAction))
+        throw new Error(
+          `${this.spec.name} lists leadingKeys of ${kind} for ${use}, which putcheck does not do`,
+        );
+    }
+    const listed = Object.values(leadingKeys).some((keys) => (keys ?? []).length > 0);
+    if (access === 'putcheck' && !listed)
       throw new Error(`${this.spec.name} has putcheck access to ${kind} without leadingKeys`);
-    if (access !== 'putcheck' && leadingKeys.length > 0)
+    if (access !== 'putcheck' && listed)
       throw new Error(`${this.spec.name} lists leadingKeys of ${kind}, whose access ${access} takes none`);
-    this.grant(
-      `Table${pascal(kind)}`,
-      tableActions(access),
-      [table.tableArn],
-      access === 'putcheck' ? leadingKeysCondition(leadingKeys) : undefined,
-    );
+    if (access === 'putcheck') {
+      for (const g of putcheckGrants(leadingKeys))
+        this.grant(`Table${pascal(kind)}${pascal(g.use)}`, [g.action], [table.tableArn], g.condition);
+    } else {
+      this.grant(`Table${pascal(kind)}`, tableActions(access), [table.tableArn]);
+    }
     if (indexes.length > 0) {
       this.grant(
         `Table${pascal(kind)}Indexes`,
@@ -252,7 +268,7 @@ export function bindCatalogEntry(fn: GatewayFunction, r: GatewayResources): Gate
     if (access === undefined) continue;
     fn.bindTable(def.kind, r.tables[def.kind], access, {
       queriesIndexes: spec.queriesIndexes?.[def.kind] ?? [],
-      leadingKeys: spec.leadingKeys?.[def.kind] ?? [],
+      leadingKeys: spec.leadingKeys?.[def.kind] ?? {},
     });
   }
   if ((spec.secrets ?? []).includes(SecretKind.holderHash)) {

@@ -3,6 +3,7 @@ import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/a
 import type { Construct } from 'constructs';
 import type { TableAccess } from '../../functions/catalog.ts';
 import { projectionOf, TABLES, type TableKind, tableNames } from '../../lib/store/tables.ts';
+import { type LeadingKeys, PUT_CHECK_ACTIONS, type PutCheckAction } from '../../lib/wiring/scope.ts';
 import { pascal } from '../names.ts';
 
 /**
@@ -24,7 +25,8 @@ export const TABLE_ACTIONS: Readonly<
 > = {
   describe: ['dynamodb:DescribeTable'],
   getput: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-  // Granted only under leadingKeysCondition: the partitions the catalog entry lists.
+  // Never granted together: each action alone, on the partitions the catalog entry lists for it
+  // (putcheckGrants).
   putcheck: ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
   read: [
     'dynamodb:GetItem',
@@ -51,12 +53,39 @@ export function tableActions(access: TableAccess): string[] {
 export type GrantCondition = Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
 
 /**
- * The condition of a `putcheck` grant: every partition key the request touches matches one of
- * `leadingKeys` (IAM StringLike patterns). PutItem and ConditionCheckItem always name their
- * item's partition key, so ForAllValues never holds vacuously for them.
+ * The condition of one action of a `putcheck` grant: every partition key the request touches
+ * matches one of `leadingKeys` (IAM StringLike patterns). PutItem and ConditionCheckItem always
+ * name their item's partition key, so ForAllValues never holds vacuously for them.
  */
 export function leadingKeysCondition(leadingKeys: readonly string[]): GrantCondition {
   return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...leadingKeys] } };
+}
+
+/** The one item action of each thing a `putcheck` access does. */
+export const PUT_CHECK_ITEM_ACTIONS: Readonly<Record<PutCheckAction, string>> = {
+  put: 'dynamodb:PutItem',
+  check: 'dynamodb:ConditionCheckItem',
+};
+
+/** One statement of a `putcheck` grant: one action, on the partitions listed for it. */
+export interface PutCheckGrant {
+  use: PutCheckAction;
+  action: string;
+  condition: GrantCondition;
+}
+
+/**
+ * A `putcheck` table's grants: for each action its leading keys list partitions for (`put`, then
+ * `check`), that action alone under the condition of its own partitions; none for an action that
+ * lists none. So PutItem never holds on a `check` partition, nor ConditionCheckItem on a `put` one.
+ */
+export function putcheckGrants(leadingKeys: LeadingKeys): PutCheckGrant[] {
+  return PUT_CHECK_ACTIONS.flatMap((use) => {
+    const keys = leadingKeys[use] ?? [];
+    return keys.length === 0
+      ? []
+      : [{ use, action: PUT_CHECK_ITEM_ACTIONS[use], condition: leadingKeysCondition(keys) }];
+  });
 }
 
 export function createTables(scope: Construct, province: string): ProvinceTables {

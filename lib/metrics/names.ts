@@ -1,7 +1,8 @@
 /**
  * CloudWatch metric names the gateway emits and the deployment alarms on, declared once: the
  * sequencer publishes the audit metrics (functions/sequencer/report.ts) and the report-delivery
- * function the report metrics, and the province stack's alarms read them (infra/constructs/alarms.ts).
+ * function the report metrics, the breaker gate (lib/interop/breakers.ts) the breaker metrics, and the
+ * province stack's alarms read them (infra/constructs/alarms.ts).
  * Renaming one here renames both sides together.
  */
 export const AUDIT_METRICS_NAMESPACE = 'ELG/Audit';
@@ -24,6 +25,31 @@ export const ReportMetric = {
   overdue: 'ReportsOverdue',
 } as const;
 export type ReportMetric = (typeof ReportMetric)[keyof typeof ReportMetric];
+
+/** Manual review and circuit breakers (docs/protocol.md §18.4). */
+export const REVIEWS_METRICS_NAMESPACE = 'ELG/Reviews';
+
+/** The breakers' metrics, dimension `Province` (the granting province); the stack alarms on a trip. */
+export const BreakerMetric = {
+  /** A calling province's breaker tripped (published by the instance whose trip was stored). */
+  trips: 'BreakerTrips',
+  /** An operator released a calling province's breaker. */
+  releases: 'BreakerReleases',
+  /** How many calling provinces' breakers are open (a gauge). */
+  open: 'BreakersOpen',
+} as const;
+export type BreakerMetric = (typeof BreakerMetric)[keyof typeof BreakerMetric];
+
+/** Held requests' metrics (docs/protocol.md §18), namespace ELG/Reviews, dimension `Province`. */
+export const ReviewMetric = {
+  /** An inbound verification was held for a person to decide. */
+  held: 'ReviewsHeld',
+  /** A reviewer's decision (approve or reject) was stored. */
+  decisions: 'ReviewDecisions',
+  /** A held request expired undecided. */
+  expired: 'ReviewsExpired',
+} as const;
+export type ReviewMetric = (typeof ReviewMetric)[keyof typeof ReviewMetric];
 
 /** The dimension every gateway metric carries. */
 export const PROVINCE_DIMENSION = 'Province';

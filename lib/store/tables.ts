@@ -19,6 +19,7 @@ export const TableKind = {
   log: 'log',
   registry: 'registry',
   reports: 'reports',
+  reviews: 'reviews',
 } as const;
 export type TableKind = (typeof TableKind)[keyof typeof TableKind];
 
@@ -33,6 +34,7 @@ export function tableNames(prefix: string): TableNames {
     log: `${prefix}-log`,
     registry: `${prefix}-registry`,
     reports: `${prefix}-reports`,
+    reviews: `${prefix}-reviews`,
   };
 }
 
@@ -276,6 +278,11 @@ export const TABLES: readonly TableDefinition[] = [
    * partition of its own.
    */
   { kind: 'reports', partitionKey: 'pk', sortKey: 'sk' },
+  /**
+   * The review policy, held requests and their decisions, breakers and their minute counters
+   * (expired by TTL), waits at the calling side, and the outbox of decisions (§18.6).
+   */
+  { kind: 'reviews', partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'ttl' },
 ];
 
 export function createTableInput(def: TableDefinition, name: string): CreateTableCommandInput {

@@ -21,6 +21,8 @@ import { NonceStore } from '../store/nonce-store.ts';
 import { RateLimits } from '../store/rate-limits.ts';
 import { FAN_PK, reportKey } from '../store/report-items.ts';
 import { ReportStore } from '../store/report-store.ts';
+import { waitKey } from '../store/review-items.ts';
+import { ReviewStore } from '../store/review-store.ts';
 import {
   AuditIndex,
   LicenseIndex,
@@ -46,12 +48,6 @@ import {
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 /**
- * The partitions of the reports table a license change touches (lib/store/report-items.ts): the
- * fan-outs' `FAN`, and every report's `RPT#<reportId>` (as an IAM StringLike pattern).
- */
-const CHANGE_NOTICE_PARTITIONS: readonly string[] = [FAN_PK, reportKey('*').pk];
-
-/**
  * The raw material of a province's adapters: the DynamoDB client and the tables, keys, registry,
  * identity provider and holder-hash key that were configured. A deployed function is given only
  * what its scope lists (lib/wiring/from-env.ts); the local federation holds them all.
@@ -73,6 +69,11 @@ export interface ProvinceParts {
   peers?: PeerClient;
   /** How error reports are dated (docs/protocol.md §17); 5 working days, weekends only, by default. */
   reportCalendar?: ReportCalendar;
+  /**
+   * Where metric lines (CloudWatch EMF) go: stdout on Lambda, where the log pipeline turns them
+   * into metrics; the local federation keeps them off its console.
+   */
+  writeMetrics?: (line: string) => void;
 }
 
 /** The deadline of an error report and the working days it is counted in. */
@@ -147,6 +148,11 @@ export class ProvinceAdapters {
     return this.present(this.parts.holderHashKey, 'the holder-hash key');
   }
 
+  /** Where this function's metric lines go (EMF on stdout unless the parts say otherwise). */
+  get writeMetrics(): (line: string) => void {
+    return this.parts.writeMetrics ?? ((line) => process.stdout.write(line));
+  }
+
   /** The deadline of error reports and the province's working-day calendar. */
   get reportCalendar(): ReportCalendar {
     requireFlag(this.scope, 'reportCalendar', 'dates error reports');
@@ -159,14 +165,26 @@ export class ProvinceAdapters {
   }
 
   /**
-   * The reports table as the issuing function writes it: a change's fan-out (a put under `FAN`)
-   * and the check that a version answers an open report (a condition check of `RPT#<reportId>`),
-   * both inside the license change's own transaction; so a `putcheck` listing of those two
-   * partitions is enough (docs/protocol.md §17.8).
+   * The reports table as the issuing function writes it: a change's fan-out (fanoutItem, a put
+   * under `FAN`) and the check that a version answers an open report (openReportCheck, a condition
+   * check of `RPT#<reportId>`, here the StringLike pattern `RPT#*`), both inside the license
+   * change's own transaction (lib/store/report-items.ts); so a `putcheck` listing that puts under
+   * `FAN` and checks `RPT#*` is enough (docs/protocol.md §17.8).
    */
   get changeNotices(): Pick<ReportStore, 'fanoutItem' | 'openReportCheck'> {
-    requireLeadingKeys(this.scope, 'reports', CHANGE_NOTICE_PARTITIONS);
+    requireLeadingKeys(this.scope, 'reports', { put: [FAN_PK], check: [reportKey('*').pk] });
     return this.audited('changeNotices', 'reports', 'putcheck', (t, a) => new ReportStore(this.doc, t, a));
+  }
+
+  /** Review policy, held requests, breakers and waits (docs/protocol.md §18). */
+  get reviews(): ReviewStore {
+    return this.audited('reviews', 'reviews', 'readwrite', (t, a) => new ReviewStore(this.doc, t, a));
+  }
+
+  /** The reviews table as the verification function writes it: a wait, with its verify event. */
+  get reviewWaits(): Pick<ReviewStore, 'waitItem' | 'storeWait'> {
+    requireLeadingKeys(this.scope, 'reviews', { put: [waitKey('*').pk] });
+    return this.audited('reviewWaits', 'reviews', 'putcheck', (t, a) => new ReviewStore(this.doc, t, a));
   }
 
   /** The key this function signs with for `purpose`. */

@@ -11,11 +11,23 @@ import { TABLES, TableKind } from '../store/tables.ts';
 /**
  * `describe`: only DescribeTable, for a health probe. `getput`: GetItem and (conditional) PutItem
  * of whole items, for the registry's last good copy. `putcheck`: only PutItem and ConditionCheck
- * (alone or as items of a transaction), and only on items whose partition key matches one of the
- * entry's `leadingKeys` for that table: it reads, updates and deletes nothing, and touches no
- * other partition (the issuing function's change fan-outs and report checks in the reports table).
+ * (alone or as items of a transaction), each only on items whose partition key matches one of the
+ * entry's `leadingKeys` for that table and that action (`put`, `check`): it updates and deletes
+ * nothing, puts nowhere but its `put` partitions, checks nowhere but its `check` ones (the issuing
+ * function's change fan-outs under `FAN` and its checks of reports, `RPT#<reportId>`).
  */
 export type TableAccess = 'describe' | 'getput' | 'putcheck' | 'read' | 'write' | 'readwrite';
+
+/** What a `putcheck` access does, each on its own partitions: `put` PutItem, `check` ConditionCheck. */
+export type PutCheckAction = 'put' | 'check';
+export const PUT_CHECK_ACTIONS: readonly PutCheckAction[] = ['put', 'check'];
+
+/**
+ * A `putcheck` table's partitions, by action: partition keys as IAM's StringLike reads them (`*`
+ * any characters), e.g. `{ put: ['FAN'], check: ['RPT#*'] }`. An action that lists none is not
+ * granted at all.
+ */
+export type LeadingKeys = Readonly<Partial<Record<PutCheckAction, readonly string[]>>>;
 
 /** Secrets a function may read at cold start. `holderHash`: the key of holder hashes and cursors. */
 export const SecretKind = { holderHash: 'holderHash' } as const;
@@ -35,12 +47,12 @@ export interface ResourceScope {
    */
   queriesIndexes?: Readonly<Partial<Record<TableKind, readonly string[]>>>;
   /**
-   * The partitions of each `putcheck` table it puts and checks items in, by table: partition keys
-   * as IAM's StringLike reads them (`*` any characters), e.g. `FAN` or `RPT#*`. Its grant on the
-   * table holds only for those (dynamodb:LeadingKeys); every `putcheck` table lists some, and no
-   * table of another access does.
+   * The partitions of each `putcheck` table it puts items in and checks items of, by table and by
+   * action (LeadingKeys). Each action is granted on the table only for its own partitions (one
+   * statement each, under a dynamodb:LeadingKeys condition); every `putcheck` table lists some,
+   * and no table of another access does.
    */
-  leadingKeys?: Readonly<Partial<Record<TableKind, readonly string[]>>>;
+  leadingKeys?: Readonly<Partial<Record<TableKind, LeadingKeys>>>;
   /** KMS keys it signs with; it reads their public keys, and no other key's. */
   signsWith: readonly KeyPurpose[];
   /**
@@ -59,8 +71,9 @@ export interface ResourceScope {
 }
 
 /**
- * What a use of a table needs from the listed access. `putcheck`: puts and condition checks of
- * items in the partitions the use names (requireLeadingKeys), nothing else.
+ * What a use of a table needs from the listed access. `putcheck`: puts in the partitions the use
+ * names for `put` and condition checks in those it names for `check` (requireLeadingKeys), nothing
+ * else.
  */
 export type TableUse = 'describe' | 'putcheck' | 'read' | 'write' | 'readwrite' | 'query';
 
@@ -106,18 +119,23 @@ export function requireIndexes(scope: ResourceScope, kind: TableKind, indexes: r
 }
 
 /**
- * Throws unless the scope lets its function put and check items in each of these partitions of
- * `kind` (patterns as the entry lists them, compared as written). A `write` or `readwrite` access
- * covers every partition; a `putcheck` one only those its `leadingKeys` list.
+ * Throws unless the scope lets its function put items in each of `keys.put` and check items of
+ * each of `keys.check`, partitions of `kind` (patterns as the entry lists them, compared as
+ * written, action by action: a `check` partition does not cover a put, nor a `put` one a check).
+ * A `write` or `readwrite` access covers every partition; a `putcheck` one only those its
+ * `leadingKeys` list for that action.
  */
-export function requireLeadingKeys(scope: ResourceScope, kind: TableKind, keys: readonly string[]): void {
+export function requireLeadingKeys(scope: ResourceScope, kind: TableKind, keys: LeadingKeys): void {
   requireTable(scope, kind, 'putcheck');
   if (scope.tables[kind] !== 'putcheck') return;
-  const listed = scope.leadingKeys?.[kind] ?? [];
-  const missing = keys.filter((k) => !listed.includes(k));
+  const listed = scope.leadingKeys?.[kind] ?? {};
+  const missing = PUT_CHECK_ACTIONS.flatMap((action) => {
+    const absent = (keys[action] ?? []).filter((k) => !(listed[action] ?? []).includes(k));
+    return absent.length > 0 ? [`${action}s items under ${absent.join(', ')}`] : [];
+  });
   if (missing.length > 0) {
     throw new UndeclaredResourceError(
-      `the ${scope.name} function puts or checks items under ${missing.join(', ')} in the ${kind} table, which its catalog entry's leadingKeys do not list`,
+      `the ${scope.name} function ${missing.join(' and ')} in the ${kind} table, which its catalog entry's leadingKeys do not list`,
     );
   }
 }

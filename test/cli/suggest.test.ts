@@ -25,14 +25,20 @@ describe('did you mean', () => {
     expect(didYouMean('xyz', commands)).toBe('');
   });
 
-  it('suggests from the commands elg registers, reports and notices among them', () => {
+  it('suggests from the commands elg registers, reports, notices, reviews and breakers among them', () => {
     // Prepare
     const names = COMMANDS.map((c) => c.name);
 
     // Assess
-    expect(names).toEqual(expect.arrayContaining(['reports', 'notices']));
+    expect(names).toEqual(
+      expect.arrayContaining(['reports', 'notices', 'review-policy', 'reviews', 'breakers']),
+    );
     expect(closest('reprots', names)).toEqual(['reports']);
     expect(closest('notice', names)).toEqual(['notices']);
+    expect(closest('reveiws', names)).toEqual(['reviews']);
+    expect(closest('review-polcy', names)).toEqual(['review-policy']);
+    expect(closest('breaker', names)).toEqual(['breakers']);
+    expect(didYouMean('aprove', ['list', 'show', 'approve', 'reject'])).toBe('; did you mean approve?');
     expect(didYouMean('resolv', ['file', 'list', 'show', 'resolve'])).toBe('; did you mean resolve?');
   });
 });

@@ -230,6 +230,7 @@ describe('the OpenAPI document', () => {
       UNSUPPORTED_MEDIA_TYPE: 415,
       IDEMPOTENCY_KEY_REUSED: 422,
       RATE_LIMITED: 429,
+      CIRCUIT_OPEN: 429,
       INTERNAL: 500,
       PEER_UNAVAILABLE: 502,
       DEPENDENCY_UNAVAILABLE: 503,
@@ -322,23 +323,29 @@ describe('the OpenAPI document', () => {
       if (op.tags[0] === 'discovery') continue;
       const url = concrete(path);
       const where = `${method} ${path}`;
-      const bare = method === 'get' ? get(url) : post(url, {});
+      // The documented method (PUT /v1/review-policy is no POST route), with an empty JSON body.
+      const request = (token?: string) =>
+        method === 'get'
+          ? get(url, token)
+          : new Request(post(url, {}, token), { method: method.toUpperCase() });
+      const bare = request();
       const anonymous = await t.app.request(bare);
       expect(Object.keys(op.responses), `${where} without credentials: ${anonymous.status}`).toContain(
         String(anonymous.status),
       );
       expect(anonymous.status, where).toBe(401);
       if (path.startsWith('/v1/interop/')) continue;
-      // A role this route does not take (platform may read licenses, verify, file and read reports
-      // and read notices; auditor may do none of these).
+      // A role this route does not take (platform may read licenses, verify, file and read reports,
+      // read notices and read its held verifications; auditor may do none of these).
       const platformRoute =
         (path.startsWith('/v1/licenses/') && method === 'get') ||
         path === '/v1/verify' ||
         (path === '/v1/reports' && method === 'post') ||
         (path === '/v1/reports/{reportId}' && method === 'get') ||
-        path === '/v1/notices';
+        path === '/v1/notices' ||
+        (path === '/v1/reviews/{reviewId}' && method === 'get');
       const role = platformRoute ? auditorToken : wrongRole;
-      const refused = await t.app.request(method === 'get' ? get(url, role) : post(url, {}, role));
+      const refused = await t.app.request(request(role));
       expect(Object.keys(op.responses), `${where} wrong role: ${refused.status}`).toContain(
         String(refused.status),
       );

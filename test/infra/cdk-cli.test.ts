@@ -78,6 +78,8 @@ describe('cdk synth as an operator runs it', () => {
         'issuance',
         'report-delivery',
         'reports',
+        'review-delivery',
+        'reviews',
         'sequencer',
         'verification',
       ].map((n) => `elg-510000-${n}`),

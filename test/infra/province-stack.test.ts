@@ -11,6 +11,7 @@ import {
   resourceDescriber,
   type Template as TemplateJson,
 } from '../../infra/checks.ts';
+import { putcheckGrants } from '../../infra/constructs/tables.ts';
 import {
   type KeyPlans,
   keyPlans,
@@ -19,6 +20,9 @@ import {
   readProvinceContext,
 } from '../../infra/context.ts';
 import {
+  alarmName,
+  BREAKER_TRIPPED_ALARM,
+  BREAKERS_OPEN_ALARM,
   leadingKeysCondition,
   ProvinceStack,
   REPORTS_OVERDUE_METRIC,
@@ -28,7 +32,13 @@ import {
 import { placeholderContext } from '../../infra/synth-all.ts';
 import { GatewayConfigSchema, keyPurposesOf, readConfig, settingsOf } from '../../lib/config.ts';
 import { LEASE_MS } from '../../lib/delivery/deliver.ts';
-import { PROVINCE_DIMENSION, REPORTS_METRICS_NAMESPACE, ReportMetric } from '../../lib/metrics/names.ts';
+import {
+  BreakerMetric,
+  PROVINCE_DIMENSION,
+  REPORTS_METRICS_NAMESPACE,
+  REVIEWS_METRICS_NAMESPACE,
+  ReportMetric,
+} from '../../lib/metrics/names.ts';
 import { createTableInput, TABLES, tableEnvName, tableNames } from '../../lib/store/tables.ts';
 
 /**
@@ -200,8 +210,10 @@ const LOADS_REGISTRY = [
   'interop',
   'agreements',
   'reports',
+  'reviews',
   'delivery',
   'report-delivery',
+  'review-delivery',
 ];
 /** The functions that read the holder-hash secret: they hash holders (audit: and page cursors). */
 const READS_HOLDER_HASH = ['issuance', 'verification', 'interop', 'reports', 'audit'];
@@ -259,6 +271,8 @@ const SIGNS: Record<string, string[]> = {
   reports: ['gateway'],
   delivery: ['gateway'],
   'report-delivery': ['gateway'],
+  reviews: ['gateway'],
+  'review-delivery': ['gateway'],
   audit: [],
   sequencer: ['audit'],
 };
@@ -353,9 +367,11 @@ describe('least privilege', () => {
     expect(targetsOf(zj, '330000', 'discovery', 'dynamodb:DescribeTable')).toEqual([
       'table elg-330000-audit',
     ]);
+    // Its reviews grant is PutItem under WAIT#* only (docs/protocol.md §18.5).
     expect(targetsOf(zj, '330000', 'verification', 'dynamodb:PutItem')).toEqual([
       'table elg-330000-audit',
       'table elg-330000-registry',
+      'table elg-330000-reviews',
     ]);
     // A holder's licenses (byHolder) and the uses of one (byIdentifier), docs/protocol.md §16.
     expect(targetsOf(zj, '330000', 'verification', 'dynamodb:Query').sort()).toEqual([
@@ -365,10 +381,12 @@ describe('least privilege', () => {
       'table elg-330000-licenses/index/byHolder',
       'table elg-330000-log',
     ]);
+    // Held requests and breaker trips (docs/protocol.md §18) in the reviews table.
     expect(targetsOf(zj, '330000', 'interop', 'dynamodb:PutItem')).toEqual([
       'table elg-330000-audit',
       'table elg-330000-nonces',
       'table elg-330000-registry',
+      'table elg-330000-reviews',
     ]);
     expect(targetsOf(zj, '330000', 'audit', 'dynamodb:PutItem')).toEqual(['table elg-330000-audit']);
     expect(targetsOf(zj, '330000', 'issuance', 'dynamodb:PutItem')).toEqual([
@@ -701,32 +719,47 @@ describe('error reports and change notices (docs/protocol.md §17)', () => {
     expect(fnOf(zj, p, 'reports')[1].Properties).toMatchObject({ Timeout: 15, MemorySize: 512 });
   });
 
-  /** Issuance's one grant on the reports table: puts and condition checks of FAN and RPT#* items. */
-  const ISSUANCE_ON_REPORTS = ['FAN', 'RPT#*'];
-  const issuanceOnReports = (p: string) =>
-    on(
-      ['dynamodb:ConditionCheckItem', 'dynamodb:PutItem'],
-      `table elg-${p}-reports if ForAllValues:StringLike dynamodb:LeadingKeys [FAN, RPT#*]`,
-    );
+  /**
+   * Issuance's two grants on the reports table: PutItem only under FAN (a change's fan-out), and
+   * ConditionCheckItem only on RPT#* (the report a version answers), each under its own condition.
+   */
+  const ISSUANCE_PUTS = ['FAN'];
+  const ISSUANCE_CHECKS = ['RPT#*'];
+  const leadingKeysIf = (keys: readonly string[]) =>
+    `if ForAllValues:StringLike dynamodb:LeadingKeys [${[...keys].sort().join(', ')}]`;
+  const issuanceOnReports = (p: string) => [
+    `dynamodb:PutItem on table elg-${p}-reports ${leadingKeysIf(ISSUANCE_PUTS)}`,
+    `dynamodb:ConditionCheckItem on table elg-${p}-reports ${leadingKeysIf(ISSUANCE_CHECKS)}`,
+  ];
+  const leadingKeysOf = (keys: readonly string[]) => ({
+    'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keys },
+  });
 
-  it('lets issuance only put fan-outs and check reports in the reports table: its own items of a change', () => {
+  it('lets issuance only put fan-outs under FAN and check reports of RPT#* in the reports table', () => {
     for (const [t, p] of [
       [zj, '330000'],
       [sc, '510000'],
     ] as const) {
       const reports = byName(t, 'AWS::DynamoDB::Table', 'TableName', `elg-${p}-reports`)[0];
-      // One statement names the table, with exactly the two item actions, on exactly the FAN and
-      // RPT#<reportId> partitions (a transaction's Put and ConditionCheck are authorized as these).
+      // Two statements name the table, one item action each, each on its own partitions only (a
+      // transaction's Put is authorized as PutItem, its ConditionCheck as ConditionCheckItem).
       const naming = statementsOf(t, p, 'issuance').filter((s) =>
         JSON.stringify(s.Resource).includes(`"${reports}"`),
       );
       expect(naming).toEqual([
         {
-          Sid: 'TableReports',
+          Sid: 'TableReportsPut',
           Effect: 'Allow',
-          Action: ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+          Action: 'dynamodb:PutItem',
           Resource: { 'Fn::GetAtt': [reports, 'Arn'] },
-          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ISSUANCE_ON_REPORTS } },
+          Condition: leadingKeysOf(ISSUANCE_PUTS),
+        },
+        {
+          Sid: 'TableReportsCheck',
+          Effect: 'Allow',
+          Action: 'dynamodb:ConditionCheckItem',
+          Resource: { 'Fn::GetAtt': [reports, 'Arn'] },
+          Condition: leadingKeysOf(ISSUANCE_CHECKS),
         },
       ]);
       const onReports = dynamoGrants(t, p, 'issuance').filter((g) =>
@@ -734,54 +767,105 @@ describe('error reports and change notices (docs/protocol.md §17)', () => {
       );
       expect(onReports).toEqual(issuanceOnReports(p).sort());
     }
-    expect(functionSpec('issuance').leadingKeys).toEqual({ reports: ISSUANCE_ON_REPORTS });
-    expect(tableActions('putcheck')).toEqual(['dynamodb:PutItem', 'dynamodb:ConditionCheckItem']);
-    expect(leadingKeysCondition(ISSUANCE_ON_REPORTS)).toEqual({
-      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['FAN', 'RPT#*'] },
+    expect(functionSpec('issuance').leadingKeys).toEqual({
+      reports: { put: ISSUANCE_PUTS, check: ISSUANCE_CHECKS },
     });
+    expect(tableActions('putcheck')).toEqual(['dynamodb:PutItem', 'dynamodb:ConditionCheckItem']);
+    expect(leadingKeysCondition(ISSUANCE_PUTS)).toEqual(leadingKeysOf(['FAN']));
+    expect(putcheckGrants({ put: ['FAN'], check: ['RPT#*'] })).toEqual([
+      { use: 'put', action: 'dynamodb:PutItem', condition: leadingKeysOf(['FAN']) },
+      { use: 'check', action: 'dynamodb:ConditionCheckItem', condition: leadingKeysOf(['RPT#*']) },
+    ]);
+    expect(putcheckGrants({ put: ['FAN'], check: [] })).toEqual([
+      { use: 'put', action: 'dynamodb:PutItem', condition: leadingKeysOf(['FAN']) },
+    ]);
   });
 
-  it('notices an issuance grant on the reports table without its condition, or with more actions or partitions', () => {
+  it('notices an issuance grant on the reports table without its condition, with more actions or partitions, or merged', () => {
     const p = '510000';
     const REPORTS_510000 = `table elg-${p}-reports`;
-    const conditioned = `if ForAllValues:StringLike dynamodb:LeadingKeys [FAN, RPT#*]`;
-    const statementOf = (t: Json) =>
-      statementsOf(t, p, 'issuance').find((s) => s.Sid === 'TableReports') as Cfn;
+    const puts = leadingKeysIf(ISSUANCE_PUTS);
+    const checks = leadingKeysIf(ISSUANCE_CHECKS);
+    const statementOf = (t: Json, sid: string) =>
+      statementsOf(t, p, 'issuance').find((s) => s.Sid === sid) as Cfn;
+    const policyOf = (t: Json) =>
+      t.Resources[fnOf(t, p, 'issuance')[1].Properties.Role['Fn::GetAtt'][0]]?.Properties.Policies[0]
+        .PolicyDocument;
+    const keysOf = (t: Json, sid: string): string[] =>
+      statementOf(t, sid).Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys'];
     const check = (t: Json) => checkProvinceTemplate(t, p, plansOf('elg-510000'));
+    const lacksPut = `elg-${p}-issuance: lacks dynamodb:PutItem on ${REPORTS_510000} ${puts}, which its catalog entry needs`;
+    const lacksCheck = `elg-${p}-issuance: lacks dynamodb:ConditionCheckItem on ${REPORTS_510000} ${checks}, which its catalog entry needs`;
 
     const unconditioned = structuredClone(sc);
-    delete statementOf(unconditioned).Condition;
+    delete statementOf(unconditioned, 'TableReportsPut').Condition;
     expect(check(unconditioned)).toEqual([
       `elg-${p}-issuance: may dynamodb:PutItem on ${REPORTS_510000}, beyond its catalog entry`,
-      `elg-${p}-issuance: may dynamodb:ConditionCheckItem on ${REPORTS_510000}, beyond its catalog entry`,
-      `elg-${p}-issuance: lacks dynamodb:PutItem on ${REPORTS_510000} ${conditioned}, which its catalog entry needs`,
-      `elg-${p}-issuance: lacks dynamodb:ConditionCheckItem on ${REPORTS_510000} ${conditioned}, which its catalog entry needs`,
+      lacksPut,
+    ]);
+
+    // A put on the reports themselves (it would overwrite one): PutItem on RPT#* too.
+    const overwriting = structuredClone(sc);
+    keysOf(overwriting, 'TableReportsPut').push('RPT#*');
+    expect(check(overwriting)).toEqual([
+      `elg-${p}-issuance: may dynamodb:PutItem on ${REPORTS_510000} ${leadingKeysIf(['FAN', 'RPT#*'])}, beyond its catalog entry`,
+      lacksPut,
+    ]);
+
+    // A check of the fan-outs, which issuance never makes.
+    const checkingFanouts = structuredClone(sc);
+    keysOf(checkingFanouts, 'TableReportsCheck').push('FAN');
+    expect(check(checkingFanouts)).toEqual([
+      `elg-${p}-issuance: may dynamodb:ConditionCheckItem on ${REPORTS_510000} ${leadingKeysIf(['FAN', 'RPT#*'])}, beyond its catalog entry`,
+      lacksCheck,
+    ]);
+
+    // The two statements merged into one, both actions on both partitions (the grant as it was).
+    const merged = structuredClone(sc);
+    const policy = policyOf(merged);
+    policy.Statement = policy.Statement.filter((s: Cfn) => s.Sid !== 'TableReportsCheck');
+    Object.assign(statementOf(merged, 'TableReportsPut'), {
+      Sid: 'TableReports',
+      Action: ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+      Condition: leadingKeysOf(['FAN', 'RPT#*']),
+    });
+    const both = leadingKeysIf(['FAN', 'RPT#*']);
+    expect(check(merged)).toEqual([
+      `elg-${p}-issuance: may dynamodb:PutItem on ${REPORTS_510000} ${both}, beyond its catalog entry`,
+      `elg-${p}-issuance: may dynamodb:ConditionCheckItem on ${REPORTS_510000} ${both}, beyond its catalog entry`,
+      lacksPut,
+      lacksCheck,
+    ]);
+
+    // Swapped: puts of the reports and checks of the fan-outs.
+    const swapped = structuredClone(sc);
+    statementOf(swapped, 'TableReportsPut').Condition = leadingKeysOf(ISSUANCE_CHECKS);
+    statementOf(swapped, 'TableReportsCheck').Condition = leadingKeysOf(ISSUANCE_PUTS);
+    expect(check(swapped)).toEqual([
+      `elg-${p}-issuance: may dynamodb:PutItem on ${REPORTS_510000} ${checks}, beyond its catalog entry`,
+      `elg-${p}-issuance: may dynamodb:ConditionCheckItem on ${REPORTS_510000} ${puts}, beyond its catalog entry`,
+      lacksPut,
+      lacksCheck,
     ]);
 
     const updating = structuredClone(sc);
-    statementOf(updating).Action.push('dynamodb:UpdateItem');
+    statementOf(updating, 'TableReportsPut').Action = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
     expect(check(updating)).toEqual([
-      `elg-${p}-issuance: may dynamodb:UpdateItem on ${REPORTS_510000} ${conditioned}, beyond its catalog entry`,
+      `elg-${p}-issuance: may dynamodb:UpdateItem on ${REPORTS_510000} ${puts}, beyond its catalog entry`,
     ]);
 
     // The inbox and the outbox are not issuance's to write, nor is any other partition.
     const wider = structuredClone(sc);
-    statementOf(wider).Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys'].push('NOTICES', 'DLV');
-    const widerWhen = 'if ForAllValues:StringLike dynamodb:LeadingKeys [DLV, FAN, NOTICES, RPT#*]';
+    keysOf(wider, 'TableReportsPut').push('NOTICES', 'DLV');
     expect(check(wider)).toEqual([
-      `elg-${p}-issuance: may dynamodb:PutItem on ${REPORTS_510000} ${widerWhen}, beyond its catalog entry`,
-      `elg-${p}-issuance: may dynamodb:ConditionCheckItem on ${REPORTS_510000} ${widerWhen}, beyond its catalog entry`,
-      `elg-${p}-issuance: lacks dynamodb:PutItem on ${REPORTS_510000} ${conditioned}, which its catalog entry needs`,
-      `elg-${p}-issuance: lacks dynamodb:ConditionCheckItem on ${REPORTS_510000} ${conditioned}, which its catalog entry needs`,
+      `elg-${p}-issuance: may dynamodb:PutItem on ${REPORTS_510000} ${leadingKeysIf(['DLV', 'FAN', 'NOTICES'])}, beyond its catalog entry`,
+      lacksPut,
     ]);
 
-    // Another statement granting more on the table, beside the conditioned one.
+    // Another statement granting more on the table, beside the conditioned ones.
     const beside = structuredClone(sc);
     const reports = byName(beside, 'AWS::DynamoDB::Table', 'TableName', `elg-${p}-reports`)[0];
-    const policy =
-      beside.Resources[fnOf(beside, p, 'issuance')[1].Properties.Role['Fn::GetAtt'][0]]?.Properties
-        .Policies[0].PolicyDocument;
-    policy.Statement.push({
+    policyOf(beside).Statement.push({
       Effect: 'Allow',
       Action: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
       Resource: { 'Fn::GetAtt': [reports, 'Arn'] },
@@ -808,13 +892,25 @@ describe('error reports and change notices (docs/protocol.md §17)', () => {
     expect(build(changed(({ leadingKeys: _, ...f }) => f))).toThrow(
       'issuance has putcheck access to reports without leadingKeys',
     );
-    expect(build(changed((f) => ({ ...f, leadingKeys: { reports: [] } })))).toThrow(/without leadingKeys/);
+    expect(build(changed((f) => ({ ...f, leadingKeys: { reports: {} } })))).toThrow(/without leadingKeys/);
+    expect(build(changed((f) => ({ ...f, leadingKeys: { reports: { put: [], check: [] } } })))).toThrow(
+      /without leadingKeys/,
+    );
     expect(build(changed((f) => ({ ...f, tables: { ...f.tables, reports: 'write' } })))).toThrow(
       'issuance lists leadingKeys of reports, whose access write takes none',
     );
-    expect(build(changed((f) => ({ ...f, leadingKeys: { ...f.leadingKeys, nonces: ['X'] } })))).toThrow(
-      'issuance lists leadingKeys of nonces, a table its entry does not list',
+    expect(
+      build(changed((f) => ({ ...f, leadingKeys: { ...f.leadingKeys, nonces: { put: ['X'] } } }))),
+    ).toThrow('issuance lists leadingKeys of nonces, a table its entry does not list');
+    // The one list of partitions for both actions, as the entry was: no action of putcheck.
+    expect(build(changed((f) => ({ ...f, leadingKeys: { reports: ['FAN', 'RPT#*'] } }) as never))).toThrow(
+      'issuance lists leadingKeys of reports for no action (put, check)',
     );
+    expect(
+      build(
+        changed((f) => ({ ...f, leadingKeys: { reports: { put: ['FAN'], delete: ['RPT#*'] } } }) as never),
+      ),
+    ).toThrow('issuance lists leadingKeys of reports for delete, which putcheck does not do');
   });
 
   it('lets report-delivery read and write the reports table and query the audit table on byIdentifier only', () => {
@@ -833,7 +929,7 @@ describe('error reports and change notices (docs/protocol.md §17)', () => {
     ]);
   });
 
-  it.each(['delivery', 'report-delivery'])(
+  it.each(['delivery', 'report-delivery', 'review-delivery'])(
     'runs %s every minute within its lease, so two rounds never send one delivery at once',
     (name) => {
       const spec = functionSpec(name);
@@ -963,6 +1059,267 @@ describe('error reports and change notices (docs/protocol.md §17)', () => {
     // The same calendar on both passes.
     env.ELG_PUBLIC_HOLIDAYS = ZJ_CALENDAR_CONFIG.ELG_PUBLIC_HOLIDAYS;
     expect(checkProvinceTemplate(mutated, '330000', plansOf('elg-330000'), catalog)).toEqual([]);
+  });
+});
+
+describe('manual review and circuit breakers (docs/protocol.md §18)', () => {
+  const reviewsOf = (p: string) => `table elg-${p}-reviews`;
+  /** The DynamoDB grants of a function, as `action on resource[ if condition]`. */
+  const dynamoGrants = (t: Json, p: string, name: string) =>
+    [...(grantsByFunction(t).get(`elg-${p}-${name}`)?.grants ?? [])]
+      .filter((g) => g.startsWith('dynamodb:'))
+      .sort();
+  const on = (actions: readonly string[], target: string) => actions.map((a) => `${a} on ${target}`);
+  const leadingKeysIf = (keys: readonly string[]) =>
+    `if ForAllValues:StringLike dynamodb:LeadingKeys [${[...keys].sort().join(', ')}]`;
+  const leadingKeysOf = (keys: readonly string[]) => ({
+    'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keys },
+  });
+  /** The one partition the verification function puts in: its waits (§18.5). */
+  const VERIFICATION_PUTS = ['WAIT#*'];
+
+  it('builds the reviews table with pk/sk, TTL on ttl, no index, kept and protected like the others', () => {
+    expect(TABLES.find((d) => d.kind === 'reviews')).toEqual({
+      kind: 'reviews',
+      partitionKey: 'pk',
+      sortKey: 'sk',
+      ttlAttribute: 'ttl',
+    });
+    for (const [t, p] of [
+      [zj, '330000'],
+      [sc, '510000'],
+    ] as const) {
+      const [, table] = byName(t, 'AWS::DynamoDB::Table', 'TableName', `elg-${p}-reviews`);
+      const [, licenses] = byName(t, 'AWS::DynamoDB::Table', 'TableName', `elg-${p}-licenses`);
+      expect(table.Properties.KeySchema).toEqual([
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ]);
+      expect(table.Properties.AttributeDefinitions).toEqual([
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ]);
+      // The minute counters (CNT#) expire by TTL, 2 h after their minute.
+      expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
+      expect(table.Properties.GlobalSecondaryIndexes).toBeUndefined();
+      expect(table.Properties.LocalSecondaryIndexes).toBeUndefined();
+      expect(table.Properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+      });
+      // Encrypted as every other table is (DynamoDB's own key: no SSESpecification of its own).
+      expect(table.Properties.SSESpecification).toEqual(licenses.Properties.SSESpecification);
+      expect([table.DeletionPolicy, table.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+    }
+  });
+
+  it('serves exactly the review, policy and breaker routes, and the decision deliveries, from the reviews function', () => {
+    const routes = [
+      'GET /v1/review-policy',
+      'PUT /v1/review-policy',
+      'GET /v1/reviews',
+      'GET /v1/reviews/{proxy+}',
+      'POST /v1/reviews/{proxy+}',
+      'GET /v1/breakers',
+      'POST /v1/breakers/{proxy+}',
+      'POST /v1/interop/review-decisions',
+    ];
+    expect([...functionSpec('reviews').routes].sort()).toEqual([...routes].sort());
+    const [reviewsFn] = fnOf(zj, '330000', 'reviews');
+    const integrations = ofType(zj, 'AWS::ApiGatewayV2::Integration')
+      .filter(([, r]) => JSON.stringify(r.Properties.IntegrationUri).includes(`"${reviewsFn}"`))
+      .map(([id]) => id);
+    expect(integrations).toHaveLength(1);
+    const served = ofType(zj, 'AWS::ApiGatewayV2::Route')
+      .filter(([, r]) => r.Properties.Target['Fn::Join'][1][1].Ref === integrations[0])
+      .map(([, r]) => r.Properties.RouteKey)
+      .sort();
+    expect(served).toEqual([...routes].sort());
+    const reviewId = '330000-01JDQ0000000000000000000000';
+    for (const [method, path, fn] of [
+      ['GET', '/v1/review-policy', 'reviews'],
+      ['PUT', '/v1/review-policy', 'reviews'],
+      ['GET', '/v1/reviews', 'reviews'],
+      ['GET', `/v1/reviews/${reviewId}`, 'reviews'],
+      ['POST', `/v1/reviews/${reviewId}/decisions`, 'reviews'],
+      ['GET', '/v1/breakers', 'reviews'],
+      ['POST', '/v1/breakers/320000/release', 'reviews'],
+      ['POST', '/v1/interop/review-decisions', 'reviews'],
+      // Its neighbours stay where they were, and nothing else reaches it.
+      ['POST', '/v1/interop/verify', 'interop'],
+      ['POST', '/v1/verify', 'verification'],
+      ['POST', '/v1/review-policy', 'discovery'],
+      ['DELETE', `/v1/reviews/${reviewId}`, 'discovery'],
+      ['PUT', '/v1/breakers/320000', 'discovery'],
+      ['GET', '/v1/interop/review-decisions', 'discovery'],
+    ] as const) {
+      expect(routeOf(zj, method, path), `${method} ${path}`).toBe(`elg-330000-${fn}`);
+    }
+  });
+
+  it('grants the reviews function its tables and the gateway key, no index and no secret', () => {
+    const p = '330000';
+    const t = (kind: string) => `table elg-${p}-${kind}`;
+    expect(dynamoGrants(zj, p, 'reviews')).toEqual(
+      [
+        ...on(tableActions('readwrite'), reviewsOf(p)),
+        ...on(TABLE_ACTIONS.read, t('licenses')),
+        ...on(TABLE_ACTIONS.read, t('agreements')),
+        ...on(TABLE_ACTIONS.write, t('nonces')),
+        ...on(TABLE_ACTIONS.write, t('audit')),
+        ...on(TABLE_ACTIONS.getput, t('registry')),
+      ].sort(),
+    );
+    expect(targetsOf(zj, p, 'reviews', 'dynamodb:Query')).toEqual([
+      t('agreements'),
+      t('licenses'),
+      reviewsOf(p),
+    ]);
+    expect(targetsOf(zj, p, 'reviews', 'kms:Sign')).toEqual(['key gateway g1']);
+    expect(targetsOf(zj, p, 'reviews', 'secretsmanager:GetSecretValue')).toEqual([]);
+    expect(
+      Object.keys(variablesOf(zj, p, 'reviews'))
+        .filter((v) => v.startsWith('ELG_TABLE_'))
+        .sort(),
+    ).toEqual([
+      'ELG_TABLE_AGREEMENTS',
+      'ELG_TABLE_AUDIT',
+      'ELG_TABLE_LICENSES',
+      'ELG_TABLE_NONCES',
+      'ELG_TABLE_REGISTRY',
+      'ELG_TABLE_REVIEWS',
+    ]);
+    expect(variablesOf(zj, p, 'reviews').ELG_TABLE_REVIEWS).toEqual({
+      Ref: byName(zj, 'AWS::DynamoDB::Table', 'TableName', `elg-${p}-reviews`)[0],
+    });
+    expect(fnOf(zj, p, 'reviews')[1].Properties).toMatchObject({ Timeout: 15, MemorySize: 512 });
+  });
+
+  it('lets review-delivery read and write the reviews table, write audit events and keep the registry, nothing else', () => {
+    const p = '330000';
+    expect(dynamoGrants(zj, p, 'review-delivery')).toEqual(
+      [
+        ...on(tableActions('readwrite'), reviewsOf(p)),
+        ...on(TABLE_ACTIONS.write, `table elg-${p}-audit`),
+        ...on(TABLE_ACTIONS.getput, `table elg-${p}-registry`),
+      ].sort(),
+    );
+    expect(targetsOf(zj, p, 'review-delivery', 'dynamodb:Query')).toEqual([reviewsOf(p)]);
+    expect(targetsOf(zj, p, 'review-delivery', 'kms:Sign')).toEqual(['key gateway g1']);
+    expect(targetsOf(zj, p, 'review-delivery', 'secretsmanager:GetSecretValue')).toEqual([]);
+    expect(functionSpec('review-delivery').routes).toEqual([]);
+    // Scheduled only: no route of the API reaches it.
+    const [fnId] = fnOf(zj, p, 'review-delivery');
+    expect(
+      ofType(zj, 'AWS::ApiGatewayV2::Integration').filter(([, r]) =>
+        JSON.stringify(r.Properties.IntegrationUri).includes(`"${fnId}"`),
+      ),
+    ).toEqual([]);
+  });
+
+  it('lets interop read and write the reviews table, the policy, breakers, counters and held requests', () => {
+    const p = '330000';
+    expect(dynamoGrants(zj, p, 'interop').filter((g) => g.includes(` on ${reviewsOf(p)}`))).toEqual(
+      on(tableActions('readwrite'), reviewsOf(p)).sort(),
+    );
+  });
+
+  it('lets verification only put its waits under WAIT#* in the reviews table, one statement, no check', () => {
+    for (const [t, p] of [
+      [zj, '330000'],
+      [sc, '510000'],
+    ] as const) {
+      const reviews = byName(t, 'AWS::DynamoDB::Table', 'TableName', `elg-${p}-reviews`)[0];
+      const naming = statementsOf(t, p, 'verification').filter((s) =>
+        JSON.stringify(s.Resource).includes(`"${reviews}"`),
+      );
+      expect(naming).toEqual([
+        {
+          Sid: 'TableReviewsPut',
+          Effect: 'Allow',
+          Action: 'dynamodb:PutItem',
+          Resource: { 'Fn::GetAtt': [reviews, 'Arn'] },
+          Condition: leadingKeysOf(VERIFICATION_PUTS),
+        },
+      ]);
+      expect(dynamoGrants(t, p, 'verification').filter((g) => g.includes(` on ${reviewsOf(p)}`))).toEqual([
+        `dynamodb:PutItem on ${reviewsOf(p)} ${leadingKeysIf(VERIFICATION_PUTS)}`,
+      ]);
+    }
+    expect(functionSpec('verification').tables.reviews).toBe('putcheck');
+    expect(functionSpec('verification').leadingKeys).toEqual({ reviews: { put: VERIFICATION_PUTS } });
+    expect(putcheckGrants({ put: VERIFICATION_PUTS })).toEqual([
+      { use: 'put', action: 'dynamodb:PutItem', condition: leadingKeysOf(['WAIT#*']) },
+    ]);
+  });
+
+  it('notices a verification grant on the reviews table widened, unconditioned or with more actions', () => {
+    const p = '510000';
+    const REVIEWS = reviewsOf(p);
+    const puts = leadingKeysIf(VERIFICATION_PUTS);
+    const statementOf = (t: Json) =>
+      statementsOf(t, p, 'verification').find((s) => s.Sid === 'TableReviewsPut') as Cfn;
+    const policyOf = (t: Json) =>
+      t.Resources[fnOf(t, p, 'verification')[1].Properties.Role['Fn::GetAtt'][0]]?.Properties.Policies[0]
+        .PolicyDocument;
+    const keysOf = (t: Json): string[] =>
+      statementOf(t).Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys'];
+    const check = (t: Json) => checkProvinceTemplate(t, p, plansOf('elg-510000'));
+    const lacksPut = `elg-${p}-verification: lacks dynamodb:PutItem on ${REVIEWS} ${puts}, which its catalog entry needs`;
+
+    // Puts on held requests and breakers too: it could hold or release calls of its own choosing.
+    const wider = structuredClone(sc);
+    keysOf(wider).push('REV#*', 'BRK#*');
+    expect(check(wider)).toEqual([
+      `elg-${p}-verification: may dynamodb:PutItem on ${REVIEWS} ${leadingKeysIf(['BRK#*', 'REV#*', 'WAIT#*'])}, beyond its catalog entry`,
+      lacksPut,
+    ]);
+
+    // Every partition: the pattern `*`.
+    const anywhere = structuredClone(sc);
+    statementOf(anywhere).Condition = leadingKeysOf(['*']);
+    expect(check(anywhere)).toEqual([
+      `elg-${p}-verification: may dynamodb:PutItem on ${REVIEWS} ${leadingKeysIf(['*'])}, beyond its catalog entry`,
+      lacksPut,
+    ]);
+
+    const unconditioned = structuredClone(sc);
+    delete statementOf(unconditioned).Condition;
+    expect(check(unconditioned)).toEqual([
+      `elg-${p}-verification: may dynamodb:PutItem on ${REVIEWS}, beyond its catalog entry`,
+      lacksPut,
+    ]);
+
+    // An update of its waits would let it write a decision the granting province never signed.
+    const updating = structuredClone(sc);
+    statementOf(updating).Action = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'];
+    expect(check(updating)).toEqual([
+      `elg-${p}-verification: may dynamodb:UpdateItem on ${REVIEWS} ${puts}, beyond its catalog entry`,
+      `elg-${p}-verification: may dynamodb:ConditionCheckItem on ${REVIEWS} ${puts}, beyond its catalog entry`,
+    ]);
+
+    // A read of the table beside it (the waits are read by the reviews function, not here).
+    const reading = structuredClone(sc);
+    const reviews = byName(reading, 'AWS::DynamoDB::Table', 'TableName', `elg-${p}-reviews`)[0];
+    policyOf(reading).Statement.push({
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:Query'],
+      Resource: { 'Fn::GetAtt': [reviews, 'Arn'] },
+    });
+    expect(check(reading)).toEqual([
+      `elg-${p}-verification: may dynamodb:GetItem on ${REVIEWS}, beyond its catalog entry`,
+      `elg-${p}-verification: may dynamodb:Query on ${REVIEWS}, beyond its catalog entry`,
+    ]);
+
+    // Gone: the wait could not be stored, and the check says so.
+    const missing = structuredClone(sc);
+    const policy = policyOf(missing);
+    policy.Statement = policy.Statement.filter((s: Cfn) => s.Sid !== 'TableReviewsPut');
+    expect(check(missing)).toEqual([lacksPut]);
+
+    // Unchanged, it passes.
+    expect(check(structuredClone(sc))).toEqual([]);
   });
 });
 
@@ -1364,10 +1721,11 @@ describe('functions', () => {
     ]);
   });
 
-  it('runs a single sequencer every minute, and both delivery functions every minute', () => {
+  it('runs a single sequencer every minute, and the three delivery functions every minute', () => {
     const sequencer = fnOf(zj, '330000', 'sequencer');
     const delivery = fnOf(zj, '330000', 'delivery');
     const reportDelivery = fnOf(zj, '330000', 'report-delivery');
+    const reviewDelivery = fnOf(zj, '330000', 'review-delivery');
     expect(sequencer[1].Properties.ReservedConcurrentExecutions).toBe(1);
     for (const f of FUNCTIONS.filter((x) => x.name !== 'sequencer')) {
       expect(fnOf(zj, '330000', f.name)[1].Properties.ReservedConcurrentExecutions).toBeUndefined();
@@ -1386,9 +1744,14 @@ describe('functions', () => {
           targets: [{ 'Fn::GetAtt': [reportDelivery[0], 'Arn'] }],
           state: 'ENABLED',
         },
+        {
+          schedule: 'rate(1 minute)',
+          targets: [{ 'Fn::GetAtt': [reviewDelivery[0], 'Arn'] }],
+          state: 'ENABLED',
+        },
       ]),
     );
-    expect(rules).toHaveLength(3);
+    expect(rules).toHaveLength(4);
     Template.fromJSON(zj).hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       FunctionName: { 'Fn::GetAtt': [sequencer[0], 'Arn'] },
@@ -1461,6 +1824,10 @@ describe('HTTP API', () => {
     ['GET', '/v1/audit/events', 'audit'],
     ['GET', '/v1/audit/events/01J0000000000000000000000/proof', 'audit'],
     ['POST', '/v1/audit/holder-hash', 'audit'],
+    ['PUT', '/v1/review-policy', 'reviews'],
+    ['POST', '/v1/reviews/330000-01J0000000000000000000000/decisions', 'reviews'],
+    ['POST', '/v1/breakers/320000/release', 'reviews'],
+    ['POST', '/v1/interop/review-decisions', 'reviews'],
     ['PUT', '/v1/licenses/31000000000000000001', 'discovery'],
     ['GET', '/nowhere', 'discovery'],
   ])('sends %s %s to %s', (method, path, fn) => {
@@ -1581,6 +1948,69 @@ describe('alarms', () => {
     expect(REPORTS_OVERDUE_METRIC).toMatchObject({ namespace: 'ELG/Reports', metricName: 'ReportsOverdue' });
   });
 
+  it.each([
+    ['breaker-tripped', BREAKER_TRIPPED_ALARM, BreakerMetric.trips, 'Sum', 300],
+    ['breakers-open', BREAKERS_OPEN_ALARM, BreakerMetric.open, 'Maximum', 900],
+  ] as const)(
+    'alarms %s from the breaker metric, missing data not breaching (docs/protocol.md §18.4)',
+    (suffix, declared, metric, statistic, period) => {
+      // The constants the stack builds from, and what they say.
+      expect(declared).toMatchObject({
+        alarm: suffix,
+        namespace: REVIEWS_METRICS_NAMESPACE,
+        metricName: metric,
+        statistic,
+        periodMinutes: period / 60,
+        threshold: 0,
+      });
+      expect(REVIEWS_METRICS_NAMESPACE).toBe('ELG/Reviews');
+      for (const [t, p] of [
+        [zj, '330000'],
+        [sc, '510000'],
+      ] as const) {
+        const name = alarmName(p, declared.alarm);
+        expect(name).toBe(`elg-${p}-${suffix}`);
+        expect(alarm(t, name)).toEqual({
+          AlarmName: name,
+          AlarmDescription: expect.stringContaining(`province ${p}`),
+          Namespace: declared.namespace,
+          MetricName: declared.metricName,
+          Dimensions: [{ Name: PROVINCE_DIMENSION, Value: p }],
+          Statistic: declared.statistic,
+          Period: declared.periodMinutes * 60,
+          Threshold: declared.threshold,
+          ComparisonOperator: 'GreaterThanThreshold',
+          EvaluationPeriods: 1,
+          DatapointsToAlarm: 1,
+          // No trip is no data; a review-delivery that stopped publishing the gauge is its own
+          // errors alarm's.
+          TreatMissingData: 'notBreaching',
+          AlarmActions: [{ Ref: topicId(t, p) }],
+          OKActions: [{ Ref: topicId(t, p) }],
+          Tags: [{ Key: 'elg:province', Value: p }],
+        });
+      }
+    },
+  );
+
+  it('alarms on the breaker metrics exactly as the functions publish them', () => {
+    expect(BreakerMetric).toEqual({
+      trips: 'BreakerTrips',
+      releases: 'BreakerReleases',
+      open: 'BreakersOpen',
+    });
+    const onReviews = ofType(zj, 'AWS::CloudWatch::Alarm')
+      .map(([, r]) => r.Properties)
+      .filter((a) => a.Namespace === REVIEWS_METRICS_NAMESPACE)
+      .map((a) => [a.AlarmName, a.MetricName])
+      .sort();
+    // Releases are an operator's own act: counted, never alarmed.
+    expect(onReviews).toEqual([
+      ['elg-330000-breaker-tripped', 'BreakerTrips'],
+      ['elg-330000-breakers-open', 'BreakersOpen'],
+    ]);
+  });
+
   it('mails the alarms when an address is given', () => {
     Template.fromJSON(zj).hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
@@ -1588,6 +2018,8 @@ describe('alarms', () => {
       TopicArn: { Ref: topicId(zj, '330000') },
     });
     expect(ofType(sc, 'AWS::SNS::Subscription')).toEqual([]);
-    expect(ofType(zj, 'AWS::CloudWatch::Alarm')).toHaveLength(FUNCTIONS.length * 2 + 3);
+    // Errors and throttles of each function; API 5xx, sequencer lag, reports overdue, breaker
+    // tripped and breakers open.
+    expect(ofType(zj, 'AWS::CloudWatch::Alarm')).toHaveLength(FUNCTIONS.length * 2 + 5);
   });
 });

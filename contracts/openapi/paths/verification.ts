@@ -13,7 +13,13 @@ export function verificationPaths() {
         description:
           "A foreign license is confirmed by a signed call to its issuing province; that province's " +
           '`ELG-Receipt` comes back in `receipt`. A peer that is down or refuses makes the verdict ' +
-          '`unverified` with a reason, not an error.',
+          '`unverified` with a reason, not an error. `dataLevel` asks for that level of a foreign ' +
+          "license (default: the agreement's `maxDataLevel`). When the issuing province holds the " +
+          'request for a person to decide (docs/protocol.md §18) the verdict is `unverified` with reason ' +
+          '`REVIEW_PENDING` and the `reviewId` under which `GET /v1/reviews/{reviewId}` later shows the ' +
+          'outcome, e.g. ' +
+          `\`${JSON.stringify(ex.VERIFY_RESPONSE_HELD)}\`; ` +
+          "when that province's breaker for this province is open, `unverified` with `CIRCUIT_OPEN`.",
         security: bearer,
         requestBody: { required: true, content: json('VerifyRequest', ex.VERIFY_REQUEST) },
         responses: {

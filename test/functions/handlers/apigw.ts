@@ -191,8 +191,9 @@ export type HttpFunction =
   | 'interop'
   | 'agreements'
   | 'reports'
+  | 'reviews'
   | 'audit';
-export type ScheduledFunction = 'delivery' | 'report-delivery' | 'sequencer';
+export type ScheduledFunction = 'delivery' | 'report-delivery' | 'review-delivery' | 'sequencer';
 /** Every function of the catalog (functions/catalog.ts), by name. */
 export type FunctionName = HttpFunction | ScheduledFunction;
 
@@ -203,9 +204,11 @@ const HANDLERS: Record<FunctionName, () => Promise<{ handler: unknown }>> = {
   interop: () => import('../../../functions/interop/handler.ts'),
   agreements: () => import('../../../functions/agreements/handler.ts'),
   reports: () => import('../../../functions/reports/handler.ts'),
+  reviews: () => import('../../../functions/reviews/handler.ts'),
   audit: () => import('../../../functions/audit/handler.ts'),
   delivery: () => import('../../../functions/agreements/deliver-handler.ts'),
   'report-delivery': () => import('../../../functions/reports/deliver-handler.ts'),
+  'review-delivery': () => import('../../../functions/reviews/deliver-handler.ts'),
   sequencer: () => import('../../../functions/sequencer/handler.ts'),
 };
 

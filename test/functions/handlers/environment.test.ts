@@ -18,12 +18,23 @@ import {
   httpApiEvent,
   httpFunction,
   lambdaContext,
+  type ScheduledFunction,
   scheduledEvent,
   scheduledFunction,
 } from './apigw.ts';
 import { isGatewayVariable, SH, startWorld, type World } from './world.ts';
 
 const NAMES = FUNCTIONS.map((f) => f.name as FunctionName);
+
+/** The functions EventBridge runs (the catalog's scheduled entries), by the names apigw.ts types. */
+const SCHEDULED: readonly ScheduledFunction[] = [
+  'delivery',
+  'report-delivery',
+  'review-delivery',
+  'sequencer',
+];
+const isScheduled = (name: FunctionName): name is ScheduledFunction =>
+  (SCHEDULED as readonly string[]).includes(name);
 
 /** The gateway's variables process.env holds now, sorted. */
 const gatewayVariables = () => Object.keys(process.env).filter(isGatewayVariable).sort();
@@ -50,6 +61,7 @@ const PROBES: Record<HttpFunction, { event: () => HttpApiEvent; status: number }
   },
   agreements: { event: () => httpApiEvent({ method: 'GET', path: '/v1/agreements' }), status: 401 },
   reports: { event: () => httpApiEvent({ method: 'GET', path: '/v1/notices' }), status: 401 },
+  reviews: { event: () => httpApiEvent({ method: 'GET', path: '/v1/review-policy' }), status: 401 },
   audit: { event: () => httpApiEvent({ method: 'GET', path: '/v1/audit/checkpoint' }), status: 401 },
 };
 
@@ -73,7 +85,7 @@ describe("each function's environment", () => {
 
     let answered: unknown;
     let vars: string[];
-    if (name === 'delivery' || name === 'report-delivery' || name === 'sequencer') {
+    if (isScheduled(name)) {
       const run = await scheduledFunction(name, world);
       vars = gatewayVariables();
       const quiet = vi.spyOn(process.stdout, 'write').mockReturnValue(true);
@@ -110,6 +122,18 @@ describe("each function's environment", () => {
     for (const idp of ['ELG_IDP_ISSUER', 'ELG_IDP_AUDIENCE', 'ELG_IDP_JWKS_URL']) {
       expect(has(idp), idp).toBe(spec.bearerTokens === true);
     }
+  });
+
+  it('runs on EventBridge exactly the functions the catalog schedules, and serves the others on HTTP', () => {
+    expect(
+      FUNCTIONS.filter((f) => f.scheduleMinutes !== undefined)
+        .map((f) => f.name)
+        .sort(),
+    ).toEqual([...SCHEDULED].sort());
+    for (const f of FUNCTIONS) {
+      expect(f.routes.length === 0, f.name).toBe(isScheduled(f.name as FunctionName));
+    }
+    expect(Object.keys(PROBES).sort()).toEqual(NAMES.filter((n) => !isScheduled(n)).sort());
   });
 
   it('sequencer is told only its two tables and the audit key', () => {

@@ -2,6 +2,8 @@ import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { AgreementViewSchema } from '../../../contracts/agreement.ts';
+import { AuditAction } from '../../../contracts/audit.ts';
+import { InteropReviewDecisionSchema } from '../../../contracts/reviews.ts';
 import { oldestPendingAgeSeconds, ulidTime } from '../../../functions/sequencer/lag.ts';
 import { integrate } from '../../../functions/sequencer/sequencer.ts';
 import { auditOrigin, verifyCheckpoint } from '../../../lib/audit/checkpoint.ts';
@@ -9,9 +11,12 @@ import { auditEvent } from '../../../lib/audit/events.ts';
 import { newTraceId, ulid } from '../../../lib/ids.ts';
 import { todayCst } from '../../../lib/license/validity.ts';
 import { emfDocument } from '../../../lib/metrics/emf.ts';
+import { BreakerMetric, REVIEWS_METRICS_NAMESPACE } from '../../../lib/metrics/names.ts';
+import type { StoredReview, StoredWait } from '../../../lib/reviews/records.ts';
 import { AuditStore } from '../../../lib/store/audit-store.ts';
 import { LogStore } from '../../../lib/store/log-store.ts';
 import { ReportStore } from '../../../lib/store/report-store.ts';
+import { ReviewStore } from '../../../lib/store/review-store.ts';
 import { SHANGHAI_DEPT, sampleIssue, unknownIdentifier } from '../../support/gateway.ts';
 import {
   httpApiEvent,
@@ -45,6 +50,7 @@ describe('the scheduled functions, invoked by EventBridge', () => {
   let sequencer: Scheduled;
   let delivery: Scheduled;
   let reportDelivery: Scheduled;
+  let reviewDelivery: Scheduled;
 
   beforeAll(async () => {
     world = await startWorld();
@@ -53,6 +59,7 @@ describe('the scheduled functions, invoked by EventBridge', () => {
     sequencer = await scheduledFunction('sequencer', world);
     delivery = await scheduledFunction('delivery', world);
     reportDelivery = await scheduledFunction('report-delivery', world);
+    reviewDelivery = await scheduledFunction('review-delivery', world);
   });
   afterAll(async () => {
     await world?.stop();
@@ -315,6 +322,183 @@ describe('the scheduled functions, invoked by EventBridge', () => {
         Province: SH,
         ReportsOverdue: 2,
       });
+    });
+  });
+
+  describe('review-delivery', () => {
+    it('expires a held review past its 72 h, delivers the expiry to the caller and publishes the open breakers', async () => {
+      const store = new ReviewStore(
+        world.doc,
+        world.tables.reviews,
+        new AuditStore(world.doc, world.tables.audit),
+      );
+      const HOUR = 3_600_000;
+      const now = Date.now();
+      const createdAt = new Date(now - 73 * HOUR);
+      const expiresAt = new Date(now - HOUR);
+      const identifier = unknownIdentifier({ serial: `REV${now}` });
+      const traceId = newTraceId();
+      // Held here (310000 grants) for 330000's verification three days ago, never decided.
+      const held: StoredReview = {
+        reviewId: `${SH}-${ulid(createdAt)}`,
+        state: 'pending',
+        caller: ZJ,
+        request: {
+          identifier,
+          matterCode: 'ZJ-0001',
+          useCause: '跨省核验',
+          requester: { platform: '浙江省政务服务平台' },
+          dataLevel: 3,
+        },
+        licenseType: '11100000000013338W032',
+        dataLevel: 3,
+        agreementId: 'agreement-1',
+        heldBecause: 'policy',
+        approvalsNeeded: 2,
+        decisions: [],
+        createdAt: createdAt.toISOString(),
+        expiresAt: expiresAt.toISOString(),
+        traceId,
+      };
+      await store.hold(
+        held,
+        auditEvent(
+          {
+            province: SH,
+            traceId,
+            action: AuditAction.reviewHold,
+            outcome: 'success',
+            identifier,
+            peer: ZJ,
+            details: { reviewId: held.reviewId },
+          },
+          createdAt,
+        ),
+      );
+      // The caller's wait for it (§18.5), so that the expiry delivered there is one it awaits.
+      const wait: StoredWait = {
+        reviewId: held.reviewId,
+        issuer: SH,
+        identifier,
+        matterCode: held.request.matterCode,
+        platform: held.request.requester.platform,
+        requestedAt: held.createdAt,
+        expiresAt: held.expiresAt,
+        state: 'pending',
+      };
+      await world.peer.gateway.reviews.storeWait(
+        wait,
+        auditEvent(
+          {
+            province: ZJ,
+            traceId,
+            action: AuditAction.verify,
+            outcome: 'success',
+            identifier,
+            peer: SH,
+            details: { reviewId: held.reviewId },
+          },
+          createdAt,
+        ),
+      );
+      // One calling province cut off, another released: the gauge counts the open one.
+      const breaker = (peer: string, state: 'open' | 'closed') =>
+        store.setBreaker(
+          { peer, state, generation: 1, trippedBecause: 'rate', trippedAt: createdAt.toISOString() },
+          undefined,
+          auditEvent(
+            {
+              province: SH,
+              traceId: newTraceId(),
+              action: AuditAction.breakerTrip,
+              outcome: 'success',
+              peer,
+            },
+            createdAt,
+          ),
+        );
+      expect(await breaker('320000', 'open')).toBe('stored');
+      expect(await breaker('340000', 'closed')).toBe('stored');
+
+      const lines: string[] = [];
+      const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        lines.push(String(chunk));
+        return true;
+      });
+      let report: unknown;
+      try {
+        report = await reviewDelivery(
+          scheduledEvent('elg-310000-review-delivery'),
+          lambdaContext('review-delivery'),
+        );
+      } finally {
+        spy.mockRestore();
+      }
+
+      expect(report).toMatchObject({ expired: 1, delivered: 1, failed: 0 });
+      const expired = await store.review(held.reviewId);
+      expect(expired).toMatchObject({ state: 'expired', decisions: [] });
+      expect(Date.parse(expired?.decidedAt ?? '')).toBeGreaterThanOrEqual(now);
+      expect(await store.expiring(new Date(), 25)).toEqual([]);
+      // Delivered, so nothing is left in the outbox; the caller holds the expiry with its signature
+      // (accepted only as a signed call of 310000).
+      expect(await store.outbox.pending()).toEqual([]);
+      const received = await world.peer.gateway.reviews.wait(held.reviewId);
+      expect(received).toMatchObject({ state: 'expired', issuer: SH });
+      expect(InteropReviewDecisionSchema.parse(JSON.parse(received?.decisionBody ?? ''))).toMatchObject({
+        reviewId: held.reviewId,
+        identifier,
+        outcome: 'expired',
+      });
+      expect(received?.decisionSignature).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/);
+      // Its review.expire event, in the trace of the call that was held.
+      const expiry = (await events()).filter(
+        (e) => e.action === AuditAction.reviewExpire && e.details?.reviewId === held.reviewId,
+      );
+      expect(expiry).toEqual([expect.objectContaining({ traceId, peer: ZJ, identifier })]);
+
+      // Exactly one EMF line with the gauge of open breakers, for this province; whatever else the
+      // run counts (its expiries) goes to the same namespace and dimension, on lines of its own.
+      const emf = lines.filter((l) => l.startsWith('{"_aws"')).map((l) => EmfSchema.parse(JSON.parse(l)));
+      const gauges = emf.filter((d) =>
+        d._aws.CloudWatchMetrics.some((m) => m.Metrics.some((x) => x.Name === BreakerMetric.open)),
+      );
+      expect(gauges).toHaveLength(1);
+      expect(gauges[0]?._aws.CloudWatchMetrics).toEqual([
+        {
+          Namespace: REVIEWS_METRICS_NAMESPACE,
+          Dimensions: [['Province']],
+          Metrics: [{ Name: BreakerMetric.open, Unit: 'Count' }],
+        },
+      ]);
+      expect(gauges[0]).toMatchObject({ Province: SH, [BreakerMetric.open]: 1 });
+      for (const d of emf) {
+        expect(d._aws.CloudWatchMetrics.map((m) => [m.Namespace, m.Dimensions])).toEqual([
+          [REVIEWS_METRICS_NAMESPACE, [['Province']]],
+        ]);
+        expect(d.Province).toBe(SH);
+      }
+
+      // The next run finds nothing to expire or send, and counts the same breakers.
+      const again: string[] = [];
+      const spyAgain = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        again.push(String(chunk));
+        return true;
+      });
+      try {
+        expect(
+          await reviewDelivery(
+            scheduledEvent('elg-310000-review-delivery'),
+            lambdaContext('review-delivery'),
+          ),
+        ).toEqual({ attempted: 0, delivered: 0, failed: 0, expired: 0 });
+      } finally {
+        spyAgain.mockRestore();
+      }
+      // Only the gauge this time: nothing expired.
+      expect(again.filter((l) => l.startsWith('{"_aws"')).map((l) => JSON.parse(l))).toEqual([
+        expect.objectContaining({ Province: SH, [BreakerMetric.open]: 1 }),
+      ]);
     });
   });
 });

@@ -13,7 +13,13 @@ import { createDocumentClient } from '../../../lib/store/dynamo.ts';
 import { tableNames } from '../../../lib/store/tables.ts';
 import { ProvinceAdapters } from '../../../lib/wiring/adapters.ts';
 import { functionApp } from '../../../lib/wiring/function.ts';
-import { canUseTable, type ResourceScope, UndeclaredResourceError } from '../../../lib/wiring/scope.ts';
+import {
+  canUseTable,
+  type LeadingKeys,
+  PUT_CHECK_ACTIONS,
+  type ResourceScope,
+  UndeclaredResourceError,
+} from '../../../lib/wiring/scope.ts';
 
 /**
  * What a function is handed is exactly what its catalog entry lists: each function wires over its
@@ -72,10 +78,19 @@ function withoutEachListing(spec: FunctionSpec): { listing: string; scope: Resou
       out.push({ listing: `the ${index} index of ${kind}`, scope: { ...spec, queriesIndexes } });
     }
   }
-  for (const [kind, keys] of Object.entries(spec.leadingKeys ?? {})) {
-    for (const key of keys ?? []) {
-      const leadingKeys = { ...spec.leadingKeys, [kind]: (keys ?? []).filter((k) => k !== key) };
-      out.push({ listing: `the ${key} partition of ${kind}`, scope: { ...spec, leadingKeys } });
+  for (const [kind, byAction] of Object.entries(spec.leadingKeys ?? {})) {
+    for (const action of PUT_CHECK_ACTIONS) {
+      const keys = byAction?.[action] ?? [];
+      for (const key of keys) {
+        const leadingKeys = {
+          ...spec.leadingKeys,
+          [kind]: { ...byAction, [action]: keys.filter((k) => k !== key) },
+        };
+        out.push({
+          listing: `the ${key} partition of ${kind} for ${action}`,
+          scope: { ...spec, leadingKeys },
+        });
+      }
     }
   }
   for (const purpose of spec.signsWith) {
@@ -126,13 +141,14 @@ describe('each function is wired from its catalog entry', () => {
   });
 });
 
-describe('issuance puts and checks items of its own partitions of the reports table, nothing else', () => {
+describe('issuance puts fan-outs and checks reports in the reports table, nothing else', () => {
   const spec = FUNCTIONS.find((f) => f.name === 'issuance') as FunctionSpec;
   const issuance = province.scopedTo(spec);
+  const withKeys = (reports: LeadingKeys) => province.scopedTo({ ...spec, leadingKeys: { reports } });
 
-  it('lists the reports table as putcheck, on the fan-outs and the reports only', () => {
+  it('lists the reports table as putcheck: puts under FAN only, checks of RPT#* only', () => {
     expect(spec.tables.reports).toBe('putcheck');
-    expect(spec.leadingKeys).toEqual({ reports: ['FAN', 'RPT#*'] });
+    expect(spec.leadingKeys).toEqual({ reports: { put: ['FAN'], check: ['RPT#*'] } });
     expect(issuance.changeNotices).toBeDefined();
   });
 
@@ -143,14 +159,38 @@ describe('issuance puts and checks items of its own partitions of the reports ta
     );
   });
 
-  it('refuses the change notices without either partition, or with a narrower one', () => {
-    for (const leadingKeys of [['FAN'], ['RPT#*'], ['FAN', 'RPT#310000-*'], []]) {
-      const narrower = province.scopedTo({ ...spec, leadingKeys: { reports: leadingKeys } });
-      expect(() => narrower.changeNotices, leadingKeys.join()).toThrow(UndeclaredResourceError);
+  it('refuses the change notices without the put under FAN or the check of RPT#*, or with a narrower one', () => {
+    for (const reports of [
+      { put: ['FAN'] },
+      { check: ['RPT#*'] },
+      { put: ['FAN'], check: ['RPT#310000-*'] },
+      { put: ['FAN#*'], check: ['RPT#*'] },
+      {},
+    ] as LeadingKeys[]) {
+      expect(() => withKeys(reports).changeNotices, JSON.stringify(reports)).toThrow(UndeclaredResourceError);
     }
-    const noKeys = province.scopedTo({ ...spec, leadingKeys: {} });
-    expect(() => noKeys.changeNotices).toThrow(
-      /issuance function puts or checks items under FAN, RPT#\* in the reports table, which its catalog entry's leadingKeys do not list/,
+    expect(() => province.scopedTo({ ...spec, leadingKeys: {} }).changeNotices).toThrow(
+      /issuance function puts items under FAN and checks items under RPT#\* in the reports table, which its catalog entry's leadingKeys do not list/,
+    );
+  });
+
+  it('takes a partition listed for one action as no grant of the other', () => {
+    // The one listing of FAN and RPT#* for both actions, as before: neither is listed per action.
+    const both = ['FAN', 'RPT#*'];
+    expect(
+      () => province.scopedTo({ ...spec, leadingKeys: { reports: both } } as never).changeNotices,
+    ).toThrow(/puts items under FAN and checks items under RPT#\*/);
+    // Swapped: a put on the reports and a check of the fan-outs.
+    expect(() => withKeys({ put: ['RPT#*'], check: ['FAN'] }).changeNotices).toThrow(
+      /issuance function puts items under FAN and checks items under RPT#\* in the reports table/,
+    );
+    // Checks of FAN and RPT#*, but a put under RPT#* only.
+    expect(() => withKeys({ put: ['RPT#*'], check: ['FAN', 'RPT#*'] }).changeNotices).toThrow(
+      /issuance function puts items under FAN in the reports table/,
+    );
+    // Puts under FAN and RPT#*, but no check.
+    expect(() => withKeys({ put: ['FAN', 'RPT#*'] }).changeNotices).toThrow(
+      /issuance function checks items under RPT#\* in the reports table/,
     );
   });
 
@@ -174,7 +214,7 @@ describe('issuance puts and checks items of its own partitions of the reports ta
     const narrowed = {
       ...delivery,
       tables: { ...delivery.tables, reports: 'putcheck' as const },
-      leadingKeys: { reports: ['FAN', 'RPT#*'] },
+      leadingKeys: { reports: { put: ['FAN'], check: ['RPT#*'] } },
     };
     expect(() => wire(delivery, narrowed)).toThrow(/needs readwrite access to the reports table/);
   });

@@ -1,10 +1,21 @@
+import type { Authorization, AuthorizationQuery } from '../../contracts/agreement.ts';
 import { identifierKey, parseIdentifier } from '../../contracts/codes/index.ts';
 import type { InteropVerifyRequest, InteropVerifyResponse } from '../../contracts/interop.ts';
-import { AgreementRequiredError, NotFoundError, ScopeDeniedError } from '../../lib/errors.ts';
-import { issuerProvinceOf } from '../../lib/license/issuer-province.ts';
-import { type FieldLevels, shareLicense } from '../../lib/license/share.ts';
-import type { AgreementAuthorizer } from './authorization.ts';
-import type { LicenseLookup } from './ports.ts';
+import { AgreementRequiredError, NotFoundError, ScopeDeniedError } from '../errors.ts';
+import { issuerProvinceOf } from '../license/issuer-province.ts';
+import type { LicenseRecord } from '../license/records.ts';
+import { type FieldLevels, shareLicense } from '../license/share.ts';
+
+/** Enforcement at the grantor: an active agreement must grant the caller this very call. */
+export interface AgreementAuthorizer {
+  authorize(query: AuthorizationQuery): Promise<Authorization>;
+}
+
+/** Reads the province's own licenses, to answer another province about one. */
+export interface LicenseLookup {
+  /** A version and the license head, read consistently. */
+  get(licenseKey: string, version: string): Promise<LicenseRecord | undefined>;
+}
 
 export interface InteropDeps {
   province: string;
@@ -20,22 +31,38 @@ export interface InteropVerifyOutcome {
 }
 
 /**
- * The issuing province's side of a cross-province verification: the agreement is checked first,
+ * The issuing province's side of a cross-province verification (the interop function, and a held
+ * request approved by its reviewers, docs/protocol.md §18): the agreement is checked first,
  * from the identifier alone, so a caller without a grant learns nothing, not even whether the
  * license exists.
  */
 export class InteropService {
   constructor(private readonly deps: InteropDeps) {}
 
-  async verify(caller: string, request: InteropVerifyRequest): Promise<InteropVerifyOutcome> {
+  /**
+   * The grant that allows this call, decided from the identifier alone (no license is read): the
+   * agreement, the level the caller may see, and the license type. Throws as `verify` refuses.
+   */
+  async authorize(
+    caller: string,
+    request: InteropVerifyRequest,
+  ): Promise<{ agreementId: string; maxDataLevel: number; licenseType: string }> {
     const parsed = parseIdentifier(request.identifier);
     if (!parsed.ok) throw new NotFoundError(`not an identifier: ${parsed.issue.reason}`);
-    const id = parsed.value;
+    const auth = await this.grant(caller, request, parsed.value.typeCode);
+    return {
+      agreementId: auth.agreementId,
+      maxDataLevel: auth.maxDataLevel,
+      licenseType: parsed.value.typeCode,
+    };
+  }
+
+  private async grant(caller: string, request: InteropVerifyRequest, licenseType: string) {
     const auth = await this.deps.agreementPolicy.authorize({
       grantor: this.deps.province,
       grantee: caller,
       action: 'verify',
-      licenseType: id.typeCode,
+      licenseType,
       matterCode: request.matterCode,
       ...(request.dataLevel === undefined ? {} : { dataLevel: request.dataLevel }),
     });
@@ -44,6 +71,14 @@ export class InteropService {
         ? new AgreementRequiredError(auth.message)
         : new ScopeDeniedError(auth.message);
     }
+    return auth;
+  }
+
+  async verify(caller: string, request: InteropVerifyRequest): Promise<InteropVerifyOutcome> {
+    const parsed = parseIdentifier(request.identifier);
+    if (!parsed.ok) throw new NotFoundError(`not an identifier: ${parsed.issue.reason}`);
+    const id = parsed.value;
+    const auth = await this.grant(caller, request, id.typeCode);
     const found =
       issuerProvinceOf(id) === this.deps.province
         ? await this.deps.licenses.get(identifierKey(id), id.version)
