@@ -203,6 +203,7 @@ export const BreakerViewSchema = z.object({
     .optional(),
   releasedAt: TimestampSchema.optional(),
   releasedBy: z.string().optional(),
+  releaseReason: z.string().optional(),
 });
 export type BreakerView = z.infer<typeof BreakerViewSchema>;
 

@@ -72,6 +72,8 @@ export function interopRoutes(deps: InteropAppDeps) {
           : undefined;
     if (heldBecause) {
       const pending = await hold(deps, c.get('traceId'), peer, request, { ...grant, dataLevel, heldBecause });
+      // A held call counts towards the rate too: a caller cannot flood the reviewers' queue.
+      await deps.breakers.record(peer, { notFound: false });
       c.set('audit', {
         action: AuditAction.interopVerify,
         identifier: request.identifier,

@@ -255,7 +255,7 @@ function held(r: StoredReview): HeldReview {
 }
 
 function breakerView(b: StoredBreaker): BreakerView {
-  const { generation: _g, releaseReason: _r, releaseBaseline: _b, ...view } = b;
+  const { generation: _g, releaseBaseline: _b, ...view } = b;
   return view;
 }
 
