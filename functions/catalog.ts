@@ -67,7 +67,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // status puts its change notices' fan-out in the reports table (under FAN), and a version
     // answering a report condition-checks that report there (RPT#<reportId>), in the change's own
     // transaction (§17.8): it puts nowhere else, checks nothing else, and does nothing else there.
-    tables: { licenses: 'readwrite', audit: 'write', reports: 'putcheck' },
+    tables: { licenses: 'readwrite', audit: 'write', reports: 'keyed' },
     leadingKeys: { reports: { put: ['FAN'], check: ['RPT#*'] } },
     secrets: ['holderHash'],
     bearerTokens: true,
@@ -82,8 +82,9 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     signsWith: ['gateway'],
     // Agreements are enforced by the issuing province on its side of the call, not read here.
     // Holders (§16): their licenses by holder, the uses of one from byIdentifier, proofs from the log.
-    // A verification the issuer holds for review (§18) stores its wait with the verify event.
-    tables: { licenses: 'read', audit: 'readwrite', log: 'read', registry: 'getput', reviews: 'putcheck' },
+    // A verification the issuer holds for review (§18) puts its wait (WAIT#<reviewId>) with the
+    // verify event, and does nothing else in the reviews table.
+    tables: { licenses: 'read', audit: 'readwrite', log: 'read', registry: 'getput', reviews: 'keyed' },
     leadingKeys: { reviews: { put: ['WAIT#*'] } },
     queriesIndexes: { licenses: [LicenseIndex.byHolder], audit: [AuditIndex.byIdentifier] },
     secrets: ['holderHash'],
@@ -99,8 +100,11 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     signsWith: ['gateway'],
     // Holder-uses calls (§16): the licenses by holder, uses from byIdentifier, proofs from the log;
     // their rate limits are counted beside the nonces.
-    // Review policy and breakers (§18): the policy and breaker states read at most once a second,
-    // calls counted per minute (UpdateItem ADD), held requests and trips written.
+    // Review policy and breakers (§18.6): it gets the policy and each calling province's breaker
+    // (each at most once a second), queries and adds to (UpdateItem ADD) that province's minute
+    // counters, and puts a held request with its queue copy and a trip with the breaker's listed
+    // copy, each in a transaction with its event. It never writes the policy, a decided review, a
+    // wait or the outbox, and deletes nothing there.
     tables: {
       licenses: 'read',
       agreements: 'read',
@@ -108,7 +112,15 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       audit: 'readwrite',
       log: 'read',
       registry: 'getput',
-      reviews: 'readwrite',
+      reviews: 'keyed',
+    },
+    leadingKeys: {
+      reviews: {
+        get: ['POLICY', 'BRK#*'],
+        query: ['CNT#*'],
+        put: ['REV#*', 'PENDING', 'BRK#*', 'BREAKERS'],
+        update: ['CNT#*'],
+      },
     },
     queriesIndexes: { audit: [AuditIndex.byIdentifier] },
     // The holder's hash, compared with the license's and kept in the holder.uses event.
@@ -228,7 +240,20 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Sends review decisions that are due to the calling provinces; expires undecided reviews',
     routes: [],
     signsWith: ['gateway'],
-    tables: { reviews: 'readwrite', audit: 'write', registry: 'getput' },
+    // It queries the reviews due to expire (PENDING), the breakers' copies (BREAKERS, for the
+    // open-breakers gauge) and the deliveries due (DLV). An expiry puts the ended review (REV#)
+    // and its decided copy (DECIDED), deletes its pending copy and puts its delivery, in one
+    // transaction; a delivery is moved ahead (deleted and put again) and deleted once delivered.
+    // It gets, updates and checks nothing there, and touches no policy, breaker state (BRK#),
+    // counter or wait.
+    tables: { reviews: 'keyed', audit: 'write', registry: 'getput' },
+    leadingKeys: {
+      reviews: {
+        query: ['PENDING', 'BREAKERS', 'DLV'],
+        put: ['REV#*', 'DECIDED', 'DLV'],
+        delete: ['PENDING', 'DLV'],
+      },
+    },
     scheduleMinutes: 1,
     memoryMb: 512,
     timeoutSeconds: 60,

@@ -38,11 +38,12 @@ const CHECKS: readonly TemplateCheck[] = [checkNames, checkKeys, checkEnvironmen
  *   lists, and no setting but those settingsOf gives it (registry settings only with the registry
  *   table, identity-provider settings only with bearer tokens);
  * - every function's role grants exactly what the catalog lists: kms:GetPublicKey on the keys it
- *   reads, kms:Sign on those it signs with, its tables with their access (a `putcheck` table's
- *   PutItem only under the dynamodb:LeadingKeys condition of its `put` partitions, and its
- *   ConditionCheckItem only under that of its `check` ones), the holder-hash secret only when
- *   listed; each action on each resource under exactly its condition, nothing missing and nothing
- *   more, no wildcard action and no `*` resource outside X-Ray.
+ *   reads, kms:Sign on those it signs with, its tables with their access (a `keyed` table's
+ *   item actions only those its leading keys list, each in a statement of its own under the
+ *   dynamodb:LeadingKeys condition of its own partitions: GetItem of its `get` ones, Query of its
+ *   `query` ones, and so on to ConditionCheckItem of its `check` ones), the holder-hash secret
+ *   only when listed; each action on each resource under exactly its condition, nothing missing
+ *   and nothing more, no wildcard action and no `*` resource outside X-Ray.
  *
  * An empty list means the template passed. `npm run synth` runs these on all 34 provinces.
  */

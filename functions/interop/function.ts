@@ -14,7 +14,9 @@ import { HOLDER_USES_PER_MINUTE, holderUsesRoute } from './holder-uses-route.ts'
  */
 export const interop = httpFunction(functionSpec('interop'), (a) => {
   // One policy cache and one breaker gate per instance: each reads storage at most once a second.
-  const policy = new ReviewPolicyCache(a.reviews, a.clock);
+  // The reviews table only as they and the holds use it (the policy, breakers, counters, holds).
+  const reviews = a.reviewGate;
+  const policy = new ReviewPolicyCache(reviews, a.clock);
   const app = interopRoutes({
     service: new InteropService({
       province: a.province,
@@ -25,13 +27,13 @@ export const interop = httpFunction(functionSpec('interop'), (a) => {
     maxBodyBytes: a.maxBodyBytes,
     policy,
     breakers: new BreakerGate({
-      store: a.reviews,
+      store: reviews,
       clock: a.clock,
       province: a.province,
       settings: () => policy.breaker(),
       writeMetrics: a.writeMetrics,
     }),
-    holds: a.reviews,
+    holds: reviews,
     province: a.province,
     clock: a.clock,
     count: (name, at) => countReviewEvent(a.province, name, at, a.writeMetrics),

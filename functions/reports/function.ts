@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { budgetedRun } from '../../lib/delivery/rounds.ts';
 import type { GatewayEnv } from '../../lib/http/env.ts';
 import type { ProvinceAdapters } from '../../lib/wiring/adapters.ts';
 import { httpFunction, scheduledFunction } from '../../lib/wiring/function.ts';
@@ -66,23 +67,12 @@ export const reportDelivery = scheduledFunction(
   functionSpec('report-delivery'),
   (a): (() => Promise<ReportRoundReport>) => {
     const deps = reportRoundDeps(a);
-    return async () => {
-      const counted = await publishOverdue(deps).then(
-        () => undefined,
-        (error: unknown) => error,
-      );
-      const started = Date.now();
-      const total: ReportRoundReport = { attempted: 0, delivered: 0, failed: 0, expanded: 0 };
-      for (;;) {
-        const r = await reportRound(deps, deps.clock.now());
-        total.attempted += r.attempted;
-        total.delivered += r.delivered;
-        total.failed += r.failed;
-        total.expanded += r.expanded;
-        if (r.delivered + r.expanded === 0 || Date.now() - started > RUN_BUDGET_MS) break;
-      }
-      if (counted !== undefined) throw counted;
-      return total;
-    };
+    return () =>
+      budgetedRun({
+        publish: () => publishOverdue(deps),
+        round: () => reportRound(deps, deps.clock.now()),
+        worked: (r) => r.delivered + r.expanded > 0,
+        budgetMs: RUN_BUDGET_MS,
+      });
   },
 );

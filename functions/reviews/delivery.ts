@@ -12,7 +12,8 @@ import { decisionDelivery } from './service.ts';
 
 export interface ReviewRoundDeps {
   province: string;
-  store: ReviewRepository & { outbox: Outbox<DecisionDelivery> };
+  /** The round reads the expiring reviews and the breakers, decides expiries, sends the outbox. */
+  store: Pick<ReviewRepository, 'expiring' | 'decide' | 'breakers'> & { outbox: Outbox<DecisionDelivery> };
   peers: Pick<PeerClient, 'call'>;
   clock: Clock;
   /** Counts an expiry as a metric (lib/reviews/metrics.ts); none in the local federation. */

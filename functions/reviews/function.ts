@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { budgetedRun } from '../../lib/delivery/rounds.ts';
 import type { GatewayEnv } from '../../lib/http/env.ts';
 import { InteropService } from '../../lib/interop/verify-answer.ts';
 import { countReviewEvent } from '../../lib/reviews/metrics.ts';
@@ -47,11 +48,15 @@ export const reviews = httpFunction(functionSpec('reviews'), (a) =>
     ),
 );
 
-/** What a review delivery round works with. */
+/**
+ * What a review delivery round works with. Its store is the reviews table only as a round uses it
+ * (adapters' reviewOutbox): reviewRound, expire and publishOpenBreakers call `expiring`, `decide`
+ * (of an expiry) and `breakers` of it, and deliverDue its outbox, nothing else.
+ */
 export function reviewRoundDeps(a: ProvinceAdapters): ReviewRoundDeps {
   return {
     province: a.province,
-    store: a.reviews,
+    store: a.reviewOutbox,
     peers: a.peers,
     clock: a.clock,
     count: (name, at) => countReviewEvent(a.province, name, at, a.writeMetrics),
@@ -64,29 +69,18 @@ const RUN_BUDGET_MS = 40_000;
 /**
  * Scheduled (every minute): publishes how many breakers are open (ELG/Reviews BreakersOpen), then
  * expires reviews past their 72 h and sends the decisions due, round after round while there is
- * work, for up to 40 s. A count that failed fails the run once the rounds are done.
+ * work, for up to 40 s (lib/delivery/rounds.ts). A count that failed fails the run at its end.
  */
 export const reviewDelivery = scheduledFunction(
   functionSpec('review-delivery'),
   (a): (() => Promise<ReviewRoundReport>) => {
     const deps = reviewRoundDeps(a);
-    return async () => {
-      const counted = await publishOpenBreakers(deps).then(
-        () => undefined,
-        (error: unknown) => error,
-      );
-      const started = Date.now();
-      const total: ReviewRoundReport = { attempted: 0, delivered: 0, failed: 0, expired: 0 };
-      for (;;) {
-        const r = await reviewRound(deps, deps.clock.now());
-        total.attempted += r.attempted;
-        total.delivered += r.delivered;
-        total.failed += r.failed;
-        total.expired += r.expired;
-        if (r.delivered + r.expired === 0 || Date.now() - started > RUN_BUDGET_MS) break;
-      }
-      if (counted !== undefined) throw counted;
-      return total;
-    };
+    return () =>
+      budgetedRun({
+        publish: () => publishOpenBreakers(deps),
+        round: () => reviewRound(deps, deps.clock.now()),
+        worked: (r) => r.delivered + r.expired > 0,
+        budgetMs: RUN_BUDGET_MS,
+      });
   },
 );

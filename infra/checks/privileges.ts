@@ -2,7 +2,7 @@ import type { FunctionSpec } from '../../functions/catalog.ts';
 import { keyPurposesOf } from '../../lib/config.ts';
 import { TABLES, tableNames } from '../../lib/store/tables.ts';
 import { SecretKind } from '../../lib/wiring/scope.ts';
-import { putcheckGrants, tableActions } from '../constructs/tables.ts';
+import { keyedGrants, tableActions } from '../constructs/tables.ts';
 import type { KeyPlans } from '../context.ts';
 import { functionName, holderHashSecretName } from '../names.ts';
 import { asArray, getAttId, resourceDescriber, type Template, type TemplateCheck } from './template.ts';
@@ -10,14 +10,16 @@ import { asArray, getAttId, resourceDescriber, type Template, type TemplateCheck
 /**
  * Least privilege, proved from the template: every function's role grants exactly what its
  * catalog entry lists, each action on each resource under exactly the condition the entry asks
- * for (none but a `putcheck` table's leading keys of that action), nothing missing and nothing
- * more, no wildcard action and no `*` resource outside X-Ray. What an entry lists is read as the
- * stack and the function's own wiring read it (lib/config.ts keyPurposesOf, lib/wiring/scope.ts):
- * the public keys of the purposes it signs with (of every purpose, and the published generations,
+ * for (none but a `keyed` table's leading keys of that action), nothing missing and nothing more,
+ * no wildcard action and no `*` resource outside X-Ray. What an entry lists is read as the stack
+ * and the function's own wiring read it (lib/config.ts keyPurposesOf, lib/wiring/scope.ts): the
+ * public keys of the purposes it signs with (of every purpose, and the published generations,
  * when it publishes them), kms:Sign for those it signs with, its tables with their access (for
- * `putcheck`, PutItem only on the partitions listed for `put` and ConditionCheckItem only on those
- * listed for `check`: a PutItem on a `check` partition, or both actions under one condition, is a
- * grant beyond the entry), and the holder-hash secret only when its entry lists that secret.
+ * `keyed`, each of GetItem, Query, PutItem, UpdateItem, DeleteItem and ConditionCheckItem only
+ * when the entry lists partitions for that action, and then only on exactly those: an action on a
+ * partition listed for another action only, on one partition more, or an action the entry does not
+ * list is a grant beyond the entry; two actions under one condition, even of the same partitions,
+ * are a problem of their own), and the holder-hash secret only when its entry lists that secret.
  */
 
 /**
@@ -91,6 +93,12 @@ export function grantsByFunction(
       if (s.Effect !== 'Allow') continue;
       const actions = asArray(s.Action).map(String);
       const targets = asArray(s.Resource).map(describe);
+      // A condition is a keyed table's leading keys of one action (bindTable): never shared.
+      if (s.Condition !== undefined && actions.length > 1) {
+        entry.problems.push(
+          `a statement grants ${actions.join(', ')} under one condition (${describeCondition(s.Condition)}): each action of a keyed access has a statement of its own`,
+        );
+      }
       for (const action of actions) {
         if (action.includes('*')) entry.problems.push(`wildcard action ${action}`);
         for (const target of targets) {
@@ -151,10 +159,9 @@ export function expectedGrants(spec: FunctionSpec, province: string, keys: KeyPl
     const access = spec.tables[def.kind];
     if (!access) continue;
     const target = `table ${names[def.kind]}`;
-    if (access === 'putcheck') {
+    if (access === 'keyed') {
       // Each action alone, under the leading keys of that action only.
-      for (const g of putcheckGrants(spec.leadingKeys?.[def.kind] ?? {}))
-        add([g.action], target, g.condition);
+      for (const g of keyedGrants(spec.leadingKeys?.[def.kind] ?? {})) add([g.action], target, g.condition);
     } else {
       add(tableActions(access), target);
     }

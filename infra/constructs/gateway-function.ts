@@ -13,16 +13,11 @@ import type { KeyPurpose } from '../../contracts/keys.ts';
 import type { FunctionSpec, TableAccess } from '../../functions/catalog.ts';
 import { keyPurposesOf, settingsOf } from '../../lib/config.ts';
 import { TABLES, type TableKind, tableEnvName } from '../../lib/store/tables.ts';
-import {
-  type LeadingKeys,
-  PUT_CHECK_ACTIONS,
-  type PutCheckAction,
-  SecretKind,
-} from '../../lib/wiring/scope.ts';
+import { KEYED_ACTIONS, type KeyedAction, type LeadingKeys, SecretKind } from '../../lib/wiring/scope.ts';
 import { functionName, HOLDER_HASH_SECRET_ENV, keyEnvName, PUBLISHED_KEYS_ENV, pascal } from '../names.ts';
 import { FIVE_MINUTES_SUM, type ProvinceAlarms } from './alarms.ts';
 import { type ProvinceKeyring, publishedKeys } from './keys.ts';
-import { type GrantCondition, type ProvinceTables, putcheckGrants, tableActions } from './tables.ts';
+import { type GrantCondition, keyedGrants, type ProvinceTables, tableActions } from './tables.ts';
 
 /**
  * One Lambda function of the catalog (functions/catalog.ts), built the one way every gateway
@@ -124,11 +119,12 @@ export class GatewayFunction {
 
   /**
    * ELG_TABLE_<KIND> and the table's item actions for `access` (and Query on its indexes when
-   * `queriesIndexes`). A `putcheck` access takes `leadingKeys` and is granted action by action,
-   * one statement each (`Table<Kind>Put`: PutItem on the `put` partitions only, `Table<Kind>Check`:
-   * ConditionCheckItem on the `check` ones only, each under its own dynamodb:LeadingKeys
-   * condition); no other access takes any. A table the catalog entry does not list is neither
-   * named nor granted.
+   * `queriesIndexes`). A `keyed` access takes `leadingKeys` and is granted action by action, one
+   * statement each, `Table<Kind><Action>`: `Get` GetItem on the `get` partitions only, `Query`
+   * Query of the table on the `query` ones only, and so on to `Check` ConditionCheckItem on the
+   * `check` ones only, each under its own dynamodb:LeadingKeys condition; it queries no index, and
+   * no other access takes leading keys. A table the catalog entry does not list is neither named
+   * nor granted.
    */
   bindTable(
     kind: TableKind,
@@ -147,20 +143,20 @@ export class GatewayFunction {
       throw new Error(`${this.spec.name} queries ${kind} without read access`);
     const leadingKeys = options.leadingKeys ?? {};
     if (Array.isArray(leadingKeys))
-      throw new Error(`${this.spec.name} lists leadingKeys of ${kind} for no action (put, check)`);
+      throw new Error(
+        `${this.spec.name} lists leadingKeys of ${kind} for no action (${KEYED_ACTIONS.join(', ')})`,
+      );
     for (const use of Object.keys(leadingKeys)) {
-      if (!PUT_CHECK_ACTIONS.includes(use as PutCheckAction))
-        throw new Error(
-          `${this.spec.name} lists leadingKeys of ${kind} for ${use}, which putcheck does not do`,
-        );
+      if (!KEYED_ACTIONS.includes(use as KeyedAction))
+        throw new Error(`${this.spec.name} lists leadingKeys of ${kind} for ${use}, which keyed does not do`);
     }
     const listed = Object.values(leadingKeys).some((keys) => (keys ?? []).length > 0);
-    if (access === 'putcheck' && !listed)
-      throw new Error(`${this.spec.name} has putcheck access to ${kind} without leadingKeys`);
-    if (access !== 'putcheck' && listed)
+    if (access === 'keyed' && !listed)
+      throw new Error(`${this.spec.name} has keyed access to ${kind} without leadingKeys`);
+    if (access !== 'keyed' && listed)
       throw new Error(`${this.spec.name} lists leadingKeys of ${kind}, whose access ${access} takes none`);
-    if (access === 'putcheck') {
-      for (const g of putcheckGrants(leadingKeys))
+    if (access === 'keyed') {
+      for (const g of keyedGrants(leadingKeys))
         this.grant(`Table${pascal(kind)}${pascal(g.use)}`, [g.action], [table.tableArn], g.condition);
     } else {
       this.grant(`Table${pascal(kind)}`, tableActions(access), [table.tableArn]);

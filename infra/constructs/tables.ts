@@ -3,7 +3,7 @@ import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/a
 import type { Construct } from 'constructs';
 import type { TableAccess } from '../../functions/catalog.ts';
 import { projectionOf, TABLES, type TableKind, tableNames } from '../../lib/store/tables.ts';
-import { type LeadingKeys, PUT_CHECK_ACTIONS, type PutCheckAction } from '../../lib/wiring/scope.ts';
+import { KEYED_ACTIONS, type KeyedAction, type LeadingKeys } from '../../lib/wiring/scope.ts';
 import { pascal } from '../names.ts';
 
 /**
@@ -16,18 +16,29 @@ import { pascal } from '../names.ts';
  */
 export type ProvinceTables = Readonly<Record<TableKind, Table>>;
 
+/** The one item action of each thing a `keyed` access does (lib/wiring/scope.ts KeyedAction). */
+export const KEYED_ITEM_ACTIONS: Readonly<Record<KeyedAction, string>> = {
+  get: 'dynamodb:GetItem',
+  query: 'dynamodb:Query',
+  put: 'dynamodb:PutItem',
+  update: 'dynamodb:UpdateItem',
+  delete: 'dynamodb:DeleteItem',
+  check: 'dynamodb:ConditionCheckItem',
+};
+
 /**
  * DynamoDB item actions by access; the Transact* APIs are authorized by these, item by item
- * (a transaction's Put by PutItem, its ConditionCheck by ConditionCheckItem, and so on).
+ * (a transaction's Put by PutItem, its Delete by DeleteItem, its ConditionCheck by
+ * ConditionCheckItem, and so on; a Put's or a Delete's own condition by nothing more).
  */
 export const TABLE_ACTIONS: Readonly<
-  Record<'describe' | 'getput' | 'putcheck' | 'read' | 'write', readonly string[]>
+  Record<'describe' | 'getput' | 'keyed' | 'read' | 'write', readonly string[]>
 > = {
   describe: ['dynamodb:DescribeTable'],
   getput: ['dynamodb:GetItem', 'dynamodb:PutItem'],
   // Never granted together: each action alone, on the partitions the catalog entry lists for it
-  // (putcheckGrants).
-  putcheck: ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+  // (keyedGrants).
+  keyed: KEYED_ACTIONS.map((a) => KEYED_ITEM_ACTIONS[a]),
   read: [
     'dynamodb:GetItem',
     'dynamodb:BatchGetItem',
@@ -53,38 +64,34 @@ export function tableActions(access: TableAccess): string[] {
 export type GrantCondition = Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
 
 /**
- * The condition of one action of a `putcheck` grant: every partition key the request touches
- * matches one of `leadingKeys` (IAM StringLike patterns). PutItem and ConditionCheckItem always
- * name their item's partition key, so ForAllValues never holds vacuously for them.
+ * The condition of one action of a `keyed` grant: every partition key the request touches
+ * matches one of `leadingKeys` (IAM StringLike patterns). GetItem, PutItem, UpdateItem,
+ * DeleteItem and ConditionCheckItem always name their item's partition key, and a Query of the
+ * table the one partition it reads, so ForAllValues never holds vacuously for them.
  */
 export function leadingKeysCondition(leadingKeys: readonly string[]): GrantCondition {
   return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...leadingKeys] } };
 }
 
-/** The one item action of each thing a `putcheck` access does. */
-export const PUT_CHECK_ITEM_ACTIONS: Readonly<Record<PutCheckAction, string>> = {
-  put: 'dynamodb:PutItem',
-  check: 'dynamodb:ConditionCheckItem',
-};
-
-/** One statement of a `putcheck` grant: one action, on the partitions listed for it. */
-export interface PutCheckGrant {
-  use: PutCheckAction;
+/** One statement of a `keyed` grant: one action, on the partitions listed for it. */
+export interface KeyedGrant {
+  use: KeyedAction;
   action: string;
   condition: GrantCondition;
 }
 
 /**
- * A `putcheck` table's grants: for each action its leading keys list partitions for (`put`, then
- * `check`), that action alone under the condition of its own partitions; none for an action that
- * lists none. So PutItem never holds on a `check` partition, nor ConditionCheckItem on a `put` one.
+ * A `keyed` table's grants: for each action its leading keys list partitions for (in the order
+ * of KEYED_ACTIONS: get, query, put, update, delete, check), that action alone under the condition
+ * of its own partitions; none for an action that lists none. So no action holds on a partition
+ * listed for another only (PutItem never on a `check` partition, DeleteItem never on a `put` one).
  */
-export function putcheckGrants(leadingKeys: LeadingKeys): PutCheckGrant[] {
-  return PUT_CHECK_ACTIONS.flatMap((use) => {
+export function keyedGrants(leadingKeys: LeadingKeys): KeyedGrant[] {
+  return KEYED_ACTIONS.flatMap((use) => {
     const keys = leadingKeys[use] ?? [];
     return keys.length === 0
       ? []
-      : [{ use, action: PUT_CHECK_ITEM_ACTIONS[use], condition: leadingKeysCondition(keys) }];
+      : [{ use, action: KEYED_ITEM_ACTIONS[use], condition: leadingKeysCondition(keys) }];
   });
 }
 

@@ -21,7 +21,17 @@ import { NonceStore } from '../store/nonce-store.ts';
 import { RateLimits } from '../store/rate-limits.ts';
 import { FAN_PK, reportKey } from '../store/report-items.ts';
 import { ReportStore } from '../store/report-store.ts';
-import { waitKey } from '../store/review-items.ts';
+import {
+  BREAKERS_PK,
+  breakerKey,
+  counterPk,
+  DECIDED_PK,
+  DLV_PK,
+  PENDING_PK,
+  policyKey,
+  reviewKey,
+  waitKey,
+} from '../store/review-items.ts';
 import { ReviewStore } from '../store/review-store.ts';
 import {
   AuditIndex,
@@ -168,23 +178,69 @@ export class ProvinceAdapters {
    * The reports table as the issuing function writes it: a change's fan-out (fanoutItem, a put
    * under `FAN`) and the check that a version answers an open report (openReportCheck, a condition
    * check of `RPT#<reportId>`, here the StringLike pattern `RPT#*`), both inside the license
-   * change's own transaction (lib/store/report-items.ts); so a `putcheck` listing that puts under
+   * change's own transaction (lib/store/report-items.ts); so a `keyed` listing that puts under
    * `FAN` and checks `RPT#*` is enough (docs/protocol.md §17.8).
    */
   get changeNotices(): Pick<ReportStore, 'fanoutItem' | 'openReportCheck'> {
     requireLeadingKeys(this.scope, 'reports', { put: [FAN_PK], check: [reportKey('*').pk] });
-    return this.audited('changeNotices', 'reports', 'putcheck', (t, a) => new ReportStore(this.doc, t, a));
+    return this.audited('changeNotices', 'reports', 'keyed', (t, a) => new ReportStore(this.doc, t, a));
   }
 
-  /** Review policy, held requests, breakers and waits (docs/protocol.md §18). */
+  /**
+   * Review policy, held requests, breakers and waits, all of them (docs/protocol.md §18): the
+   * reviews function's, over a readwrite listing.
+   */
   get reviews(): ReviewStore {
     return this.audited('reviews', 'reviews', 'readwrite', (t, a) => new ReviewStore(this.doc, t, a));
   }
 
-  /** The reviews table as the verification function writes it: a wait, with its verify event. */
+  /**
+   * The reviews table as the verification function writes it: a wait (a put under
+   * `WAIT#<reviewId>`, here `WAIT#*`), with its verify event.
+   */
   get reviewWaits(): Pick<ReviewStore, 'waitItem' | 'storeWait'> {
     requireLeadingKeys(this.scope, 'reviews', { put: [waitKey('*').pk] });
-    return this.audited('reviewWaits', 'reviews', 'putcheck', (t, a) => new ReviewStore(this.doc, t, a));
+    return this.audited('reviewWaits', 'reviews', 'keyed', (t, a) => new ReviewStore(this.doc, t, a));
+  }
+
+  /**
+   * The reviews table as the interop function uses it (lib/store/review-items.ts, docs/protocol.md
+   * §18.6): it gets the policy (`POLICY`, lib/reviews/policy-cache.ts) and a calling province's
+   * breaker (`BRK#<peer>`), queries and adds to (UpdateItem ADD) its minute counters
+   * (`CNT#<peer>`, lib/interop/breakers.ts), puts a trip over the breaker with the breaker's
+   * listed copy (`BRK#<peer>`, `BREAKERS`) and a held request with its queue copy
+   * (`REV#<reviewId>`, `PENDING`; functions/interop/app.ts), those puts in transactions with their
+   * events. So a `keyed` listing of those is enough: it never writes the policy, a decided review
+   * (`DECIDED`), a wait (`WAIT#`) or the outbox (`DLV`), nor deletes anything.
+   */
+  get reviewGate(): Pick<ReviewStore, 'policy' | 'breaker' | 'addCounts' | 'counts' | 'setBreaker' | 'hold'> {
+    requireLeadingKeys(this.scope, 'reviews', {
+      get: [policyKey.pk, breakerKey('*').pk],
+      query: [counterPk('*')],
+      put: [reviewKey('*').pk, PENDING_PK, breakerKey('*').pk, BREAKERS_PK],
+      update: [counterPk('*')],
+    });
+    return this.audited('reviewGate', 'reviews', 'keyed', (t, a) => new ReviewStore(this.doc, t, a));
+  }
+
+  /**
+   * The reviews table as the review-delivery function uses it (lib/store/review-items.ts,
+   * lib/store/outbox.ts): it queries the pending reviews due to expire (`PENDING`) and the
+   * breakers' listed copies (`BREAKERS`, for the open-breakers gauge); an expiry, one transaction,
+   * puts the ended review over the one read (`REV#<reviewId>`) and its copy among the decided
+   * (`DECIDED`), deletes its queue copy (`PENDING`) and puts its delivery (`DLV`); a round queries
+   * the deliveries due (`DLV`), moves one ahead by deleting and putting it (`DLV`, both
+   * conditional: a Put's or a Delete's own condition is no ConditionCheck) and deletes it once
+   * delivered. An expiry always ends the review, so it never puts under `PENDING`; no get, no
+   * update, no condition check.
+   */
+  get reviewOutbox(): Pick<ReviewStore, 'expiring' | 'decide' | 'breakers' | 'outbox'> {
+    requireLeadingKeys(this.scope, 'reviews', {
+      query: [PENDING_PK, BREAKERS_PK, DLV_PK],
+      put: [reviewKey('*').pk, DECIDED_PK, DLV_PK],
+      delete: [PENDING_PK, DLV_PK],
+    });
+    return this.audited('reviewOutbox', 'reviews', 'keyed', (t, a) => new ReviewStore(this.doc, t, a));
   }
 
   /** The key this function signs with for `purpose`. */

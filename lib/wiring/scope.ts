@@ -10,24 +10,45 @@ import { TABLES, TableKind } from '../store/tables.ts';
 
 /**
  * `describe`: only DescribeTable, for a health probe. `getput`: GetItem and (conditional) PutItem
- * of whole items, for the registry's last good copy. `putcheck`: only PutItem and ConditionCheck
- * (alone or as items of a transaction), each only on items whose partition key matches one of the
- * entry's `leadingKeys` for that table and that action (`put`, `check`): it updates and deletes
- * nothing, puts nowhere but its `put` partitions, checks nowhere but its `check` ones (the issuing
- * function's change fan-outs under `FAN` and its checks of reports, `RPT#<reportId>`).
+ * of whole items, for the registry's last good copy. `keyed`: only the item actions the entry's
+ * `leadingKeys` list for the table (KeyedAction: `get` GetItem, `query` Query of the table itself,
+ * `put` PutItem, `update` UpdateItem, `delete` DeleteItem, `check` ConditionCheckItem, each alone
+ * or as an item of a transaction), each only on items whose partition key matches one of the
+ * patterns listed for that action: no other action, no index, no batch, and an action nowhere but
+ * on its own partitions (the issuing function's change fan-outs under `FAN` and its checks of
+ * reports, `RPT#<reportId>`; the interop function's reads of the review policy and the breakers,
+ * its minute counters, its held requests and trips).
  */
-export type TableAccess = 'describe' | 'getput' | 'putcheck' | 'read' | 'write' | 'readwrite';
-
-/** What a `putcheck` access does, each on its own partitions: `put` PutItem, `check` ConditionCheck. */
-export type PutCheckAction = 'put' | 'check';
-export const PUT_CHECK_ACTIONS: readonly PutCheckAction[] = ['put', 'check'];
+export type TableAccess = 'describe' | 'getput' | 'keyed' | 'read' | 'write' | 'readwrite';
 
 /**
- * A `putcheck` table's partitions, by action: partition keys as IAM's StringLike reads them (`*`
+ * What a `keyed` access does, each on its own partitions: `get` GetItem, `query` Query (of the
+ * table, on one partition), `put` PutItem, `update` UpdateItem, `delete` DeleteItem, `check`
+ * ConditionCheckItem (a transaction's Put, Update, Delete and ConditionCheck are authorized as
+ * these, item by item; a Put's or a Delete's own condition needs no `check`).
+ */
+export type KeyedAction = 'get' | 'query' | 'put' | 'update' | 'delete' | 'check';
+export const KEYED_ACTIONS: readonly KeyedAction[] = ['get', 'query', 'put', 'update', 'delete', 'check'];
+
+/**
+ * A `keyed` table's partitions, by action: partition keys as IAM's StringLike reads them (`*`
  * any characters), e.g. `{ put: ['FAN'], check: ['RPT#*'] }`. An action that lists none is not
  * granted at all.
  */
-export type LeadingKeys = Readonly<Partial<Record<PutCheckAction, readonly string[]>>>;
+export type LeadingKeys = Readonly<Partial<Record<KeyedAction, readonly string[]>>>;
+
+/**
+ * The keyed actions each other access grants on every partition of its table (the item actions
+ * of infra/constructs/tables.ts TABLE_ACTIONS): so a use that names its partitions
+ * (requireLeadingKeys) is also given by a wider listing that does all it does.
+ */
+export const KEYED_ACTIONS_OF: Readonly<Record<Exclude<TableAccess, 'keyed'>, readonly KeyedAction[]>> = {
+  describe: [],
+  getput: ['get', 'put'],
+  read: ['get', 'query', 'check'],
+  write: ['put', 'update', 'delete', 'check'],
+  readwrite: KEYED_ACTIONS,
+};
 
 /** Secrets a function may read at cold start. `holderHash`: the key of holder hashes and cursors. */
 export const SecretKind = { holderHash: 'holderHash' } as const;
@@ -47,10 +68,10 @@ export interface ResourceScope {
    */
   queriesIndexes?: Readonly<Partial<Record<TableKind, readonly string[]>>>;
   /**
-   * The partitions of each `putcheck` table it puts items in and checks items of, by table and by
-   * action (LeadingKeys). Each action is granted on the table only for its own partitions (one
-   * statement each, under a dynamodb:LeadingKeys condition); every `putcheck` table lists some,
-   * and no table of another access does.
+   * The partitions of each `keyed` table it touches, by table and by action (LeadingKeys). Each
+   * action is granted on the table only for its own partitions (one statement each, under a
+   * dynamodb:LeadingKeys condition); every `keyed` table lists some, and no table of another
+   * access does.
    */
   leadingKeys?: Readonly<Partial<Record<TableKind, LeadingKeys>>>;
   /** KMS keys it signs with; it reads their public keys, and no other key's. */
@@ -71,19 +92,29 @@ export interface ResourceScope {
 }
 
 /**
- * What a use of a table needs from the listed access. `putcheck`: puts in the partitions the use
- * names for `put` and condition checks in those it names for `check` (requireLeadingKeys), nothing
- * else.
+ * What a use of a table needs from the listed access. `keyed`: some actions, each on the
+ * partitions the use names for it, nothing else; which ones requireLeadingKeys checks, action by
+ * action, so a store over a `keyed` use is only ever built after it.
  */
-export type TableUse = 'describe' | 'putcheck' | 'read' | 'write' | 'readwrite' | 'query';
+export type TableUse = 'describe' | 'keyed' | 'read' | 'write' | 'readwrite' | 'query';
 
 const GRANTS: Record<TableAccess, readonly TableUse[]> = {
   describe: ['describe'],
-  getput: ['describe', 'read', 'write'],
-  putcheck: ['putcheck'],
-  read: ['describe', 'read', 'query'],
-  write: ['describe', 'write', 'putcheck'],
-  readwrite: ['describe', 'read', 'write', 'readwrite', 'query', 'putcheck'],
+  getput: ['describe', 'read', 'write', 'keyed'],
+  keyed: ['keyed'],
+  read: ['describe', 'read', 'query', 'keyed'],
+  write: ['describe', 'write', 'keyed'],
+  readwrite: ['describe', 'read', 'write', 'readwrite', 'query', 'keyed'],
+};
+
+/** How a refusal names what a use does with the items of a partition. */
+const DOES: Readonly<Record<KeyedAction, string>> = {
+  get: 'gets',
+  query: 'queries',
+  put: 'puts',
+  update: 'updates',
+  delete: 'deletes',
+  check: 'checks',
 };
 
 /** A function reached for something its catalog entry does not list: a bug, refused at wiring. */
@@ -119,23 +150,32 @@ export function requireIndexes(scope: ResourceScope, kind: TableKind, indexes: r
 }
 
 /**
- * Throws unless the scope lets its function put items in each of `keys.put` and check items of
- * each of `keys.check`, partitions of `kind` (patterns as the entry lists them, compared as
- * written, action by action: a `check` partition does not cover a put, nor a `put` one a check).
- * A `write` or `readwrite` access covers every partition; a `putcheck` one only those its
- * `leadingKeys` list for that action.
+ * Throws unless the scope lets its function do each action of `keys` on each of the partitions of
+ * `kind` listed for it there (patterns as the entry lists them, compared as written, action by
+ * action: a partition listed for one action is no grant of another there). A `keyed` access
+ * covers only what its `leadingKeys` list for each action; any other access every partition, for
+ * the actions it grants (KEYED_ACTIONS_OF: `readwrite` all of them, `write` no get or query,
+ * `read` no put, update or delete, `getput` only get and put).
  */
 export function requireLeadingKeys(scope: ResourceScope, kind: TableKind, keys: LeadingKeys): void {
-  requireTable(scope, kind, 'putcheck');
-  if (scope.tables[kind] !== 'putcheck') return;
+  requireTable(scope, kind, 'keyed');
+  const access = scope.tables[kind] as TableAccess;
   const listed = scope.leadingKeys?.[kind] ?? {};
-  const missing = PUT_CHECK_ACTIONS.flatMap((action) => {
-    const absent = (keys[action] ?? []).filter((k) => !(listed[action] ?? []).includes(k));
-    return absent.length > 0 ? [`${action}s items under ${absent.join(', ')}`] : [];
+  const missing = KEYED_ACTIONS.flatMap((action) => {
+    const wanted = keys[action] ?? [];
+    const absent =
+      access === 'keyed'
+        ? wanted.filter((k) => !(listed[action] ?? []).includes(k))
+        : KEYED_ACTIONS_OF[access].includes(action)
+          ? []
+          : wanted;
+    return absent.length > 0 ? [`${DOES[action]} items under ${absent.join(', ')}`] : [];
   });
   if (missing.length > 0) {
     throw new UndeclaredResourceError(
-      `the ${scope.name} function ${missing.join(' and ')} in the ${kind} table, which its catalog entry's leadingKeys do not list`,
+      access === 'keyed'
+        ? `the ${scope.name} function ${missing.join(' and ')} in the ${kind} table, which its catalog entry's leadingKeys do not list`
+        : `the ${scope.name} function ${missing.join(' and ')} in the ${kind} table; its catalog entry lists ${access}`,
     );
   }
 }

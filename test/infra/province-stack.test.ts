@@ -11,7 +11,7 @@ import {
   resourceDescriber,
   type Template as TemplateJson,
 } from '../../infra/checks.ts';
-import { putcheckGrants } from '../../infra/constructs/tables.ts';
+import { KEYED_ITEM_ACTIONS, keyedGrants } from '../../infra/constructs/tables.ts';
 import {
   type KeyPlans,
   keyPlans,
@@ -40,6 +40,7 @@ import {
   ReportMetric,
 } from '../../lib/metrics/names.ts';
 import { createTableInput, TABLES, tableEnvName, tableNames } from '../../lib/store/tables.ts';
+import { KEYED_ACTIONS, KEYED_ACTIONS_OF, type KeyedAction } from '../../lib/wiring/scope.ts';
 
 /**
  * The province stack as CloudFormation sees it. Stacks are synthesized once, in one App:
@@ -355,9 +356,9 @@ describe('least privilege', () => {
         const on = own.filter((g) => tableOf(g) === table && !g.includes(`${table}/index/`));
         const written = on.some((g) => writes.has(g.split(' ')[0] ?? ''));
         expect(written, `${f.name} writes ${kind}`).toBe(access !== 'read' && access !== 'describe');
-        // A putcheck table is granted only under a condition (its leading keys), no other is.
+        // A keyed table is granted only under a condition (its leading keys), no other is.
         const conditioned = on.filter((g) => g.includes(' if '));
-        expect(conditioned, `${f.name} ${kind}`).toEqual(access === 'putcheck' ? on : []);
+        expect(conditioned, `${f.name} ${kind}`).toEqual(access === 'keyed' ? on : []);
       }
     }
     // The catalog as the code uses it: discovery only describes the audit table for /healthz,
@@ -770,13 +771,20 @@ describe('error reports and change notices (docs/protocol.md §17)', () => {
     expect(functionSpec('issuance').leadingKeys).toEqual({
       reports: { put: ISSUANCE_PUTS, check: ISSUANCE_CHECKS },
     });
-    expect(tableActions('putcheck')).toEqual(['dynamodb:PutItem', 'dynamodb:ConditionCheckItem']);
+    expect(tableActions('keyed')).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:ConditionCheckItem',
+    ]);
     expect(leadingKeysCondition(ISSUANCE_PUTS)).toEqual(leadingKeysOf(['FAN']));
-    expect(putcheckGrants({ put: ['FAN'], check: ['RPT#*'] })).toEqual([
+    expect(keyedGrants({ put: ['FAN'], check: ['RPT#*'] })).toEqual([
       { use: 'put', action: 'dynamodb:PutItem', condition: leadingKeysOf(['FAN']) },
       { use: 'check', action: 'dynamodb:ConditionCheckItem', condition: leadingKeysOf(['RPT#*']) },
     ]);
-    expect(putcheckGrants({ put: ['FAN'], check: [] })).toEqual([
+    expect(keyedGrants({ put: ['FAN'], check: [] })).toEqual([
       { use: 'put', action: 'dynamodb:PutItem', condition: leadingKeysOf(['FAN']) },
     ]);
   });
@@ -831,6 +839,7 @@ describe('error reports and change notices (docs/protocol.md §17)', () => {
     });
     const both = leadingKeysIf(['FAN', 'RPT#*']);
     expect(check(merged)).toEqual([
+      `elg-${p}-issuance: a statement grants dynamodb:PutItem, dynamodb:ConditionCheckItem under one condition (${both.slice(3)}): each action of a keyed access has a statement of its own`,
       `elg-${p}-issuance: may dynamodb:PutItem on ${REPORTS_510000} ${both}, beyond its catalog entry`,
       `elg-${p}-issuance: may dynamodb:ConditionCheckItem on ${REPORTS_510000} ${both}, beyond its catalog entry`,
       lacksPut,
@@ -851,6 +860,7 @@ describe('error reports and change notices (docs/protocol.md §17)', () => {
     const updating = structuredClone(sc);
     statementOf(updating, 'TableReportsPut').Action = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
     expect(check(updating)).toEqual([
+      `elg-${p}-issuance: a statement grants dynamodb:PutItem, dynamodb:UpdateItem under one condition (${puts.slice(3)}): each action of a keyed access has a statement of its own`,
       `elg-${p}-issuance: may dynamodb:UpdateItem on ${REPORTS_510000} ${puts}, beyond its catalog entry`,
     ]);
 
@@ -878,7 +888,7 @@ describe('error reports and change notices (docs/protocol.md §17)', () => {
     expect(check(structuredClone(sc))).toEqual([]);
   });
 
-  it('builds no stack whose putcheck table lists no leading keys, nor one listing them for another access', () => {
+  it('builds no stack whose keyed table lists no leading keys, nor one listing them for another access', () => {
     const build = (functions: readonly FunctionSpec[]) => () => {
       const values = placeholderContext('510000');
       new ProvinceStack(provinceApp({ outdir: join(assetDir, 'cdk.out.refused') }), 'elg-510000', {
@@ -890,7 +900,7 @@ describe('error reports and change notices (docs/protocol.md §17)', () => {
     const changed = (change: (f: FunctionSpec) => FunctionSpec) =>
       FUNCTIONS.map((f) => (f.name === 'issuance' ? change(f) : f));
     expect(build(changed(({ leadingKeys: _, ...f }) => f))).toThrow(
-      'issuance has putcheck access to reports without leadingKeys',
+      'issuance has keyed access to reports without leadingKeys',
     );
     expect(build(changed((f) => ({ ...f, leadingKeys: { reports: {} } })))).toThrow(/without leadingKeys/);
     expect(build(changed((f) => ({ ...f, leadingKeys: { reports: { put: [], check: [] } } })))).toThrow(
@@ -902,15 +912,24 @@ describe('error reports and change notices (docs/protocol.md §17)', () => {
     expect(
       build(changed((f) => ({ ...f, leadingKeys: { ...f.leadingKeys, nonces: { put: ['X'] } } }))),
     ).toThrow('issuance lists leadingKeys of nonces, a table its entry does not list');
-    // The one list of partitions for both actions, as the entry was: no action of putcheck.
+    // The one list of partitions for both actions, as the entry was: no action of keyed.
     expect(build(changed((f) => ({ ...f, leadingKeys: { reports: ['FAN', 'RPT#*'] } }) as never))).toThrow(
-      'issuance lists leadingKeys of reports for no action (put, check)',
+      'issuance lists leadingKeys of reports for no action (get, query, put, update, delete, check)',
     );
     expect(
+      build(changed((f) => ({ ...f, leadingKeys: { reports: { put: ['FAN'], scan: ['RPT#*'] } } }) as never)),
+    ).toThrow('issuance lists leadingKeys of reports for scan, which keyed does not do');
+    // A keyed table queries no index: Query of its indexes is read access.
+    expect(
       build(
-        changed((f) => ({ ...f, leadingKeys: { reports: { put: ['FAN'], delete: ['RPT#*'] } } }) as never),
+        changed((f) => ({
+          ...f,
+          tables: { ...f.tables, licenses: 'keyed' },
+          leadingKeys: { ...f.leadingKeys, licenses: { query: ['*'] } },
+          queriesIndexes: { licenses: ['byHolder'] },
+        })),
       ),
-    ).toThrow('issuance lists leadingKeys of reports for delete, which putcheck does not do');
+    ).toThrow('issuance queries licenses without read access');
   });
 
   it('lets report-delivery read and write the reports table and query the audit table on byIdentifier only', () => {
@@ -1196,16 +1215,75 @@ describe('manual review and circuit breakers (docs/protocol.md §18)', () => {
     expect(fnOf(zj, p, 'reviews')[1].Properties).toMatchObject({ Timeout: 15, MemorySize: 512 });
   });
 
-  it('lets review-delivery read and write the reviews table, write audit events and keep the registry, nothing else', () => {
+  /**
+   * The interop function's partitions of the reviews table, by action (§18.6): the policy and the
+   * breakers read, the counters queried and added to, held requests and trips put with their copies.
+   */
+  const INTEROP_KEYS = {
+    get: ['POLICY', 'BRK#*'],
+    query: ['CNT#*'],
+    put: ['REV#*', 'PENDING', 'BRK#*', 'BREAKERS'],
+    update: ['CNT#*'],
+  };
+  /**
+   * The review-delivery function's: reviews due to expire, breakers' copies and deliveries due
+   * queried; an expiry's review, decided copy and delivery put and its pending copy deleted; a
+   * delivery moved ahead and removed.
+   */
+  const REVIEW_DELIVERY_KEYS = {
+    query: ['PENDING', 'BREAKERS', 'DLV'],
+    put: ['REV#*', 'DECIDED', 'DLV'],
+    delete: ['PENDING', 'DLV'],
+  };
+  /** The statements of a keyed reviews grant, one per action, in the order bindTable makes them. */
+  const keyedStatements = (reviews: string, keys: Partial<Record<KeyedAction, string[]>>) =>
+    KEYED_ACTIONS.filter((a) => (keys[a] ?? []).length > 0).map((a) => ({
+      Sid: `TableReviews${a[0]?.toUpperCase()}${a.slice(1)}`,
+      Effect: 'Allow',
+      Action: KEYED_ITEM_ACTIONS[a],
+      Resource: { 'Fn::GetAtt': [reviews, 'Arn'] },
+      Condition: leadingKeysOf(keys[a] ?? []),
+    }));
+  const reviewsStatementsOf = (t: Json, p: string, name: string) => {
+    const reviews = byName(t, 'AWS::DynamoDB::Table', 'TableName', `elg-${p}-reviews`)[0];
+    return {
+      reviews,
+      naming: statementsOf(t, p, name).filter((s) => JSON.stringify(s.Resource).includes(`"${reviews}"`)),
+    };
+  };
+
+  it('lets review-delivery only query, put and delete its own partitions of the reviews table, write audit events and keep the registry', () => {
+    for (const [t, p] of [
+      [zj, '330000'],
+      [sc, '510000'],
+    ] as const) {
+      expect(dynamoGrants(t, p, 'review-delivery')).toEqual(
+        [
+          `dynamodb:Query on ${reviewsOf(p)} ${leadingKeysIf(['BREAKERS', 'DLV', 'PENDING'])}`,
+          `dynamodb:PutItem on ${reviewsOf(p)} ${leadingKeysIf(['DECIDED', 'DLV', 'REV#*'])}`,
+          `dynamodb:DeleteItem on ${reviewsOf(p)} ${leadingKeysIf(['DLV', 'PENDING'])}`,
+          ...on(TABLE_ACTIONS.write, `table elg-${p}-audit`),
+          ...on(TABLE_ACTIONS.getput, `table elg-${p}-registry`),
+        ].sort(),
+      );
+      // Three statements name the table, one action each, in the order of the catalog's actions.
+      const { reviews, naming } = reviewsStatementsOf(t, p, 'review-delivery');
+      expect(naming).toEqual(keyedStatements(reviews, REVIEW_DELIVERY_KEYS));
+      expect(naming.map((s) => s.Sid)).toEqual([
+        'TableReviewsQuery',
+        'TableReviewsPut',
+        'TableReviewsDelete',
+      ]);
+    }
+    expect(functionSpec('review-delivery').tables.reviews).toBe('keyed');
+    expect(functionSpec('review-delivery').leadingKeys).toEqual({ reviews: REVIEW_DELIVERY_KEYS });
     const p = '330000';
-    expect(dynamoGrants(zj, p, 'review-delivery')).toEqual(
-      [
-        ...on(tableActions('readwrite'), reviewsOf(p)),
-        ...on(TABLE_ACTIONS.write, `table elg-${p}-audit`),
-        ...on(TABLE_ACTIONS.getput, `table elg-${p}-registry`),
-      ].sort(),
-    );
     expect(targetsOf(zj, p, 'review-delivery', 'dynamodb:Query')).toEqual([reviewsOf(p)]);
+    expect(targetsOf(zj, p, 'review-delivery', 'dynamodb:GetItem')).toEqual([`table elg-${p}-registry`]);
+    expect(targetsOf(zj, p, 'review-delivery', 'dynamodb:UpdateItem')).toEqual([`table elg-${p}-audit`]);
+    expect(targetsOf(zj, p, 'review-delivery', 'dynamodb:ConditionCheckItem')).toEqual([
+      `table elg-${p}-audit`,
+    ]);
     expect(targetsOf(zj, p, 'review-delivery', 'kms:Sign')).toEqual(['key gateway g1']);
     expect(targetsOf(zj, p, 'review-delivery', 'secretsmanager:GetSecretValue')).toEqual([]);
     expect(functionSpec('review-delivery').routes).toEqual([]);
@@ -1218,11 +1296,251 @@ describe('manual review and circuit breakers (docs/protocol.md §18)', () => {
     ).toEqual([]);
   });
 
-  it('lets interop read and write the reviews table, the policy, breakers, counters and held requests', () => {
-    const p = '330000';
-    expect(dynamoGrants(zj, p, 'interop').filter((g) => g.includes(` on ${reviewsOf(p)}`))).toEqual(
-      on(tableActions('readwrite'), reviewsOf(p)).sort(),
+  it('lets interop only get the policy and breakers, query and update the counters and put holds and trips in the reviews table', () => {
+    for (const [t, p] of [
+      [zj, '330000'],
+      [sc, '510000'],
+    ] as const) {
+      expect(dynamoGrants(t, p, 'interop').filter((g) => g.includes(` on ${reviewsOf(p)}`))).toEqual(
+        [
+          `dynamodb:GetItem on ${reviewsOf(p)} ${leadingKeysIf(['BRK#*', 'POLICY'])}`,
+          `dynamodb:Query on ${reviewsOf(p)} ${leadingKeysIf(['CNT#*'])}`,
+          `dynamodb:PutItem on ${reviewsOf(p)} ${leadingKeysIf(['BREAKERS', 'BRK#*', 'PENDING', 'REV#*'])}`,
+          `dynamodb:UpdateItem on ${reviewsOf(p)} ${leadingKeysIf(['CNT#*'])}`,
+        ].sort(),
+      );
+      const { reviews, naming } = reviewsStatementsOf(t, p, 'interop');
+      expect(naming).toEqual(keyedStatements(reviews, INTEROP_KEYS));
+      expect(naming.map((s) => s.Sid)).toEqual([
+        'TableReviewsGet',
+        'TableReviewsQuery',
+        'TableReviewsPut',
+        'TableReviewsUpdate',
+      ]);
+    }
+    expect(functionSpec('interop').tables.reviews).toBe('keyed');
+    expect(functionSpec('interop').leadingKeys).toEqual({ reviews: INTEROP_KEYS });
+    // No delete or condition check of the reviews table.
+    expect(targetsOf(zj, '330000', 'interop', 'dynamodb:DeleteItem')).toEqual([
+      'table elg-330000-audit',
+      'table elg-330000-nonces',
+    ]);
+    expect(targetsOf(zj, '330000', 'interop', 'dynamodb:ConditionCheckItem')).not.toContain(
+      reviewsOf('330000'),
     );
+    // The reviews function keeps the whole table: every route of §18 is its own.
+    expect(
+      dynamoGrants(zj, '330000', 'reviews').filter((g) => g.includes(` on ${reviewsOf('330000')}`)),
+    ).toEqual(on(tableActions('readwrite'), reviewsOf('330000')).sort());
+  });
+
+  it('reads each wider access as the keyed actions it grants on every partition', () => {
+    for (const access of ['describe', 'getput', 'read', 'write', 'readwrite'] as const) {
+      expect(
+        KEYED_ACTIONS.filter((a) => tableActions(access).includes(KEYED_ITEM_ACTIONS[a])),
+        access,
+      ).toEqual(KEYED_ACTIONS_OF[access]);
+    }
+    expect(keyedGrants(INTEROP_KEYS).map((g) => [g.use, g.action])).toEqual([
+      ['get', 'dynamodb:GetItem'],
+      ['query', 'dynamodb:Query'],
+      ['put', 'dynamodb:PutItem'],
+      ['update', 'dynamodb:UpdateItem'],
+    ]);
+    expect(keyedGrants({ delete: ['DLV'], check: ['X'] })).toEqual([
+      { use: 'delete', action: 'dynamodb:DeleteItem', condition: leadingKeysOf(['DLV']) },
+      { use: 'check', action: 'dynamodb:ConditionCheckItem', condition: leadingKeysOf(['X']) },
+    ]);
+  });
+
+  it('notices an interop grant on the reviews table widened, with an action more, unconditioned or merged', () => {
+    const p = '510000';
+    const REVIEWS = reviewsOf(p);
+    const statementOf = (t: Json, sid: string) =>
+      statementsOf(t, p, 'interop').find((s) => s.Sid === sid) as Cfn;
+    const policyOf = (t: Json) =>
+      t.Resources[fnOf(t, p, 'interop')[1].Properties.Role['Fn::GetAtt'][0]]?.Properties.Policies[0]
+        .PolicyDocument;
+    const keysOf = (t: Json, sid: string): string[] =>
+      statementOf(t, sid).Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys'];
+    const check = (t: Json) => checkProvinceTemplate(t, p, plansOf('elg-510000'));
+    const lacks = (action: string, keys: string[]) =>
+      `elg-${p}-interop: lacks dynamodb:${action} on ${REVIEWS} ${leadingKeysIf(keys)}, which its catalog entry needs`;
+    const beyond = (action: string, keys?: string[]) =>
+      `elg-${p}-interop: may dynamodb:${action} on ${REVIEWS}${keys ? ` ${leadingKeysIf(keys)}` : ''}, beyond its catalog entry`;
+    const PUTS = ['BREAKERS', 'BRK#*', 'PENDING', 'REV#*'];
+
+    // A put of the policy: it could turn every hold off.
+    const policyPut = structuredClone(sc);
+    keysOf(policyPut, 'TableReviewsPut').push('POLICY');
+    expect(check(policyPut)).toEqual([beyond('PutItem', [...PUTS, 'POLICY']), lacks('PutItem', PUTS)]);
+
+    // A put of decided reviews or of waits: it could change a decision or forge a wait.
+    const decidedPut = structuredClone(sc);
+    keysOf(decidedPut, 'TableReviewsPut').push('DECIDED', 'WAIT#*');
+    expect(check(decidedPut)).toEqual([
+      beyond('PutItem', [...PUTS, 'DECIDED', 'WAIT#*']),
+      lacks('PutItem', PUTS),
+    ]);
+
+    // A get of the held requests, which it never reads back.
+    const reading = structuredClone(sc);
+    keysOf(reading, 'TableReviewsGet').push('REV#*');
+    expect(check(reading)).toEqual([
+      beyond('GetItem', ['BRK#*', 'POLICY', 'REV#*']),
+      lacks('GetItem', ['BRK#*', 'POLICY']),
+    ]);
+
+    // An action more, a statement of its own: the deletion of held requests.
+    const deleting = structuredClone(sc);
+    const reviews = byName(deleting, 'AWS::DynamoDB::Table', 'TableName', `elg-${p}-reviews`)[0];
+    policyOf(deleting).Statement.push({
+      Sid: 'TableReviewsDelete',
+      Effect: 'Allow',
+      Action: 'dynamodb:DeleteItem',
+      Resource: { 'Fn::GetAtt': [reviews, 'Arn'] },
+      Condition: leadingKeysOf(['REV#*', 'PENDING']),
+    });
+    expect(check(deleting)).toEqual([beyond('DeleteItem', ['PENDING', 'REV#*'])]);
+
+    // An action more in a statement: deletes of the counters, beside their updates.
+    const updating = structuredClone(sc);
+    statementOf(updating, 'TableReviewsUpdate').Action = ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+    expect(check(updating)).toEqual([
+      `elg-${p}-interop: a statement grants dynamodb:UpdateItem, dynamodb:DeleteItem under one condition (ForAllValues:StringLike dynamodb:LeadingKeys [CNT#*]): each action of a keyed access has a statement of its own`,
+      beyond('DeleteItem', ['CNT#*']),
+    ]);
+
+    const unconditioned = structuredClone(sc);
+    delete statementOf(unconditioned, 'TableReviewsGet').Condition;
+    expect(check(unconditioned)).toEqual([beyond('GetItem'), lacks('GetItem', ['BRK#*', 'POLICY'])]);
+
+    // Get and put merged into one statement on all their partitions: each may more.
+    const merged = structuredClone(sc);
+    policyOf(merged).Statement = policyOf(merged).Statement.filter((s: Cfn) => s.Sid !== 'TableReviewsGet');
+    Object.assign(statementOf(merged, 'TableReviewsPut'), {
+      Sid: 'TableReviews',
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      Condition: leadingKeysOf([...INTEROP_KEYS.get, ...INTEROP_KEYS.put]),
+    });
+    const all = ['BREAKERS', 'BRK#*', 'BRK#*', 'PENDING', 'POLICY', 'REV#*'];
+    expect(check(merged)).toEqual([
+      `elg-${p}-interop: a statement grants dynamodb:GetItem, dynamodb:PutItem under one condition (${leadingKeysIf(all).slice(3)}): each action of a keyed access has a statement of its own`,
+      beyond('GetItem', all),
+      beyond('PutItem', all),
+      lacks('GetItem', ['BRK#*', 'POLICY']),
+      lacks('PutItem', PUTS),
+    ]);
+
+    // Query and update of the same partitions merged: the same grants, one statement too few.
+    const counters = structuredClone(sc);
+    policyOf(counters).Statement = policyOf(counters).Statement.filter(
+      (s: Cfn) => s.Sid !== 'TableReviewsUpdate',
+    );
+    statementOf(counters, 'TableReviewsQuery').Action = ['dynamodb:Query', 'dynamodb:UpdateItem'];
+    expect(check(counters)).toEqual([
+      `elg-${p}-interop: a statement grants dynamodb:Query, dynamodb:UpdateItem under one condition (ForAllValues:StringLike dynamodb:LeadingKeys [CNT#*]): each action of a keyed access has a statement of its own`,
+    ]);
+
+    // Gone: no hold could be stored, and the check says so.
+    const missing = structuredClone(sc);
+    policyOf(missing).Statement = policyOf(missing).Statement.filter((s: Cfn) => s.Sid !== 'TableReviewsPut');
+    expect(check(missing)).toEqual([lacks('PutItem', PUTS)]);
+
+    // Unchanged, it passes.
+    expect(check(structuredClone(sc))).toEqual([]);
+  });
+
+  it('notices a review-delivery grant on the reviews table widened, with an action more, unconditioned or merged', () => {
+    const p = '510000';
+    const REVIEWS = reviewsOf(p);
+    const statementOf = (t: Json, sid: string) =>
+      statementsOf(t, p, 'review-delivery').find((s) => s.Sid === sid) as Cfn;
+    const policyOf = (t: Json) =>
+      t.Resources[fnOf(t, p, 'review-delivery')[1].Properties.Role['Fn::GetAtt'][0]]?.Properties.Policies[0]
+        .PolicyDocument;
+    const keysOf = (t: Json, sid: string): string[] =>
+      statementOf(t, sid).Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys'];
+    const check = (t: Json) => checkProvinceTemplate(t, p, plansOf('elg-510000'));
+    const lacks = (action: string, keys: string[]) =>
+      `elg-${p}-review-delivery: lacks dynamodb:${action} on ${REVIEWS} ${leadingKeysIf(keys)}, which its catalog entry needs`;
+    const beyond = (action: string, keys?: string[]) =>
+      `elg-${p}-review-delivery: may dynamodb:${action} on ${REVIEWS}${keys ? ` ${leadingKeysIf(keys)}` : ''}, beyond its catalog entry`;
+    const PUTS = ['DECIDED', 'DLV', 'REV#*'];
+    const DELETES = ['DLV', 'PENDING'];
+
+    // A put of pending copies, which an expiry never makes: it could queue a review of its own.
+    const pendingPut = structuredClone(sc);
+    keysOf(pendingPut, 'TableReviewsPut').push('PENDING');
+    expect(check(pendingPut)).toEqual([beyond('PutItem', [...PUTS, 'PENDING']), lacks('PutItem', PUTS)]);
+
+    // Deletes of the held requests or of the breakers: it could make a review or a trip vanish.
+    const deleting = structuredClone(sc);
+    keysOf(deleting, 'TableReviewsDelete').push('REV#*', 'BRK#*');
+    expect(check(deleting)).toEqual([
+      beyond('DeleteItem', [...DELETES, 'BRK#*', 'REV#*']),
+      lacks('DeleteItem', DELETES),
+    ]);
+
+    // Every partition: the pattern `*`.
+    const anywhere = structuredClone(sc);
+    statementOf(anywhere, 'TableReviewsQuery').Condition = leadingKeysOf(['*']);
+    expect(check(anywhere)).toEqual([beyond('Query', ['*']), lacks('Query', ['BREAKERS', 'DLV', 'PENDING'])]);
+
+    // An action more: a read of the policy, or an update of the breakers, each its own statement.
+    const more = structuredClone(sc);
+    const reviews = byName(more, 'AWS::DynamoDB::Table', 'TableName', `elg-${p}-reviews`)[0];
+    policyOf(more).Statement.push(
+      {
+        Sid: 'TableReviewsGet',
+        Effect: 'Allow',
+        Action: 'dynamodb:GetItem',
+        Resource: { 'Fn::GetAtt': [reviews, 'Arn'] },
+        Condition: leadingKeysOf(['POLICY']),
+      },
+      {
+        Sid: 'TableReviewsUpdate',
+        Effect: 'Allow',
+        Action: 'dynamodb:UpdateItem',
+        Resource: { 'Fn::GetAtt': [reviews, 'Arn'] },
+        Condition: leadingKeysOf(['BRK#*']),
+      },
+    );
+    expect(check(more)).toEqual([beyond('GetItem', ['POLICY']), beyond('UpdateItem', ['BRK#*'])]);
+
+    // A condition check beside the puts, which no transaction of it makes.
+    const checking = structuredClone(sc);
+    statementOf(checking, 'TableReviewsPut').Action = ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'];
+    expect(check(checking)).toEqual([
+      `elg-${p}-review-delivery: a statement grants dynamodb:PutItem, dynamodb:ConditionCheckItem under one condition (${leadingKeysIf(PUTS).slice(3)}): each action of a keyed access has a statement of its own`,
+      beyond('ConditionCheckItem', PUTS),
+    ]);
+
+    const unconditioned = structuredClone(sc);
+    delete statementOf(unconditioned, 'TableReviewsDelete').Condition;
+    expect(check(unconditioned)).toEqual([beyond('DeleteItem'), lacks('DeleteItem', DELETES)]);
+
+    // Put and delete merged into one statement on both lists: each on the other's partitions too.
+    const merged = structuredClone(sc);
+    policyOf(merged).Statement = policyOf(merged).Statement.filter(
+      (s: Cfn) => s.Sid !== 'TableReviewsDelete',
+    );
+    Object.assign(statementOf(merged, 'TableReviewsPut'), {
+      Sid: 'TableReviews',
+      Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      Condition: leadingKeysOf([...REVIEW_DELIVERY_KEYS.put, ...REVIEW_DELIVERY_KEYS.delete]),
+    });
+    const both = ['DECIDED', 'DLV', 'DLV', 'PENDING', 'REV#*'];
+    expect(check(merged)).toEqual([
+      `elg-${p}-review-delivery: a statement grants dynamodb:PutItem, dynamodb:DeleteItem under one condition (${leadingKeysIf(both).slice(3)}): each action of a keyed access has a statement of its own`,
+      beyond('PutItem', both),
+      beyond('DeleteItem', both),
+      lacks('PutItem', PUTS),
+      lacks('DeleteItem', DELETES),
+    ]);
+
+    // Unchanged, it passes.
+    expect(check(structuredClone(sc))).toEqual([]);
   });
 
   it('lets verification only put its waits under WAIT#* in the reviews table, one statement, no check', () => {
@@ -1247,9 +1565,9 @@ describe('manual review and circuit breakers (docs/protocol.md §18)', () => {
         `dynamodb:PutItem on ${reviewsOf(p)} ${leadingKeysIf(VERIFICATION_PUTS)}`,
       ]);
     }
-    expect(functionSpec('verification').tables.reviews).toBe('putcheck');
+    expect(functionSpec('verification').tables.reviews).toBe('keyed');
     expect(functionSpec('verification').leadingKeys).toEqual({ reviews: { put: VERIFICATION_PUTS } });
-    expect(putcheckGrants({ put: VERIFICATION_PUTS })).toEqual([
+    expect(keyedGrants({ put: VERIFICATION_PUTS })).toEqual([
       { use: 'put', action: 'dynamodb:PutItem', condition: leadingKeysOf(['WAIT#*']) },
     ]);
   });
@@ -1295,6 +1613,7 @@ describe('manual review and circuit breakers (docs/protocol.md §18)', () => {
     const updating = structuredClone(sc);
     statementOf(updating).Action = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'];
     expect(check(updating)).toEqual([
+      `elg-${p}-verification: a statement grants dynamodb:PutItem, dynamodb:UpdateItem, dynamodb:ConditionCheckItem under one condition (${puts.slice(3)}): each action of a keyed access has a statement of its own`,
       `elg-${p}-verification: may dynamodb:UpdateItem on ${REVIEWS} ${puts}, beyond its catalog entry`,
       `elg-${p}-verification: may dynamodb:ConditionCheckItem on ${REVIEWS} ${puts}, beyond its catalog entry`,
     ]);

@@ -15,8 +15,8 @@ import { ProvinceAdapters } from '../../../lib/wiring/adapters.ts';
 import { functionApp } from '../../../lib/wiring/function.ts';
 import {
   canUseTable,
+  KEYED_ACTIONS,
   type LeadingKeys,
-  PUT_CHECK_ACTIONS,
   type ResourceScope,
   UndeclaredResourceError,
 } from '../../../lib/wiring/scope.ts';
@@ -79,7 +79,7 @@ function withoutEachListing(spec: FunctionSpec): { listing: string; scope: Resou
     }
   }
   for (const [kind, byAction] of Object.entries(spec.leadingKeys ?? {})) {
-    for (const action of PUT_CHECK_ACTIONS) {
+    for (const action of KEYED_ACTIONS) {
       const keys = byAction?.[action] ?? [];
       for (const key of keys) {
         const leadingKeys = {
@@ -146,8 +146,8 @@ describe('issuance puts fan-outs and checks reports in the reports table, nothin
   const issuance = province.scopedTo(spec);
   const withKeys = (reports: LeadingKeys) => province.scopedTo({ ...spec, leadingKeys: { reports } });
 
-  it('lists the reports table as putcheck: puts under FAN only, checks of RPT#* only', () => {
-    expect(spec.tables.reports).toBe('putcheck');
+  it('lists the reports table as keyed: puts under FAN only, checks of RPT#* only', () => {
+    expect(spec.tables.reports).toBe('keyed');
     expect(spec.leadingKeys).toEqual({ reports: { put: ['FAN'], check: ['RPT#*'] } });
     expect(issuance.changeNotices).toBeDefined();
   });
@@ -155,7 +155,7 @@ describe('issuance puts fan-outs and checks reports in the reports table, nothin
   it('builds no other store over that table: the reports store needs readwrite', () => {
     expect(() => issuance.reports).toThrow(UndeclaredResourceError);
     expect(() => issuance.reports).toThrow(
-      /issuance function needs readwrite access to the reports table; its catalog entry lists putcheck/,
+      /issuance function needs readwrite access to the reports table; its catalog entry lists keyed/,
     );
   });
 
@@ -200,23 +200,171 @@ describe('issuance puts fan-outs and checks reports in the reports table, nothin
       const scope = province.scopedTo({ ...wider, tables: { ...spec.tables, reports: access } });
       expect(scope.changeNotices, access).toBeDefined();
     }
-    const getput = province.scopedTo({ ...spec, tables: { ...spec.tables, reports: 'getput' } });
+    // A listing that does not do all it does: getput checks nothing, read puts nothing.
+    const { leadingKeys: _, ...unkeyed } = spec;
+    const getput = province.scopedTo({ ...unkeyed, tables: { ...spec.tables, reports: 'getput' } });
     expect(() => getput.changeNotices).toThrow(
-      /issuance function needs putcheck access to the reports table; its catalog entry lists getput/,
+      /issuance function checks items under RPT#\* in the reports table; its catalog entry lists getput/,
+    );
+    const read = province.scopedTo({ ...unkeyed, tables: { ...spec.tables, reports: 'read' } });
+    expect(() => read.changeNotices).toThrow(
+      /issuance function puts items under FAN in the reports table; its catalog entry lists read/,
+    );
+    const describe = province.scopedTo({ ...unkeyed, tables: { ...spec.tables, reports: 'describe' } });
+    expect(() => describe.changeNotices).toThrow(
+      /issuance function needs keyed access to the reports table; its catalog entry lists describe/,
     );
   });
 
-  it('gives a putcheck listing no read, write, query or describe use of the table', () => {
-    const uses = ['describe', 'read', 'write', 'readwrite', 'query', 'putcheck'] as const;
-    expect(uses.filter((use) => canUseTable(spec, 'reports', use))).toEqual(['putcheck']);
-    // Report delivery reads and rewrites its outbox: putcheck does not wire it.
+  it('gives a keyed listing no read, write, query or describe use of the table', () => {
+    const uses = ['describe', 'read', 'write', 'readwrite', 'query', 'keyed'] as const;
+    expect(uses.filter((use) => canUseTable(spec, 'reports', use))).toEqual(['keyed']);
+    // Report delivery reads and rewrites its outbox: keyed does not wire it.
     const delivery = FUNCTIONS.find((f) => f.name === 'report-delivery') as FunctionSpec;
     const narrowed = {
       ...delivery,
-      tables: { ...delivery.tables, reports: 'putcheck' as const },
+      tables: { ...delivery.tables, reports: 'keyed' as const },
       leadingKeys: { reports: { put: ['FAN'], check: ['RPT#*'] } },
     };
     expect(() => wire(delivery, narrowed)).toThrow(/needs readwrite access to the reports table/);
+  });
+});
+
+/** The reviews table's partitions, by action, of the two functions that touch only some of it. */
+const INTEROP_REVIEWS = {
+  get: ['POLICY', 'BRK#*'],
+  query: ['CNT#*'],
+  put: ['REV#*', 'PENDING', 'BRK#*', 'BREAKERS'],
+  update: ['CNT#*'],
+};
+const REVIEW_DELIVERY_REVIEWS = {
+  query: ['PENDING', 'BREAKERS', 'DLV'],
+  put: ['REV#*', 'DECIDED', 'DLV'],
+  delete: ['PENDING', 'DLV'],
+};
+
+/** Every way of taking one partition away from one action of `keys`. */
+function eachPartitionLess(keys: LeadingKeys): { listing: string; keys: LeadingKeys }[] {
+  return KEYED_ACTIONS.flatMap((action) =>
+    (keys[action] ?? []).map((key) => ({
+      listing: `${action} ${key}`,
+      keys: { ...keys, [action]: (keys[action] ?? []).filter((k) => k !== key) },
+    })),
+  );
+}
+
+describe('interop and review-delivery touch only their own partitions of the reviews table', () => {
+  const interop = FUNCTIONS.find((f) => f.name === 'interop') as FunctionSpec;
+  const delivery = FUNCTIONS.find((f) => f.name === 'review-delivery') as FunctionSpec;
+  const verification = FUNCTIONS.find((f) => f.name === 'verification') as FunctionSpec;
+  const reviews = FUNCTIONS.find((f) => f.name === 'reviews') as FunctionSpec;
+  const withKeys = (spec: FunctionSpec, keys: LeadingKeys) =>
+    province.scopedTo({ ...spec, leadingKeys: { ...spec.leadingKeys, reviews: keys } });
+
+  it('lists the reviews table as keyed for both, with exactly these partitions by action', () => {
+    expect(interop.tables.reviews).toBe('keyed');
+    expect(interop.leadingKeys).toEqual({ reviews: INTEROP_REVIEWS });
+    expect(delivery.tables.reviews).toBe('keyed');
+    expect(delivery.leadingKeys).toEqual({ reviews: REVIEW_DELIVERY_REVIEWS });
+    // The reviews function serves every route of §18: it keeps the whole table.
+    expect(reviews.tables.reviews).toBe('readwrite');
+    expect(reviews.leadingKeys).toBeUndefined();
+    expect(province.scopedTo(interop).reviewGate).toBeDefined();
+    expect(province.scopedTo(delivery).reviewOutbox).toBeDefined();
+  });
+
+  it.each(eachPartitionLess(INTEROP_REVIEWS).map(({ listing, keys }) => [listing, keys] as const))(
+    'refuses the interop gate without %s',
+    (_, keys) => {
+      expect(() => withKeys(interop, keys).reviewGate).toThrow(UndeclaredResourceError);
+      expect(() => wire(interop, { ...interop, leadingKeys: { reviews: keys } })).toThrow(
+        /interop function .* in the reviews table, which its catalog entry's leadingKeys do not list/,
+      );
+    },
+  );
+
+  it.each(eachPartitionLess(REVIEW_DELIVERY_REVIEWS).map(({ listing, keys }) => [listing, keys] as const))(
+    'refuses the review-delivery outbox without %s',
+    (_, keys) => {
+      expect(() => withKeys(delivery, keys).reviewOutbox).toThrow(UndeclaredResourceError);
+      expect(() => wire(delivery, { ...delivery, leadingKeys: { reviews: keys } })).toThrow(
+        /review-delivery function .* in the reviews table, which its catalog entry's leadingKeys do not list/,
+      );
+    },
+  );
+
+  it('takes a partition listed for one action as no grant of another', () => {
+    // The counters listed for get and put instead of query and update.
+    expect(
+      () =>
+        withKeys(interop, { ...INTEROP_REVIEWS, query: [], update: [], get: ['POLICY', 'BRK#*', 'CNT#*'] })
+          .reviewGate,
+    ).toThrow(
+      /interop function queries items under CNT#\* and updates items under CNT#\* in the reviews table/,
+    );
+    // The pending copy deleted where it is put, and put where it is deleted.
+    expect(
+      () =>
+        withKeys(delivery, {
+          ...REVIEW_DELIVERY_REVIEWS,
+          put: ['REV#*', 'PENDING', 'DLV'],
+          delete: ['DECIDED', 'DLV'],
+        }).reviewOutbox,
+    ).toThrow(
+      /review-delivery function puts items under DECIDED and deletes items under PENDING in the reviews table/,
+    );
+    // One narrower pattern is no grant of the wider one.
+    expect(
+      () =>
+        withKeys(interop, { ...INTEROP_REVIEWS, put: ['REV#330000-*', 'PENDING', 'BRK#*', 'BREAKERS'] })
+          .reviewGate,
+    ).toThrow(/interop function puts items under REV#\* in the reviews table/);
+  });
+
+  it("builds no broad store over the reviews table for a keyed listing, nor the other functions' views", () => {
+    for (const spec of [interop, delivery, verification]) {
+      const scoped = province.scopedTo(spec);
+      expect(() => scoped.reviews, spec.name).toThrow(
+        new RegExp(
+          `${spec.name} function needs readwrite access to the reviews table; its catalog entry lists keyed`,
+        ),
+      );
+    }
+    expect(() => province.scopedTo(interop).reviewOutbox).toThrow(
+      /interop function queries items under PENDING, BREAKERS, DLV and puts items under DECIDED, DLV and deletes items under PENDING, DLV in the reviews table/,
+    );
+    expect(() => province.scopedTo(interop).reviewWaits).toThrow(/interop function puts items under WAIT#\*/);
+    expect(() => province.scopedTo(delivery).reviewGate).toThrow(
+      /review-delivery function gets items under POLICY, BRK#\* and queries items under CNT#\* and puts items under PENDING, BRK#\*, BREAKERS and updates items under CNT#\*/,
+    );
+    expect(() => province.scopedTo(delivery).reviewWaits).toThrow(UndeclaredResourceError);
+    expect(() => province.scopedTo(verification).reviewGate).toThrow(UndeclaredResourceError);
+    expect(() => province.scopedTo(verification).reviewOutbox).toThrow(UndeclaredResourceError);
+    // The reviews function's readwrite listing does everything: the store and every view of it.
+    const whole = province.scopedTo(reviews);
+    expect([whole.reviews, whole.reviewGate, whole.reviewOutbox, whole.reviewWaits].every(Boolean)).toBe(
+      true,
+    );
+    const uses = ['describe', 'read', 'write', 'readwrite', 'query', 'keyed'] as const;
+    for (const spec of [interop, delivery]) {
+      expect(uses.filter((use) => canUseTable(spec, 'reviews', use))).toEqual(['keyed']);
+    }
+  });
+
+  it('takes a wider listing only when it does every action: write neither gets nor queries', () => {
+    for (const [spec, view] of [
+      [interop, (a: ProvinceAdapters) => a.reviewGate],
+      [delivery, (a: ProvinceAdapters) => a.reviewOutbox],
+    ] as const) {
+      const { leadingKeys: _, ...unkeyed } = spec;
+      const as = (access: 'read' | 'write' | 'readwrite') =>
+        province.scopedTo({ ...unkeyed, tables: { ...spec.tables, reviews: access } });
+      expect(view(as('readwrite')), spec.name).toBeDefined();
+      expect(() => view(as('write')), spec.name).toThrow(
+        /queries items under .*; its catalog entry lists write/,
+      );
+      expect(() => view(as('read')), spec.name).toThrow(/puts items under .*; its catalog entry lists read/);
+    }
   });
 });
 
