@@ -51,7 +51,7 @@ export interface ReportDeps {
 const DEFAULT_LIMIT = 50;
 const NO_HOLDER = Buffer.alloc(32);
 
-export type FilingAnswer = { status: 201; body: ReportFiled } | { status: 202; body: ReportQueued };
+export type FiledAnswer = { status: 201; body: ReportFiled } | { status: 202; body: ReportQueued };
 
 /**
  * Error reports (docs/protocol.md §17) as this province's platforms, holders and issuing
@@ -62,7 +62,7 @@ export class ReportService {
   constructor(private readonly deps: ReportDeps) {}
 
   /** `POST /v1/reports`: a report on a license of this province, or of another one (§17.1). */
-  async file(request: FileReportRequest, ctx: CallContext): Promise<FilingAnswer> {
+  async file(request: FileReportRequest, ctx: CallContext): Promise<FiledAnswer> {
     const { province, clock } = this.deps;
     const filer = filerOf(ctx.principal);
     const parsed = parseIdentifier(request.identifier);
@@ -136,7 +136,7 @@ export class ReportService {
     filer: Filer,
     audit: ReturnType<typeof auditEvent>,
     now: Date,
-  ): Promise<FilingAnswer> {
+  ): Promise<FiledAnswer> {
     const record = await this.deps.licenses.get(identifierKey(id), id.version);
     if (filer.kind === 'holder') this.assertHolder(record, filer.holder);
     if (!record) throw new NotFoundError(`province ${this.deps.province} issued no license ${id.identifier}`);

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { AuditEvent } from '../../contracts/audit.ts';
 import { IdentifierSchema } from '../../contracts/codes/index.ts';
 import { TimestampSchema } from '../../contracts/common.ts';
 import { GatewayIdSchema } from '../../contracts/registry.ts';
@@ -12,7 +11,6 @@ import {
   ReviewStateSchema,
 } from '../../contracts/reviews.ts';
 import { OutboxEntryShape } from '../delivery/deliver.ts';
-import type { TransactItems } from '../store/transact.ts';
 
 /**
  * What the reviews table keeps (docs/protocol.md §18.6). Every record is parsed with these
@@ -93,10 +91,3 @@ export const DecisionDeliverySchema = z.object({
   reviewId: ReviewIdSchema,
 });
 export type DecisionDelivery = z.infer<typeof DecisionDeliverySchema>;
-
-/** What a write that goes with an audit event carries. */
-export interface WithAudit {
-  audit: AuditEvent;
-}
-
-export type { TransactItems };
