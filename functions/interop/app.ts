@@ -41,16 +41,8 @@ export function interopRoutes(deps: InteropAppDeps) {
   app.on(route.method, route.path, limitBody(deps.maxBodyBytes), signedCall(deps.signed), async (c) => {
     const caller = c.get('caller');
     const request = signedBody(c.get('rawBody'), route.request);
-    c.set('audit', {
-      action: AuditAction.interopVerify,
-      identifier: request.identifier,
-      details: {
-        matterCode: request.matterCode,
-        useCause: request.useCause,
-        requester: request.requester.platform,
-        ...(request.seal ? { sealUntil: request.seal.until, sealBasis: request.seal.basis } : {}),
-      },
-    });
+    const asked = askedDetails(request);
+    c.set('audit', { action: AuditAction.interopVerify, identifier: request.identifier, details: asked });
     const peer = caller?.gateway ?? '';
     const [breaker, policy] = await Promise.all([deps.breakers.state(peer), deps.policy.current()]);
     if (breaker === 'open' && policy.breaker.whenOpen === 'refuse') {
@@ -78,21 +70,18 @@ export function interopRoutes(deps: InteropAppDeps) {
         action: AuditAction.interopVerify,
         identifier: request.identifier,
         details: {
-          matterCode: request.matterCode,
-          useCause: request.useCause,
-          requester: request.requester.platform,
+          ...asked,
           agreementId: grant.agreementId,
           dataLevel,
           held: heldBecause,
           reviewId: pending.reviewId,
-          ...(request.seal ? { sealUntil: request.seal.until, sealBasis: request.seal.basis } : {}),
         },
       });
       return jsonAnswer(c, pending, 202);
     }
     let outcome: Awaited<ReturnType<InteropService['verify']>>;
     try {
-      outcome = await deps.service.verify(peer, request);
+      outcome = await deps.service.verify(peer, request, grant);
     } catch (err) {
       await deps.breakers.record(peer, { notFound: err instanceof NotFoundError });
       throw err;
@@ -103,19 +92,29 @@ export function interopRoutes(deps: InteropAppDeps) {
       identifier: request.identifier,
       holderHash: outcome.holderHash,
       details: {
-        matterCode: request.matterCode,
-        useCause: request.useCause,
-        requester: request.requester.platform,
+        ...asked,
         agreementId: outcome.response.agreementId,
         dataLevel: outcome.dataLevel,
         licenseStatus: outcome.response.status,
-        // The caller's investigator sealed it: the holder sees it sealed until then (§16).
-        ...(request.seal ? { sealUntil: request.seal.until, sealBasis: request.seal.basis } : {}),
       },
     });
     return jsonAnswer(c, outcome.response);
   });
   return app;
+}
+
+/**
+ * What the `interop.verify` event records of the request, answered, held or refused: the matter,
+ * the use cause, the requesting platform, and the caller's investigator's seal (the holder sees
+ * the use sealed until then, §16).
+ */
+function askedDetails(request: InteropVerifyRequest): Record<string, string> {
+  return {
+    matterCode: request.matterCode,
+    useCause: request.useCause,
+    requester: request.requester.platform,
+    ...(request.seal ? { sealUntil: request.seal.until, sealBasis: request.seal.basis } : {}),
+  };
 }
 
 /** Stores a held request with its `review.hold` event, and the 202 answer that names it (§18.2). */

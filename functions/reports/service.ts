@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { AuditAction } from '../../contracts/audit.ts';
 import type { Principal } from '../../contracts/auth.ts';
 import { identifierKey, type ParsedIdentifier, parseIdentifier } from '../../contracts/codes/index.ts';
@@ -15,7 +14,7 @@ import {
   type ResolutionRequest,
 } from '../../contracts/reports.ts';
 import { auditEvent, type CallContext, callEvent } from '../../lib/audit/events.ts';
-import { holderHash } from '../../lib/audit/holder-hash.ts';
+import { holderHash, sameHolderHash } from '../../lib/audit/holder-hash.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { type DeliveryRound, LEASE_MS, sendLeased } from '../../lib/delivery/deliver.ts';
 import {
@@ -49,7 +48,6 @@ export interface ReportDeps {
 }
 
 const DEFAULT_LIMIT = 50;
-const NO_HOLDER = Buffer.alloc(32);
 
 export type FiledAnswer = { status: 201; body: ReportFiled } | { status: 202; body: ReportQueued };
 
@@ -185,9 +183,7 @@ export class ReportService {
   /** A holder's report names a license of that holder; anything else is answered as no license. */
   assertHolder(record: LicenseRecord | undefined, holder: HolderRef): asserts record is LicenseRecord {
     // Computed and compared whether or not a license was found: the answer takes as long either way.
-    const asked = Buffer.from(this.hashOf(holder), 'base64url');
-    const stored = record ? Buffer.from(record.head.holderHash, 'base64url') : NO_HOLDER;
-    const same = asked.length === stored.length && timingSafeEqual(asked, stored);
+    const same = sameHolderHash(this.hashOf(holder), record?.head.holderHash);
     if (!record || !same) throw new NotFoundError('no such license of this holder');
   }
 
@@ -346,9 +342,7 @@ export class ReportService {
     if (!principal.roles.includes('holder') || filing.filedBy.kind !== 'holder') return false;
     const holder = HolderRefSchema.safeParse(principal.holder);
     if (!holder.success) return false;
-    const asked = Buffer.from(this.hashOf(holder.data), 'base64url');
-    const stored = Buffer.from(filing.filedBy.holderHash, 'base64url');
-    return asked.length === stored.length && timingSafeEqual(asked, stored);
+    return sameHolderHash(this.hashOf(holder.data), filing.filedBy.holderHash);
   }
 
   private fileEvent(ctx: CallContext, filing: Filing, peer: string | undefined, now: Date) {

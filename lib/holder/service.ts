@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { AuditedEvent, InclusionProof } from '../../contracts/audit-api.ts';
 import { buildIdentifier, identifierKey, parseIdentifier } from '../../contracts/codes/index.ts';
 import type {
@@ -9,7 +8,7 @@ import type {
   HolderUsesPage,
 } from '../../contracts/holder.ts';
 import type { PublicJwk } from '../../contracts/keys.ts';
-import { holderHash } from '../audit/holder-hash.ts';
+import { holderHash, sameHolderHash } from '../audit/holder-hash.ts';
 import type { Clock } from '../clock.ts';
 import { InvalidRequestError, NotFoundError } from '../errors.ts';
 import type { LicenseRecord } from '../license/records.ts';
@@ -56,7 +55,6 @@ export interface UsesQuery {
 const DEFAULT_LIMIT = 50;
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 /** Compared against when no license is found, so a miss costs what a mismatch does. */
-const NO_HOLDER = Buffer.alloc(32);
 
 /**
  * A holder's view at the issuing province (知情权, docs/protocol.md §16): their licenses, and every
@@ -88,9 +86,7 @@ export class HolderService {
     if (!parsed.ok) throw new NotFoundError('no such license of this holder');
     const record = await this.deps.licenses.get(identifierKey(parsed.value), parsed.value.version);
     // Computed and compared whether or not a license was found: the answer takes as long either way.
-    const asked = Buffer.from(this.hashOf(holder), 'base64url');
-    const stored = record ? Buffer.from(record.head.holderHash, 'base64url') : NO_HOLDER;
-    const same = asked.length === stored.length && timingSafeEqual(asked, stored);
+    const same = sameHolderHash(this.hashOf(holder), record?.head.holderHash);
     if (!record || !same) throw new NotFoundError('no such license of this holder');
 
     const versions = Array.from({ length: Number(record.head.currentVersion) }, (_, i) =>

@@ -24,6 +24,13 @@ export interface InteropDeps {
   fieldLevels?: FieldLevels;
 }
 
+/** What allows a call: the agreement, the highest level it grants, the identifier's license type. */
+export interface Grant {
+  agreementId: string;
+  maxDataLevel: number;
+  licenseType: string;
+}
+
 export interface InteropVerifyOutcome {
   response: InteropVerifyResponse;
   holderHash: string;
@@ -43,10 +50,7 @@ export class InteropService {
    * The grant that allows this call, decided from the identifier alone (no license is read): the
    * agreement, the level the caller may see, and the license type. Throws as `verify` refuses.
    */
-  async authorize(
-    caller: string,
-    request: InteropVerifyRequest,
-  ): Promise<{ agreementId: string; maxDataLevel: number; licenseType: string }> {
+  async authorize(caller: string, request: InteropVerifyRequest): Promise<Grant> {
     const parsed = parseIdentifier(request.identifier);
     if (!parsed.ok) throw new NotFoundError(`not an identifier: ${parsed.issue.reason}`);
     const auth = await this.grant(caller, request, parsed.value.typeCode);
@@ -74,11 +78,19 @@ export class InteropService {
     return auth;
   }
 
-  async verify(caller: string, request: InteropVerifyRequest): Promise<InteropVerifyOutcome> {
+  /**
+   * The answer to a verification call; `granted`, when the caller already holds the grant
+   * `authorize` gave for this very request, is not decided again.
+   */
+  async verify(
+    caller: string,
+    request: InteropVerifyRequest,
+    granted?: Grant,
+  ): Promise<InteropVerifyOutcome> {
     const parsed = parseIdentifier(request.identifier);
     if (!parsed.ok) throw new NotFoundError(`not an identifier: ${parsed.issue.reason}`);
     const id = parsed.value;
-    const auth = await this.grant(caller, request, id.typeCode);
+    const auth = granted ?? (await this.grant(caller, request, id.typeCode));
     const found =
       issuerProvinceOf(id) === this.deps.province
         ? await this.deps.licenses.get(identifierKey(id), id.version)

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorBodySchema } from '../../contracts/errors.ts';
 import { IssueResponseSchema } from '../../contracts/license.ts';
@@ -10,10 +9,9 @@ import {
   ReportViewSchema,
 } from '../../contracts/reports.ts';
 import type { RunningProvince } from '../../federation/federation.ts';
-import { DevIdentityProvider } from '../../lib/auth/dev-idp.ts';
 import { todayCst } from '../../lib/license/validity.ts';
 import { NO_HOLIDAYS, workingDaysAfter } from '../../lib/reports/working-days.ts';
-import { call, type TestFederation, testFederation } from '../support/federation.ts';
+import { call, mintToken, type TestFederation, testFederation } from '../support/federation.ts';
 import { sampleIssue, unknownIdentifier } from '../support/gateway.ts';
 import { storedEvents } from '../support/scan.ts';
 
@@ -36,17 +34,6 @@ const REPORT = (identifier: string) => ({
   fields: [{ path: 'holder.name', problem: '姓名错一字', suggested: '张珊' }],
   description: '窗口核验时发现持证人姓名与身份证不符',
 });
-
-/** A token of this province's identity provider with other claims (another department, say). */
-async function token(
-  f: TestFederation,
-  p: RunningProvince,
-  claims: Omit<Parameters<DevIdentityProvider['mint']>[0], 'issuer' | 'audience'>,
-) {
-  const idp = await DevIdentityProvider.loadOrCreate(join(f.dir, 'idp', `${p.id}.jwk`));
-  const payload = JSON.parse(Buffer.from(p.tokens.issuer.split('.')[1] ?? '', 'base64url').toString('utf8'));
-  return idp.mint({ ...claims, issuer: payload.iss, audience: payload.aud });
-}
 
 describe('the error loop: a window in 330000 reports, Shanghai corrects, everyone who relied on it hears', () => {
   let f: TestFederation;
@@ -261,7 +248,7 @@ describe('the error loop: a window in 330000 reports, Shanghai corrects, everyon
     );
     const market = sh.departments[1];
     if (!market) throw new Error('310000 has a second department');
-    const otherDept = await token(f, sh, {
+    const otherDept = await mintToken(f, sh, {
       sub: 'other-dept@310000',
       roles: ['issuer'],
       uscc: market.uscc,

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { IssueResponseSchema } from '../../contracts/license.ts';
@@ -11,8 +10,7 @@ import {
 } from '../../contracts/reviews.ts';
 import { VerifyResponseSchema } from '../../contracts/verify.ts';
 import type { RunningProvince } from '../../federation/federation.ts';
-import { DevIdentityProvider } from '../../lib/auth/dev-idp.ts';
-import { call, type TestFederation, testFederation } from '../support/federation.ts';
+import { call, mintToken, type TestFederation, testFederation } from '../support/federation.ts';
 import { sampleIssue, unknownIdentifier } from '../support/gateway.ts';
 import { storedEvents } from '../support/scan.ts';
 
@@ -23,13 +21,6 @@ const use = (identifier: string, extra: Record<string, unknown> = {}) => ({
   useCause: '公安机关办理案件核查身份',
   ...extra,
 });
-
-/** A token of this province's identity provider with other claims (a second reviewer, say). */
-async function token(f: TestFederation, p: RunningProvince, sub: string, roles: ('reviewer' | 'operator')[]) {
-  const idp = await DevIdentityProvider.loadOrCreate(join(f.dir, 'idp', `${p.id}.jwk`));
-  const payload = JSON.parse(Buffer.from(p.tokens.issuer.split('.')[1] ?? '', 'base64url').toString('utf8'));
-  return idp.mint({ sub, roles, name: sub, ttlSeconds: 3600, issuer: payload.iss, audience: payload.aud });
-}
 
 const AgreementSchema = z.object({ id: z.string(), state: z.string() });
 
@@ -96,7 +87,12 @@ describe('a person decides sensitive requests at the granting province (§18)', 
       { method: 'PUT' },
     );
     expect(policy.status).toBe(200);
-    second = await token(f, sh, 'reviewer-2@310000', ['reviewer']);
+    second = await mintToken(f, sh, {
+      sub: 'reviewer-2@310000',
+      roles: ['reviewer'],
+      name: 'reviewer-2@310000',
+      ttlSeconds: 3600,
+    });
   }, 90_000);
 
   afterAll(async () => {

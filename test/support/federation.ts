@@ -11,6 +11,7 @@ import {
 } from '../../federation/federation.ts';
 import { FEDERATION } from '../../federation/provinces.ts';
 import { integrate } from '../../functions/sequencer/sequencer.ts';
+import { DevIdentityProvider } from '../../lib/auth/dev-idp.ts';
 
 /**
  * The one way tests run a local federation: real gateways over HTTP on ephemeral ports, against
@@ -146,4 +147,18 @@ export async function settle(p: RunningProvince): Promise<void> {
     if (round.outcome === 'busy') await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`the log of ${p.id} did not settle`);
+}
+
+/**
+ * A token of a province's dev identity provider with claims of the test's choosing (another
+ * department's issuer, a second reviewer), for the same issuer and audience as its own tokens.
+ */
+export async function mintToken(
+  f: Pick<TestFederation, 'dir'>,
+  p: RunningProvince,
+  claims: Omit<Parameters<DevIdentityProvider['mint']>[0], 'issuer' | 'audience'>,
+): Promise<string> {
+  const idp = await DevIdentityProvider.loadOrCreate(join(f.dir, 'idp', `${p.id}.jwk`));
+  const payload = JSON.parse(Buffer.from(p.tokens.issuer.split('.')[1] ?? '', 'base64url').toString('utf8'));
+  return idp.mint({ ...claims, issuer: payload.iss, audience: payload.aud });
 }
