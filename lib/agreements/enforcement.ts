@@ -1,5 +1,6 @@
 import type { Authorization, AuthorizationQuery } from '../../contracts/agreement.ts';
 import type { Clock } from '../clock.ts';
+import { ReusedRead } from '../reused-read.ts';
 import type { AgreementStore } from '../store/agreement-store.ts';
 import { authorize } from './policy.ts';
 import type { AgreementRecord } from './state.ts';
@@ -13,11 +14,10 @@ import type { AgreementRecord } from './state.ts';
  */
 export const AGREEMENT_STAMP_REUSE_MS = 1000;
 
-/** A stamp read, the agreements as they were at that stamp, and when the read was asked for. */
+/** A stamp read and the agreements as they were at that stamp. */
 interface Snapshot {
   stamp: number;
   records: AgreementRecord[];
-  readAt: number;
 }
 
 /**
@@ -29,50 +29,25 @@ interface Snapshot {
  * bound is used after it.
  */
 export class AgreementPolicy {
-  private snapshot: Snapshot | undefined;
-  private reading: { readAt: number; snapshot: Promise<Snapshot> } | undefined;
+  /** The snapshot, re-read when its stamp read is older than the bound (lib/reused-read.ts). */
+  private readonly snapshot: ReusedRead<Snapshot>;
 
   constructor(
     private readonly store: Pick<AgreementStore, 'stamp' | 'list'>,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.snapshot = new ReusedRead(clock, AGREEMENT_STAMP_REUSE_MS, (held) => this.read(held));
+  }
 
   async authorize(query: AuthorizationQuery): Promise<Authorization> {
-    const snapshot = await this.current();
+    const snapshot = await this.snapshot.get();
     return authorize(snapshot.records, query, this.clock.now());
   }
 
-  /** The snapshot, re-read when its stamp read is older than the bound. */
-  private current(): Promise<Snapshot> {
-    const now = this.clock.now().getTime();
-    const held = this.snapshot;
-    if (held && fresh(held.readAt, now)) return Promise.resolve(held);
-    // Calls share a read in flight, unless it was asked for longer ago than the bound.
-    const inFlight = this.reading;
-    if (inFlight && fresh(inFlight.readAt, now)) return inFlight.snapshot;
-    const reading = {
-      readAt: now,
-      snapshot: this.read(now, held).finally(() => {
-        if (this.reading === reading) this.reading = undefined;
-      }),
-    };
-    this.reading = reading;
-    return reading.snapshot;
-  }
-
-  private async read(readAt: number, held: Snapshot | undefined): Promise<Snapshot> {
+  private async read(held: Snapshot | undefined): Promise<Snapshot> {
     const stamp = await this.store.stamp();
     // Read after the stamp: a change racing this read is at worst seen early, never missed.
     const records = held?.stamp === stamp ? held.records : await this.store.list();
-    const snapshot = { stamp, records, readAt };
-    // A slow read must not replace a newer one.
-    if (!this.snapshot || this.snapshot.readAt <= readAt) this.snapshot = snapshot;
-    return snapshot;
+    return { stamp, records };
   }
-}
-
-/** A read asked for at `readAt` may still be used at `now`. */
-function fresh(readAt: number, now: number): boolean {
-  const age = now - readAt;
-  return age >= 0 && age < AGREEMENT_STAMP_REUSE_MS;
 }

@@ -1,6 +1,7 @@
 import type { BreakerSettings, ReviewRule } from '../../contracts/reviews.ts';
 import type { Clock } from '../clock.ts';
 import { AppError, DependencyUnavailableError } from '../errors.ts';
+import { ReusedRead } from '../reused-read.ts';
 import { effectiveBreaker } from './policy.ts';
 import type { StoredPolicy } from './records.ts';
 
@@ -23,11 +24,6 @@ export interface PolicyInForce {
   breaker: BreakerSettings;
 }
 
-interface Snapshot {
-  policy: PolicyInForce;
-  readAt: number;
-}
-
 /**
  * The review policy as every inbound verification reads it: read at most once per
  * POLICY_REUSE_MS (concurrent calls share one read in flight), so a change takes effect within a
@@ -36,61 +32,28 @@ interface Snapshot {
  * unreviewed because the policy could not be read.
  */
 export class ReviewPolicyCache {
-  private snapshot: Snapshot | undefined;
-  private reading: { readAt: number; snapshot: Promise<Snapshot> } | undefined;
+  private readonly policy: ReusedRead<PolicyInForce>;
 
-  constructor(
-    private readonly store: PolicySource,
-    private readonly clock: Clock,
-  ) {}
+  constructor(store: PolicySource, clock: Clock) {
+    this.policy = new ReusedRead(clock, POLICY_REUSE_MS, async () => {
+      let stored: StoredPolicy | undefined;
+      try {
+        stored = await store.policy();
+      } catch (error) {
+        // Whatever the store threw, the call is answered 503, never let through unreviewed.
+        throw error instanceof AppError ? error : new DependencyUnavailableError('the review policy', error);
+      }
+      return { rules: stored?.rules ?? [], breaker: effectiveBreaker(stored) };
+    });
+  }
 
   /** The policy in force, re-read when the read held is older than the bound. */
-  async current(): Promise<PolicyInForce> {
-    return (await this.fresh()).policy;
+  current(): Promise<PolicyInForce> {
+    return this.policy.get();
   }
 
   /** The breaker's settings in force (BreakerGate's `settings`); fails as `current` does. */
   async breaker(): Promise<BreakerSettings> {
     return (await this.current()).breaker;
   }
-
-  private fresh(): Promise<Snapshot> {
-    const now = this.clock.now().getTime();
-    const held = this.snapshot;
-    if (held && fresh(held.readAt, now)) return Promise.resolve(held);
-    // Calls share a read in flight, unless it was asked for longer ago than the bound.
-    const inFlight = this.reading;
-    if (inFlight && fresh(inFlight.readAt, now)) return inFlight.snapshot;
-    const reading = {
-      readAt: now,
-      snapshot: this.read(now).finally(() => {
-        if (this.reading === reading) this.reading = undefined;
-      }),
-    };
-    this.reading = reading;
-    return reading.snapshot;
-  }
-
-  private async read(readAt: number): Promise<Snapshot> {
-    let stored: StoredPolicy | undefined;
-    try {
-      stored = await this.store.policy();
-    } catch (error) {
-      // Whatever the store threw, the call is answered 503, never let through unreviewed.
-      throw error instanceof AppError ? error : new DependencyUnavailableError('the review policy', error);
-    }
-    const snapshot = {
-      policy: { rules: stored?.rules ?? [], breaker: effectiveBreaker(stored) },
-      readAt,
-    };
-    // A slow read must not replace a newer one.
-    if (!this.snapshot || this.snapshot.readAt <= readAt) this.snapshot = snapshot;
-    return snapshot;
-  }
-}
-
-/** A read asked for at `readAt` may still be used at `now`. */
-function fresh(readAt: number, now: number): boolean {
-  const age = now - readAt;
-  return age >= 0 && age < POLICY_REUSE_MS;
 }
