@@ -32,6 +32,31 @@ export interface PeerCallResult {
   outbound?: OutboundRecord;
 }
 
+/** The answer of a signed call made with a text body (`callText`). */
+export interface PeerTextResult {
+  status: number;
+  /** The answer's body as text, exactly as received (strict UTF-8). */
+  text: string;
+  /** The answer's `Content-Type`, as sent; null when there was none. */
+  contentType: string | null;
+  /** The callee's `ELG-Receipt`, verified. */
+  receipt: string;
+  /** As PeerCallResult's, when the caller records the call itself. */
+  outbound?: OutboundRecord;
+}
+
+/** A text body for a signed call, and how long that one call may take at most. */
+export interface PeerTextRequest {
+  text: string;
+  /** The request's `Content-Type`, e.g. `text/plain; charset=utf-8`. */
+  contentType: string;
+  /**
+   * A bound for this call below the client's own (never above it): a caller that must be done
+   * by a deadline passes what is left of it. The client's bound when absent.
+   */
+  timeoutMs?: number;
+}
+
 /** The details of an outbound call as its `interop.outbound` event records them. */
 export type OutboundDetails = { [key: string]: string | number | null };
 
@@ -103,6 +128,21 @@ export interface PeerClient {
 }
 
 /**
+ * Signed calls with a text body of a given content type (the C2SP tlog-witness request, whose
+ * answers are text too). Signed, bounded, receipt-checked and audited exactly as `call`; resolves
+ * with the answer's status, text and content type.
+ */
+export interface TextPeerClient {
+  callText(
+    peer: string,
+    method: RequestClaims['htm'],
+    pathWithQuery: string,
+    request: PeerTextRequest,
+    ctx: PeerCallContext,
+  ): Promise<PeerTextResult>;
+}
+
+/**
  * A signed call to one of the interop routes of contracts/interop-routes.ts: its method, its path
  * with `params` filled in, and a body its request contract accepts (checked by the compiler, not
  * parsed, so the bytes sent are the body's JSON as given). Answers and throws as `peers.call`.
@@ -129,6 +169,7 @@ export interface HttpPeerClientOptions {
 }
 
 const MAX_ANSWER_BYTES = 1024 * 1024;
+const JSON_TYPE = 'application/json';
 /** node:http gives header names in lower case. */
 const RECEIPT_HEADER_NAME = RECEIPT_HEADER.toLowerCase();
 
@@ -142,7 +183,7 @@ function headerText(value: string | string[] | undefined): string | null {
 type Recorder = (outcome: AuditOutcome, details: OutboundDetails, err?: Error) => Promise<OutboundRecord>;
 
 /** Calls other provinces over HTTP with signed requests, and audits every call with its receipt. */
-export class HttpPeerClient implements PeerClient {
+export class HttpPeerClient implements PeerClient, TextPeerClient {
   readonly breaker: CircuitBreaker;
   private readonly timeoutMs: number;
   private readonly transport: PeerTransport;
@@ -160,6 +201,46 @@ export class HttpPeerClient implements PeerClient {
     body: unknown,
     ctx: PeerCallContext,
   ): Promise<PeerCallResult> {
+    const text = body === undefined ? '' : JSON.stringify(body);
+    const answer = await this.signedExchange(
+      peer,
+      method,
+      pathWithQuery,
+      { text, contentType: JSON_TYPE },
+      ctx,
+    );
+    return {
+      status: answer.status,
+      body: parseJson(answer.text),
+      receipt: answer.receipt,
+      ...(answer.outbound ? { outbound: answer.outbound } : {}),
+    };
+  }
+
+  async callText(
+    peer: string,
+    method: RequestClaims['htm'],
+    pathWithQuery: string,
+    request: PeerTextRequest,
+    ctx: PeerCallContext,
+  ): Promise<PeerTextResult> {
+    if (typeof request.text !== 'string') throw new TypeError('a text call has a string body');
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+(;[ -~]*)?$/.test(request.contentType)) {
+      throw new TypeError(`not a content type: ${JSON.stringify(request.contentType)}`);
+    }
+    if (request.timeoutMs !== undefined && (!Number.isFinite(request.timeoutMs) || request.timeoutMs < 0)) {
+      throw new TypeError(`a call's bound is a number of milliseconds: ${request.timeoutMs}`);
+    }
+    return this.signedExchange(peer, method, pathWithQuery, request, ctx);
+  }
+
+  private async signedExchange(
+    peer: string,
+    method: RequestClaims['htm'],
+    pathWithQuery: string,
+    request: PeerTextRequest,
+    ctx: PeerCallContext,
+  ): Promise<PeerTextResult> {
     const started = Date.now();
     // The event is dated when the call went out, so timelines show the call before its answer.
     const at = this.o.clock.now();
@@ -193,7 +274,7 @@ export class HttpPeerClient implements PeerClient {
       throw err;
     }
     try {
-      return await this.send(peer, province.baseUrl, method, pathWithQuery, body, ctx, { permit, record });
+      return await this.send(peer, province.baseUrl, method, pathWithQuery, request, ctx, { permit, record });
     } finally {
       // Whatever ended the call without a verdict on the peer, the trial's place is given back.
       permit.release();
@@ -205,11 +286,13 @@ export class HttpPeerClient implements PeerClient {
     baseUrl: string,
     method: RequestClaims['htm'],
     pathWithQuery: string,
-    body: unknown,
+    request: PeerTextRequest,
     ctx: PeerCallContext,
     { permit, record }: { permit: CircuitPermit; record: Recorder },
-  ): Promise<PeerCallResult> {
-    const text = body === undefined ? '' : JSON.stringify(body);
+  ): Promise<PeerTextResult> {
+    const { text } = request;
+    // A bound for this call only ever shortens the client's.
+    const timeoutMs = Math.min(this.timeoutMs, request.timeoutMs ?? this.timeoutMs);
     let signed: { header: string; jti: string };
     try {
       signed = await signRequest(this.o.signer, {
@@ -235,12 +318,14 @@ export class HttpPeerClient implements PeerClient {
     let status: number;
     let answer: AnswerBody;
     let receiptHeader: string | null;
+    let contentType: string | null;
     try {
       // One deadline for the whole exchange, headers and body (peer-http.ts).
       const exchange = await this.transport.exchange(new URL(pathWithQuery, baseUrl), {
         method,
+        ...(timeoutMs < this.timeoutMs ? { timeoutMs } : {}),
         headers: {
-          'content-type': 'application/json',
+          'content-type': request.contentType,
           [SIGNATURE_HEADER]: header,
           traceparent: traceparentOf(ctx.traceId, randomHex(8)),
         },
@@ -248,10 +333,11 @@ export class HttpPeerClient implements PeerClient {
       });
       status = exchange.status;
       receiptHeader = headerText(exchange.headers[RECEIPT_HEADER_NAME]);
+      contentType = headerText(exchange.headers['content-type']);
       answer = exchange.answer;
     } catch (err) {
       permit.failure();
-      const why = whyUnavailable(err, this.timeoutMs);
+      const why = whyUnavailable(err, timeoutMs);
       const unavailable = new PeerUnavailableError(peer, `${peer}: ${why}`);
       await record('error', { jti, error: why }, unavailable);
       throw unavailable;
@@ -292,7 +378,8 @@ export class HttpPeerClient implements PeerClient {
     const outbound = await record(status < 400 ? 'success' : 'refused', { jti, status, receipt });
     return {
       status,
-      body: parseJson(answer.text),
+      text: answer.text,
+      contentType,
       receipt,
       ...(ctx.recordedBy === 'caller' ? { outbound } : {}),
     };

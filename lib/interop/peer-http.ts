@@ -19,6 +19,8 @@ export interface ExchangeRequest {
   headers: Record<string, string>;
   /** Sent with its Content-Length; absent for GET. */
   body?: string;
+  /** A deadline for this exchange below the transport's own; the transport's when absent. */
+  timeoutMs?: number;
 }
 
 export interface PeerExchange {
@@ -54,7 +56,8 @@ export class PeerTransport {
    * connection, and an error of readBounded for an answer too large or not UTF-8.
    */
   exchange(url: URL, request: ExchangeRequest): Promise<PeerExchange> {
-    const { timeoutMs, maxAnswerBytes } = this.bounds;
+    const { maxAnswerBytes } = this.bounds;
+    const timeoutMs = Math.min(this.bounds.timeoutMs, request.timeoutMs ?? this.bounds.timeoutMs);
     return new Promise((resolve, reject) => {
       let settled = false;
       const settle = (err: unknown, exchange?: PeerExchange) => {
