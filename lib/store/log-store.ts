@@ -1,5 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { HASH_BYTES, type Hash, type Node, type NodeId, type NodeReader } from '../audit/merkle.ts';
 import {
   assertTileHeight,
@@ -22,6 +28,9 @@ import {
   StoredCheckpointSchema,
   type StoredLeaf,
   TileItemSchema,
+  type WitnessLine,
+  type WitnessSize,
+  WitnessSizeSchema,
 } from './log-records.ts';
 import { LogStorageError } from './log-storage-error.ts';
 import { acquireSequencerLease, releaseSequencerLease } from './sequencer-lease.ts';
@@ -36,8 +45,13 @@ import { conditionFailures, guard, storageFailure, type TransactItems, transact 
  * |                         |                 | `width` hashes of 32 bytes, in order)                  |
  * | `EVENTS#<index>`        | `EVENTS`        | `height`, `index`, `width`, `eventIds`: the events of  |
  * |                         |                 | the leaves of tile `0/<index>`, in leaf order          |
- * | `CHECKPOINT`            | tree size (16)  | `treeSize`, `rootHash`, `note`, `signedAt`            |
+ * | `CHECKPOINT`            | tree size (16)  | `treeSize`, `rootHash`, `note`, `signedAt`, and once  |
+ * |                         |                 | witnesses cosigned it `cosignatures` (a map: witness  |
+ * |                         |                 | province to its cosignature/v1 line) and `witnessed`  |
  * | `HEAD`                  | `HEAD`          | the latest checkpoint: same members                   |
+ * | `WITNESSED`             | `WITNESSED`     | `treeSize`: the newest checkpoint that met its quorum |
+ * | `WITNESS#<province>`    | `WITNESS`       | `witness`, `treeSize`, `updatedAt`: the size of the   |
+ * |                         |                 | checkpoint that witness last cosigned for this log    |
  * | `BATCH`                 | first index (16)| `start`, `eventIds`: the batch being integrated       |
  * | `LEASE`                 | `SEQUENCER`     | `owner`, `expiresAt` (epoch ms)                       |
  *
@@ -48,6 +62,10 @@ import { conditionFailures, guard, storageFailure, type TransactItems, transact 
  * one that is not must begin with the same hashes), so a tile read once is good for every node it
  * held then: the store keeps the tiles it read (a bounded number) and reads one again only for
  * nodes it did not hold yet.
+ *
+ * Cosignatures (docs/protocol.md §19.4) are set per witness only where that witness has none yet
+ * (`if_not_exists`), on the checkpoint and on the head while it is that checkpoint, in one
+ * transaction: concurrent collections each add their own, none replaces or repeats another's.
  */
 export class LogStore implements NodeReader {
   readonly tileHeight: number;
@@ -380,14 +398,31 @@ export class LogStore implements NodeReader {
         Update: {
           TableName: this.tableName,
           Key: HEAD_KEY,
-          UpdateExpression: 'SET treeSize = :size, rootHash = :root, note = :note, signedAt = :at',
-          ...headAt(start, { ':size': treeSize, ':root': rootHash, ':note': note, ':at': signedAt }),
+          // The previous head's cosignatures and quorum are of its checkpoint, not of this one.
+          UpdateExpression:
+            'SET treeSize = :size, rootHash = :root, note = :note, signedAt = :at, cosignatures = :none ' +
+            'REMOVE witnessed',
+          ...headAt(start, {
+            ':size': treeSize,
+            ':root': rootHash,
+            ':note': note,
+            ':at': signedAt,
+            ':none': {},
+          }),
         },
       },
       {
         Put: {
           TableName: this.tableName,
-          Item: { pk: CHECKPOINT_PK, sk: pad(treeSize), ...checkpoint },
+          Item: {
+            pk: CHECKPOINT_PK,
+            sk: pad(treeSize),
+            treeSize,
+            rootHash,
+            note,
+            signedAt,
+            cosignatures: {},
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
@@ -399,6 +434,172 @@ export class LogStore implements NodeReader {
     } catch (err) {
       if (conditionFailures(err).length > 0) return false;
       throw err;
+    }
+  }
+
+  /**
+   * Keeps witnesses' cosignature lines with the checkpoint of `treeSize`, and with the head while
+   * the head is that checkpoint, in one transaction: each line only where its witness has none
+   * yet there, so a cosignature is never lost (every collection adds its own) nor repeated (a
+   * witness keeps its first). Lines are checked by the caller (verifyCosignature); this checks
+   * their form. Returns the checkpoint as stored after; undefined when there is none of that size.
+   */
+  async addCosignatures(
+    treeSize: number,
+    lines: readonly WitnessLine[],
+  ): Promise<StoredCheckpoint | undefined> {
+    for (const l of lines) {
+      if (!WITNESS_ID.test(l.witness)) throw new TypeError(`not a witness province: ${l.witness}`);
+      if (!SIGNATURE_LINE.test(l.line)) throw new TypeError(`not a signature line of ${l.witness}`);
+    }
+    if (new Set(lines.map((l) => l.witness)).size !== lines.length) {
+      throw new TypeError('one cosignature per witness');
+    }
+    const key = { pk: CHECKPOINT_PK, sk: pad(treeSize) };
+    if (lines.length === 0) return this.checkpoint(treeSize);
+    // A checkpoint stored before cosignatures were kept has no map yet: give it (and the head,
+    // while it is that checkpoint) an empty one first; one already there is left as it is.
+    await Promise.all([
+      this.updateIf({
+        Key: key,
+        UpdateExpression: 'SET cosignatures = if_not_exists(cosignatures, :none)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':none': {} },
+      }),
+      this.updateIf({
+        Key: HEAD_KEY,
+        UpdateExpression: 'SET cosignatures = if_not_exists(cosignatures, :none)',
+        ConditionExpression: 'treeSize = :size',
+        ExpressionAttributeValues: { ':none': {}, ':size': treeSize },
+      }),
+    ]);
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets = lines.map((l, i) => {
+      names[`#w${i}`] = l.witness;
+      values[`:l${i}`] = l.line;
+      return `cosignatures.#w${i} = if_not_exists(cosignatures.#w${i}, :l${i})`;
+    });
+    const update = (k: Record<string, unknown>, condition: string, extra: Record<string, unknown> = {}) => ({
+      Update: {
+        TableName: this.tableName,
+        Key: k,
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ...values, ...extra },
+      },
+    });
+    try {
+      await transact(
+        this.doc,
+        [
+          update(key, 'attribute_exists(cosignatures)'),
+          update(HEAD_KEY, 'treeSize = :size AND attribute_exists(cosignatures)', { ':size': treeSize }),
+        ],
+        TX,
+      );
+    } catch (err) {
+      const failed = conditionFailures(err);
+      if (failed.length === 0) throw err;
+      // No such checkpoint: nothing to keep the lines with.
+      if (failed.includes(0)) return undefined;
+      // The head moved on meanwhile: the lines go with their checkpoint alone.
+      const alone = update(key, 'attribute_exists(cosignatures)').Update;
+      if (!(await this.updateIf(alone))) return undefined;
+    }
+    return this.checkpoint(treeSize);
+  }
+
+  /**
+   * Marks the checkpoint of `treeSize` as witnessed (its cosignatures met the quorum), the head
+   * too while it is that checkpoint, and moves the newest witnessed size forward to it. Each write
+   * may be repeated; none moves anything back.
+   */
+  async markWitnessed(treeSize: number): Promise<void> {
+    const marked = await this.updateIf({
+      Key: { pk: CHECKPOINT_PK, sk: pad(treeSize) },
+      UpdateExpression: 'SET witnessed = :yes',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':yes': true },
+    });
+    if (!marked) throw new LogStorageError(`the log holds no checkpoint of size ${treeSize}`);
+    await this.updateIf({
+      Key: WITNESSED_KEY,
+      UpdateExpression: 'SET treeSize = :size',
+      ConditionExpression: 'attribute_not_exists(pk) OR treeSize < :size',
+      ExpressionAttributeValues: { ':size': treeSize },
+    });
+    await this.updateIf({
+      Key: HEAD_KEY,
+      UpdateExpression: 'SET witnessed = :yes',
+      ConditionExpression: 'treeSize = :size',
+      ExpressionAttributeValues: { ':yes': true, ':size': treeSize },
+    });
+  }
+
+  /** The size of the newest checkpoint that met its witness quorum; undefined if none did. */
+  async witnessedSize(): Promise<number | undefined> {
+    const item = await this.item(WITNESSED_KEY, {
+      parse: (i: unknown) => {
+        const size = (i as { treeSize?: unknown }).treeSize;
+        if (!Number.isSafeInteger(size) || (size as number) < 1)
+          throw new LogStorageError('the newest witnessed size is malformed');
+        return size as number;
+      },
+    });
+    return item;
+  }
+
+  /** The size each witness last cosigned for this log; a witness that never did is left out. */
+  async witnessSizes(witnesses: readonly string[]): Promise<Map<string, number>> {
+    const items = await batchGet(this.doc, this.tableName, witnesses.map(witnessKey));
+    const out = new Map<string, number>();
+    for (const item of items) {
+      const parsed = WitnessSizeSchema.safeParse(item);
+      if (!parsed.success || item.pk !== witnessKey(parsed.data.witness).pk)
+        throw new LogStorageError(`the witness item ${String(item.pk)} is malformed`);
+      out.set(parsed.data.witness, parsed.data.treeSize);
+    }
+    return out;
+  }
+
+  /**
+   * Records that `witness` cosigned the checkpoint of `treeSize`: its size moves forward only (a
+   * collection that learned a larger size first keeps it). False when a larger one is stored.
+   */
+  async setWitnessSize(witness: string, treeSize: number, at: Date): Promise<boolean> {
+    if (!WITNESS_ID.test(witness)) throw new TypeError(`not a witness province: ${witness}`);
+    const item: WitnessSize & { pk: string; sk: string } = {
+      ...witnessKey(witness),
+      witness,
+      treeSize,
+      updatedAt: at.toISOString(),
+    };
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk) OR treeSize <= :size',
+          ExpressionAttributeValues: { ':size': treeSize },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw storageFailure(WHAT, err);
+    }
+  }
+
+  /** An update of one item under its condition; false when the condition does not hold. */
+  private async updateIf(input: Omit<UpdateCommandInput, 'TableName'>): Promise<boolean> {
+    try {
+      await this.doc.send(new UpdateCommand({ TableName: this.tableName, ...input }));
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw storageFailure(WHAT, err);
     }
   }
 
@@ -418,6 +619,15 @@ const KEPT_TILES = 1024;
 const WHAT = 'the audit log';
 const HEAD_KEY = { pk: 'HEAD', sk: 'HEAD' } as const;
 const CHECKPOINT_PK = 'CHECKPOINT';
+const WITNESSED_KEY = { pk: 'WITNESSED', sk: 'WITNESSED' } as const;
+/** A witness is a province: a GB/T 2260 province-level code. */
+const WITNESS_ID = /^\d{2}0000$/;
+/** A signed-note signature line: em dash, key name, base64 signature, newline. */
+const SIGNATURE_LINE = /^\u2014 [^\s+]+ [A-Za-z0-9+/]+={0,2}\n$/;
+
+function witnessKey(witness: string): { pk: string; sk: string } {
+  return { pk: `WITNESS#${witness}`, sk: 'WITNESS' };
+}
 const BATCH_PK = 'BATCH';
 
 function tileKey(id: TileId): string {
