@@ -57,6 +57,12 @@ export const AuditAction = {
   breakerTrip: 'breaker.trip',
   /** An operator released a calling province's breaker (§18.4). */
   breakerRelease: 'breaker.release',
+  /** This province cosigned another province's checkpoint as its witness (docs/protocol.md §19.2). */
+  witnessCosign: 'witness.cosign',
+  /** This province, as witness, refused a checkpoint; `details.reason` says why (§19.2). */
+  witnessRefuse: 'witness.refuse',
+  /** This province, as witness, kept split-view evidence against a log (§19.3). */
+  witnessEvidence: 'witness.evidence',
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 export const AuditActionSchema = z.enum(Object.values(AuditAction) as [AuditAction, ...AuditAction[]]);

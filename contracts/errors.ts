@@ -22,6 +22,16 @@ export const ErrorCode = selfNamed(
   'RATE_LIMITED',
   /** The granting province's breaker for the calling province is open (docs/protocol.md §18.4). */
   'CIRCUIT_OPEN',
+  /** A witnessed checkpoint's origin is no log this province witnesses (404, docs/protocol.md §19.2). */
+  'WITNESS_UNKNOWN_LOG',
+  /** No published audit key of the log verifies the checkpoint (403, §19.2). */
+  'CHECKPOINT_SIGNATURE_INVALID',
+  /** The old size is not the size this witness last cosigned (409, body `text/x.tlog.size`, §19.2). */
+  'WITNESS_SIZE_MISMATCH',
+  /** The checkpoint has the size last cosigned but another root hash (409, §19.2). */
+  'WITNESS_ROOT_MISMATCH',
+  /** The consistency proof from the size last cosigned does not verify (422, §19.2). */
+  'CONSISTENCY_PROOF_INVALID',
   'PEER_UNAVAILABLE',
   'DEPENDENCY_UNAVAILABLE',
   'INTERNAL',

@@ -10,6 +10,7 @@ import { licensePaths } from './openapi/paths/licenses.ts';
 import { reportPaths } from './openapi/paths/reports.ts';
 import { reviewPaths } from './openapi/paths/reviews.ts';
 import { verificationPaths } from './openapi/paths/verification.ts';
+import { witnessPaths } from './openapi/paths/witness.ts';
 
 /*
  * The document's entry: its parts are in contracts/openapi/ (the named component schemas and their
@@ -38,6 +39,7 @@ function paths() {
     ...agreementPaths(),
     ...reportPaths(),
     ...reviewPaths(),
+    ...witnessPaths(),
     ...auditPaths(),
   };
 }
@@ -65,6 +67,11 @@ export const TAGS = [
     name: 'reviews',
     description:
       "Manual review and breakers (熔断与人工复核): the review policy, held requests and their decisions, the calling provinces' breakers, and the signed delivery of decisions",
+  },
+  {
+    name: 'witness',
+    description:
+      "Witnessing: cosigning other provinces' checkpoints (C2SP tlog-witness, signed calls) and the split-view evidence kept",
   },
   { name: 'audit', description: 'The audit trail and its Merkle log proofs (role auditor)' },
 ] as const;

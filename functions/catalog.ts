@@ -209,6 +209,25 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     timeoutSeconds: 15,
   },
   {
+    name: 'witness',
+    entry: 'functions/witness/handler.ts',
+    description: "Witnesses other provinces' logs: cosigns their checkpoints (C2SP tlog-witness), keeps split-view evidence",
+    routes: [
+      'POST /v1/witness/add-checkpoint',
+      'GET /v1/witness/logs',
+      'GET /v1/witness/evidence',
+      'GET /v1/witness/evidence/{proxy+}',
+    ],
+    // The only function that signs with the witness key; the gateway key signs the receipts of
+    // its signed calls. The registry says who witnesses which log and holds the logs' audit keys;
+    // add-checkpoint calls spend nonces like every signed call.
+    signsWith: ['witness', 'gateway'],
+    tables: { witness: 'readwrite', audit: 'write', registry: 'getput', nonces: 'write' },
+    bearerTokens: true,
+    memoryMb: 512,
+    timeoutSeconds: 15,
+  },
+  {
     name: 'delivery',
     entry: 'functions/agreements/deliver-handler.ts',
     description: 'Sends agreement proposals, signatures and withdrawals that are due to the other parties',

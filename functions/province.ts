@@ -13,6 +13,7 @@ import { reportDelivery, reports } from './reports/function.ts';
 import { reviewDelivery, reviews } from './reviews/function.ts';
 import { sequencer } from './sequencer/function.ts';
 import { verification } from './verification/function.ts';
+import { witness } from './witness/function.ts';
 
 /** Every function of a province, by catalog name. */
 export const HTTP_FUNCTIONS: readonly HttpFunction[] = [
@@ -24,6 +25,7 @@ export const HTTP_FUNCTIONS: readonly HttpFunction[] = [
   reports,
   reviews,
   audit,
+  witness,
 ];
 export const SCHEDULED_FUNCTIONS = {
   delivery,

@@ -186,6 +186,7 @@ export class ProvinceStack extends Stack {
     alarms.reportsOverdue(p);
     alarms.breakerTripped(p);
     alarms.breakersOpen(p);
+    alarms.splitView(p);
 
     new CfnOutput(this, 'ApiUrl', {
       description: "The gateway's base URL: its baseUrl in the national trust registry",

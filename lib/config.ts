@@ -70,6 +70,8 @@ export const GatewayConfigSchema = z.object({
   ELG_TABLE_REPORTS: z.string().min(3),
   /** Review policy, held requests, breakers and waits (docs/protocol.md §18). */
   ELG_TABLE_REVIEWS: z.string().min(3),
+  /** What this province last cosigned per log it witnesses, and split-view evidence (§19). */
+  ELG_TABLE_WITNESS: z.string().min(3),
   ELG_KMS_KEY_CREDENTIAL: z.string().min(1),
   ELG_KMS_KEY_GATEWAY: z.string().min(1),
   ELG_KMS_KEY_AUDIT: z.string().min(1),

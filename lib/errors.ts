@@ -110,3 +110,27 @@ export class PeerUnavailableError extends withCode(ErrorCode.PEER_UNAVAILABLE, 5
     super(message);
   }
 }
+
+/** The checkpoint's origin is no log this province witnesses (docs/protocol.md §19.2). */
+export class WitnessUnknownLogError extends withCode(ErrorCode.WITNESS_UNKNOWN_LOG, 404) {}
+/** No published audit key of the log verifies the checkpoint (§19.2). */
+export class CheckpointSignatureInvalidError extends withCode(ErrorCode.CHECKPOINT_SIGNATURE_INVALID, 403) {}
+/** The consistency proof from the size last cosigned does not verify (§19.2). */
+export class ConsistencyProofInvalidError extends withCode(ErrorCode.CONSISTENCY_PROOF_INVALID, 422) {}
+
+/**
+ * A 409 of the witness (§19.2): the old size is not the size last cosigned (WITNESS_SIZE_MISMATCH),
+ * or that size has another root hash (WITNESS_ROOT_MISMATCH). Answered, as C2SP tlog-witness says,
+ * with the size last cosigned in decimal and a newline, content type `text/x.tlog.size`, not
+ * with the JSON error body.
+ */
+export class WitnessConflictError extends AppError {
+  constructor(
+    code: typeof ErrorCode.WITNESS_SIZE_MISMATCH | typeof ErrorCode.WITNESS_ROOT_MISMATCH,
+    /** The size of the checkpoint this witness last cosigned for the log (0 if none). */
+    readonly cosignedSize: number,
+    message: string,
+  ) {
+    super(code, 409, message);
+  }
+}

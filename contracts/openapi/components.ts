@@ -75,6 +75,7 @@ import {
   ReviewStateSchema,
 } from '../reviews.ts';
 import { VerifyRequestSchema, VerifyResponseSchema } from '../verify.ts';
+import { EvidencePageSchema, EvidenceRecordSchema, WitnessedLogsSchema } from '../witness.ts';
 
 /** `GET /healthz`: 200 when storage answers and a registry is loaded, 503 `degraded` otherwise. */
 export const HealthSchema = z.object({
@@ -269,5 +270,12 @@ export const COMPONENTS = {
   BreakerView: { schema: BreakerViewSchema, use: 'response' },
   BreakersPage: { schema: BreakersPageSchema, use: 'response' },
   ReleaseRequest: { schema: ReleaseRequestSchema, use: 'request' },
+  EvidenceRecord: {
+    schema: EvidenceRecordSchema,
+    use: 'response',
+    description: 'Split-view evidence: two checkpoints signed by one log that cannot both be true (§19.3)',
+  },
+  EvidencePage: { schema: EvidencePageSchema, use: 'response' },
+  WitnessedLogs: { schema: WitnessedLogsSchema, use: 'response' },
 } as const satisfies Record<string, { schema: z.ZodType; use: Use; description?: string }>;
 export type ComponentName = keyof typeof COMPONENTS;

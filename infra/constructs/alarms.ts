@@ -19,6 +19,8 @@ import {
   REVIEWS_METRICS_NAMESPACE,
   ReportMetric,
   SequencerMetric,
+  WITNESS_METRICS_NAMESPACE,
+  WitnessMetric,
 } from '../../lib/metrics/names.ts';
 import { alarmTopicName } from '../names.ts';
 
@@ -79,6 +81,20 @@ export const BREAKERS_OPEN_ALARM = {
   metricName: BreakerMetric.open,
   statistic: 'Maximum',
   periodMinutes: 15,
+  threshold: 0,
+} as const;
+
+/**
+ * Split-view evidence (docs/protocol.md §19.3): the witness function publishes SplitViewEvidence 1
+ * for each record it newly keeps, proof that a log's province signed two histories. Any in 5
+ * minutes raises `elg-<p>-split-view`; no evidence is no data, which is fine.
+ */
+export const SPLIT_VIEW_ALARM = {
+  alarm: 'split-view',
+  namespace: WITNESS_METRICS_NAMESPACE,
+  metricName: WitnessMetric.splitViewEvidence,
+  statistic: 'Sum',
+  periodMinutes: 5,
   threshold: 0,
 } as const;
 
@@ -221,6 +237,25 @@ export class ProvinceAlarms {
         // No gauge is no news: a review-delivery function that stopped running is its errors alarm's.
         missing: TreatMissingData.NOT_BREACHING,
       },
+    );
+  }
+
+  /** Split-view evidence kept by this province's witness in the last 5 minutes (SplitViewEvidence). */
+  splitView(province: string): Alarm {
+    const a = SPLIT_VIEW_ALARM;
+    return this.alarm(
+      'SplitView',
+      alarmName(province, a.alarm),
+      new Metric({
+        namespace: a.namespace,
+        metricName: a.metricName,
+        dimensionsMap: { [PROVINCE_DIMENSION]: province },
+        period: Duration.minutes(a.periodMinutes),
+        statistic: a.statistic,
+      }),
+      `Province ${province}, as witness, kept split-view evidence: a log's province signed two histories ` +
+        '(GET /v1/witness/evidence; elg audit evidence)',
+      { threshold: a.threshold, missing: TreatMissingData.NOT_BREACHING },
     );
   }
 }

@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { type ErrorBody, ErrorCode } from '../../contracts/errors.ts';
-import { AppError } from '../errors.ts';
+import { TLOG_SIZE_CONTENT_TYPE, tlogSizeBody } from '../../contracts/witness.ts';
+import { AppError, WitnessConflictError } from '../errors.ts';
 import { log } from '../log/logger.ts';
 import type { GatewayEnv } from './env.ts';
 import { jsonAnswer } from './json.ts';
@@ -16,6 +17,11 @@ export function renderedErrorCode(c: Context<GatewayEnv>): ErrorCode | undefined
 /** The one place that renders `{"error": {...}}`. */
 export function renderError(err: unknown, c: Context<GatewayEnv>): Response {
   const traceId = c.get('traceId') ?? '';
+  if (err instanceof WitnessConflictError) {
+    // C2SP tlog-witness: the 409 body is the size last cosigned, `text/x.tlog.size`.
+    renderedCodes.set(c, err.code);
+    return c.body(tlogSizeBody(err.cosignedSize), 409, { 'content-type': TLOG_SIZE_CONTENT_TYPE });
+  }
   if (err instanceof AppError) {
     const body: ErrorBody = {
       error: {

@@ -53,3 +53,13 @@ export type ReviewMetric = (typeof ReviewMetric)[keyof typeof ReviewMetric];
 
 /** The dimension every gateway metric carries. */
 export const PROVINCE_DIMENSION = 'Province';
+
+/** Witnessing (docs/protocol.md §19): what this province sees as a witness of other provinces' logs. */
+export const WITNESS_METRICS_NAMESPACE = 'ELG/Witness';
+
+/** The witness's metrics, dimension `Province` (the witnessing province); the stack alarms on evidence. */
+export const WitnessMetric = {
+  /** Split-view evidence was kept against a log (a fork, a root mismatch or a rollback, §19.3). */
+  splitViewEvidence: 'SplitViewEvidence',
+} as const;
+export type WitnessMetric = (typeof WitnessMetric)[keyof typeof WitnessMetric];

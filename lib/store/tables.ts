@@ -20,6 +20,7 @@ export const TableKind = {
   registry: 'registry',
   reports: 'reports',
   reviews: 'reviews',
+  witness: 'witness',
 } as const;
 export type TableKind = (typeof TableKind)[keyof typeof TableKind];
 
@@ -35,6 +36,7 @@ export function tableNames(prefix: string): TableNames {
     registry: `${prefix}-registry`,
     reports: `${prefix}-reports`,
     reviews: `${prefix}-reviews`,
+    witness: `${prefix}-witness`,
   };
 }
 
@@ -283,6 +285,11 @@ export const TABLES: readonly TableDefinition[] = [
    * (expired by TTL), waits at the calling side, and the outbox of decisions (§18.6).
    */
   { kind: 'reviews', partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'ttl' },
+  /**
+   * What this province last cosigned for each log it witnesses (compare-and-set), and the
+   * split-view evidence it kept with its listing partition (docs/protocol.md §19); no index.
+   */
+  { kind: 'witness', partitionKey: 'pk', sortKey: 'sk' },
 ];
 
 export function createTableInput(def: TableDefinition, name: string): CreateTableCommandInput {

@@ -41,6 +41,7 @@ import {
   type TableNames,
 } from '../store/tables.ts';
 import { LicenseUseReader } from '../store/use-query.ts';
+import { WitnessStore } from '../store/witness-store.ts';
 import {
   type ResourceScope,
   requireFlag,
@@ -241,6 +242,14 @@ export class ProvinceAdapters {
       delete: [PENDING_PK, DLV_PK],
     });
     return this.audited('reviewOutbox', 'reviews', 'keyed', (t, a) => new ReviewStore(this.doc, t, a));
+  }
+
+  /**
+   * The witness table (docs/protocol.md §19): per log the state last cosigned (compare-and-set)
+   * and the split-view evidence with its events; the witness function's alone.
+   */
+  get witnessStore(): WitnessStore {
+    return this.audited('witnessStore', 'witness', 'readwrite', (t, a) => new WitnessStore(this.doc, t, a));
   }
 
   /** The key this function signs with for `purpose`. */

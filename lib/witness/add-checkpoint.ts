@@ -52,8 +52,15 @@ export function formatAddCheckpoint({ oldSize, proof, checkpoint }: AddCheckpoin
  * SHA-256 proof lines, exactly one empty line, then a signed checkpoint (checked for form, not
  * signature). Refuses an old size above the checkpoint's size, and a proof from old size 0.
  * Throws AddCheckpointError.
+ *
+ * `oldAboveSize: 'allow'` leaves the comparison of the old size with the checkpoint's to the
+ * caller: a witness checks the checkpoint's signature first, so that a log's own signed
+ * checkpoint below what it cosigned is seen (and kept as evidence) before that 400.
  */
-export function parseAddCheckpoint(text: string): AddCheckpoint {
+export function parseAddCheckpoint(
+  text: string,
+  options: { oldAboveSize?: 'refuse' | 'allow' } = {},
+): AddCheckpoint {
   const bad = (why: string) => new AddCheckpointError(`not an add-checkpoint body: ${why}`);
   if (typeof text !== 'string' || text.length === 0) throw bad('empty');
   if (text.length > MAX_BODY_CHARS) throw bad(`longer than ${MAX_BODY_CHARS} characters`);
@@ -93,7 +100,8 @@ export function parseAddCheckpoint(text: string): AddCheckpoint {
     if (err instanceof CheckpointError) throw bad(err.message);
     throw err;
   }
-  if (oldSize > treeSize) throw bad(`old size ${oldSize} is above the checkpoint size ${treeSize}`);
+  if (options.oldAboveSize !== 'allow' && oldSize > treeSize)
+    throw bad(`old size ${oldSize} is above the checkpoint size ${treeSize}`);
   return { oldSize, proof, checkpoint };
 }
 

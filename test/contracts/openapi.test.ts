@@ -84,6 +84,10 @@ function catalogFunction(method: string, path: string): string | undefined {
   return greedy?.fn ?? routes.find((r) => r.route === '$default')?.fn;
 }
 
+/** Routes called by other gateways with ELG-Signature: the interop routes and the witness's add-checkpoint. */
+const signedRoute = (path: string) =>
+  path.startsWith('/v1/interop/') || path === '/v1/witness/add-checkpoint';
+
 describe('the OpenAPI document', () => {
   let t: TestGateway;
   let doc: Document;
@@ -142,7 +146,7 @@ describe('the OpenAPI document', () => {
       const schemes = (op.security ?? []).flatMap((s) => Object.keys(s));
       if (op.tags[0] === 'discovery') {
         expect(schemes, where).toEqual([]);
-      } else if (path.startsWith('/v1/interop/')) {
+      } else if (signedRoute(path)) {
         expect(schemes, where).toEqual(['elgSignature']);
         expect(Object.keys(op.responses), where).toEqual(expect.arrayContaining(['401', '409', '429']));
         // Every answer to a verified caller carries the receipt.
@@ -231,6 +235,11 @@ describe('the OpenAPI document', () => {
       IDEMPOTENCY_KEY_REUSED: 422,
       RATE_LIMITED: 429,
       CIRCUIT_OPEN: 429,
+      WITNESS_UNKNOWN_LOG: 404,
+      CHECKPOINT_SIGNATURE_INVALID: 403,
+      WITNESS_SIZE_MISMATCH: 409,
+      WITNESS_ROOT_MISMATCH: 409,
+      CONSISTENCY_PROOF_INVALID: 422,
       INTERNAL: 500,
       PEER_UNAVAILABLE: 502,
       DEPENDENCY_UNAVAILABLE: 503,
@@ -241,8 +250,7 @@ describe('the OpenAPI document', () => {
         if (!media || componentOf(media) !== 'ErrorBody') continue;
         const body = ErrorBodySchema.parse(media.example);
         expect(statusOf[body.error.code], `${method} ${path} ${status}`).toBe(Number(status));
-        if (path.startsWith('/v1/interop/') && status === '401')
-          expect(body.error.code).toBe('SIGNATURE_INVALID');
+        if (signedRoute(path) && status === '401') expect(body.error.code).toBe('SIGNATURE_INVALID');
       }
     }
   });
@@ -334,7 +342,7 @@ describe('the OpenAPI document', () => {
         String(anonymous.status),
       );
       expect(anonymous.status, where).toBe(401);
-      if (path.startsWith('/v1/interop/')) continue;
+      if (signedRoute(path)) continue;
       // A role this route does not take (platform may read licenses, verify, file and read reports,
       // read notices and read its held verifications; auditor may do none of these).
       const platformRoute =
