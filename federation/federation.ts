@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Role } from '../contracts/auth.ts';
+import { type WitnessPolicy, witnessName } from '../contracts/registry.ts';
 import { startDeliveryLoop } from '../functions/agreements/delivery.ts';
 import { provinceApp, SCHEDULED_FUNCTIONS } from '../functions/province.ts';
 import { reportRound } from '../functions/reports/delivery.ts';
@@ -122,6 +123,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
     }),
   );
 
+  const present = new Set(prepared.map(({ spec }) => spec.id));
   const root = await loadOrCreateRootKey(join(options.dir, 'root.jwk'));
   const registryFile = join(options.dir, 'registry.jwt');
   await writeFile(
@@ -136,6 +138,8 @@ export async function startFederation(options: FederationOptions): Promise<Feder
         baseUrl: options.baseUrlOverrides?.[spec.id] ?? urlOf(spec.id),
         jwks: jwksOf(keys),
         status: 'active' as const,
+        witnessName: witnessName(spec.id),
+        ...witnessPolicyAmong(spec, present),
       })),
     }),
   );
@@ -304,4 +308,17 @@ async function loadOrCreateSecret(file: string): Promise<Uint8Array> {
   const key = randomBytes(32);
   await writeFile(file, key.toString('hex'), { mode: 0o600 });
   return key;
+}
+
+/**
+ * A province's witness policy among the provinces started: its witnesses that run, and the quorum
+ * capped at their number; none when no witness of it runs (a federation of a few provinces).
+ */
+function witnessPolicyAmong(
+  spec: ProvinceSpec,
+  present: ReadonlySet<string>,
+): { witnessPolicy?: WitnessPolicy } {
+  const witnesses = spec.witnessedBy.witnesses.filter((w) => present.has(w));
+  if (witnesses.length === 0) return {};
+  return { witnessPolicy: { witnesses, quorum: Math.min(spec.witnessedBy.quorum, witnesses.length) } };
 }

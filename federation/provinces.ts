@@ -10,6 +10,11 @@ export interface ProvinceSpec {
   name: string;
   port: number;
   departments: Department[];
+  /**
+   * Who witnesses this province's log, and the quorum (docs/protocol.md §19): each Yangtze River
+   * Delta member by the other three with quorum 2, Sichuan by Shanghai and Jiangsu with quorum 2.
+   */
+  witnessedBy: { witnesses: string[]; quorum: number };
 }
 
 /**
@@ -25,6 +30,7 @@ export const FEDERATION: readonly ProvinceSpec[] = [
       { name: '上海市住房和城乡建设管理委员会', uscc: '113100000024601315' },
       { name: '上海市市场监督管理局', uscc: makeUscc('11310000', '00224413') },
     ],
+    witnessedBy: { witnesses: ['320000', '330000', '340000'], quorum: 2 },
   },
   {
     id: '320000',
@@ -34,6 +40,7 @@ export const FEDERATION: readonly ProvinceSpec[] = [
       { name: '江苏省住房和城乡建设厅', uscc: '11320000014000618Y' },
       { name: '江苏省市场监督管理局', uscc: makeUscc('11320000', '01400214') },
     ],
+    witnessedBy: { witnesses: ['310000', '330000', '340000'], quorum: 2 },
   },
   {
     id: '330000',
@@ -43,6 +50,7 @@ export const FEDERATION: readonly ProvinceSpec[] = [
       { name: '浙江省住房和城乡建设厅', uscc: '11330000002502880R' },
       { name: '浙江省市场监督管理局', uscc: makeUscc('11330000', '00250106') },
     ],
+    witnessedBy: { witnesses: ['310000', '320000', '340000'], quorum: 2 },
   },
   {
     id: '340000',
@@ -52,6 +60,7 @@ export const FEDERATION: readonly ProvinceSpec[] = [
       { name: '安徽省住房和城乡建设厅', uscc: makeUscc('11340000', '00299230') },
       { name: '安徽省市场监督管理局', uscc: makeUscc('11340000', '00299478') },
     ],
+    witnessedBy: { witnesses: ['310000', '320000', '330000'], quorum: 2 },
   },
   {
     id: '510000',
@@ -61,6 +70,7 @@ export const FEDERATION: readonly ProvinceSpec[] = [
       { name: '四川省住房和城乡建设厅', uscc: makeUscc('11510000', '00869512') },
       { name: '四川省市场监督管理局', uscc: makeUscc('11510000', '00869636') },
     ],
+    witnessedBy: { witnesses: ['310000', '320000'], quorum: 2 },
   },
 ];
 

@@ -5,9 +5,9 @@
  *
  * - DynamoDB: the tables of lib/store/tables.ts (`elg-<p>-<kind>`), on demand, with point-in-time
  *   recovery, deletion protection, TTL and every index the definition lists; kept on stack deletion.
- * - KMS: per purpose (credential, gateway, audit) one ECC_NIST_P256 SIGN_VERIFY key per generation
- *   (context `keyGenerations`), each kept in the stack under the same logical id and never deleted
- *   by a deploy. `alias/elg-<p>-<purpose>` names the signing generation: the newest, or the one
+ * - KMS: per purpose one SIGN_VERIFY key per generation (context `keyGenerations`), ECC_NIST_P256
+ *   for credential, gateway and audit, ECC_NIST_EDWARDS25519 for witness, each kept in the stack
+ *   under the same logical id and never deleted by a deploy. `alias/elg-<p>-<purpose>` names the signing generation: the newest, or the one
  *   before it while the newest is staged (context `stagedKeys`). `alias/elg-<p>-<purpose>-g<N>`
  *   names every generation. No function may sign with any other generation; the discovery
  *   function alone reads the public keys of the published ones (ELG_KMS_KEYS_PREVIOUS): earlier

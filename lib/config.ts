@@ -75,6 +75,8 @@ export const GatewayConfigSchema = z.object({
   ELG_KMS_KEY_CREDENTIAL: z.string().min(1),
   ELG_KMS_KEY_GATEWAY: z.string().min(1),
   ELG_KMS_KEY_AUDIT: z.string().min(1),
+  /** The Ed25519 witness key (ECC_NIST_EDWARDS25519): only the witness function signs with it. */
+  ELG_KMS_KEY_WITNESS: z.string().min(1),
   /**
    * Keys published in the JWKS but not signing: earlier generations and a staged next one, each
    * as `purpose=keyArn` (only discovery reads them; none may be a current key).

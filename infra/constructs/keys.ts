@@ -6,8 +6,9 @@ import { keyPlans, type ProvinceContext } from '../context.ts';
 import { KEY_PURPOSES, keyAliasName, pascal } from '../names.ts';
 
 /**
- * The province's signing keys: per purpose (KEY_PURPOSES) one ECC_NIST_P256 SIGN_VERIFY key per
- * generation (context `keyGenerations`), each kept in the stack under the same logical id
+ * The province's signing keys: per purpose (KEY_PURPOSES) one SIGN_VERIFY key per generation
+ * (context `keyGenerations`), ECC_NIST_P256 for credential, gateway and audit and
+ * ECC_NIST_EDWARDS25519 for witness, each kept in the stack under the same logical id
  * (`<Purpose>KeyG<N>`, built directly in `scope`) and never deleted by a deploy.
  * `alias/elg-<p>-<purpose>` names the signing generation, `alias/elg-<p>-<purpose>-g<N>` every
  * generation. Which generation signs, is published or is retired is infra/context.ts keyPlans.
@@ -41,7 +42,7 @@ export function createKeys(scope: Construct, ctx: ProvinceContext): ProvinceKeyr
       // and no deploy updates a key that may be pending deletion.
       const key = new Key(scope, `${pascal(purpose)}KeyG${g}`, {
         description: `Province ${p} ${purpose} signing key, generation ${g}`,
-        keySpec: KeySpec.ECC_NIST_P256,
+        keySpec: purpose === 'witness' ? KeySpec.ECC_NIST_EDWARDS25519 : KeySpec.ECC_NIST_P256,
         keyUsage: KeyUsage.SIGN_VERIFY,
         removalPolicy: RemovalPolicy.RETAIN,
       });

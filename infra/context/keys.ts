@@ -74,6 +74,7 @@ const keyGenerations = z
       credential: generation.default(1),
       gateway: generation.default(1),
       audit: generation.default(1),
+      witness: generation.default(1),
     }),
   );
 
@@ -118,7 +119,7 @@ const retiredKeys = z.unknown().transform((v, ctx): Record<KeyPurpose, number[]>
     ctx.addIssue({ code: 'custom', message: 'not purpose=generation entries' });
     return z.NEVER;
   }
-  const out: Record<KeyPurpose, number[]> = { credential: [], gateway: [], audit: [] };
+  const out: Record<KeyPurpose, number[]> = { credential: [], gateway: [], audit: [], witness: [] };
   const fail = (message: string) => {
     ctx.addIssue({ code: 'custom', message });
     return z.NEVER;

@@ -1,7 +1,14 @@
 import type { KeyObject } from 'node:crypto';
 import type { KeyPurpose, PublicJwk } from '../../contracts/keys.ts';
-import type { RegistryClaims, RegistryProvince, RootPublicJwk } from '../../contracts/registry.ts';
+import type {
+  RegistryClaims,
+  RegistryProvince,
+  RootPublicJwk,
+  WitnessPolicy,
+} from '../../contracts/registry.ts';
 import { type Clock, systemClock } from '../clock.ts';
+import { rawEd25519PublicKey } from '../signing/public-jwk.ts';
+import { witnessKeyId } from '../witness/cosignature.ts';
 import { asRegistryError, messageOf, RegistryError, type RegistryErrorCode } from './errors.ts';
 import { keyByKid, resolveKey, type Snapshot, snapshotOf } from './registry-snapshot.ts';
 import { readSource } from './registry-source.ts';
@@ -187,6 +194,37 @@ export class TrustRegistry {
    */
   currentKey(provinceId: string, purpose: KeyPurpose): PublicJwk | undefined {
     return this.province(provinceId)?.jwks.keys.find((k) => k.purpose === purpose);
+  }
+
+  /** Who witnesses a province's log and the quorum; undefined when its log names no witnesses. */
+  witnessPolicy(logProvince: string): WitnessPolicy | undefined {
+    return this.province(logProvince)?.witnessPolicy;
+  }
+
+  /**
+   * Every published witness key of an active province that cosigns under a witness name, with
+   * its signed-note key ID (C2SP signed-note type 0x04): the keys its cosignatures are checked
+   * against, a rotation's earlier key included. None for a suspended or unlisted province.
+   */
+  witnessKeys(witnessProvince: string): { name: string; keyId: Uint8Array; key: KeyObject }[] {
+    const province = this.province(witnessProvince);
+    if (province?.status !== 'active' || province.witnessName === undefined) return [];
+    const name = province.witnessName;
+    return this.keysOf(province.id, 'witness').map((key) => ({
+      name,
+      keyId: witnessKeyId(name, rawEd25519PublicKey(key)),
+      key,
+    }));
+  }
+
+  /** Every published audit key of an active province: what its checkpoints may be signed with. */
+  auditKeys(logProvince: string): KeyObject[] {
+    return this.province(logProvince)?.status === 'active' ? this.keysOf(logProvince, 'audit') : [];
+  }
+
+  private keysOf(provinceId: string, purpose: KeyPurpose): KeyObject[] {
+    const keys = this.snapshot.keys.get(provinceId);
+    return keys ? [...keys.values()].filter((k) => k.purpose === purpose).map((k) => k.key) : [];
   }
 
   status(): RegistryStatus {

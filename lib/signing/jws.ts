@@ -28,12 +28,18 @@ export async function signCompactJws(signer: JwsSigner, header: JwsHeader, paylo
 }
 
 /**
- * The `/.well-known/jwks.json` document of a province: its three public keys with purposes, then
+ * The `/.well-known/jwks.json` document of a province: its four public keys with purposes, then
  * the keys of earlier generations still published during a rotation (verify only, never sign).
  * A kid listed twice is a caller bug: the registry would refuse the entry.
  */
 export function jwksOf(ring: KeyRing, previous: readonly PublicJwk[] = []): Jwks {
-  const keys = [ring.credential.publicJwk, ring.gateway.publicJwk, ring.audit.publicJwk, ...previous];
+  const keys: PublicJwk[] = [
+    ring.credential.publicJwk,
+    ring.gateway.publicJwk,
+    ring.audit.publicJwk,
+    ring.witness.publicJwk,
+    ...previous,
+  ];
   const kids = new Set(keys.map((k) => k.kid));
   if (kids.size !== keys.length) throw new TypeError('a key is listed twice in the JWKS (same kid)');
   return { keys };
@@ -50,13 +56,14 @@ export interface PublicKeyCache {
  * different key reusing a kid is imported afresh rather than served the cached one.
  */
 export function publicKeyCache(): PublicKeyCache {
-  const entries = new Map<string, { x: string; y: string; key: KeyObject }>();
+  const entries = new Map<string, { point: string; key: KeyObject }>();
   return {
     get(jwk) {
       const hit = entries.get(jwk.kid);
-      if (hit && hit.x === jwk.x && hit.y === jwk.y) return hit.key;
+      const point = jwk.kty === 'EC' ? `${jwk.x}.${jwk.y}` : jwk.x;
+      if (hit && hit.point === point) return hit.key;
       const key = importPublicKey(jwk);
-      entries.set(jwk.kid, { x: jwk.x, y: jwk.y, key });
+      entries.set(jwk.kid, { point, key });
       return key;
     },
     get size() {

@@ -1,10 +1,16 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { GetPublicKeyCommand, type KMSClient, SignCommand } from '@aws-sdk/client-kms';
-import type { KeyPurpose, PublicJwk } from '../../contracts/keys.ts';
+import type {
+  EcKeyPurpose,
+  EcPublicJwk,
+  KeyPurpose,
+  PublicJwk,
+  WitnessPublicJwk,
+} from '../../contracts/keys.ts';
 import { DependencyUnavailableError } from '../errors.ts';
 import { derToJose } from './der.ts';
-import { publicJwkOf } from './public-jwk.ts';
-import type { KeyRing, Signer } from './signer.ts';
+import { publicJwkOf, witnessJwkOf } from './public-jwk.ts';
+import type { KeyRing, Signer, WitnessSigner } from './signer.ts';
 
 export interface KmsSignerOptions {
   /**
@@ -30,8 +36,8 @@ export class KmsSigner implements Signer {
     private readonly client: KMSClient,
     /** The key ARN KMS reported: an alias moved later cannot make us sign with an unpublished key. */
     readonly keyArn: string,
-    readonly purpose: KeyPurpose,
-    readonly publicJwk: PublicJwk,
+    readonly purpose: EcKeyPurpose,
+    readonly publicJwk: EcPublicJwk,
     private readonly signTimeoutMs: number,
   ) {
     this.kid = publicJwk.kid;
@@ -40,10 +46,11 @@ export class KmsSigner implements Signer {
   static async create(
     client: KMSClient,
     keyId: string,
-    purpose: KeyPurpose,
+    purpose: EcKeyPurpose,
     options: KmsSignerOptions = {},
   ): Promise<KmsSigner> {
     const { keyArn, publicJwk } = await readKmsPublicKey(client, keyId, purpose);
+    if (publicJwk.kty !== 'EC') throw new TypeError(`the ${purpose} key is a P-256 key`);
     return new KmsSigner(
       client,
       keyArn,
@@ -55,37 +62,12 @@ export class KmsSigner implements Signer {
 
   async signDer(message: Uint8Array): Promise<Uint8Array> {
     const digest = createHash('sha256').update(message).digest();
-    let signature: Uint8Array | undefined;
-    const abort = new AbortController();
-    const timer = setTimeout(
-      () => abort.abort(new Error(`KMS Sign did not answer within ${this.signTimeoutMs} ms`)),
-      this.signTimeoutMs,
-    );
-    try {
-      const command = new SignCommand({
-        KeyId: this.keyArn,
-        Message: digest,
-        MessageType: 'DIGEST',
-        SigningAlgorithm: 'ECDSA_SHA_256',
-      });
-      // The race holds even if a handler ignores the abort signal.
-      const out = await Promise.race([
-        this.client.send(command, { abortSignal: abort.signal }),
-        new Promise<never>((_, reject) => {
-          abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true });
-        }),
-      ]);
-      signature = out.Signature;
-    } catch (err) {
-      throw new DependencyUnavailableError(`KMS signing with the ${this.purpose} key`, err);
-    } finally {
-      clearTimeout(timer);
-    }
-    if (!signature)
-      throw new DependencyUnavailableError(
-        `KMS signing with the ${this.purpose} key`,
-        new Error('no signature in the response'),
-      );
+    const signature = await kmsSign(this.client, this.signTimeoutMs, this.purpose, {
+      KeyId: this.keyArn,
+      Message: digest,
+      MessageType: 'DIGEST',
+      SigningAlgorithm: 'ECDSA_SHA_256',
+    });
     try {
       derToJose(signature);
     } catch (err) {
@@ -93,6 +75,87 @@ export class KmsSigner implements Signer {
     }
     return signature;
   }
+}
+
+/**
+ * The witness signer over an AWS KMS key of spec `ECC_NIST_EDWARDS25519` (`SIGN_VERIFY`): pure
+ * Ed25519 (`ED25519_SHA_512`, `MessageType: RAW`) over the cosignature/v1 message itself, a few
+ * hundred bytes. KMS answers the 64-byte RFC 8032 signature.
+ */
+export class KmsWitnessSigner implements WitnessSigner {
+  readonly purpose = 'witness' as const;
+  readonly kid: string;
+
+  private constructor(
+    private readonly client: KMSClient,
+    readonly keyArn: string,
+    readonly publicJwk: WitnessPublicJwk,
+    private readonly signTimeoutMs: number,
+  ) {
+    this.kid = publicJwk.kid;
+  }
+
+  static async create(
+    client: KMSClient,
+    keyId: string,
+    options: KmsSignerOptions = {},
+  ): Promise<KmsWitnessSigner> {
+    const { keyArn, publicJwk } = await readKmsPublicKey(client, keyId, 'witness');
+    if (publicJwk.kty !== 'OKP') throw new TypeError('the witness key is an Ed25519 key');
+    return new KmsWitnessSigner(client, keyArn, publicJwk, options.signTimeoutMs ?? DEFAULT_SIGN_TIMEOUT_MS);
+  }
+
+  async signEd25519(message: Uint8Array): Promise<Uint8Array> {
+    const signature = await kmsSign(this.client, this.signTimeoutMs, 'witness', {
+      KeyId: this.keyArn,
+      Message: message,
+      MessageType: 'RAW',
+      SigningAlgorithm: 'ED25519_SHA_512',
+    });
+    if (signature.length !== 64) {
+      throw new DependencyUnavailableError(
+        'KMS signing with the witness key',
+        new Error(`KMS answered ${signature.length} bytes, not a 64-byte Ed25519 signature`),
+      );
+    }
+    return signature;
+  }
+}
+
+/** One KMS Sign within `timeoutMs`, SDK retries included; DEPENDENCY_UNAVAILABLE otherwise. */
+async function kmsSign(
+  client: KMSClient,
+  timeoutMs: number,
+  purpose: KeyPurpose,
+  input: ConstructorParameters<typeof SignCommand>[0],
+): Promise<Uint8Array> {
+  let signature: Uint8Array | undefined;
+  const abort = new AbortController();
+  const timer = setTimeout(
+    () => abort.abort(new Error(`KMS Sign did not answer within ${timeoutMs} ms`)),
+    timeoutMs,
+  );
+  try {
+    // The race holds even if a handler ignores the abort signal.
+    const out = await Promise.race([
+      client.send(new SignCommand(input), { abortSignal: abort.signal }),
+      new Promise<never>((_, reject) => {
+        abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true });
+      }),
+    ]);
+    signature = out.Signature;
+  } catch (err) {
+    throw new DependencyUnavailableError(`KMS signing with the ${purpose} key`, err);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (!signature) {
+    throw new DependencyUnavailableError(
+      `KMS signing with the ${purpose} key`,
+      new Error('no signature in the response'),
+    );
+  }
+  return signature;
 }
 
 /** The KMS keys a function was given, by purpose; each is checked and its public key read once. */
@@ -103,7 +166,11 @@ export async function createKmsKeyRing(
 ): Promise<Partial<KeyRing>> {
   const entries = Object.entries(keyIds) as [KeyPurpose, string][];
   const signers = await Promise.all(
-    entries.map(([purpose, keyId]) => KmsSigner.create(client, keyId, purpose, options)),
+    entries.map(([purpose, keyId]) =>
+      purpose === 'witness'
+        ? KmsWitnessSigner.create(client, keyId, options)
+        : KmsSigner.create(client, keyId, purpose, options),
+    ),
   );
   return Object.fromEntries(signers.map((s) => [s.purpose, s]));
 }
@@ -124,9 +191,12 @@ export async function readKmsPublicKey(
   } catch (err) {
     throw new DependencyUnavailableError(`KMS (reading the ${purpose} public key)`, err);
   }
-  if (out.KeySpec !== 'ECC_NIST_P256') {
+  const witness = purpose === 'witness';
+  const spec = witness ? 'ECC_NIST_EDWARDS25519' : 'ECC_NIST_P256';
+  const algorithm = witness ? 'ED25519_SHA_512' : 'ECDSA_SHA_256';
+  if (out.KeySpec !== spec) {
     throw new Error(
-      `KMS key ${keyId} (${purpose}) has KeySpec ${out.KeySpec ?? 'unknown'}; expected ECC_NIST_P256`,
+      `KMS key ${keyId} (${purpose}) has KeySpec ${out.KeySpec ?? 'unknown'}; expected ${spec}`,
     );
   }
   if (out.KeyUsage !== 'SIGN_VERIFY') {
@@ -134,8 +204,8 @@ export async function readKmsPublicKey(
       `KMS key ${keyId} (${purpose}) has KeyUsage ${out.KeyUsage ?? 'unknown'}; expected SIGN_VERIFY`,
     );
   }
-  if (out.SigningAlgorithms && !out.SigningAlgorithms.includes('ECDSA_SHA_256')) {
-    throw new Error(`KMS key ${keyId} (${purpose}) does not offer ECDSA_SHA_256`);
+  if (out.SigningAlgorithms && !out.SigningAlgorithms.includes(algorithm)) {
+    throw new Error(`KMS key ${keyId} (${purpose}) does not offer ${algorithm}`);
   }
   if (!out.PublicKey) throw new Error(`KMS returned no public key for ${keyId}`);
   let publicKey: KeyObject;
@@ -144,7 +214,9 @@ export async function readKmsPublicKey(
   } catch {
     throw new Error(`KMS returned a public key for ${keyId} that is not a DER SubjectPublicKeyInfo`);
   }
-  return { keyArn: out.KeyId ?? keyId, publicJwk: await publicJwkOf(publicKey, purpose) };
+  const keyArn = out.KeyId ?? keyId;
+  if (witness) return { keyArn, publicJwk: await witnessJwkOf(publicKey) };
+  return { keyArn, publicJwk: await publicJwkOf(publicKey, purpose) };
 }
 
 function getPublicKey(client: KMSClient, keyId: string) {

@@ -9,7 +9,7 @@ import { HttpPeerClient, type PeerClient } from '../interop/peer-client.ts';
 import type { TrustRegistry } from '../registry/trust-registry.ts';
 import { NO_HOLIDAYS, type WorkCalendar } from '../reports/working-days.ts';
 import { jwksOf } from '../signing/jws.ts';
-import type { KeyRing, Signer } from '../signing/signer.ts';
+import type { AnySigner, KeyRing, SignerOf } from '../signing/signer.ts';
 import { AgreementStore } from '../store/agreement-store.ts';
 import { AuditEventReader } from '../store/audit-query.ts';
 import { AuditStore } from '../store/audit-store.ts';
@@ -253,9 +253,9 @@ export class ProvinceAdapters {
   }
 
   /** The key this function signs with for `purpose`. */
-  signer(purpose: KeyPurpose): Signer {
+  signer<P extends KeyPurpose>(purpose: P): SignerOf<P> {
     requireSigner(this.scope, purpose);
-    return this.present(this.parts.keys?.[purpose], `the ${purpose} key`);
+    return this.present(this.parts.keys?.[purpose] as SignerOf<P> | undefined, `the ${purpose} key`);
   }
 
   /**
@@ -264,11 +264,11 @@ export class ProvinceAdapters {
    */
   get keys(): KeyRing {
     requireFlag(this.scope, 'publishesKeys', "reads every purpose's key");
-    const ring = {} as Record<KeyPurpose, Signer>;
+    const ring: Partial<Record<KeyPurpose, AnySigner>> = {};
     for (const purpose of Object.values(KeyPurpose)) {
       ring[purpose] = this.present(this.parts.keys?.[purpose], `the ${purpose} key`);
     }
-    return ring;
+    return ring as KeyRing;
   }
 
   /** The province's JWKS: every purpose's current key, then the published earlier or staged ones. */

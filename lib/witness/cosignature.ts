@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
 import { parseCheckpoint } from '../audit/checkpoint.ts';
+import type { WitnessSigner } from '../signing/signer.ts';
 
 /**
  * Ed25519 witness cosignatures, C2SP tlog-cosignature (https://c2sp.org/tlog-cosignature),
@@ -147,6 +148,23 @@ export function cosign(
   const keyId = witnessKeyId(name, rawEd25519(createPublicKey(privateKey)));
   const signature = sign(null, cosignatureMessage(body, timestamp), privateKey);
   return cosignatureLine(name, keyId, timestamp, new Uint8Array(signature));
+}
+
+/**
+ * The witness's cosignature line over a signed checkpoint, made by its signer port (a KMS key of
+ * spec ECC_NIST_EDWARDS25519, or a local key): the same line as `cosign`.
+ */
+export async function cosignWith(
+  signer: WitnessSigner,
+  checkpointNote: string,
+  name: string,
+  timestamp: number,
+): Promise<string> {
+  if (signer.purpose !== 'witness') throw new TypeError('cosignatures are made with the witness key');
+  const body = noteBody(checkpointNote);
+  const keyId = witnessKeyId(name, new Uint8Array(Buffer.from(signer.publicJwk.x, 'base64url')));
+  const signature = await signer.signEd25519(cosignatureMessage(body, timestamp));
+  return cosignatureLine(name, keyId, timestamp, signature);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -67,8 +68,14 @@ describe('elg registry: entries from running gateways, a registry signed from th
       baseUrl: shanghai.url,
       jwks: published.find((p) => p.id === '310000')?.jwks,
       status: 'active',
+      witnessName: 'elg/310000/witness',
     });
-    expect(entry.jwks.keys.map((k) => k.purpose).sort()).toEqual(['audit', 'credential', 'gateway']);
+    expect(entry.jwks.keys.map((k) => k.purpose).sort()).toEqual([
+      'audit',
+      'credential',
+      'gateway',
+      'witness',
+    ]);
     expect(printed.stderr).toContain('send this JSON to the national registry operator');
     expect(written.code, written.stderr).toBe(0);
     expect(written.stdout).toContain(`written to ${out}`);
@@ -95,6 +102,34 @@ describe('elg registry: entries from running gateways, a registry signed from th
     expect(dead.stderr).toContain(`no answer from ${deadUrl} (connection refused)`);
   });
 
+  it("names the province's log witnesses with --witnesses and --quorum, checked as the registry checks them", async () => {
+    // Prepare
+    const shanghai = federation.province('310000');
+    const entry = (...args: string[]) => elg(['registry', 'entry', '--url', shanghai.url, ...args]);
+
+    // Act
+    const good = await entry('--witnesses', '320000,330000', '--quorum', '2', '--json');
+    const self = await entry('--witnesses', '310000,320000', '--quorum', '1');
+    const tooMany = await entry('--witnesses', '320000', '--quorum', '2');
+    const twice = await entry('--witnesses', '320000,320000', '--quorum', '1');
+    const alone = await entry('--witnesses', '320000');
+
+    // Assess
+    expect(good.code, good.stderr).toBe(0);
+    expect(RegistryProvinceSchema.parse(JSON.parse(good.stdout))).toMatchObject({
+      witnessName: 'elg/310000/witness',
+      witnessPolicy: { witnesses: ['320000', '330000'], quorum: 2 },
+    });
+    for (const refused of [self, tooMany, twice, alone]) {
+      expect(refused.code).toBe(2);
+      expect(refused.stdout).toBe('');
+    }
+    expect(self.stderr).toContain('310000 cannot witness its own log');
+    expect(tooMany.stderr).toContain('the quorum is larger than the number of witnesses');
+    expect(twice.stderr).toContain('a witness is listed twice');
+    expect(alone.stderr).toContain('--witnesses and --quorum go together');
+  });
+
   describe('the national operator', () => {
     let rootKey: string;
     let rootJwkFile: string;
@@ -114,7 +149,10 @@ describe('elg registry: entries from running gateways, a registry signed from th
       entries = [];
       for (const p of federation.provinces) {
         const file = join(dir, `send-${p.id}.json`);
-        const run = await elg(['registry', 'entry', '--url', p.url, '--out', file]);
+        // Each of the two provinces' logs witnessed by the other.
+        const other = p.id === '310000' ? '320000' : '310000';
+        const witnessed = ['--witnesses', other, '--quorum', '1'];
+        const run = await elg(['registry', 'entry', '--url', p.url, ...witnessed, '--out', file]);
         if (run.code !== 0) throw new Error(run.stderr);
         entries.push(file);
       }
@@ -222,6 +260,20 @@ describe('elg registry: entries from running gateways, a registry signed from th
           );
           for (const k of p.jwks.keys)
             expect(fromFile.stdout).toMatch(new RegExp(`${k.purpose}\\s+${k.kid}`));
+          // The witness key as a C2SP verifier key: name+keyID+base64(0x04 || key), computed here.
+          const witness = p.jwks.keys.find((k) => k.kty === 'OKP');
+          const raw = Buffer.from(witness?.x ?? '', 'base64url');
+          const name = `elg/${p.id}/witness`;
+          const keyId = createHash('sha256')
+            .update(Buffer.concat([Buffer.from(`${name}\n`), Buffer.of(0x04), raw]))
+            .digest()
+            .subarray(0, 4)
+            .toString('hex');
+          const vkey = `${name}+${keyId}+${Buffer.concat([Buffer.of(0x04), raw]).toString('base64')}`;
+          expect(fromFile.stdout).toContain(`witness as  ${vkey}`);
+          expect(fromFile.stdout).toContain(
+            `log witnessed by ${p.id === '310000' ? '320000' : '310000'} (quorum 1)`,
+          );
         }
         expect(overHttp.code, overHttp.stderr).toBe(0);
         const shown = z

@@ -1954,7 +1954,12 @@ describe('functions', () => {
   });
 
   it('sets every setting its entry has it read, nothing else, with values readConfig accepts', () => {
-    const keyArn = { credential: /CredentialKeyG2/, gateway: /GatewayKeyG1/, audit: /AuditKeyG3/ };
+    const keyArn = {
+      credential: /CredentialKeyG2/,
+      gateway: /GatewayKeyG1/,
+      audit: /AuditKeyG3/,
+      witness: /WitnessKeyG1/,
+    };
     for (const f of FUNCTIONS) {
       const reads = settingsOf(f);
       const required = reads.filter((key) => !GatewayConfigSchema.shape[key].safeParse(undefined).success);

@@ -6,6 +6,9 @@ import {
   GatewayIdSchema,
   type RegistryProvince,
   RegistryProvinceSchema,
+  type WitnessPolicy,
+  WitnessPolicySchema,
+  witnessName,
 } from '../../../contracts/registry.ts';
 import { CliError, ExitCode, UsageError } from '../../errors.ts';
 import { writeOut } from '../../files.ts';
@@ -18,7 +21,7 @@ import type { RegistrySubcommand } from './values.ts';
 
 /** `elg registry entry`: the entry of a deployed gateway, to send to the national operator. */
 export const entry: RegistrySubcommand = {
-  takes: ['url', 'province', 'name', 'status', 'out'],
+  takes: ['url', 'province', 'name', 'status', 'witnesses', 'quorum', 'out'],
   async run(values, rest, io) {
     if (rest.length > 0) throw new UsageError('registry entry takes no arguments; the gateway is --url');
     if (!values.url) throw new UsageError('registry entry needs --url GATEWAY_URL (the deployed ApiUrl)');
@@ -26,10 +29,12 @@ export const entry: RegistrySubcommand = {
     if (status !== 'active' && status !== 'suspended') {
       throw new UsageError(`--status is active or suspended, not ${status}`);
     }
+    const witnessPolicy = policyOf(values.witnesses, values.quorum);
     const found = await fetchRegistryEntry(baseUrl(values.url), {
       status,
       ...(values.province ? { province: values.province } : {}),
       ...(values.name ? { name: values.name } : {}),
+      ...(witnessPolicy ? { witnessPolicy } : {}),
     });
     return printEntry(found, values.out, values.json === true, io);
   },
@@ -42,7 +47,12 @@ export const entry: RegistrySubcommand = {
  */
 export async function fetchRegistryEntry(
   baseUrl: string,
-  options: { province?: string; name?: string; status?: RegistryProvince['status'] } = {},
+  options: {
+    province?: string;
+    name?: string;
+    status?: RegistryProvince['status'];
+    witnessPolicy?: WitnessPolicy;
+  } = {},
 ): Promise<RegistryProvince> {
   const jwks = JwksSchema.safeParse(await getPublic(baseUrl, '/.well-known/jwks.json', false));
   if (!jwks.success) {
@@ -64,12 +74,17 @@ export async function fetchRegistryEntry(
   }
   const name = options.name ?? (isProvinceCode(id.data) ? PROVINCES[id.data].full : undefined);
   if (!name) throw new CliError(`${id.data} is not a GB/T 2260 province; give --name`, ExitCode.failed);
+  if (options.witnessPolicy?.witnesses.includes(id.data)) {
+    throw new UsageError(`--witnesses: ${id.data} cannot witness its own log`);
+  }
   const entry = RegistryProvinceSchema.parse({
     id: id.data,
     name,
     baseUrl,
     jwks: jwks.data,
     status: options.status ?? 'active',
+    witnessName: witnessName(id.data),
+    ...(options.witnessPolicy ? { witnessPolicy: options.witnessPolicy } : {}),
   });
   await checkEntryKeys(entry, baseUrl);
   return entry;
@@ -95,6 +110,20 @@ async function printEntry(
   io.out(text);
   if (!json) io.err(`${summary}\nsend this JSON to the national registry operator\n`);
   return ExitCode.ok;
+}
+
+/** `--witnesses 320000,330000 --quorum 2`, checked as the registry contract checks it. */
+function policyOf(witnesses: string | undefined, quorum: string | undefined): WitnessPolicy | undefined {
+  if (witnesses === undefined && quorum === undefined) return undefined;
+  if (witnesses === undefined || quorum === undefined) {
+    throw new UsageError('--witnesses and --quorum go together');
+  }
+  const parsed = WitnessPolicySchema.safeParse({
+    witnesses: witnesses.split(',').map((w) => w.trim()),
+    quorum: /^[1-9][0-9]?$/.test(quorum) ? Number(quorum) : Number.NaN,
+  });
+  if (!parsed.success) throw new UsageError(`--witnesses/--quorum: ${firstIssueText(parsed.error)}`);
+  return parsed.data;
 }
 
 /** A gateway base URL, as for every command, and without query or fragment. */

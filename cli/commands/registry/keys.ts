@@ -11,7 +11,8 @@ import type { Io } from '../../io.ts';
 
 /**
  * What the registry contract leaves to the signer: every kid the RFC 7638 thumbprint of its key,
- * every key a P-256 point, each kid once, and a key for each of the three purposes.
+ * every key a P-256 point (an Ed25519 key for `witness`), each kid once, and a key for each of the
+ * four purposes.
  */
 export async function checkEntryKeys(entry: RegistryProvince, where: string): Promise<void> {
   const kids = new Set<string>();
@@ -19,7 +20,10 @@ export async function checkEntryKeys(entry: RegistryProvince, where: string): Pr
     try {
       importPublicKey(key);
     } catch {
-      throw new CliError(`${where}: key ${key.kid} is not a P-256 public key`, ExitCode.failed);
+      throw new CliError(
+        `${where}: key ${key.kid} is not a ${key.kty === 'OKP' ? 'Ed25519' : 'P-256'} public key`,
+        ExitCode.failed,
+      );
     }
     const thumbprint = await thumbprintOf(key);
     if (key.kid !== thumbprint) {

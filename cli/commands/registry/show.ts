@@ -1,9 +1,14 @@
 import { resolve } from 'node:path';
 import { firstIssueText } from '../../../contracts/issue-text.ts';
-import { type RootPublicJwk, RootPublicJwkSchema } from '../../../contracts/registry.ts';
+import {
+  type RegistryProvince,
+  type RootPublicJwk,
+  RootPublicJwkSchema,
+} from '../../../contracts/registry.ts';
 import { RegistryError } from '../../../lib/registry/errors.ts';
 import { TrustRegistry } from '../../../lib/registry/trust-registry.ts';
 import { thumbprintOf } from '../../../lib/signing/public-jwk.ts';
+import { COSIGNATURE_V1_TYPE, witnessKeyId } from '../../../lib/witness/cosignature.ts';
 import { printedJson } from '../../command.ts';
 import { CliError, ExitCode, UsageError } from '../../errors.ts';
 import { loadFederation } from '../../federation-file.ts';
@@ -35,11 +40,33 @@ export const show: RegistrySubcommand = {
     for (const p of provinces) {
       lines.push('', `  ${p.id}  ${p.name}  ${p.status}  ${p.baseUrl}`);
       for (const k of p.jwks.keys) lines.push(`          ${k.purpose.padEnd(10)}  ${k.kid}`);
+      for (const v of verifierKeysOf(p)) lines.push(`          witness as  ${v}`);
+      const policy = p.witnessPolicy;
+      lines.push(
+        policy
+          ? `          log witnessed by ${policy.witnesses.join(', ')} (quorum ${policy.quorum})`
+          : '          log witnessed by nobody',
+      );
     }
     io.out(`${lines.join('\n')}\n`);
     return ExitCode.ok;
   },
 };
+
+/**
+ * A province's witness keys as C2SP note verifier keys, `<name>+<hex key ID>+<base64(0x04 ||
+ * key)>`: what any C2SP-compatible verifier is configured with to check its cosignatures.
+ */
+export function verifierKeysOf(p: RegistryProvince): string[] {
+  const name = p.witnessName;
+  if (name === undefined) return [];
+  return p.jwks.keys.flatMap((k) => {
+    if (k.kty !== 'OKP') return [];
+    const raw = Buffer.from(k.x, 'base64url');
+    const keyId = Buffer.from(witnessKeyId(name, raw)).toString('hex');
+    return [`${name}+${keyId}+${Buffer.concat([Buffer.of(COSIGNATURE_V1_TYPE), raw]).toString('base64')}`];
+  });
+}
 
 async function showSource(
   given: string | undefined,

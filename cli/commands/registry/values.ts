@@ -16,6 +16,8 @@ export interface RegistryValues {
   create?: boolean | undefined;
   seq?: string | undefined;
   iss?: string | undefined;
+  witnesses?: string | undefined;
+  quorum?: string | undefined;
 }
 
 /** A subcommand of `elg registry`: the options it takes and what it does with its arguments. */

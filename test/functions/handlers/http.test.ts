@@ -72,7 +72,7 @@ describe('the HTTP functions behind API Gateway (payload format 2.0)', () => {
       });
     });
 
-    it('publishes the three KMS keys and the earlier credential key, each with its purpose', async () => {
+    it('publishes the four KMS keys and the earlier credential key, each with its purpose', async () => {
       const res = await fn.discovery(httpApiEvent({ method: 'GET', path: '/.well-known/jwks.json' }));
 
       expect(res.statusCode).toBe(200);
@@ -83,9 +83,10 @@ describe('the HTTP functions behind API Gateway (payload format 2.0)', () => {
         world.keys.credential.publicJwk,
         world.keys.gateway.publicJwk,
         world.keys.audit.publicJwk,
+        world.keys.witness.publicJwk,
         previous?.publicJwk,
       ]);
-      expect(jwks.keys.map((k) => k.purpose)).toEqual(['credential', 'gateway', 'audit', 'credential']);
+      expect(jwks.keys.map((k) => k.purpose)).toEqual(['credential', 'gateway', 'audit', 'witness', 'credential']);
     });
 
     it('leaves the earlier keys to discovery: every other function reads only the keys it signs with', () => {

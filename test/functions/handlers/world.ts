@@ -29,7 +29,7 @@ import { TrustRegistry } from '../../../lib/registry/trust-registry.ts';
 import { jwksOf } from '../../../lib/signing/jws.ts';
 import { createKmsKeyRing } from '../../../lib/signing/kms-signer.ts';
 import { loadLocalKeyRing } from '../../../lib/signing/local-signer.ts';
-import { publicJwkOf } from '../../../lib/signing/public-jwk.ts';
+import { publicJwkOf, witnessJwkOf } from '../../../lib/signing/public-jwk.ts';
 import type { KeyRing } from '../../../lib/signing/signer.ts';
 import { createDocumentClient, ensureTables } from '../../../lib/store/dynamo.ts';
 import { TableKind, type TableNames, tableEnvName, tableNames } from '../../../lib/store/tables.ts';
@@ -124,13 +124,16 @@ export interface WorldOptions {
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const dir = await mkdtemp(join(tmpdir(), 'elg-handlers-'));
   const provinceKey = async (purpose: KeyPurpose, name: string): Promise<ProvinceKey> => {
-    const key = fakeKey(`${name}-${randomBytes(4).toString('hex')}`);
-    return { ...key, purpose, publicJwk: await publicJwkOf(key.publicKey, purpose) };
+    const witness = purpose === 'witness';
+    const key = fakeKey(`${name}-${randomBytes(4).toString('hex')}`, witness ? 'ed25519' : 'p256');
+    const publicJwk = witness ? await witnessJwkOf(key.publicKey) : await publicJwkOf(key.publicKey, purpose);
+    return { ...key, purpose, publicJwk };
   };
   const keys: Record<KeyPurpose, ProvinceKey> = {
     credential: await provinceKey('credential', 'sh-credential'),
     gateway: await provinceKey('gateway', 'sh-gateway'),
     audit: await provinceKey('audit', 'sh-audit'),
+    witness: await provinceKey('witness', 'sh-witness'),
   };
   const previous = await Promise.all(
     (options.previous ?? []).map((purpose) => provinceKey(purpose, `sh-${purpose}-2025`)),

@@ -1,3 +1,4 @@
+import type { EcPublicJwk } from '../../../contracts/keys.ts';
 import { sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
@@ -160,7 +161,7 @@ describe('verify.js: checkpoints (C2SP signed notes)', () => {
       expect(b64(await keyIdOf(s.publicJwk))).toBe(b64(libKeyIdOf(s.publicJwk)));
     }
     // The documented example: the audit key of the JWKS is the key of the checkpoint's signature line.
-    const auditKey = ex.JWKS.keys.find((k) => k.purpose === 'audit');
+    const auditKey = ex.JWKS.keys.find((k): k is EcPublicJwk => k.purpose === 'audit');
     const line = ex.CHECKPOINT.split('\n').at(-2) ?? '';
     const field = fromBase64(line.split(' ')[2]) ?? new Uint8Array();
     expect(b64(await keyIdOf(auditKey ?? signer.publicJwk))).toBe(b64(field.subarray(0, 4)));
@@ -376,7 +377,7 @@ describe("verify.js: a use's proof against the issuing province's log", () => {
   });
 
   it('proves the documented example: the inclusion proof against the checkpoint of the example JWKS', async () => {
-    const auditKey = ex.JWKS.keys.find((k) => k.purpose === 'audit');
+    const auditKey = ex.JWKS.keys.find((k): k is EcPublicJwk => k.purpose === 'audit');
     if (!auditKey) throw new Error('no audit key in the example JWKS');
     expect(await verifyUseProof(ex.INCLUSION_PROOF, { province: '310000', auditKey })).toMatchObject({
       ok: true,

@@ -1,4 +1,4 @@
-import { createECDH, createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createECDH, createHash, createPublicKey, type KeyObject, sign } from 'node:crypto';
 import {
   GetPublicKeyCommand,
   type GetPublicKeyCommandOutput,
@@ -10,7 +10,7 @@ import {
   type SignCommandInput,
 } from '@aws-sdk/client-kms';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
-import { generateP256PrivateKey } from '../../../lib/signing/public-jwk.ts';
+import { ed25519PrivateKey, generateP256PrivateKey } from '../../../lib/signing/public-jwk.ts';
 
 /** P-256 group order. */
 const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
@@ -21,8 +21,9 @@ export interface FakeKey {
   publicKey: KeyObject;
 }
 
-export function fakeKey(name: string): FakeKey {
-  const privateKey = generateP256PrivateKey();
+/** A P-256 key, or (`ed25519`) an Ed25519 key of spec ECC_NIST_EDWARDS25519 as the witness key is. */
+export function fakeKey(name: string, spec: 'p256' | 'ed25519' = 'p256'): FakeKey {
+  const privateKey = spec === 'ed25519' ? ed25519PrivateKey() : generateP256PrivateKey();
   const publicKey = createPublicKey(privateKey);
   return { arn: `arn:aws-cn:kms:cn-north-1:111122223333:key/${name}`, privateKey, publicKey };
 }
@@ -51,7 +52,8 @@ export interface AnswerAsKmsOptions {
 
 /**
  * Makes a mocked KMS client answer GetPublicKey and Sign as KMS does, over real P-256 keys found by
- * ARN or by `alias/<name>`: Sign takes only a SHA-256 DIGEST and returns a DER signature.
+ * ARN or by `alias/<name>`: Sign takes only a SHA-256 DIGEST and returns a DER signature; an
+ * Ed25519 key signs only RAW messages with ED25519_SHA_512.
  */
 export function answerAsKms(
   mock: AwsStub<ServiceInputTypes, ServiceOutputTypes, KMSClientResolvedConfig>,
@@ -67,18 +69,31 @@ export function answerAsKms(
   mock.on(GetPublicKeyCommand).callsFake((input: { KeyId?: string }): GetPublicKeyCommandOutput => {
     options.calls?.getPublicKey.push(String(input.KeyId));
     const key = find(input.KeyId);
+    const ed25519 = key.publicKey.asymmetricKeyType === 'ed25519';
     return {
       $metadata: {},
       KeyId: key.arn,
       PublicKey: new Uint8Array(key.publicKey.export({ format: 'der', type: 'spki' })),
-      KeySpec: 'ECC_NIST_P256',
+      KeySpec: ed25519 ? 'ECC_NIST_EDWARDS25519' : 'ECC_NIST_P256',
       KeyUsage: 'SIGN_VERIFY',
-      SigningAlgorithms: ['ECDSA_SHA_256'],
+      SigningAlgorithms: ed25519 ? ['ED25519_SHA_512', 'ED25519_PH_SHA_512'] : ['ECDSA_SHA_256'],
       ...options.overrides?.(key.arn),
     };
   });
   mock.on(SignCommand).callsFake((input: SignCommandInput) => {
     options.calls?.sign.push(String(input.KeyId));
+    const edKey = find(input.KeyId);
+    if (edKey.publicKey.asymmetricKeyType === 'ed25519') {
+      // Pure Ed25519 takes the message itself (RAW); KMS answers the 64-byte RFC 8032 signature.
+      if (input.MessageType !== 'RAW' || input.SigningAlgorithm !== 'ED25519_SHA_512' || !input.Message) {
+        throw Object.assign(new Error('unexpected Sign input'), { name: 'ValidationException' });
+      }
+      return {
+        KeyId: edKey.arn,
+        SigningAlgorithm: 'ED25519_SHA_512',
+        Signature: new Uint8Array(sign(null, input.Message, edKey.privateKey)),
+      };
+    }
     if (
       input.MessageType !== 'DIGEST' ||
       input.SigningAlgorithm !== 'ECDSA_SHA_256' ||

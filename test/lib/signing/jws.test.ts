@@ -58,7 +58,7 @@ describe('signCompactJws', () => {
 });
 
 describe('jwksOf', () => {
-  it('publishes the three public keys with their purposes and no private members', async () => {
+  it('publishes the four public keys with their purposes and no private members', async () => {
     // Prepare
     const keys = await ring();
 
@@ -67,7 +67,7 @@ describe('jwksOf', () => {
 
     // Assess
     expect(JwksSchema.parse(jwks)).toEqual(jwks);
-    expect(jwks.keys.map((k) => k.purpose)).toEqual(['credential', 'gateway', 'audit']);
+    expect(jwks.keys.map((k) => k.purpose)).toEqual(['credential', 'gateway', 'audit', 'witness']);
     expect(JSON.stringify(jwks)).not.toContain('"d"');
   });
 });

@@ -7,7 +7,12 @@ import { jwksOf, signCompactJws } from '../../../lib/signing/jws.ts';
 import { createKmsKeyRing, KmsSigner } from '../../../lib/signing/kms-signer.ts';
 import { fakeKey, fakeKms, sha256, signDigest } from './fake-kms.ts';
 
-const keys = () => ({ credential: fakeKey('cred'), gateway: fakeKey('gw'), audit: fakeKey('audit') });
+const keys = () => ({
+  credential: fakeKey('cred'),
+  gateway: fakeKey('gw'),
+  audit: fakeKey('audit'),
+  witness: fakeKey('witness', 'ed25519'),
+});
 
 describe('the fake KMS used below', () => {
   it('signs a digest so that node:crypto verifies the signature over the original message', () => {
@@ -51,13 +56,14 @@ describe('KmsSigner', () => {
     // Prepare
     const k = keys();
     const { client } = fakeKms(Object.values(k));
-    const { credential, gateway, audit } = await createKmsKeyRing(client, {
+    const { credential, gateway, audit, witness } = await createKmsKeyRing(client, {
       credential: k.credential.arn,
       gateway: k.gateway.arn,
       audit: k.audit.arn,
+      witness: k.witness.arn,
     });
-    if (!credential || !gateway || !audit) throw new Error('a key of the ring is missing');
-    const ring = { credential, gateway, audit };
+    if (!credential || !gateway || !audit || !witness) throw new Error('a key of the ring is missing');
+    const ring = { credential, gateway, audit, witness };
 
     // Act
     const jws = await signCompactJws(ring.credential, { typ: 'elicense+jwt' }, { jti: 'x' });
@@ -67,7 +73,7 @@ describe('KmsSigner', () => {
       algorithms: ['ES256'],
     });
     expect(protectedHeader.kid).toBe(ring.credential.kid);
-    expect(jwksOf(ring).keys.map((j) => j.purpose)).toEqual(['credential', 'gateway', 'audit']);
+    expect(jwksOf(ring).keys.map((j) => j.purpose)).toEqual(['credential', 'gateway', 'audit', 'witness']);
   });
 
   it('sends KMS only the SHA-256 digest, as ECDSA_SHA_256 with MessageType DIGEST, to the reported key ARN', async () => {

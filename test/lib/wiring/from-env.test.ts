@@ -206,7 +206,7 @@ describe('the settings of a deployed function', () => {
   });
 
   describe('earlier key generations', () => {
-    const current = () => [world.keys.credential, world.keys.gateway, world.keys.audit];
+    const current = () => [world.keys.credential, world.keys.gateway, world.keys.audit, world.keys.witness];
 
     beforeAll(() => {
       world.setHolderHashSecret(randomBytes(32).toString('hex'));
@@ -257,7 +257,7 @@ describe('the settings of a deployed function', () => {
 
       expect(discovery.publishedKeys.keys).toEqual(current().map((k) => k.publicJwk));
       expect(new Set(world.kmsCalls.getPublicKey.slice(reads))).toEqual(new Set(current().map((k) => k.arn)));
-      expect(world.kmsCalls.getPublicKey.length - reads).toBe(3);
+      expect(world.kmsCalls.getPublicKey.length - reads).toBe(4);
     });
 
     it('are read by no function that does not publish keys, even when its environment lists them', async () => {

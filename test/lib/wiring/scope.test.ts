@@ -8,7 +8,8 @@ import { fixedClock } from '../../../lib/clock.ts';
 import { TrustRegistry } from '../../../lib/registry/trust-registry.ts';
 import { jwksOf } from '../../../lib/signing/jws.ts';
 import { LocalSigner } from '../../../lib/signing/local-signer.ts';
-import { generateP256PrivateKey } from '../../../lib/signing/public-jwk.ts';
+import { LocalWitnessSigner } from '../../../lib/signing/local-witness-signer.ts';
+import { ed25519PrivateKey, generateP256PrivateKey } from '../../../lib/signing/public-jwk.ts';
 import { createDocumentClient } from '../../../lib/store/dynamo.ts';
 import { tableNames } from '../../../lib/store/tables.ts';
 import { ProvinceAdapters } from '../../../lib/wiring/adapters.ts';
@@ -34,6 +35,7 @@ const keys = {
   credential: await LocalSigner.create(p256(), 'credential'),
   gateway: await LocalSigner.create(p256(), 'gateway'),
   audit: await LocalSigner.create(p256(), 'audit'),
+  witness: await LocalWitnessSigner.create(ed25519PrivateKey()),
 };
 const registry = TrustRegistry.fromClaims({
   iss: 'test-root',
