@@ -192,7 +192,8 @@ export type HttpFunction =
   | 'agreements'
   | 'reports'
   | 'reviews'
-  | 'audit';
+  | 'audit'
+  | 'witness';
 export type ScheduledFunction = 'delivery' | 'report-delivery' | 'review-delivery' | 'sequencer';
 /** Every function of the catalog (functions/catalog.ts), by name. */
 export type FunctionName = HttpFunction | ScheduledFunction;
@@ -206,6 +207,7 @@ const HANDLERS: Record<FunctionName, () => Promise<{ handler: unknown }>> = {
   reports: () => import('../../../functions/reports/handler.ts'),
   reviews: () => import('../../../functions/reviews/handler.ts'),
   audit: () => import('../../../functions/audit/handler.ts'),
+  witness: () => import('../../../functions/witness/handler.ts'),
   delivery: () => import('../../../functions/agreements/deliver-handler.ts'),
   'report-delivery': () => import('../../../functions/reports/deliver-handler.ts'),
   'review-delivery': () => import('../../../functions/reviews/deliver-handler.ts'),

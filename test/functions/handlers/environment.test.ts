@@ -63,6 +63,16 @@ const PROBES: Record<HttpFunction, { event: () => HttpApiEvent; status: number }
   reports: { event: () => httpApiEvent({ method: 'GET', path: '/v1/notices' }), status: 401 },
   reviews: { event: () => httpApiEvent({ method: 'GET', path: '/v1/review-policy' }), status: 401 },
   audit: { event: () => httpApiEvent({ method: 'GET', path: '/v1/audit/checkpoint' }), status: 401 },
+  witness: {
+    event: () =>
+      httpApiEvent({
+        method: 'POST',
+        path: '/v1/witness/add-checkpoint',
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+        body: 'old 0\n\n',
+      }),
+    status: 401,
+  },
 };
 
 /**
@@ -172,6 +182,7 @@ describe("each function's environment", () => {
         world.keys.credential.publicJwk,
         world.keys.gateway.publicJwk,
         world.keys.audit.publicJwk,
+        world.keys.witness.publicJwk,
         ...world.previous.map((k) => k.publicJwk),
       ]);
     });
