@@ -16,7 +16,7 @@ import { scanAll } from '../support/scan.ts';
 export function attackFederation(
   ids: readonly string[],
   name: string,
-  extra: Pick<TestFederationOptions, 'clock' | 'baseUrlOverrides'> = {},
+  extra: Pick<TestFederationOptions, 'clock' | 'baseUrlOverrides' | 'scheduled'> = {},
 ): Promise<TestFederation> {
   return testFederation({ name: `atk${name}`, provinces: ids, ...extra });
 }

@@ -25,6 +25,11 @@ export interface TestFederationOptions {
   provinces?: readonly string[];
   clock?: FederationOptions['clock'];
   baseUrlOverrides?: FederationOptions['baseUrlOverrides'];
+  /**
+   * Whether the scheduled functions run as loops (deliveries, the sequencer): true by default.
+   * False for a test that must be the only one writing to a province's logs and witnesses.
+   */
+  scheduled?: FederationOptions['scheduled'];
   /** The suite's DynamoDB Local (`inject('dynamodbEndpoint')`) unless a test runs its own. */
   dynamodbEndpoint?: string;
   /** An existing directory to run in (kept on stop); a fresh temporary one (removed on stop) by default. */
@@ -63,6 +68,7 @@ export async function testFederation(options: TestFederationOptions): Promise<Te
       provinces: specs,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.baseUrlOverrides ? { baseUrlOverrides: options.baseUrlOverrides } : {}),
+      ...(options.scheduled === undefined ? {} : { scheduled: options.scheduled }),
     });
 
   let current: Federation | undefined;
