@@ -4,6 +4,7 @@ import {
   ConsistencyProofSchema,
   InclusionProofSchema,
 } from '../../contracts/audit-api.ts';
+import { describeWitnessStatus, type WitnessStatus } from '../witness/quorum.ts';
 import type { Check, TraceSource, TraceVerifier } from './trace.ts';
 import { isOutboundCall } from './trace-calls.ts';
 import type { Gap, TimelineEvent, TraceReport } from './trace-report.ts';
@@ -58,19 +59,50 @@ export async function collect(
     return { summary, timeline };
   }
   summary.events = events.length;
+  /**
+   * Every checkpoint the trace verifies is checked for its quorum: one NOT_WITNESSED gap for each
+   * checkpoint of a log with a witness policy that lacks it.
+   */
+  const witnessed = (note: string, treeSize: number): WitnessStatus => {
+    let status: WitnessStatus;
+    try {
+      status = verifier.witnesses(source.province, note);
+    } catch (err) {
+      status = {
+        witnessed: false,
+        cosigners: [],
+        missing: [],
+        rejected: [{ reason: 'MALFORMED', message: message(err) }],
+      };
+    }
+    if (status.policy && !status.witnessed) {
+      gaps.push({
+        kind: 'NOT_WITNESSED',
+        province: source.province,
+        message: `checkpoint ${treeSize}: ${describeWitnessStatus(status)}${
+          status.missing.length > 0 ? `; no valid cosignature from ${status.missing.join(', ')}` : ''
+        }`,
+      });
+    }
+    return status;
+  };
   let head: { treeSize: number; root: Uint8Array } | undefined;
+  let headNote: string | undefined;
   if (events.length > 0) {
     const res = await get('/v1/audit/checkpoint');
     const note = res.status === 200 ? await res.text() : undefined;
-    const checked = note
-      ? await verifier.checkpoint(source.province, note)
-      : { ok: false as const, reason: `answered ${res.status}` };
+    const checked =
+      note !== undefined
+        ? { note, ...(await verifier.checkpoint(source.province, note)) }
+        : { note: '', ok: false as const, reason: `answered ${res.status}` };
     if (checked.ok) {
       head = { treeSize: checked.treeSize, root: checked.root };
+      headNote = checked.note;
       summary.checkpoint = {
         treeSize: checked.treeSize,
         root: Buffer.from(checked.root).toString('base64'),
         verified: true,
+        witness: witnessed(checked.note, checked.treeSize),
       };
     } else {
       gaps.push({
@@ -86,6 +118,8 @@ export async function collect(
     if (known) return known;
     const checked = await verifier.checkpoint(source.province, note);
     heads.set(note, checked);
+    // The first checkpoint's quorum is checked above; each later one is checked once, here.
+    if (checked.ok && note !== headNote) witnessed(note, checked.treeSize);
     return checked;
   };
   /** A later checkpoint met during the trace must extend the first one: the log is append-only. */

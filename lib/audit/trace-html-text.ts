@@ -1,3 +1,4 @@
+import type { WitnessStatus } from '../witness/quorum.ts';
 import { isOutboundCall } from './trace-calls.ts';
 import type { Call, CallClass, TimelineEvent } from './trace-report.ts';
 
@@ -81,3 +82,15 @@ export const CLASS_NAME: Record<CallClass, string> = {
   refused: '4xx refused',
   error: '5xx / unreachable: error',
 };
+
+/**
+ * Who cosigned a checkpoint, against the quorum the registry asks:
+ * `witnessed: 2 of 3 cosigned (quorum 2): 320000, 340000`, `NOT_WITNESSED: …`, or a log without witnesses.
+ */
+export function witnessText(w: WitnessStatus): string {
+  if (!w.policy) return 'not witnessed: the registry names no witnesses for this log';
+  const who = w.cosigners.map((c) => c.province).join(', ');
+  const head = `${w.witnessed ? 'witnessed' : 'NOT_WITNESSED'}: ${w.cosigners.length} of ${w.policy.witnesses.length} cosigned (quorum ${w.policy.quorum})`;
+  const rejected = w.rejected.length > 0 ? ` · ${plural(w.rejected.length, 'line')} not counted` : '';
+  return `${head}${who ? `: ${who}` : ''}${rejected}`;
+}

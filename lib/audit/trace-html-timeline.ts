@@ -1,3 +1,4 @@
+import type { WitnessStatus } from '../witness/quorum.ts';
 import { esc, fitted } from './html-escape.ts';
 import {
   actingOf,
@@ -35,6 +36,12 @@ ${(['success', 'refused', 'error'] as const)
 <span class="key-note">Boxes: verdict valid / success green, unverified / refused orange, invalid / error red; a dashed red box is a gap.</span>
 </div>`;
 
+/** A lane's witness mark: ` · witnessed 2/2`, ` · NOT_WITNESSED 1/2`, nothing for a log without witnesses. */
+function laneWitness(w: WitnessStatus | undefined): string {
+  if (!w?.policy) return '';
+  return ` · ${w.witnessed ? 'witnessed' : 'NOT_WITNESSED'} ${w.cosigners.length}/${w.policy.quorum}`;
+}
+
 /** The timeline as an SVG image; `name` shows a province's code with its name. */
 export function timelineSvg(report: TraceReport, name: (id: string) => string): string {
   const lanes = report.provinces.map((p) => p.id);
@@ -56,7 +63,7 @@ export function timelineSvg(report: TraceReport, name: (id: string) => string): 
           ? 'no events in this trace'
           : `${p.events} event${p.events === 1 ? '' : 's'} · ${
               p.checkpoint
-                ? `tree ${p.checkpoint.treeSize}${p.checkpoint.verified ? ' ✓' : ' ✗'}`
+                ? `tree ${p.checkpoint.treeSize}${p.checkpoint.verified ? ' ✓' : ' ✗'}${laneWitness(p.checkpoint.witness)}`
                 : 'no verified checkpoint'
             }`;
       const root = p.checkpoint ? `root ${p.checkpoint.root.slice(0, 20)}…` : '';

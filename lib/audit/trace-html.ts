@@ -1,8 +1,25 @@
+import type { WitnessStatus } from '../witness/quorum.ts';
 import { esc } from './html-escape.ts';
 import { TRACE_CSS } from './trace-html-style.ts';
 import * as show from './trace-html-text.ts';
 import { TIMELINE_LEGEND, timelineSvg } from './trace-html-timeline.ts';
 import type { TimelineEvent, TraceReport } from './trace-report.ts';
+
+/** The witnesses cell of a province row: who cosigned its checkpoint, the quorum asked, when. */
+function witnessCell(w: WitnessStatus | undefined): string {
+  if (!w) return '—';
+  const title = [
+    ...w.cosigners.map((c) => `${c.name} cosigned at ${new Date(c.timestamp * 1000).toISOString()}`),
+    ...w.rejected.map((r) => `not counted (${r.reason}): ${r.message}`),
+  ].join('\n');
+  const text = esc(show.witnessText(w));
+  const cls = !w.policy ? 'muted' : w.witnessed ? 'ok' : 'error-text';
+  const body =
+    w.policy && !w.witnessed
+      ? `<b class="${cls}">✗ ${text}</b>`
+      : `<span class="${cls}">${w.witnessed ? '✓ ' : ''}${text}</span>`;
+  return title ? `<span title="${esc(title)}">${body}</span>` : body;
+}
 
 /**
  * A self-contained page for auditors: the verdict and its reason codes, each province's signed
@@ -63,7 +80,7 @@ export function traceHtml(report: TraceReport): string {
   const provinceRows = report.provinces
     .map(
       (p) =>
-        `<tr data-province="${esc(p.id)}"><td>${esc(p.id)}</td><td>${esc(p.name ?? '')}</td><td>${p.reachable ? 'yes' : '<b class="error-text">no</b>'}</td><td class="num">${p.events}</td><td class="num">${p.checkpoint ? p.checkpoint.treeSize : '—'}</td><td><code class="root">${esc(p.checkpoint?.root ?? '—')}</code></td><td>${p.checkpoint ? (p.checkpoint.verified ? '✓ signature by the province’s audit key' : '✗') : '—'}</td></tr>`,
+        `<tr data-province="${esc(p.id)}"><td>${esc(p.id)}</td><td>${esc(p.name ?? '')}</td><td>${p.reachable ? 'yes' : '<b class="error-text">no</b>'}</td><td class="num">${p.events}</td><td class="num">${p.checkpoint ? p.checkpoint.treeSize : '—'}</td><td><code class="root">${esc(p.checkpoint?.root ?? '—')}</code></td><td>${p.checkpoint ? (p.checkpoint.verified ? '✓ signature by the province’s audit key' : '✗') : '—'}</td><td class="witness">${witnessCell(p.checkpoint?.witness)}</td></tr>`,
     )
     .join('\n');
 
@@ -105,7 +122,7 @@ export function traceHtml(report: TraceReport): string {
 ${status}
 ${summary}
 <h2>Provinces and their signed logs</h2>
-<table class="provinces"><thead><tr><th>code</th><th>name</th><th>reachable</th><th>events</th><th>checkpoint size</th><th>checkpoint root (base64)</th><th>checkpoint</th></tr></thead><tbody>
+<table class="provinces"><thead><tr><th>code</th><th>name</th><th>reachable</th><th>events</th><th>checkpoint size</th><th>checkpoint root (base64)</th><th>checkpoint</th><th>witnesses</th></tr></thead><tbody>
 ${provinceRows}
 </tbody></table>
 <h2>Timeline</h2>

@@ -1,10 +1,13 @@
 import type { AuditedEvent } from '../../contracts/audit-api.ts';
+import type { WitnessStatus } from '../witness/quorum.ts';
 
 /** The shape of an assembled trace: its timeline, the calls between provinces, verdicts, gaps. */
 
 export type GapKind =
   | 'PROVINCE_UNREACHABLE'
   | 'CHECKPOINT_INVALID'
+  /** A verified checkpoint of a log the registry names witnesses for, without their quorum. */
+  | 'NOT_WITNESSED'
   | 'PROOF_FAILED'
   | 'NOT_YET_INTEGRATED'
   | 'RECEIPT_INVALID'
@@ -76,7 +79,16 @@ export interface TraceReport {
     reachable: boolean;
     events: number;
     /** The signed tree head the trace was checked against: size and base64 root hash. */
-    checkpoint?: { treeSize: number; root: string; verified: boolean };
+    checkpoint?: {
+      treeSize: number;
+      root: string;
+      verified: boolean;
+      /**
+       * Who cosigned it, against the log's witness policy in the registry: `witnessed` false with
+       * a policy is a NOT_WITNESSED gap; without a policy the log is not witnessed, and shown so.
+       */
+      witness?: WitnessStatus;
+    };
   }[];
   timeline: TimelineEvent[];
   calls: Call[];

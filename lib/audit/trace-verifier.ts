@@ -1,5 +1,6 @@
 import { readReceipt } from '../interop/receipt.ts';
 import type { TrustRegistry } from '../registry/trust-registry.ts';
+import { witnessStatus } from '../witness/quorum.ts';
 import { auditOrigin, verifyCheckpoint } from './checkpoint.ts';
 import { eventLeafHash } from './log-leaf.ts';
 import { equal, verifyConsistency, verifyInclusion } from './merkle.ts';
@@ -10,7 +11,8 @@ const fromB64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
 /**
  * The checks of a trace against the national trust registry: checkpoints by each province's
  * `audit` key, inclusion proofs recomputed from the events as served, receipts by the callee's
- * `gateway` key. Nothing the provinces say about themselves is taken on trust.
+ * `gateway` key, and each checkpoint's cosignatures by the witnesses the registry names for that
+ * province's log, with their published witness keys. Nothing the provinces say about themselves is taken on trust.
  */
 export function registryTraceVerifier(registry: TrustRegistry): TraceVerifier {
   return {
@@ -27,6 +29,12 @@ export function registryTraceVerifier(registry: TrustRegistry): TraceVerifier {
         }
       }
       return { ok: false, reason };
+    },
+    witnesses(province, note) {
+      return witnessStatus(note, {
+        policy: registry.witnessPolicy(province),
+        witnessKeys: (witness) => registry.witnessKeys(witness),
+      });
     },
     inclusion(event, proof, head) {
       let leaf: Uint8Array;

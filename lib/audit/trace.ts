@@ -1,4 +1,5 @@
 import type { AuditedEvent } from '../../contracts/audit-api.ts';
+import type { WitnessStatus } from '../witness/quorum.ts';
 import { pairCalls } from './trace-calls.ts';
 import { collect } from './trace-collect.ts';
 import type { TimelineEvent, TraceReport, TraceVerdict } from './trace-report.ts';
@@ -22,6 +23,11 @@ export interface TraceVerifier {
     province: string,
     note: string,
   ): Promise<{ ok: true; treeSize: number; root: Uint8Array } | { ok: false; reason: string }>;
+  /**
+   * Who cosigned a province's checkpoint (already verified by `checkpoint`), against the witness
+   * policy and witness keys the registry publishes for that province's log (§19.5).
+   */
+  witnesses(province: string, note: string): WitnessStatus;
   /** That the event, as served, is the leaf the proof proves into the given tree head. */
   inclusion(
     event: AuditedEvent,
