@@ -20,6 +20,7 @@ import { loadFederation } from '../federation-file.ts';
 import type { Io } from '../io.ts';
 import { paint, printJson, provinceLabel } from '../output.ts';
 import { checkedUrl, resolveTarget, type Target } from '../target.ts';
+import { collectEvidence, renderEvidence } from './audit/evidence.ts';
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 10_000;
@@ -40,11 +41,13 @@ const EVENTS_ONLY = ['identifier', 'holder', 'from', 'to', 'action', 'peer', 'li
 
 export const audit = defineCommand({
   name: 'audit',
-  summary: 'trace one call across every province, or search the audit trail by license, holder or time',
+  summary:
+    "trace one call across every province, search the audit trail by license, holder or time, or list the witnesses' split-view evidence",
   usage: [
     'usage: elg audit trace TRACE_ID [--html FILE]',
     '       elg audit events (--identifier ID | --holder TYPE:CODE | --from T [--to T])',
     '                        [--action A] [--peer P] [--province P] [--limit N]',
+    '       elg audit evidence [--province P]',
     '',
     'trace: asks every province of the federation (as its auditor) for the events of the trace,',
     "checks each province's signed checkpoint, each event's inclusion proof and each receipt, and",
@@ -62,9 +65,15 @@ export const audit = defineCommand({
     '  --action A          one action, e.g. verify, interop.verify, license.issue',
     '  --peer P            calls to or from this province',
     `  --limit N           at most N events in all (default ${DEFAULT_LIMIT})`,
+    '',
+    'evidence: the split-view evidence every province (or --province) kept as a witness of other',
+    "provinces' logs: per record its kind (fork, root mismatch, rollback), both signed checkpoints",
+    "verbatim, and whether each verifies with the log province's audit key in the registry, so",
+    'that the province signed both histories can be checked by anyone.',
+    'Exit status 3 when any witness holds evidence.',
   ],
   options: OPTIONS,
-  positionals: { min: 1, max: 2, names: 'trace TRACE_ID or events [filters]' },
+  positionals: { min: 1, max: 2, names: 'trace TRACE_ID, events [filters] or evidence' },
   async run({ values, positionals }, io) {
     const [sub, ...rest] = positionals;
     const stray = (names: readonly (keyof typeof values)[]) => names.find((n) => values[n] !== undefined);
@@ -80,8 +89,14 @@ export const audit = defineCommand({
       if (rest.length !== 0) throw new UsageError('audit events takes options, not arguments');
       return events(values, io);
     }
+    if (sub === 'evidence') {
+      const wrong = stray([...TRACE_ONLY, ...EVENTS_ONLY]);
+      if (wrong) throw new UsageError(`--${wrong} is not an option of elg audit evidence`);
+      if (rest.length !== 0) throw new UsageError('audit evidence takes options, not arguments');
+      return evidence(values, io);
+    }
     throw new UsageError(
-      `unknown audit command ${JSON.stringify(sub)}; try: elg audit trace TRACE_ID, elg audit events --identifier ID`,
+      `unknown audit command ${JSON.stringify(sub)}; try: elg audit trace TRACE_ID, elg audit events --identifier ID, elg audit evidence`,
     );
   },
 });
@@ -102,10 +117,8 @@ interface Values {
   limit?: string | undefined;
 }
 
-async function trace(traceId: string, values: Values, io: Io): Promise<ExitCode> {
-  if (!TraceIdSchema.safeParse(traceId).success) {
-    throw new UsageError('a trace id is 32 lower-case hex characters (the one a verification answer shows)');
-  }
+/** The registry the federation file names, verified against its root key. */
+async function federationRegistry(values: Values, io: Io): Promise<TrustRegistry> {
   const { federation } = await loadFederation(values.federation, io);
   const root = RootPublicJwkSchema.safeParse(federation.root?.jwk);
   if (!root.success || !federation.registry) {
@@ -114,7 +127,15 @@ async function trace(traceId: string, values: Values, io: Io): Promise<ExitCode>
       ExitCode.failed,
     );
   }
-  const registry = await TrustRegistry.load({ source: federation.registry, rootPublicJwk: root.data });
+  return TrustRegistry.load({ source: federation.registry, rootPublicJwk: root.data });
+}
+
+async function trace(traceId: string, values: Values, io: Io): Promise<ExitCode> {
+  if (!TraceIdSchema.safeParse(traceId).success) {
+    throw new UsageError('a trace id is 32 lower-case hex characters (the one a verification answer shows)');
+  }
+  const { federation } = await loadFederation(values.federation, io);
+  const registry = await federationRegistry(values, io);
   const report = await assembleTrace(
     traceId,
     federation.provinces.map((p) => ({
@@ -209,6 +230,20 @@ async function events(values: Values, io: Io): Promise<ExitCode> {
     });
   } else io.out(eventsTable(result, query.limit, paint(io)));
   return result.provinces.some((p) => p.error !== undefined) ? ExitCode.failed : ExitCode.ok;
+}
+
+/**
+ * `elg audit evidence`: every witness's split-view evidence, each checkpoint checked against the
+ * registry. Exit 3 when any is held, 1 when a witness could not be read.
+ */
+async function evidence(values: Values, io: Io): Promise<ExitCode> {
+  const targets = await eventTargets(values, io);
+  const registry = await federationRegistry(values, io);
+  const report = await collectEvidence(targets, registry);
+  if (values.json) printJson(io, report);
+  else io.out(renderEvidence(report, paint(io)));
+  if (report.witnesses.some((w) => w.error !== undefined)) return ExitCode.failed;
+  return report.items.length > 0 ? ExitCode.negative : ExitCode.ok;
 }
 
 function eventQuery(values: Values): EventQuery {
