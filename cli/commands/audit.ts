@@ -4,6 +4,7 @@ import { AuditActionSchema } from '../../contracts/audit.ts';
 import { HolderHashRequestSchema } from '../../contracts/audit-api.ts';
 import { parseIdentifier } from '../../contracts/codes/index.ts';
 import { TraceIdSchema } from '../../contracts/common.ts';
+import { ErrorBodySchema } from '../../contracts/errors.ts';
 import { firstIssue } from '../../contracts/issue-text.ts';
 import { GatewayIdSchema, RootPublicJwkSchema } from '../../contracts/registry.ts';
 import { displayWidth } from '../../lib/audit/display-width.ts';
@@ -15,11 +16,12 @@ import { TrustRegistry } from '../../lib/registry/trust-registry.ts';
 import { type EventQuery, searchEvents } from '../audit-events.ts';
 import { eventsTable } from '../audit-events-view.ts';
 import { defineCommand } from '../command.ts';
-import { CliError, ExitCode, UsageError } from '../errors.ts';
+import { CliError, ExitCode, HttpError, UnreachableError, UsageError } from '../errors.ts';
 import { loadFederation } from '../federation-file.ts';
 import type { Io } from '../io.ts';
 import { paint, printJson, provinceLabel } from '../output.ts';
 import { checkedUrl, resolveTarget, type Target } from '../target.ts';
+import { checkCheckpoint, renderCheckpoint } from './audit/checkpoint.ts';
 import { collectEvidence, renderEvidence } from './audit/evidence.ts';
 
 const DEFAULT_LIMIT = 100;
@@ -42,16 +44,18 @@ const EVENTS_ONLY = ['identifier', 'holder', 'from', 'to', 'action', 'peer', 'li
 export const audit = defineCommand({
   name: 'audit',
   summary:
-    "trace one call across every province, search the audit trail by license, holder or time, or list the witnesses' split-view evidence",
+    "trace one call across every province, search the audit trail by license, holder or time,, check a province's checkpoint and its witnesses, or list the witnesses' split-view evidence",
   usage: [
     'usage: elg audit trace TRACE_ID [--html FILE]',
     '       elg audit events (--identifier ID | --holder TYPE:CODE | --from T [--to T])',
     '                        [--action A] [--peer P] [--province P] [--limit N]',
+    '       elg audit checkpoint [--province P]',
     '       elg audit evidence [--province P]',
     '',
     'trace: asks every province of the federation (as its auditor) for the events of the trace,',
     "checks each province's signed checkpoint, each event's inclusion proof and each receipt, and",
-    'flags gaps: a call seen on one side only, an unreachable province, a proof that fails.',
+    'flags gaps: a call seen on one side only, an unreachable province, a proof that fails, a',
+    'checkpoint without the cosignatures of the quorum of its witnesses (NOT_WITNESSED).',
     '  --html FILE   also write a page with one lane per province and arrows for the calls',
     'Exit status 3 when the trace has gaps, or when no province holds events for it.',
     '',
@@ -66,6 +70,11 @@ export const audit = defineCommand({
     '  --peer P            calls to or from this province',
     `  --limit N           at most N events in all (default ${DEFAULT_LIMIT})`,
     '',
+    "checkpoint: the province's latest checkpoint from its auditor API, its signature checked with",
+    "the province's audit keys in the registry, and who cosigned it against the witnesses and",
+    'quorum the registry names for its log. Exit status 3 when the signature fails or the quorum',
+    'is not met (NOT_WITNESSED).',
+    '',
     'evidence: the split-view evidence every province (or --province) kept as a witness of other',
     "provinces' logs: per record its kind (fork, root mismatch, rollback), both signed checkpoints",
     "verbatim, and whether each verifies with the log province's audit key in the registry, so",
@@ -73,7 +82,7 @@ export const audit = defineCommand({
     'Exit status 3 when any witness holds evidence.',
   ],
   options: OPTIONS,
-  positionals: { min: 1, max: 2, names: 'trace TRACE_ID, events [filters] or evidence' },
+  positionals: { min: 1, max: 2, names: 'trace TRACE_ID, events [filters], checkpoint or evidence' },
   async run({ values, positionals }, io) {
     const [sub, ...rest] = positionals;
     const stray = (names: readonly (keyof typeof values)[]) => names.find((n) => values[n] !== undefined);
@@ -89,6 +98,12 @@ export const audit = defineCommand({
       if (rest.length !== 0) throw new UsageError('audit events takes options, not arguments');
       return events(values, io);
     }
+    if (sub === 'checkpoint') {
+      const wrong = stray([...TRACE_ONLY, ...EVENTS_ONLY]);
+      if (wrong) throw new UsageError(`--${wrong} is not an option of elg audit checkpoint`);
+      if (rest.length !== 0) throw new UsageError('audit checkpoint takes --province P, not arguments');
+      return checkpoint(values, io);
+    }
     if (sub === 'evidence') {
       const wrong = stray([...TRACE_ONLY, ...EVENTS_ONLY]);
       if (wrong) throw new UsageError(`--${wrong} is not an option of elg audit evidence`);
@@ -96,7 +111,7 @@ export const audit = defineCommand({
       return evidence(values, io);
     }
     throw new UsageError(
-      `unknown audit command ${JSON.stringify(sub)}; try: elg audit trace TRACE_ID, elg audit events --identifier ID, elg audit evidence`,
+      `unknown audit command ${JSON.stringify(sub)}; try: elg audit trace TRACE_ID, elg audit events --identifier ID, elg audit checkpoint --province P, elg audit evidence`,
     );
   },
 });
@@ -130,6 +145,45 @@ async function federationRegistry(values: Values, io: Io): Promise<TrustRegistry
   return TrustRegistry.load({ source: federation.registry, rootPublicJwk: root.data });
 }
 
+/** `elg audit checkpoint`: a province's checkpoint, its log signature and its witnesses. */
+async function checkpoint(values: Values, io: Io): Promise<ExitCode> {
+  const target = await resolveTarget(values, 'auditor', io);
+  const registry = await federationRegistry(values, io);
+  const report = checkCheckpoint(target.province, await checkpointNote(target), registry);
+  if (values.json) printJson(io, report);
+  else io.out(renderCheckpoint(report));
+  return report.status === 'WITNESSED' || report.status === 'NO_WITNESS_POLICY'
+    ? ExitCode.ok
+    : ExitCode.negative;
+}
+
+/** GET /v1/audit/checkpoint: the signed note, as text. */
+async function checkpointNote(target: Target): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(`${target.url}/v1/audit/checkpoint`, {
+      headers: { authorization: `Bearer ${target.token}` },
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (err) {
+    throw new UnreachableError(target.url, err instanceof Error ? err.message : String(err));
+  }
+  const text = await res.text();
+  if (res.ok) return text;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  const error = ErrorBodySchema.safeParse(body);
+  if (!error.success) {
+    throw new HttpError(res.status, `HTTP_${res.status}`, res.statusText || 'error', undefined);
+  }
+  const e = error.data.error;
+  throw new HttpError(res.status, e.code, e.message, e.traceId, e.issues ?? [], body);
+}
+
 async function trace(traceId: string, values: Values, io: Io): Promise<ExitCode> {
   if (!TraceIdSchema.safeParse(traceId).success) {
     throw new UsageError('a trace id is 32 lower-case hex characters (the one a verification answer shows)');
@@ -157,6 +211,14 @@ async function trace(traceId: string, values: Values, io: Io): Promise<ExitCode>
   return report.ok ? ExitCode.ok : ExitCode.negative;
 }
 
+/** A province's witnesses in its trace line: ` · witnessed 2 of 3, quorum 2: 320000, 340000`. */
+function witnessLine(w: NonNullable<TraceReport['provinces'][number]['checkpoint']>['witness']): string {
+  if (!w) return '';
+  if (!w.policy) return ' · no witnesses named';
+  const who = w.cosigners.map((c) => c.province).join(', ');
+  return ` · ${w.witnessed ? 'witnessed' : 'NOT_WITNESSED'} ${w.cosigners.length} of ${w.policy.witnesses.length}, quorum ${w.policy.quorum}${who ? `: ${who}` : ''}`;
+}
+
 export function renderTrace(r: TraceReport): string {
   const unreachable = r.provinces.filter((p) => !p.reachable);
   const headline = !r.found
@@ -169,7 +231,9 @@ export function renderTrace(r: TraceReport): string {
   const lines = [`trace ${r.traceId}: ${headline}`, ''];
   const label = (id: string) => provinceLabel(id);
   for (const p of r.provinces) {
-    const cp = p.checkpoint ? `checkpoint ${p.checkpoint.treeSize} ${p.checkpoint.verified ? '✓' : '✗'}` : '';
+    const cp = p.checkpoint
+      ? `checkpoint ${p.checkpoint.treeSize} ${p.checkpoint.verified ? '✓' : '✗'}${witnessLine(p.checkpoint.witness)}`
+      : '';
     const held = p.reachable ? `${p.events} event${p.events === 1 ? '' : 's'}` : 'unreachable';
     const name = label(p.id);
     lines.push(`  ${name}${' '.repeat(Math.max(1, 13 - displayWidth(name)))}${held} ${cp}`.trimEnd());
