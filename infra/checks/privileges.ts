@@ -174,6 +174,9 @@ export function expectedGrants(spec: FunctionSpec, province: string, keys: KeyPl
   return grants;
 }
 
+/** The one function that signs with the witness key. */
+const WITNESS_FUNCTION = 'witness';
+
 export const checkPrivileges: TemplateCheck = (template, province, keys, catalog) => {
   const problems: string[] = [];
   const actual = grantsByFunction(template);
@@ -185,6 +188,11 @@ export const checkPrivileges: TemplateCheck = (template, province, keys, catalog
       continue;
     }
     for (const p of found.problems) problems.push(`${name}: ${p}`);
+    // The witness key cosigns other provinces' logs: a second function signing with it could
+    // cosign a history the witness never checked (docs/protocol.md §19.1), whatever the catalog says.
+    if (spec.name !== WITNESS_FUNCTION && spec.signsWith.includes('witness')) {
+      problems.push(`${name}: signs with the witness key, which only the ${WITNESS_FUNCTION} function may`);
+    }
     const expected = expectedGrants(spec, province, keys);
     for (const g of found.grants)
       if (!expected.has(g)) problems.push(`${name}: may ${g}, beyond its catalog entry`);
