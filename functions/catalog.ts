@@ -211,7 +211,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     name: 'witness',
     entry: 'functions/witness/handler.ts',
-    description: "Witnesses other provinces' logs: cosigns their checkpoints (C2SP tlog-witness), keeps split-view evidence",
+    description:
+      "Witnesses other provinces' logs: cosigns their checkpoints (C2SP tlog-witness), keeps split-view evidence",
     routes: [
       'POST /v1/witness/add-checkpoint',
       'GET /v1/witness/logs',
@@ -294,11 +295,15 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     name: 'sequencer',
     entry: 'functions/sequencer/handler.ts',
-    description: 'Integrates audit events into the Merkle log in batches and signs checkpoints',
+    description:
+      'Integrates audit events into the Merkle log in batches, signs checkpoints and collects their cosignatures',
     routes: [],
-    signsWith: ['audit'],
-    // Reads waiting events from the pending index and marks them; writes no events of its own.
-    tables: { audit: 'readwrite', log: 'readwrite' },
+    // The gateway key signs its add-checkpoint calls to the log's witnesses (§19.4); the registry
+    // says who they are, where, and their witness keys (its last good copy kept in `registry`).
+    signsWith: ['audit', 'gateway'],
+    // Reads waiting events from the pending index and marks them; the only events it writes are
+    // the interop.outbound events of its calls to the witnesses.
+    tables: { audit: 'readwrite', log: 'readwrite', registry: 'getput' },
     queriesIndexes: { audit: [AuditIndex.pending] },
     scheduleMinutes: 1,
     reservedConcurrency: 1,

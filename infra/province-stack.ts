@@ -187,6 +187,7 @@ export class ProvinceStack extends Stack {
     alarms.breakerTripped(p);
     alarms.breakersOpen(p);
     alarms.splitView(p);
+    alarms.logUnwitnessed(p);
 
     new CfnOutput(this, 'ApiUrl', {
       description: "The gateway's base URL: its baseUrl in the national trust registry",

@@ -118,6 +118,11 @@ export const GatewayConfigSchema = z.object({
   ELG_MAKEUP_WORKDAYS: z.string().default(''),
   ELG_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(65_536),
   /**
+   * How long the sequencer waits for the witnesses of a checkpoint, all asked at once, in ms
+   * (docs/protocol.md §19.4): one bound for the whole collection, a 409 retry included.
+   */
+  ELG_WITNESS_TIMEOUT_MS: z.coerce.number().int().min(100).max(10_000).default(2000),
+  /**
    * The least severe log line printed: trace, debug, info (default), warn, error, critical or
    * silent, in any case. lib/log reads it when the function starts; Lambda's own log-level control
    * (AWS_LAMBDA_LOG_LEVEL), when set, takes precedence.
@@ -188,6 +193,8 @@ export function settingsOf(scope: ResourceScope): Setting[] {
     ...(scope.bearerTokens ? IDENTITY_PROVIDER : []),
     ...((scope.secrets ?? []).includes(SecretKind.holderHash) ? HOLDER_HASH : []),
     ...(scope.reportCalendar ? REPORT_CALENDAR : []),
+    // The function that signs checkpoints collects their cosignatures (the sequencer).
+    ...(scope.signsWith.includes('audit') ? (['ELG_WITNESS_TIMEOUT_MS'] as const) : []),
   ] as Setting[];
 }
 

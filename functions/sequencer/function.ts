@@ -15,14 +15,23 @@ export function sequencerDeps(a: ProvinceAdapters): SequencerDeps {
     signer: () => checkpoints,
     logStore: (options) => a.logStore(options),
     loggedEvents: a.loggedEvents,
+    witnessing: {
+      province: a.province,
+      registry: a.registry,
+      peers: a.textPeers,
+      auditStore: a.auditStore,
+      clock: a.clock,
+      timeoutMs: a.witnessTimeoutMs,
+    },
   };
 }
 
 /**
  * Scheduled (every minute, reserved concurrency 1): integrates waiting audit events into the
  * Merkle log, up to 50 batches of 500 started within 40 s (so a run ends before the next tick and
- * the single reserved instance is free for it), then publishes the lag metrics (namespace
- * ELG/Audit). The lease keeps a second invocation out all the same.
+ * the single reserved instance is free for it), collects the cosignatures of the newest checkpoint
+ * while it lacks its witness quorum (one bounded collection, ELG_WITNESS_TIMEOUT_MS), then
+ * publishes the lag metrics (namespace ELG/Audit) and the witnessing metrics (ELG/Witness). The lease keeps a second invocation out all the same.
  */
 export const sequencer = scheduledFunction(functionSpec('sequencer'), (a) => {
   const deps = sequencerDeps(a);

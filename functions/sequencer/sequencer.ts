@@ -4,10 +4,12 @@ import { eventLeafHash } from '../../lib/audit/log-leaf.ts';
 import { append, edgeOf, rootOfEdge } from '../../lib/audit/merkle.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { startIntervalLoop } from '../../lib/interval-loop.ts';
+import { log as logger } from '../../lib/log/logger.ts';
 import type { Signer } from '../../lib/signing/signer.ts';
 import type { BatchIntent } from '../../lib/store/log-records.ts';
 import type { LogStore } from '../../lib/store/log-store.ts';
 import type { LoggedEvents } from '../../lib/store/logged-events.ts';
+import { type CollectDeps, type Collection, collectCosignatures } from '../../lib/witness/collect.ts';
 
 export interface SequencerDeps {
   province: string;
@@ -18,6 +20,11 @@ export interface SequencerDeps {
   logStore(options?: { tileHeight?: number }): LogStore;
   /** Audit events waiting in the pending index, marked once integrated. */
   loggedEvents: LoggedEvents;
+  /**
+   * Collecting the witnesses' cosignatures of the newest checkpoint (docs/protocol.md §19.4):
+   * the registry, the signed text calls and the bound. Absent: checkpoints are not sent to witnesses.
+   */
+  witnessing?: Omit<CollectDeps, 'log'>;
 }
 
 export interface IntegrateOptions {
@@ -60,6 +67,21 @@ export interface IntegrateReport {
   /** Events added to the log by this call. */
   integrated: number;
   treeSize: number;
+  /**
+   * The newest checkpoint's witnessing, when the registry names witnesses for the log: whether
+   * it has its quorum, and this run's collection when one was made (the head lacked its quorum).
+   */
+  witness?: WitnessReport;
+}
+
+export interface WitnessReport {
+  treeSize: number;
+  quorumMet: boolean;
+  /** Cosignatures this run stored. */
+  collected: number;
+  /** Answers refused as not a cosignature of the checkpoint by the witness's key. */
+  invalid: number;
+  collection?: Collection;
 }
 
 export const DEFAULT_MAX_BATCH = 500;
@@ -130,11 +152,49 @@ export async function integrate(g: SequencerDeps, options: IntegrateOptions = {}
       report.treeSize = step.treeSize;
       if (!step.resumed && step.count < maxBatch) break;
     }
+    if (g.witnessing && report.outcome !== 'busy') {
+      const witness = await witnessHead(g, g.witnessing, log);
+      if (witness) report.witness = witness;
+    }
   } finally {
     // A lease that cannot be given back expires by itself; the round's own error matters more.
     await log.releaseLease(owner).catch(() => undefined);
   }
   return report;
+}
+
+/**
+ * After the run's batches, under the same lease: the newest checkpoint's cosignatures are
+ * collected once (one bounded collection per run, lib/witness/collect.ts) unless it has its
+ * quorum already. A head without its quorum is asked again on every later run, idle ones
+ * included. A collection that fails (storage) is logged: the integration stands, the next run
+ * collects again.
+ */
+async function witnessHead(
+  g: SequencerDeps,
+  deps: Omit<CollectDeps, 'log'>,
+  log: LogStore,
+): Promise<WitnessReport | undefined> {
+  try {
+    const head = await log.head();
+    if (!head || head.treeSize === 0) return undefined;
+    if (head.witnessed) return { treeSize: head.treeSize, quorumMet: true, collected: 0, invalid: 0 };
+    const collection = await collectCosignatures({ ...deps, log }, head);
+    if (!collection) return undefined;
+    return {
+      treeSize: collection.treeSize,
+      quorumMet: collection.quorumMet,
+      collected: collection.collected,
+      invalid: collection.invalid,
+      collection,
+    };
+  } catch (error) {
+    logger.error('collecting the cosignatures of the newest checkpoint failed', {
+      province: g.province,
+      error: error instanceof Error ? error : String(error),
+    });
+    return undefined;
+  }
 }
 
 async function oneBatch(
@@ -242,7 +302,9 @@ async function commit(g: SequencerDeps, log: LogStore, batch: BatchIntent, size:
  * flight has finished. Every round holds the lease as the same owner, since they never overlap: a
  * round that failed with storage down leaves the lease behind, and the next one goes on at once.
  * While rounds find nothing to integrate the wait doubles, up to `maxIntervalMs` (30 s when
- * absent; lib/interval-loop.ts). The timer does not keep the process alive.
+ * absent; lib/interval-loop.ts). While the newest checkpoint lacks its witness quorum a round
+ * counts as work, so the wait stays at `intervalMs` and the head is asked again each round. The
+ * timer does not keep the process alive.
  */
 export function startSequencerLoop(
   g: SequencerDeps,
@@ -253,7 +315,11 @@ export function startSequencerLoop(
   const owned = { maxBatches: 20, ...integrateOptions, owner: options.owner ?? randomUUID() };
   // A round that finds nothing to integrate, or the log held by another sequencer, is idle: the
   // loop backs off (up to `maxIntervalMs`) and is back at `intervalMs` once a round integrates.
-  return startIntervalLoop(async () => (await integrate(g, owned)).outcome === 'integrated', intervalMs, {
+  const round = async () => {
+    const report = await integrate(g, owned);
+    return report.outcome === 'integrated' || report.witness?.quorumMet === false;
+  };
+  return startIntervalLoop(round, intervalMs, {
     message: 'audit log sequencer round failed',
     context: { province: g.province },
     ...(maxIntervalMs === undefined ? {} : { maxIntervalMs }),

@@ -14,6 +14,7 @@ import type { Construct } from 'constructs';
 import {
   AUDIT_METRICS_NAMESPACE,
   BreakerMetric,
+  CosigningMetric,
   PROVINCE_DIMENSION,
   REPORTS_METRICS_NAMESPACE,
   REVIEWS_METRICS_NAMESPACE,
@@ -95,6 +96,23 @@ export const SPLIT_VIEW_ALARM = {
   metricName: WitnessMetric.splitViewEvidence,
   statistic: 'Sum',
   periodMinutes: 5,
+  threshold: 0,
+} as const;
+
+/**
+ * The newest checkpoint of the province's log lacks its witness quorum (docs/protocol.md §19.4):
+ * the sequencer publishes WitnessQuorumMissing 1 after each run while it does. Every run of 5
+ * minutes running seeing it missing raises `elg-<p>-log-unwitnessed` (the sequencer retries
+ * every run meanwhile); no data (a log without a witness policy) is fine, and a sequencer that
+ * stopped reporting is the sequencer lag alarm's.
+ */
+export const LOG_UNWITNESSED_ALARM = {
+  alarm: 'log-unwitnessed',
+  namespace: WITNESS_METRICS_NAMESPACE,
+  metricName: CosigningMetric.quorumMissing,
+  statistic: 'Minimum',
+  periodMinutes: 1,
+  periods: 5,
   threshold: 0,
 } as const;
 
@@ -237,6 +255,26 @@ export class ProvinceAlarms {
         // No gauge is no news: a review-delivery function that stopped running is its errors alarm's.
         missing: TreatMissingData.NOT_BREACHING,
       },
+    );
+  }
+
+  /** The newest checkpoint of the log lacking its witness quorum for 5 minutes (WitnessQuorumMissing). */
+  logUnwitnessed(province: string): Alarm {
+    const a = LOG_UNWITNESSED_ALARM;
+    return this.alarm(
+      'LogUnwitnessed',
+      alarmName(province, a.alarm),
+      new Metric({
+        namespace: a.namespace,
+        metricName: a.metricName,
+        dimensionsMap: { [PROVINCE_DIMENSION]: province },
+        period: Duration.minutes(a.periodMinutes),
+        statistic: a.statistic,
+      }),
+      `The newest checkpoint of province ${province}'s audit log has lacked its witness quorum for ` +
+        `${a.periods * a.periodMinutes} minutes: its witnesses are down, refuse it or answer garbage ` +
+        "(the sequencer's interop.outbound events to /v1/witness/add-checkpoint say which)",
+      { threshold: a.threshold, periods: a.periods, missing: TreatMissingData.NOT_BREACHING },
     );
   }
 

@@ -62,4 +62,19 @@ export const WitnessMetric = {
   /** Split-view evidence was kept against a log (a fork, a root mismatch or a rollback, §19.3). */
   splitViewEvidence: 'SplitViewEvidence',
 } as const;
+
+/**
+ * The log side of witnessing (docs/protocol.md §19.4), published by the sequencer after each run,
+ * namespace ELG/Witness, dimension `Province` (the log's province); only for a log the registry
+ * names witnesses for.
+ */
+export const CosigningMetric = {
+  /** Verified cosignatures of this province's checkpoints the run collected and stored. */
+  collected: 'CosignaturesCollected',
+  /** Witness answers refused as not a cosignature of the checkpoint by the witness's key. */
+  invalid: 'CosignaturesInvalid',
+  /** 1 while the newest checkpoint lacks its witness quorum, else 0 (a gauge). */
+  quorumMissing: 'WitnessQuorumMissing',
+} as const;
+export type CosigningMetric = (typeof CosigningMetric)[keyof typeof CosigningMetric];
 export type WitnessMetric = (typeof WitnessMetric)[keyof typeof WitnessMetric];

@@ -5,7 +5,7 @@ import { AuditLog } from '../audit/log.ts';
 import type { Clock } from '../clock.ts';
 import type { Authenticator } from '../http/middleware.ts';
 import type { SignedCallDeps } from '../http/signed-call.ts';
-import { HttpPeerClient, type PeerClient } from '../interop/peer-client.ts';
+import { HttpPeerClient, type PeerClient, type TextPeerClient } from '../interop/peer-client.ts';
 import type { TrustRegistry } from '../registry/trust-registry.ts';
 import { NO_HOLIDAYS, type WorkCalendar } from '../reports/working-days.ts';
 import { jwksOf } from '../signing/jws.ts';
@@ -42,6 +42,7 @@ import {
 } from '../store/tables.ts';
 import { LicenseUseReader } from '../store/use-query.ts';
 import { WitnessStore } from '../store/witness-store.ts';
+import { DEFAULT_WITNESS_TIMEOUT_MS } from '../witness/collect.ts';
 import {
   type ResourceScope,
   requireFlag,
@@ -78,6 +79,8 @@ export interface ProvinceParts {
   holderHashKey?: Uint8Array;
   /** Instead of HTTP calls signed with the gateway key (tests stand a fake peer in). */
   peers?: PeerClient;
+  /** ELG_WITNESS_TIMEOUT_MS: the bound of a collection of cosignatures (the sequencer). */
+  witnessTimeoutMs?: number;
   /** How error reports are dated (docs/protocol.md §17); 5 working days, weekends only, by default. */
   reportCalendar?: ReportCalendar;
   /**
@@ -377,6 +380,25 @@ export class ProvinceAdapters {
         this.parts.peers ??
         new HttpPeerClient({ self: this.province, signer, registry, auditStore, clock: this.clock }),
     );
+  }
+
+  /**
+   * Signed calls with text bodies (the witnesses' add-checkpoint, §19.4): the same client as
+   * `peers`, signed with the gateway key and audited here.
+   */
+  get textPeers(): TextPeerClient {
+    const peers = this.peers;
+    if (typeof (peers as Partial<TextPeerClient>).callText !== 'function') {
+      throw new UndeclaredResourceError(
+        `the peer client of the ${this.scope.name} function makes no text calls`,
+      );
+    }
+    return peers as unknown as TextPeerClient;
+  }
+
+  /** How long a collection of cosignatures waits for the witnesses (ELG_WITNESS_TIMEOUT_MS). */
+  get witnessTimeoutMs(): number {
+    return this.parts.witnessTimeoutMs ?? DEFAULT_WITNESS_TIMEOUT_MS;
   }
 
   /** What the inbound signed-call layer needs: caller keys, single-use ids, the receipt key, the audit sink. */

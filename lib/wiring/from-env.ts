@@ -85,6 +85,9 @@ async function build(scope: ResourceScope, env: Env): Promise<ProvinceAdapters> 
       ...(doc ? { doc, tables } : {}),
       ...(registry ? { registry } : {}),
       ...(holderHashKey ? { holderHashKey } : {}),
+      ...(config.ELG_WITNESS_TIMEOUT_MS === undefined
+        ? {}
+        : { witnessTimeoutMs: config.ELG_WITNESS_TIMEOUT_MS }),
       ...(scope.reportCalendar
         ? {
             reportCalendar: {

@@ -127,11 +127,9 @@ const WIDER_ISSUANCE: readonly FunctionSpec[] = FUNCTIONS.map((f) =>
   f.name === 'issuance' ? { ...f, signsWith: ['credential', 'gateway'] } : f,
 );
 
-/** The sequencer as if it read the holder-hash secret, loaded the registry and took bearer tokens. */
+/** The sequencer as if it read the holder-hash secret and took bearer tokens. */
 const WIDER_SEQUENCER: readonly FunctionSpec[] = FUNCTIONS.map((f) =>
-  f.name === 'sequencer'
-    ? { ...f, tables: { ...f.tables, registry: 'getput' }, secrets: ['holderHash'], bearerTokens: true }
-    : f,
+  f.name === 'sequencer' ? { ...f, secrets: ['holderHash'], bearerTokens: true } : f,
 );
 
 beforeAll(async () => {
@@ -275,7 +273,7 @@ const SIGNS: Record<string, string[]> = {
   reviews: ['gateway'],
   'review-delivery': ['gateway'],
   audit: [],
-  sequencer: ['audit'],
+  sequencer: ['audit', 'gateway'],
 };
 
 describe('least privilege', () => {
@@ -315,7 +313,7 @@ describe('least privilege', () => {
     }
     expect(keyPurposesOf(functionSpec('discovery'))).toEqual(['credential', 'gateway', 'audit']);
     expect(keyPurposesOf(functionSpec('audit'))).toEqual([]);
-    expect(keyPurposesOf(functionSpec('sequencer'))).toEqual(['audit']);
+    expect(keyPurposesOf(functionSpec('sequencer'))).toEqual(['gateway', 'audit']);
   });
 
   it('has no wildcard action anywhere and no * resource outside X-Ray', () => {
@@ -482,21 +480,16 @@ describe('least privilege', () => {
     ]);
   });
 
-  it('notices a stack that lets the sequencer read the holder-hash secret, the registry and the IdP', () => {
+  it('notices a stack that lets the sequencer read the holder-hash secret and the IdP', () => {
     expect(targetsOf(gd, '440000', 'sequencer', 'secretsmanager:GetSecretValue')).toEqual([
       'secret elg/440000/holder-hash-key',
     ]);
     expect(checkProvinceTemplate(gd, '440000', plansOf('elg-440000')).sort()).toEqual(
       [
-        'elg-440000-sequencer: ELG_TABLE_REGISTRY names table elg-440000-registry, a table its catalog entry does not list',
         'elg-440000-sequencer: ELG_HOLDER_HASH_SECRET_ARN names secret elg/440000/holder-hash-key, a secret its catalog entry does not list',
-        'elg-440000-sequencer: sets ELG_REGISTRY_URL, a setting its catalog entry does not give it',
-        'elg-440000-sequencer: sets ELG_REGISTRY_ROOT_JWK, a setting its catalog entry does not give it',
         'elg-440000-sequencer: sets ELG_IDP_ISSUER, a setting its catalog entry does not give it',
         'elg-440000-sequencer: sets ELG_IDP_AUDIENCE, a setting its catalog entry does not give it',
         'elg-440000-sequencer: sets ELG_IDP_JWKS_URL, a setting its catalog entry does not give it',
-        'elg-440000-sequencer: may dynamodb:GetItem on table elg-440000-registry, beyond its catalog entry',
-        'elg-440000-sequencer: may dynamodb:PutItem on table elg-440000-registry, beyond its catalog entry',
         'elg-440000-sequencer: may secretsmanager:GetSecretValue on secret elg/440000/holder-hash-key, beyond its catalog entry',
       ].sort(),
     );
@@ -2022,14 +2015,19 @@ describe('functions', () => {
           : [],
       );
     }
-    // What that comes to for two of them: the sequencer takes no bearer tokens and loads no
-    // registry; issuance is told of the holder-hash secret, but not of the registry.
+    // What that comes to for two of them: the sequencer takes no bearer tokens and reads no
+    // secret, but loads the registry and signs with the gateway key (its calls to the witnesses);
+    // issuance is told of the holder-hash secret, but not of the registry.
     expect(Object.keys(variablesOf(zj, '330000', 'sequencer')).sort()).toEqual([
       'ELG_KMS_KEY_AUDIT',
+      'ELG_KMS_KEY_GATEWAY',
       'ELG_PROVINCE_ID',
       'ELG_PROVINCE_NAME',
+      'ELG_REGISTRY_ROOT_JWK',
+      'ELG_REGISTRY_URL',
       'ELG_TABLE_AUDIT',
       'ELG_TABLE_LOG',
+      'ELG_TABLE_REGISTRY',
     ]);
     expect(Object.keys(variablesOf(zj, '330000', 'issuance')).sort()).toEqual([
       'ELG_HOLDER_HASH_SECRET_ARN',

@@ -146,16 +146,27 @@ describe("each function's environment", () => {
     expect(Object.keys(PROBES).sort()).toEqual(NAMES.filter((n) => !isScheduled(n)).sort());
   });
 
-  it('sequencer is told only its two tables and the audit key', () => {
-    expect(Object.keys(world.envOf('sequencer')).filter(isGatewayVariable).sort()).toEqual([
-      'ELG_DYNAMODB_ENDPOINT',
-      'ELG_KMS_KEY_AUDIT',
-      'ELG_MAX_BODY_BYTES',
-      'ELG_PROVINCE_ID',
-      'ELG_PROVINCE_NAME',
-      'ELG_TABLE_AUDIT',
-      'ELG_TABLE_LOG',
-    ]);
+  it('sequencer is told only its tables, the audit key and, for its calls to the witnesses, the gateway key and the registry', () => {
+    expect(Object.keys(world.envOf('sequencer')).filter(isGatewayVariable).sort()).toEqual(
+      expect.arrayContaining([
+        'ELG_DYNAMODB_ENDPOINT',
+        'ELG_KMS_KEY_AUDIT',
+        'ELG_KMS_KEY_GATEWAY',
+        'ELG_MAX_BODY_BYTES',
+        'ELG_PROVINCE_ID',
+        'ELG_PROVINCE_NAME',
+        'ELG_REGISTRY_ROOT_JWK',
+        'ELG_REGISTRY_URL',
+        'ELG_TABLE_AUDIT',
+        'ELG_TABLE_LOG',
+        'ELG_TABLE_REGISTRY',
+      ]),
+    );
+    expect(
+      Object.keys(world.envOf('sequencer'))
+        .filter(isGatewayVariable)
+        .filter((v) => /HOLDER|IDP|LICENSES|NONCES|AGREEMENTS|REPORTS|REVIEWS|WITNESS$|CREDENTIAL/.test(v)),
+    ).toEqual([]);
   });
 
   describe('discovery', () => {

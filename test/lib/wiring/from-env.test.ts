@@ -95,14 +95,14 @@ describe('the settings of a deployed function', () => {
   it('ignore what the function does not read, however malformed', () => {
     const config = readConfig(
       env('sequencer', {
-        ELG_REGISTRY_URL: 'not a url',
+        ELG_IDP_JWKS_URL: 'not a url',
         ELG_HOLDER_HASH_SECRET_ARN: 'elg-310000-holder-hash',
         ELG_TABLE_LICENSES: '',
       }),
       functionSpec('sequencer'),
     );
 
-    expect(config).not.toHaveProperty('ELG_REGISTRY_URL');
+    expect(config).not.toHaveProperty('ELG_IDP_JWKS_URL');
     expect(config).not.toHaveProperty('ELG_HOLDER_HASH_SECRET_ARN');
     expect(config).not.toHaveProperty('ELG_TABLE_LICENSES');
   });

@@ -410,8 +410,8 @@ describe('a scope refuses what its entry does not list', () => {
     expect(province.holderHashKey).toHaveLength(32);
     expect(province.licenses).toBeDefined();
     expect(() => discovery.licenses).toThrow(UndeclaredResourceError);
-    const sequencer = province.scopedTo(FUNCTIONS.find((f) => f.name === 'sequencer') as FunctionSpec);
-    expect(() => sequencer.registry).toThrow(/sequencer function uses the registry table/);
+    const audit = province.scopedTo(FUNCTIONS.find((f) => f.name === 'audit') as FunctionSpec);
+    expect(() => audit.registry).toThrow(/audit function uses the registry table/);
   });
 
   it('refuses a part that was never configured, naming it', () => {
