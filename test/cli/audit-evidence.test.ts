@@ -120,7 +120,14 @@ describe('elg audit evidence against a federation with a forked log', () => {
         'kind      fork: the proof from the checkpoint cosigned to a larger one does not verify',
       );
       expect(run.stdout).toContain(
-        'shown     ✓ 510000 signed both checkpoints, and they contradict each other',
+        'checked   ✓ both signed by 510000, and they have the same size and two roots',
+      );
+      expect(run.stdout).toContain('checked   ✓ both signed by 510000, and the proof sent does not verify');
+      expect(
+        run.stdout.split('proof     ✓ 510000 signed two histories: the same size with two roots'),
+      ).toHaveLength(3);
+      expect(run.stdout).toContain(
+        'proof     ? not by this pair alone: ask 510000 for the consistency proof',
       );
       expect(run.stdout).toContain('submitted checkpoint, size 12 (old size 8, ');
     });
@@ -142,7 +149,8 @@ describe('elg audit evidence against a federation with a forked log', () => {
           logProvince: SC,
           origin: 'elg/510000/audit',
           caller: SC,
-          shown: true,
+          confirmed: true,
+          proven: item.kind === 'root-mismatch',
           cosigned: { verified: true, treeSize: 8, note: cosignedNote },
           submitted: { verified: true },
         });
@@ -186,15 +194,19 @@ describe('elg audit evidence against a federation with a forked log', () => {
       expect(tampered).toMatchObject({
         cosigned: { verified: true },
         submitted: { verified: false },
-        shown: false,
+        confirmed: false,
+        proven: false,
       });
       expect(wrongKey).toMatchObject({
         cosigned: { verified: false },
         submitted: { verified: false },
-        shown: false,
+        proven: false,
       });
       expect(noKey.cosigned.problem).toBe('the registry lists no audit key of 510000');
-      expect(checkRecord(JS, { ...record, submitted: item.submitted }, [key]).shown).toBe(true);
+      expect(checkRecord(JS, { ...record, submitted: item.submitted }, [key])).toMatchObject({
+        confirmed: true,
+        proven: true,
+      });
     });
 
     it('refuses the options of the other audit commands', async () => {

@@ -44,10 +44,16 @@ export interface CheckedEvidence {
   cosigned: CheckedCheckpoint;
   submitted: CheckedCheckpoint & { oldSize: number; proof: string[] };
   /**
-   * Both checkpoints verify and, read here, contradict each other as the kind says: the same size
-   * with two roots, a proof from the cosigned checkpoint that does not verify, or a smaller size.
+   * Both checkpoints verify and, read here, are what the kind says: the same size with two roots,
+   * a proof from the cosigned checkpoint to the larger one that does not verify, or a smaller size.
    */
-  shown: boolean;
+  confirmed: boolean;
+  /**
+   * The pair alone proves that the log's province signed two histories: both verify, at the same
+   * size with two roots. A proof that fails (fork) or a smaller checkpoint (rollback) needs the
+   * log's own consistency proof to settle it.
+   */
+  proven: boolean;
 }
 
 export interface WitnessEvidence {
@@ -158,7 +164,12 @@ export function checkRecord(witness: string, r: EvidenceRecord, keys: readonly K
     receivedAt: r.receivedAt,
     cosigned,
     submitted,
-    shown: cosigned.verified && submitted.verified && contradicts(r),
+    confirmed: cosigned.verified && submitted.verified && contradicts(r),
+    proven:
+      cosigned.verified &&
+      submitted.verified &&
+      r.cosigned.treeSize === r.submitted.treeSize &&
+      r.cosigned.rootHash !== r.submitted.rootHash,
   };
 }
 
@@ -183,6 +194,12 @@ function contradicts(r: EvidenceRecord): boolean {
       );
   }
 }
+
+const CONFIRMED: Record<EvidenceRecord['kind'], string> = {
+  fork: 'the proof sent does not verify from the checkpoint cosigned',
+  'root-mismatch': 'they have the same size and two roots',
+  rollback: 'the one offered is smaller than the one cosigned',
+};
 
 const KIND_TEXT: Record<EvidenceRecord['kind'], string> = {
   fork: 'fork: the proof from the checkpoint cosigned to a larger one does not verify',
@@ -211,7 +228,8 @@ export function renderEvidence(report: EvidenceReport, paint: Paint): string {
       `  log       ${e.origin} (${provinceLabel(e.logProvince)})`,
       `  kind      ${KIND_TEXT[e.kind]}`,
       `  received  ${e.receivedAt} on a call of ${e.caller}, trace ${e.traceId}`,
-      `  shown     ${mark(e.shown)} ${e.shown ? `${e.logProvince} signed both checkpoints, and they contradict each other` : 'not shown by these checkpoints alone'}`,
+      `  checked   ${mark(e.confirmed)} ${e.confirmed ? `both signed by ${e.logProvince}, and ${CONFIRMED[e.kind]}` : 'not as the witness says'}`,
+      `  proof     ${e.proven ? `${mark(true)} ${e.logProvince} signed two histories: the same size with two roots` : `${paint.yellow('?')} not by this pair alone: ask ${e.logProvince} for the consistency proof between the two`}`,
     );
     const block = (label: string, c: CheckedCheckpoint, extra = '') => {
       const verdict = c.verified
