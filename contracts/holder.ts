@@ -6,8 +6,8 @@ import {
   LicenseStatusSchema,
 } from './codes/index.ts';
 import { DateSchema, TimestampSchema, text } from './common.ts';
-import { PublicJwkSchema } from './keys.ts';
-import { GatewayIdSchema } from './registry.ts';
+import { PublicJwkSchema, WitnessPublicJwkSchema } from './keys.ts';
+import { GatewayIdSchema, MAX_WITNESSES, WitnessPolicySchema } from './registry.ts';
 
 /**
  * What a license holder sees (docs/protocol.md §16, 知情权): the holder's licenses and every use of
@@ -92,6 +92,27 @@ export type SealedUse = z.infer<typeof SealedUseSchema>;
 export const HolderUseSchema = z.union([SealedUseSchema, OpenUseSchema]);
 export type HolderUse = z.infer<typeof HolderUseSchema>;
 
+/** One published witness key of a province that witnesses the issuing province's log. */
+export const HolderWitnessKeySchema = z.object({
+  province: GatewayIdSchema,
+  /** The name it cosigns under, `elg/<province>/witness`. */
+  name: z.string().min(1),
+  jwk: WitnessPublicJwkSchema,
+});
+export type HolderWitnessKey = z.infer<typeof HolderWitnessKeySchema>;
+
+/**
+ * Who witnesses the issuing province's log, from the trust registry (docs/protocol.md §19.5): the
+ * policy (witnesses and quorum) and every published witness key of those witnesses, earlier
+ * generations included, so that the holder page checks the quorum of each proof's checkpoint.
+ */
+export const HolderWitnessesSchema = z.object({
+  /** Absent: the registry names no witnesses for the issuing province's log. */
+  policy: WitnessPolicySchema.optional(),
+  keys: z.array(HolderWitnessKeySchema).max(MAX_WITNESSES * 4),
+});
+export type HolderWitnesses = z.infer<typeof HolderWitnessesSchema>;
+
 /** `GET /v1/holder/uses` and the issuer's answer to `POST /v1/interop/holder-uses`. */
 export const HolderUsesPageSchema = z.object({
   /** The license the uses are of, as its issuing province holds it. */
@@ -102,6 +123,12 @@ export const HolderUsesPageSchema = z.object({
   cursor: z.string().optional(),
   /** The issuing province's `audit` public key, from the trust registry: what the proofs are checked with. */
   auditKey: PublicJwkSchema,
+  /**
+   * The witness policy and witness keys of the issuing province's log, from the trust registry:
+   * what the page checks each checkpoint's cosignatures against. Absent from a gateway that does
+   * not serve them yet: the page then shows the witnesses as not checked.
+   */
+  witnesses: HolderWitnessesSchema.optional(),
 });
 export type HolderUsesPage = z.infer<typeof HolderUsesPageSchema>;
 

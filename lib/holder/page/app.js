@@ -10,7 +10,7 @@
  * Authorization header of same-origin requests, never stored and never put in a URL.
  */
 
-import { verifyUseProof } from './verify.js';
+import { checkWitnesses, verifyUseProof } from './verify.js';
 
 const NAMES = readNames();
 const DATA_LEVELS = { 1: '1 公开', 2: '2 内部', 3: '3 敏感', 4: '4 受限' };
@@ -266,7 +266,11 @@ function licenseCard(license) {
 
 function openUses(identifier) {
   generation++;
-  usesState = { identifier, cursor: undefined, counts: { verified: 0, failed: 0, pending: 0, sealed: 0 } };
+  usesState = {
+    identifier,
+    cursor: undefined,
+    counts: { verified: 0, failed: 0, pending: 0, sealed: 0, notWitnessed: 0 },
+  };
   $('use-list').replaceChildren();
   $('uses-license').replaceChildren();
   say($('uses-summary'), '');
@@ -365,11 +369,56 @@ function useItem(use, page, state, mine) {
   item.setAttribute('data-check', 'checking');
   mark.classList.add('mark-checking');
   mark.textContent = '正在核验……';
-  verifyUseProof(use.proof, { province: page.license.province, auditKey: page.auditKey }).then(
-    (result) => markChecked(item, mark, result, state, mine),
-    () => markChecked(item, mark, { ok: false, code: 'VERIFY_FAILED' }, state, mine),
-  );
+  const checkpoint = use.proof.checkpoint;
+  verifyUseProof(use.proof, { province: page.license.province, auditKey: page.auditKey })
+    .then(async (result) => {
+      markChecked(item, mark, result, state, mine);
+      if (result.ok) markWitnessed(item, mark, await witnessesOf(checkpoint, page.witnesses), state, mine);
+    })
+    .catch(() => markChecked(item, mark, { ok: false, code: 'VERIFY_FAILED' }, state, mine));
   return item;
+}
+
+/** One check per checkpoint and witnesses given: the uses of a page mostly share their checkpoint. */
+const witnessChecks = new Map();
+function witnessesOf(note, witnesses) {
+  if (witnesses === undefined) return Promise.resolve(undefined);
+  const key = `${JSON.stringify(witnesses)}\n${note}`;
+  if (!witnessChecks.has(key)) {
+    if (witnessChecks.size > 50) witnessChecks.clear();
+    witnessChecks.set(key, checkWitnesses(note, witnesses));
+  }
+  return witnessChecks.get(key);
+}
+
+/**
+ * Whether the verified use's checkpoint carries the cosignatures of its log's witnesses
+ * (docs/protocol.md §19.5): witnessed, NOT_WITNESSED (a warning beside the proof's check), no
+ * witnesses named, or not checked (the gateway gave the page no witnesses).
+ */
+function markWitnessed(item, mark, status, state, mine) {
+  if (mine !== generation) return;
+  const names = (list) => list.map((id) => provinceName(id)).join('、');
+  let text;
+  if (status === undefined) {
+    item.setAttribute('data-witness', 'unchecked');
+    text = '见证：网关未提供见证信息，未核对。';
+  } else if (!status.policy) {
+    item.setAttribute('data-witness', 'none');
+    text = '见证：信任目录未为发证省份的日志指定见证省份。';
+  } else if (status.witnessed) {
+    item.setAttribute('data-witness', 'witnessed');
+    text = `已获见证 ✓：${status.cosigners.length} 个见证省份联署（需要 ${status.policy.quorum} 个）：${names(status.cosigners.map((c) => c.province))}。`;
+  } else {
+    item.setAttribute('data-witness', 'NOT_WITNESSED');
+    item.classList.add('use-not-witnessed');
+    mark.classList.add('mark-unwitnessed');
+    const who = status.cosigners.length > 0 ? `：${names(status.cosigners.map((c) => c.province))}` : '';
+    text = `未获足够见证 NOT_WITNESSED ✗：只有 ${status.cosigners.length} 个见证省份联署${who}，需要 ${status.policy.quorum} 个（见证省份：${names(status.policy.witnesses)}）。发证省份的日志可能向不同的人显示了不同的内容。`;
+    state.counts.notWitnessed++;
+  }
+  mark.append(el('span', 'mark-detail mark-witness', text));
+  summarize(state);
 }
 
 function markChecked(item, mark, result, state, mine) {
@@ -403,10 +452,11 @@ function summarize(state) {
     say($('uses-warning'), '');
     return;
   }
-  const { verified, failed, pending, sealed } = state.counts;
+  const { verified, failed, pending, sealed, notWitnessed } = state.counts;
   const checking = total - verified - failed - pending - sealed;
   const parts = [`已显示 ${total} 条记录`, `${verified} 条已核验`];
   if (failed) parts.push(`${failed} 条核验失败`);
+  if (notWitnessed) parts.push(`${notWitnessed} 条未获足够见证 (NOT_WITNESSED)`);
   if (pending) parts.push(`${pending} 条等待写入日志`);
   if (sealed) parts.push(`${sealed} 条暂不公开`);
   if (checking > 0) parts.push(`${checking} 条正在核验`);
@@ -415,7 +465,9 @@ function summarize(state) {
     $('uses-warning'),
     failed
       ? `有 ${failed} 条记录没有通过核验，记录可能被改动过。请联系发证机关，或拨打 12345 政务服务便民热线。`
-      : '',
+      : notWitnessed
+        ? `有 ${notWitnessed} 条记录所在的日志没有获得足够的见证省份联署 (NOT_WITNESSED)，无法排除日志被改写。请联系发证机关，或拨打 12345 政务服务便民热线。`
+        : '',
   );
 }
 

@@ -72,3 +72,29 @@ export declare function verifyUseProof(
   proof: UseProofInput,
   context: { province: string; auditKey: AuditJwk },
 ): Promise<{ ok: true; treeSize: number; rootHash: string } | Refused>;
+
+export declare const WitnessReason: {
+  readonly malformed: 'MALFORMED';
+  readonly unknownKey: 'UNKNOWN_KEY';
+  readonly invalid: 'INVALID_SIGNATURE';
+};
+export type WitnessReason = (typeof WitnessReason)[keyof typeof WitnessReason];
+
+/** What the page was given to check against (contracts/holder.ts HolderWitnesses). */
+export interface WitnessesInput {
+  policy?: { witnesses: string[]; quorum: number };
+  keys: { province: string; name: string; jwk: { kty: string; crv: string; x: string; purpose?: string } }[];
+}
+
+export interface PageWitnessStatus {
+  witnessed: boolean;
+  policy?: { witnesses: string[]; quorum: number };
+  cosigners: { province: string; name: string; timestamp: number }[];
+  missing: string[];
+  rejected: { reason: WitnessReason; name?: string; message: string }[];
+}
+
+export declare function checkWitnesses(
+  note: unknown,
+  witnesses: WitnessesInput | undefined,
+): Promise<PageWitnessStatus>;

@@ -14,6 +14,10 @@
  * 3. the RFC 9162 §2.1.3.2 audit path from the leaf hash at its index leads to the checkpoint's
  *    root hash (node hash = SHA-256(0x01 || left || right)).
  * Any other outcome is a refusal with a stable code; nothing here throws for bad input.
+ *
+ * checkWitnesses then tells whether a verified checkpoint carries the cosignatures of the quorum
+ * of its log's witnesses (C2SP cosignature/v1, Ed25519), as lib/witness/quorum.ts does on the
+ * gateway's side.
  */
 
 const HASH_BYTES = 32;
@@ -320,6 +324,167 @@ export async function verifyUseProof(proof, { province, auditKey }) {
   } catch (err) {
     return refused(err);
   }
+}
+
+// ---- Witnesses (docs/protocol.md §19.5) ------------------------------------------------------------
+
+/** Why a cosignature line was not counted (as lib/witness/quorum.ts says it). */
+export const WitnessReason = Object.freeze({
+  malformed: 'MALFORMED',
+  unknownKey: 'UNKNOWN_KEY',
+  invalid: 'INVALID_SIGNATURE',
+});
+
+const COSIGNATURE_LINE = /^\u2014 ([^ ]+) ([A-Za-z0-9+/]+={0,2})$/;
+const COSIGNATURE_BYTES = 4 + 8 + 64;
+
+function fromBase64Url(text) {
+  if (typeof text !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(text)) return undefined;
+  const b64 = `${text.replaceAll('-', '+').replaceAll('_', '/')}=`;
+  const bytes = fromBase64(b64);
+  return bytes?.length === 32 ? bytes : undefined;
+}
+
+/**
+ * A cosignature/v1 line (C2SP tlog-cosignature), strictly: em dash, key name, canonical base64
+ * of key ID (4) || u64 big-endian timestamp || Ed25519 signature (64). Undefined for anything else.
+ */
+function parseCosignature(line) {
+  const m = COSIGNATURE_LINE.exec(line);
+  if (!m || !isKeyName(m[1])) return undefined;
+  const bytes = fromBase64(m[2]);
+  if (!bytes || bytes.length !== COSIGNATURE_BYTES) return undefined;
+  const timestamp = new DataView(bytes.buffer, bytes.byteOffset, bytes.length).getBigUint64(4);
+  if (timestamp > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+  return {
+    name: m[1],
+    keyId: bytes.subarray(0, 4),
+    timestamp: Number(timestamp),
+    signature: bytes.subarray(12),
+  };
+}
+
+/** The witness keys of the policy, imported: province, name, key ID SHA-256(name || 0x0A || 0x04 || key)[:4]. */
+async function witnessKeysOf(witnesses, policy) {
+  const keys = [];
+  for (const entry of Array.isArray(witnesses?.keys) ? witnesses.keys : []) {
+    const province = entry?.province;
+    const name = entry?.name;
+    const jwk = entry?.jwk;
+    if (!policy.witnesses.includes(province) || name !== `elg/${province}/witness`) continue;
+    if (jwk?.kty !== 'OKP' || jwk.crv !== 'Ed25519' || jwk.purpose !== 'witness') continue;
+    const raw = fromBase64Url(jwk.x);
+    if (!raw) continue;
+    let key;
+    try {
+      key = await subtle().importKey(
+        'jwk',
+        { kty: 'OKP', crv: 'Ed25519', x: jwk.x },
+        { name: 'Ed25519' },
+        false,
+        ['verify'],
+      );
+    } catch {
+      continue;
+    }
+    const keyId = (await sha256(new TextEncoder().encode(name), Uint8Array.of(0x0a, 0x04), raw)).subarray(
+      0,
+      4,
+    );
+    keys.push({ province, name, keyId, key });
+  }
+  return keys;
+}
+
+function policyOf(witnesses) {
+  const p = witnesses?.policy;
+  if (!p || !Array.isArray(p.witnesses) || !Number.isSafeInteger(p.quorum) || p.quorum < 1) return undefined;
+  const list = p.witnesses.filter((w) => typeof w === 'string');
+  if (list.length !== p.witnesses.length || new Set(list).size !== list.length || p.quorum > list.length) {
+    return undefined;
+  }
+  return { witnesses: list, quorum: p.quorum };
+}
+
+/**
+ * Who cosigned a checkpoint (already verified with the log's audit key) against the witnesses
+ * the page was given (contracts/holder.ts HolderWitnesses): `{ witnessed, policy?, cosigners:
+ * [{ province, name, timestamp }], missing, rejected: [{ reason, name?, message }] }`. Of the
+ * policy's witnesses, `quorum` distinct ones need a cosignature/v1 line that verifies with one of
+ * their published keys over this checkpoint; any other line is reported, never counted, and a
+ * witness counts once. Without a policy the checkpoint is not witnessed. Never throws.
+ */
+export async function checkWitnesses(note, witnesses) {
+  const policy = policyOf(witnesses);
+  const status = (cosigners, rejected) => ({
+    witnessed: policy !== undefined && cosigners.length >= policy.quorum,
+    ...(policy ? { policy } : {}),
+    cosigners,
+    missing: policy ? policy.witnesses.filter((w) => !cosigners.some((c) => c.province === w)) : [],
+    rejected,
+  });
+  let checkpoint;
+  try {
+    checkpoint = parseCheckpoint(note);
+  } catch (err) {
+    return status([], [{ reason: WitnessReason.malformed, message: String(err?.message ?? err) }]);
+  }
+  const rejected = [];
+  const verified = new Map();
+  let keys = [];
+  try {
+    if (policy) keys = await witnessKeysOf(witnesses, policy);
+    const lines = note.slice(checkpoint.text.length + 1, -1).split('\n');
+    for (const line of lines) {
+      if (line.startsWith(`\u2014 ${checkpoint.origin} `)) continue;
+      const name = /^\u2014 ([^ ]+) /.exec(line)?.[1];
+      const c = parseCosignature(line);
+      if (!c) {
+        rejected.push({
+          reason: WitnessReason.malformed,
+          ...(name ? { name } : {}),
+          message: 'not a cosignature/v1 line',
+        });
+        continue;
+      }
+      const candidates = keys.filter((k) => k.name === c.name && equalBytes(k.keyId, c.keyId));
+      if (candidates.length === 0) {
+        rejected.push({
+          reason: WitnessReason.unknownKey,
+          name: c.name,
+          message: policy
+            ? 'not a published key of a witness of this log'
+            : 'no witnesses are named for this log',
+        });
+        continue;
+      }
+      const message = new TextEncoder().encode(`cosignature/v1\ntime ${c.timestamp}\n${checkpoint.text}`);
+      let by;
+      for (const k of candidates) {
+        if (await subtle().verify({ name: 'Ed25519' }, k.key, c.signature, message)) {
+          by = k;
+          break;
+        }
+      }
+      if (!by) {
+        rejected.push({
+          reason: WitnessReason.invalid,
+          name: c.name,
+          message: 'the cosignature does not verify',
+        });
+        continue;
+      }
+      const seen = verified.get(by.province);
+      if (!seen || c.timestamp < seen.timestamp) {
+        verified.set(by.province, { province: by.province, name: by.name, timestamp: c.timestamp });
+      }
+    }
+  } catch (err) {
+    // WebCrypto refused: what was not checked does not count.
+    rejected.push({ reason: WitnessReason.invalid, message: String(err?.message ?? err) });
+  }
+  const cosigners = policy ? policy.witnesses.flatMap((w) => verified.get(w) ?? []) : [];
+  return status(cosigners, rejected);
 }
 
 function refused(err) {

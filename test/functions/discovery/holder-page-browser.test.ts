@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,9 @@ import {
   HolderUsesPageSchema,
 } from '../../../contracts/holder.ts';
 import type { PublicJwk } from '../../../contracts/keys.ts';
+import { witnessName } from '../../../contracts/registry.ts';
+import { LocalWitnessSigner } from '../../../lib/signing/local-witness-signer.ts';
+import { cosignWith } from '../../../lib/witness/cosignature.ts';
 import {
   alteredProof,
   checkpointSignedBy,
@@ -53,6 +57,9 @@ const L3 = shanghai('2026000103');
 const L4 = shanghai('2026000104');
 const F1 = zhejiang('2026000201');
 const F2 = zhejiang('2026000202');
+/** Zhejiang's uses of F1 again, under checkpoints cosigned by two witnesses (W1) or by one (W2). */
+const W1 = zhejiang('2026000203');
+const W2 = zhejiang('2026000204');
 
 function license(identifier: string, province: string, n: number, extra: Partial<HolderLicense> = {}) {
   const issuer = province === '310000' ? SHANGHAI_DEPT.name : ZHEJIANG_DEPT.name;
@@ -86,6 +93,7 @@ interface Scenario {
   license: HolderLicense;
   pages: HolderUse[][];
   auditKey: PublicJwk;
+  witnesses?: HolderUsesPage['witnesses'];
 }
 
 describe('the holder page in headless Chromium', () => {
@@ -191,6 +199,40 @@ describe('the holder page in headless Chromium', () => {
       auditKey: peerKey,
     });
 
+    // Zhejiang's log is witnessed by 310000, 320000 and 340000 with quorum 2.
+    const witnessSigners = new Map(
+      await Promise.all(
+        ['310000', '320000', '340000'].map(
+          async (id) =>
+            [id, await LocalWitnessSigner.create(generateKeyPairSync('ed25519').privateKey)] as const,
+        ),
+      ),
+    );
+    const witnesses = {
+      policy: { witnesses: [...witnessSigners.keys()], quorum: 2 },
+      keys: [...witnessSigners].map(([id, w]) => ({ province: id, name: witnessName(id), jwk: w.publicJwk })),
+    };
+    const cosignedBy = async (ids: string[]) => {
+      let note = foreign.checkpoint;
+      for (const id of ids) {
+        const signer = witnessSigners.get(id);
+        if (signer) note += await cosignWith(signer, foreign.checkpoint, witnessName(id), 1_780_000_000);
+      }
+      return note;
+    };
+    for (const [id, cosigners] of [
+      [W1, ['310000', '340000']],
+      [W2, ['320000']],
+    ] as const) {
+      const note = await cosignedBy([...cosigners]);
+      scenarios.set(id, {
+        license: LICENSES[F1] as HolderLicense,
+        pages: [newestFirst(f1).map((e) => openUseOf('330000', e, foreign.proofOf(e.eventId, note)))],
+        auditKey: peerKey,
+        witnesses,
+      });
+    }
+
     const json = (body: unknown, status = 200) =>
       new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
     const refusal = (status: number, code: string, message: string) =>
@@ -223,6 +265,7 @@ describe('the holder page in headless Chromium', () => {
           items,
           ...(at + 1 < scenario.pages.length ? { cursor: `p${at + 1}` } : {}),
           auditKey: scenario.auditKey,
+          ...(scenario.witnesses ? { witnesses: scenario.witnesses } : {}),
         };
         return json(HolderUsesPageSchema.parse(answer));
       },
@@ -443,6 +486,57 @@ describe('the holder page in headless Chromium', () => {
     await o.page.locator('#uses-error').waitFor();
     expect(await o.page.locator('#uses-error').textContent()).toContain('没有找到这本证照');
     await finish(o, [/status of 404/]);
+  });
+
+  it('(h) shows who witnessed each use’s checkpoint, and flags NOT_WITNESSED when the quorum is not met', async () => {
+    const o = await open();
+    await o.page.locator('#license-list > li').nth(1).waitFor();
+    const witnessed = async (n: number) => {
+      await o.page.waitForFunction(
+        (count) => {
+          // biome-ignore lint/suspicious/noExplicitAny: the browser's document (no DOM library here)
+          const list = (globalThis as any).document.querySelectorAll('#use-list > li');
+          return list.length === count && [...list].every((li) => li.getAttribute('data-witness') !== null);
+        },
+        n,
+        { timeout: 10_000 },
+      );
+      return o.page.locator('#use-list > li').evaluateAll((nodes) =>
+        nodes.map((li) => ({
+          check: li.getAttribute('data-check'),
+          witness: li.getAttribute('data-witness'),
+          text: li.textContent ?? '',
+        })),
+      );
+    };
+
+    await lookUp(o.page, W1);
+    let listed = await witnessed(2);
+    expect(listed.map((u) => [u.check, u.witness])).toEqual([
+      ['verified', 'witnessed'],
+      ['verified', 'witnessed'],
+    ]);
+    for (const u of listed) expect(u.text).toContain('已获见证 ✓：2 个见证省份联署（需要 2 个）');
+    expect(await o.page.locator('#uses-warning').textContent()).toBe('');
+
+    await o.page.locator('#back').click();
+    await lookUp(o.page, W2);
+    listed = await witnessed(2);
+    expect(listed.map((u) => [u.check, u.witness])).toEqual([
+      ['verified', 'NOT_WITNESSED'],
+      ['verified', 'NOT_WITNESSED'],
+    ]);
+    for (const u of listed) expect(u.text).toContain('未获足够见证 NOT_WITNESSED ✗：只有 1 个见证省份联署');
+    expect(await o.page.locator('#uses-summary').textContent()).toContain('2 条未获足够见证 (NOT_WITNESSED)');
+    expect(await o.page.locator('#uses-warning').textContent()).toContain('NOT_WITNESSED');
+    await o.page.screenshot({ path: shot('not-witnessed'), fullPage: true });
+
+    // A license whose page gives no witnesses: verified, the witnesses shown as not checked.
+    await o.page.locator('#back').click();
+    await lookUp(o.page, F1);
+    listed = await witnessed(2);
+    expect(listed.map((u) => u.witness)).toEqual(['unchecked', 'unchecked']);
+    await finish(o);
   });
 
   it('(d, e) shows a sealed use without its details, and a pending use as waiting', async () => {
