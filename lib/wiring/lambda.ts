@@ -1,4 +1,4 @@
-import { handle } from 'hono/aws-lambda';
+import { defaultIsContentTypeBinary, handle } from 'hono/aws-lambda';
 import { withLambdaLogContext } from '../log/lambda.ts';
 import { adaptersFromEnv } from './from-env.ts';
 import { functionApp, type HttpFunction, type ScheduledFunction, scheduledRun } from './function.ts';
@@ -9,7 +9,15 @@ import { functionApp, type HttpFunction, type ScheduledFunction, scheduledRun } 
  */
 export async function lambdaHttpHandler(fn: HttpFunction) {
   const app = functionApp(fn, await adaptersFromEnv(fn.scope));
-  return withLambdaLogContext(handle(app));
+  return withLambdaLogContext(handle(app, { isContentTypeBinary }));
+}
+
+/**
+ * Text answers go to API Gateway as text, the C2SP ones included (`text/x.tlog.size` of a witness's
+ * 409, §19.2), which hono's default would base64-encode; anything else as hono decides.
+ */
+function isContentTypeBinary(contentType: string): boolean {
+  return /^text\//i.test(contentType) ? false : defaultIsContentTypeBinary(contentType);
 }
 
 /** The Lambda handler of a scheduled function (EventBridge): one run per invocation. */

@@ -179,9 +179,11 @@ export class Witness {
       verifyConsistency(request.oldSize, checkpoint.treeSize, request.proof, fromRoot, checkpoint.rootHash) &&
       (checkpoint.treeSize > 0 || equal(checkpoint.rootHash, EMPTY_ROOT));
     if (!consistent) {
+      // A failing proof is the log's word only when the log itself sent it: any other province
+      // could pair a genuine checkpoint with garbage and raise the alarm at will.
       const forked =
         evidenceId ??
-        (stored && checkpoint.treeSize > stored.treeSize
+        (stored && checkpoint.treeSize > stored.treeSize && call.caller === logProvince
           ? await this.keep('fork', stored, request, checkpoint, logProvince, call)
           : undefined);
       return refused(

@@ -316,6 +316,29 @@ describe('split-view evidence', () => {
     expect(store.logs.get(ORIGIN)?.treeSize).toBe(10);
   });
 
+  it('a failing proof forwarded by another province is refused 422 and kept as no evidence: only the log speaks for its proofs', async () => {
+    const honest = tree(16);
+    await advance(honest, 0, 10);
+    // A genuine checkpoint of the log, paired by a third province with a proof of another tree.
+    const garbage = formatAddCheckpoint({
+      oldSize: 10,
+      proof: tree(16, 'b').consistencyProof(10, 16),
+      checkpoint: await note(honest, 16),
+    });
+
+    const forwarded = await call(garbage, OTHER);
+
+    expect(refusal(forwarded)).toEqual({
+      status: 422,
+      code: 'CONSISTENCY_PROOF_INVALID',
+      reason: 'bad-proof',
+    });
+    expect(!forwarded.ok && forwarded.evidenceId).toBeFalsy();
+    expect(store.evidenceById.size).toBe(0);
+    expect(evidenceSeen).toHaveLength(0);
+    expect(store.logs.get(ORIGIN)?.treeSize).toBe(10);
+  });
+
   it('the same size with another root: 409 and evidence, whoever forwards it, whatever the old size', async () => {
     await advance(tree(7), 0, 7);
     const other = await note(tree(7, 'b'));
