@@ -70,7 +70,10 @@ export type AuditEventsPage = z.infer<typeof AuditEventsPageSchema>;
 
 const b64 = z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'base64 SHA-256');
 
-/** `GET /v1/audit/events/{eventId}/proof`: RFC 9162 inclusion proof against the latest checkpoint. */
+/**
+ * `GET /v1/audit/events/{eventId}/proof`: RFC 9162 inclusion proof against the newest checkpoint
+ * that has its witness quorum and covers the event, else the latest one (docs/protocol.md §19.4).
+ */
 export const InclusionProofSchema = z.object({
   index: z.number().int().nonnegative(),
   treeSize: z.number().int().positive(),
@@ -78,8 +81,10 @@ export const InclusionProofSchema = z.object({
   leafHash: b64,
   /** base64 hashes, leaf to root. */
   proof: z.array(b64),
-  /** The signed note (C2SP checkpoint) the proof is against. */
+  /** The cosigned note (C2SP checkpoint and the witnesses' cosignatures) the proof is against. */
   checkpoint: z.string(),
+  /** The checkpoint had its witness quorum when its cosignatures were stored; false: not (yet). */
+  witnessed: z.boolean().optional(),
 });
 export type InclusionProof = z.infer<typeof InclusionProofSchema>;
 
@@ -92,7 +97,7 @@ export const ConsistencyProofSchema = z.object({
   from: z.number().int().positive(),
   to: z.number().int().positive(),
   proof: z.array(b64),
-  /** Signed note of size `to` (the latest checkpoint when `to` is the current size). */
+  /** Cosigned note of size `to` (the latest checkpoint when `to` is the current size). */
   checkpoint: z.string().optional(),
 });
 export type ConsistencyProof = z.infer<typeof ConsistencyProofSchema>;

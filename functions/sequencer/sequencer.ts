@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { AuditAction } from '../../contracts/audit.ts';
+import { WITNESS_ADD_CHECKPOINT } from '../../contracts/witness.ts';
 import { auditOrigin, signCheckpoint } from '../../lib/audit/checkpoint.ts';
 import { eventLeafHash } from '../../lib/audit/log-leaf.ts';
 import { append, edgeOf, rootOfEdge } from '../../lib/audit/merkle.ts';
@@ -75,6 +77,10 @@ export interface IntegrateReport {
 }
 
 export interface WitnessReport {
+  /**
+   * The checkpoint the report is of: the head, or the newest witnessed checkpoint when all the
+   * head adds to it are this sequencer's own calls to the witnesses (see witnessHead).
+   */
   treeSize: number;
   quorumMet: boolean;
   /** Cosignatures this run stored. */
@@ -166,7 +172,8 @@ export async function integrate(g: SequencerDeps, options: IntegrateOptions = {}
 /**
  * After the run's batches, under the same lease: the newest checkpoint's cosignatures are
  * collected once (one bounded collection per run, lib/witness/collect.ts) unless it has its
- * quorum already. A head without its quorum is asked again on every later run, idle ones
+ * quorum already, or all it adds to the newest witnessed checkpoint are the sequencer's own calls
+ * to the witnesses (witnessedBut). A head without its quorum is asked again on every later run, idle ones
  * included. A collection that fails (storage) is logged: the integration stands, the next run
  * collects again.
  */
@@ -179,6 +186,8 @@ async function witnessHead(
     const head = await log.head();
     if (!head || head.treeSize === 0) return undefined;
     if (head.witnessed) return { treeSize: head.treeSize, quorumMet: true, collected: 0, invalid: 0 };
+    const covered = await witnessedBut(g, log, head.treeSize);
+    if (covered !== undefined) return { treeSize: covered, quorumMet: true, collected: 0, invalid: 0 };
     const collection = await collectCosignatures({ ...deps, log }, head);
     if (!collection) return undefined;
     return {
@@ -195,6 +204,33 @@ async function witnessHead(
     });
     return undefined;
   }
+}
+
+/** Gaps larger than this are collected for without looking at what they hold. */
+const OWN_CALLS_GAP = 64;
+
+/**
+ * The newest witnessed size when every event after it up to `size` is one of this sequencer's own
+ * add-checkpoint calls (their interop.outbound events): such a head needs no cosignatures of its
+ * own, or each collection would make the next checkpoint that needs one, without end. Undefined
+ * when the head adds anything else (or too much to look at).
+ */
+async function witnessedBut(g: SequencerDeps, log: LogStore, size: number): Promise<number | undefined> {
+  const witnessed = await log.witnessedSize();
+  if (witnessed === undefined || witnessed >= size || size - witnessed > OWN_CALLS_GAP) return undefined;
+  const leaves = await log.leaves(witnessed, size);
+  if (leaves.length !== size - witnessed) return undefined;
+  const items = await g.loggedEvents.get(leaves.map((l) => l.eventId));
+  const own = leaves.every((l) => {
+    const e = items.get(l.eventId);
+    return (
+      e?.action === AuditAction.interopOutbound &&
+      e.province === g.province &&
+      e.method === WITNESS_ADD_CHECKPOINT.method &&
+      e.path === WITNESS_ADD_CHECKPOINT.path
+    );
+  });
+  return own ? witnessed : undefined;
 }
 
 async function oneBatch(

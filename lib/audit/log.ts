@@ -1,14 +1,16 @@
 import type { ConsistencyProof, InclusionProof } from '../../contracts/audit-api.ts';
 import { InvalidRequestError } from '../errors.ts';
-import type { StoredCheckpoint } from '../store/log-records.ts';
+import { cosignedNote, type StoredCheckpoint } from '../store/log-records.ts';
 import type { LogStore } from '../store/log-store.ts';
 import type { LoggedEvents } from '../store/logged-events.ts';
 import { consistencyPlan, type Hash, inclusionPlan, run } from './merkle.ts';
 
 /** A signed checkpoint of the log as readers get it. */
 export interface LogCheckpoint {
-  /** The signed note (C2SP checkpoint). */
+  /** The cosigned note: the log's signed checkpoint and the witnesses' cosignatures (§19.4). */
   note: string;
+  /** Its cosignatures met the log's witness quorum when they were stored. */
+  witnessed: boolean;
   treeSize: number;
   /** base64 */
   rootHash: string;
@@ -69,51 +71,68 @@ export class AuditLog {
     return stored && view(stored);
   }
 
-  /** The event's audit path against the latest checkpoint; undefined until it is integrated. */
+  /**
+   * The event's audit path against the newest checkpoint that has its witness quorum and covers
+   * it, else against the latest (unwitnessed) one; undefined until it is integrated.
+   */
   async inclusionProof(eventId: string): Promise<InclusionProof | undefined> {
     // Read together: two round trips to storage per proof, not three.
     const [index, head] = await Promise.all([this.events.leafIndexOf(eventId), this.head()]);
     if (index === undefined) return undefined;
     // Marked but its batch not yet committed: the head does not cover it yet.
     if (!head || index >= head.treeSize) return undefined;
-    const plan = inclusionPlan(index, head.treeSize);
-    const [leaf, ...hashes] = await this.store.read([{ level: 0, index }, ...plan.nodes]);
-    return {
-      index,
-      treeSize: head.treeSize,
-      leafHash: b64(leaf ?? new Uint8Array()),
-      proof: plan.assemble(hashes).map(b64),
-      checkpoint: head.note,
-    };
+    const [proof] = (await this.proofsAt(head, [{ eventId, index }])).values();
+    return proof;
   }
 
   /**
-   * Audit paths of several integrated events against one latest checkpoint: one read of the head
-   * and one of the tiles they all need. Events not covered by it yet are left out.
+   * Audit paths of several integrated events, each against the newest witnessed checkpoint that
+   * covers it (else the latest): one read of the head (and of the newest witnessed checkpoint
+   * when the head lacks its quorum) and one of the tiles they all need. Events not covered by the
+   * head yet are left out.
    */
   async inclusionProofsAt(
     leaves: readonly { eventId: string; leafIndex?: number | undefined }[],
   ): Promise<Map<string, InclusionProof>> {
-    const out = new Map<string, InclusionProof>();
     const head = await this.head();
-    if (!head) return out;
+    if (!head) return new Map();
     const covered = leaves.flatMap((l) =>
       l.leafIndex !== undefined && l.leafIndex < head.treeSize
-        ? [{ eventId: l.eventId, index: l.leafIndex, plan: inclusionPlan(l.leafIndex, head.treeSize) }]
+        ? [{ eventId: l.eventId, index: l.leafIndex }]
         : [],
     );
-    const ids = covered.flatMap((c) => [{ level: 0, index: c.index }, ...c.plan.nodes]);
-    const hashes = ids.length > 0 ? await this.store.read(ids) : [];
+    return this.proofsAt(head, covered);
+  }
+
+  private async proofsAt(
+    head: StoredCheckpoint,
+    leaves: readonly { eventId: string; index: number }[],
+  ): Promise<Map<string, InclusionProof>> {
+    const out = new Map<string, InclusionProof>();
+    if (leaves.length === 0) return out;
+    let witnessed: StoredCheckpoint | undefined = head.witnessed ? head : undefined;
+    if (!witnessed) {
+      const size = await this.store.witnessedSize();
+      if (size !== undefined && leaves.some((l) => l.index < size))
+        witnessed = await this.store.checkpoint(size);
+    }
+    const planned = leaves.map((l) => {
+      const at = witnessed && l.index < witnessed.treeSize ? witnessed : head;
+      return { ...l, at, plan: inclusionPlan(l.index, at.treeSize) };
+    });
+    const ids = planned.flatMap((c) => [{ level: 0, index: c.index }, ...c.plan.nodes]);
+    const hashes = await this.store.read(ids);
     let at = 0;
-    for (const c of covered) {
+    for (const c of planned) {
       const [leaf, ...path] = hashes.slice(at, at + 1 + c.plan.nodes.length);
       at += 1 + c.plan.nodes.length;
       out.set(c.eventId, {
         index: c.index,
-        treeSize: head.treeSize,
+        treeSize: c.at.treeSize,
         leafHash: b64(leaf ?? new Uint8Array()),
         proof: c.plan.assemble(path).map(b64),
-        checkpoint: head.note,
+        checkpoint: cosignedNote(c.at),
+        witnessed: c.at.witnessed === true,
       });
     }
     return out;
@@ -134,12 +153,17 @@ export class AuditLog {
       run(this.store, consistencyPlan(from, to)),
       to === size ? head : this.store.checkpoint(to),
     ]);
-    return { from, to, proof: proof.map(b64), ...(at ? { checkpoint: at.note } : {}) };
+    return { from, to, proof: proof.map(b64), ...(at ? { checkpoint: cosignedNote(at) } : {}) };
   }
 }
 
 function view(c: StoredCheckpoint): LogCheckpoint {
-  return { note: c.note, treeSize: c.treeSize, rootHash: c.rootHash };
+  return {
+    note: cosignedNote(c),
+    witnessed: c.witnessed === true,
+    treeSize: c.treeSize,
+    rootHash: c.rootHash,
+  };
 }
 
 function b64(h: Hash): string {

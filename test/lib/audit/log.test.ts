@@ -80,6 +80,7 @@ describe.each([1, 2, 8])('proofs served from the stored log, tiles of height %i'
         leafHash: b64(leaf.hash),
         proof: path(index, hashes).map(b64),
         checkpoint: head?.note,
+        witnessed: false,
       });
       expect(verifyInclusion(index, 13, leaf.hash, got.proof.map(fromB64), root)).toBe(true);
     }
