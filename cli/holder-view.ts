@@ -1,8 +1,17 @@
-import type { HolderLicense, HolderUse, HolderUsesPage, UseProof } from '../contracts/holder.ts';
+import { createPublicKey } from 'node:crypto';
+import type {
+  HolderLicense,
+  HolderUse,
+  HolderUsesPage,
+  HolderWitnesses,
+  UseProof,
+} from '../contracts/holder.ts';
 import type { PublicJwk } from '../contracts/keys.ts';
 import { auditOrigin, CheckpointError, verifyCheckpoint } from '../lib/audit/checkpoint.ts';
 import { displayWidth } from '../lib/audit/display-width.ts';
 import { verifyInclusion } from '../lib/audit/merkle.ts';
+import { witnessKeyId } from '../lib/witness/cosignature.ts';
+import { type WitnessKey, type WitnessStatus, witnessStatus } from '../lib/witness/quorum.ts';
 import { fieldLines, type Paint, provinceLabel, statusLabel } from './output.ts';
 
 /**
@@ -13,7 +22,11 @@ import { fieldLines, type Paint, provinceLabel, statusLabel } from './output.ts'
 
 /** The outcome of one use's check: what `--json` marks as `verified`, and what a person reads. */
 export type UseCheck =
-  | { kind: 'proven'; treeSize: number }
+  /**
+   * `witness`: who cosigned the proof's checkpoint against the page's witness policy (§19.5);
+   * absent when the gateway served no witnesses to check against.
+   */
+  | { kind: 'proven'; treeSize: number; witness?: WitnessStatus }
   | { kind: 'failed'; why: string }
   | { kind: 'pending' }
   | { kind: 'sealed'; until: string };
@@ -49,15 +62,49 @@ export function checkProof(
   return { ok: true, treeSize: checkpoint.treeSize };
 }
 
-/** Each use of a page checked: a sealed use shows no proof, a pending one has none yet. */
+/** The witness keys the page carries, as the quorum check takes them; a key that is not Ed25519 is left out. */
+function pageWitnessKeys(witnesses: HolderWitnesses): (province: string) => WitnessKey[] {
+  const keys = witnesses.keys.flatMap((k) => {
+    try {
+      const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: k.jwk.x }, format: 'jwk' });
+      const keyId = witnessKeyId(k.name, new Uint8Array(Buffer.from(k.jwk.x, 'base64url')));
+      return [{ province: k.province, name: k.name, keyId, key }];
+    } catch {
+      return [];
+    }
+  });
+  return (province) =>
+    keys
+      .filter((k) => k.province === province && k.name === `elg/${province}/witness`)
+      .map(({ province: _, ...k }) => k);
+}
+
+/** Whether a use counts as NOT_WITNESSED: proven, but its log's witnesses' quorum is not met. */
+export function notWitnessed(check: UseCheck | undefined): boolean {
+  return check?.kind === 'proven' && check.witness?.policy !== undefined && !check.witness.witnessed;
+}
+
+/**
+ * Each use of a page checked: a sealed use shows no proof, a pending one has none yet; a proven
+ * one's checkpoint is checked for its witnesses' quorum when the page carries the witnesses.
+ */
 export function checkUses(page: HolderUsesPage): UseCheck[] {
+  const witnesses = page.witnesses;
+  const keysOf = witnesses ? pageWitnessKeys(witnesses) : undefined;
   return page.items.map((use): UseCheck => {
     if ('sealed' in use) return { kind: 'sealed', until: use.until };
     if (use.proof) {
       const checked = checkProof(use.proof, page.auditKey, page.license.province);
-      return checked.ok
-        ? { kind: 'proven', treeSize: checked.treeSize }
-        : { kind: 'failed', why: checked.why };
+      if (!checked.ok) return { kind: 'failed', why: checked.why };
+      return {
+        kind: 'proven',
+        treeSize: checked.treeSize,
+        ...(witnesses && keysOf
+          ? {
+              witness: witnessStatus(use.proof.checkpoint, { policy: witnesses.policy, witnessKeys: keysOf }),
+            }
+          : {}),
+      };
     }
     if (use.pending === true) return { kind: 'pending' };
     // Shown in full, yet neither proven nor waiting: nothing says the log holds it.
@@ -110,8 +157,15 @@ const COLUMNS = [
 
 function proofText(check: UseCheck, province: string, paint: Paint): string {
   switch (check.kind) {
-    case 'proven':
-      return paint.green(`proven in ${provinceLabel(province)}'s log (tree size ${check.treeSize})`);
+    case 'proven': {
+      const proven = paint.green(`proven in ${provinceLabel(province)}'s log (tree size ${check.treeSize})`);
+      const w = check.witness;
+      if (!w?.policy) return proven;
+      const count = `${w.cosigners.length} of ${w.policy.witnesses.length}, quorum ${w.policy.quorum}`;
+      return w.witnessed
+        ? `${proven}${paint.green(`, witnessed ${count}`)}`
+        : `${proven}${paint.red(`, NOT_WITNESSED ${count}`)}`;
+    }
     case 'failed':
       return paint.red(`PROOF FAILED: ${check.why}`);
     case 'pending':
@@ -156,6 +210,7 @@ export function usesTable(page: HolderUsesPage, checks: readonly UseCheck[], pai
   const tally = [
     `${count('proven')} proven`,
     ...(count('failed') ? [`${count('failed')} PROOF FAILED`] : []),
+    ...(checks.some(notWitnessed) ? [`${checks.filter(notWitnessed).length} NOT_WITNESSED`] : []),
     ...(count('pending') ? [`${count('pending')} pending`] : []),
     ...(count('sealed') ? [`${count('sealed')} sealed`] : []),
   ];

@@ -4,7 +4,7 @@ import { HolderLicensesPageSchema, HolderUsesPageSchema } from '../../contracts/
 import { issuerProvinceOf } from '../../lib/license/issuer-province.ts';
 import { defineCommand, printedJson } from '../command.ts';
 import { CliError, ExitCode, UsageError } from '../errors.ts';
-import { checkUses, holderLicenseLines, usesTable } from '../holder-view.ts';
+import { checkUses, holderLicenseLines, notWitnessed, usesTable } from '../holder-view.ts';
 import { call, expectShape } from '../http.ts';
 import type { Io } from '../io.ts';
 import { paint, printJson, provinceLabel } from '../output.ts';
@@ -58,14 +58,16 @@ export const holder = defineCommand({
     '          "PROOF FAILED: <why>", "pending" (not integrated yet) or "sealed until <date>" (an',
     '          investigation). --json prints the answer with "verified": true|false added to each',
     '          use that has a proof (false, too, for a use shown in full with neither proof nor',
-    '          "pending").',
+    '          "pending"). When the page carries the witnesses of the issuing province’s log, each',
+    "          proven use's checkpoint is checked for their quorum: witnessed, or NOT_WITNESSED",
+    '          (who cosigned, the quorum asked); --json adds "witnessed" and "witness" to it.',
     '  --identifier ID   (uses) the license, as `elg holder licenses` lists it (any version)',
     '  --from DATE       (uses) uses from this day on, YYYY-MM-DD',
     '  --to DATE         (uses) uses up to this day, YYYY-MM-DD',
     '  --cursor C        the next page, as the previous page named it',
     `  --limit N         at most N items a page (1-${MAX_LIMIT})`,
     'Exit status: 0 done, 1 a proof failed (or the gateway refused or did not answer: a license',
-    'that is not the holder’s is NOT_FOUND), 2 usage.',
+    'that is not the holder’s is NOT_FOUND), 2 usage, 3 a proven use is NOT_WITNESSED.',
   ],
   options: OPTIONS,
   positionals: { min: 1, max: 1, names: 'licenses or uses' },
@@ -180,9 +182,16 @@ async function uses(values: Values, io: Io): Promise<ExitCode> {
       ...body,
       items: body.items.map((item, i) => {
         const check = checks[i];
-        return check?.kind === 'proven' || check?.kind === 'failed'
-          ? { ...item, verified: check.kind === 'proven' }
-          : item;
+        if (check?.kind === 'failed') return { ...item, verified: false };
+        if (check?.kind !== 'proven') return item;
+        return check.witness
+          ? {
+              ...item,
+              verified: true,
+              witnessed: check.witness.witnessed,
+              witness: check.witness,
+            }
+          : { ...item, verified: true };
       }),
     });
   } else {
@@ -196,6 +205,13 @@ async function uses(values: Values, io: Io): Promise<ExitCode> {
       `${failed} proof${failed === 1 ? '' : 's'} of this page failed: ${provinceLabel(page.license.province)}'s log, as shown, does not hold ${failed === 1 ? 'that use' : 'those uses'}; tell the issuing authority (or 12345)`,
       ExitCode.failed,
     );
+  }
+  const unwitnessed = checks.filter(notWitnessed).length;
+  if (unwitnessed > 0) {
+    io.err(
+      `NOT_WITNESSED: the checkpoint of ${unwitnessed} use${unwitnessed === 1 ? '' : 's'} lacks the cosignatures of the quorum of ${provinceLabel(page.license.province)}'s witnesses: nothing shows that others were shown the same log\n`,
+    );
+    return ExitCode.negative;
   }
   return ExitCode.ok;
 }
