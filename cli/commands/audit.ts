@@ -212,9 +212,14 @@ async function trace(traceId: string, values: Values, io: Io): Promise<ExitCode>
 }
 
 /** A province's witnesses in its trace line: ` · witnessed 2 of 3, quorum 2: 320000, 340000`. */
-function witnessLine(w: NonNullable<TraceReport['provinces'][number]['checkpoint']>['witness']): string {
+function witnessLine(
+  w: NonNullable<TraceReport['provinces'][number]['checkpoint']>['witness'],
+  flagged: boolean,
+): string {
   if (!w) return '';
   if (!w.policy) return ' · no witnesses named';
+  // A head not cosigned yet is no gap while every event is proven against a witnessed checkpoint.
+  if (!w.witnessed && !flagged) return ' · newest checkpoint not cosigned yet';
   const who = w.cosigners.map((c) => c.province).join(', ');
   return ` · ${w.witnessed ? 'witnessed' : 'NOT_WITNESSED'} ${w.cosigners.length} of ${w.policy.witnesses.length}, quorum ${w.policy.quorum}${who ? `: ${who}` : ''}`;
 }
@@ -232,7 +237,10 @@ export function renderTrace(r: TraceReport): string {
   const label = (id: string) => provinceLabel(id);
   for (const p of r.provinces) {
     const cp = p.checkpoint
-      ? `checkpoint ${p.checkpoint.treeSize} ${p.checkpoint.verified ? '✓' : '✗'}${witnessLine(p.checkpoint.witness)}`
+      ? `checkpoint ${p.checkpoint.treeSize} ${p.checkpoint.verified ? '✓' : '✗'}${witnessLine(
+          p.checkpoint.witness,
+          r.gaps.some((g) => g.kind === 'NOT_WITNESSED' && g.province === p.id),
+        )}`
       : '';
     const held = p.reachable ? `${p.events} event${p.events === 1 ? '' : 's'}` : 'unreachable';
     const name = label(p.id);

@@ -60,10 +60,13 @@ export async function collect(
   }
   summary.events = events.length;
   /**
-   * Every checkpoint the trace verifies is checked for its quorum: one NOT_WITNESSED gap for each
-   * checkpoint of a log with a witness policy that lacks it.
+   * Every checkpoint the trace verifies is checked for its quorum. Each checkpoint an event is
+   * proven against that lacks it (in a log with a witness policy) is one NOT_WITNESSED gap: the
+   * event's evidence is then only the province's own word. The newest checkpoint the trace starts
+   * from is shown with its witnesses; a head just signed and not cosigned yet is no gap by itself,
+   * as the auditor API proves events against the newest witnessed checkpoint that covers them.
    */
-  const witnessed = (note: string, treeSize: number): WitnessStatus => {
+  const witnessed = (note: string, treeSize: number, flag: boolean): WitnessStatus => {
     let status: WitnessStatus;
     try {
       status = verifier.witnesses(source.province, note);
@@ -75,19 +78,18 @@ export async function collect(
         rejected: [{ reason: 'MALFORMED', message: message(err) }],
       };
     }
-    if (status.policy && !status.witnessed) {
+    if (flag && status.policy && !status.witnessed) {
       gaps.push({
         kind: 'NOT_WITNESSED',
         province: source.province,
-        message: `checkpoint ${treeSize}: ${describeWitnessStatus(status)}${
+        message: `checkpoint ${treeSize}, which events are proven against: ${describeWitnessStatus(status)}${
           status.missing.length > 0 ? `; no valid cosignature from ${status.missing.join(', ')}` : ''
-        }`,
+        }${status.rejected.map((r) => `; not counted: ${r.reason}${r.name ? ` ${r.name}` : ''} (${r.message})`).join('')}`,
       });
     }
     return status;
   };
   let head: { treeSize: number; root: Uint8Array } | undefined;
-  let headNote: string | undefined;
   if (events.length > 0) {
     const res = await get('/v1/audit/checkpoint');
     const note = res.status === 200 ? await res.text() : undefined;
@@ -97,12 +99,11 @@ export async function collect(
         : { note: '', ok: false as const, reason: `answered ${res.status}` };
     if (checked.ok) {
       head = { treeSize: checked.treeSize, root: checked.root };
-      headNote = checked.note;
       summary.checkpoint = {
         treeSize: checked.treeSize,
         root: Buffer.from(checked.root).toString('base64'),
         verified: true,
-        witness: witnessed(checked.note, checked.treeSize),
+        witness: witnessed(checked.note, checked.treeSize, false),
       };
     } else {
       gaps.push({
@@ -118,23 +119,28 @@ export async function collect(
     if (known) return known;
     const checked = await verifier.checkpoint(source.province, note);
     heads.set(note, checked);
-    // The first checkpoint's quorum is checked above; each later one is checked once, here.
-    if (checked.ok && note !== headNote) witnessed(note, checked.treeSize);
+    // Each checkpoint a proof is against is checked for its quorum once, here.
+    if (checked.ok) witnessed(note, checked.treeSize, true);
     return checked;
   };
-  /** A later checkpoint met during the trace must extend the first one: the log is append-only. */
-  const extendsHead = async (later: { treeSize: number; root: Uint8Array }): Promise<Check> => {
-    if (!head || later.treeSize === head.treeSize) return { ok: true };
-    const res = await get(`/v1/audit/consistency?from=${head.treeSize}&to=${later.treeSize}`);
+  /**
+   * A checkpoint met during the trace and the first one must be of one append-only log: a later
+   * one extends the first, an earlier one (the newest witnessed checkpoint a proof is made
+   * against) is extended by it.
+   */
+  const extendsHead = async (other: { treeSize: number; root: Uint8Array }): Promise<Check> => {
+    if (!head || other.treeSize === head.treeSize) return { ok: true };
+    const [earlier, later] = other.treeSize < head.treeSize ? [other, head] : [head, other];
+    const res = await get(`/v1/audit/consistency?from=${earlier.treeSize}&to=${later.treeSize}`);
     const body = ConsistencyProofSchema.safeParse(res.status === 200 ? await res.json() : undefined);
     if (!body.success)
-      return { ok: false, reason: `no consistency proof from ${head.treeSize} to ${later.treeSize}` };
-    const checked = verifier.consistency(head, later, body.data.proof);
+      return { ok: false, reason: `no consistency proof from ${earlier.treeSize} to ${later.treeSize}` };
+    const checked = verifier.consistency(earlier, later, body.data.proof);
     return checked.ok
       ? checked
       : {
           ok: false,
-          reason: `checkpoint ${later.treeSize} does not extend ${head.treeSize}: ${checked.reason}`,
+          reason: `checkpoint ${later.treeSize} does not extend ${earlier.treeSize}: ${checked.reason}`,
         };
   };
   const departments = new Map((source.departments ?? []).map((d) => [d.uscc, d.name] as const));

@@ -37,8 +37,9 @@ ${(['success', 'refused', 'error'] as const)
 </div>`;
 
 /** A lane's witness mark: ` · witnessed 2/2`, ` · NOT_WITNESSED 1/2`, nothing for a log without witnesses. */
-function laneWitness(w: WitnessStatus | undefined): string {
+function laneWitness(w: WitnessStatus | undefined, flagged: boolean): string {
   if (!w?.policy) return '';
+  if (!w.witnessed && !flagged) return ' · head not cosigned yet';
   return ` · ${w.witnessed ? 'witnessed' : 'NOT_WITNESSED'} ${w.cosigners.length}/${w.policy.quorum}`;
 }
 
@@ -63,7 +64,10 @@ export function timelineSvg(report: TraceReport, name: (id: string) => string): 
           ? 'no events in this trace'
           : `${p.events} event${p.events === 1 ? '' : 's'} · ${
               p.checkpoint
-                ? `tree ${p.checkpoint.treeSize}${p.checkpoint.verified ? ' ✓' : ' ✗'}${laneWitness(p.checkpoint.witness)}`
+                ? `tree ${p.checkpoint.treeSize}${p.checkpoint.verified ? ' ✓' : ' ✗'}${laneWitness(
+                    p.checkpoint.witness,
+                    report.gaps.some((g) => g.kind === 'NOT_WITNESSED' && g.province === p.id),
+                  )}`
                 : 'no verified checkpoint'
             }`;
       const root = p.checkpoint ? `root ${p.checkpoint.root.slice(0, 20)}…` : '';

@@ -6,16 +6,22 @@ import { TIMELINE_LEGEND, timelineSvg } from './trace-html-timeline.ts';
 import type { TimelineEvent, TraceReport } from './trace-report.ts';
 
 /** The witnesses cell of a province row: who cosigned its checkpoint, the quorum asked, when. */
-function witnessCell(w: WitnessStatus | undefined): string {
+function witnessCell(w: WitnessStatus | undefined, flagged: boolean): string {
   if (!w) return '—';
   const title = [
     ...w.cosigners.map((c) => `${c.name} cosigned at ${new Date(c.timestamp * 1000).toISOString()}`),
     ...w.rejected.map((r) => `not counted (${r.reason}): ${r.message}`),
   ].join('\n');
-  const text = esc(show.witnessText(w));
-  const cls = !w.policy ? 'muted' : w.witnessed ? 'ok' : 'error-text';
+  // A head not cosigned yet, while every event is proven against a witnessed checkpoint, is no gap.
+  const pending = w.policy !== undefined && !w.witnessed && !flagged;
+  const text = esc(
+    pending
+      ? `newest checkpoint not cosigned yet (the events are proven against witnessed ones): ${show.witnessText(w).replace(/^NOT_WITNESSED: /, '')}`
+      : show.witnessText(w),
+  );
+  const cls = !w.policy || pending ? 'muted' : w.witnessed ? 'ok' : 'error-text';
   const body =
-    w.policy && !w.witnessed
+    w.policy && !w.witnessed && !pending
       ? `<b class="${cls}">✗ ${text}</b>`
       : `<span class="${cls}">${w.witnessed ? '✓ ' : ''}${text}</span>`;
   return title ? `<span title="${esc(title)}">${body}</span>` : body;
@@ -80,7 +86,10 @@ export function traceHtml(report: TraceReport): string {
   const provinceRows = report.provinces
     .map(
       (p) =>
-        `<tr data-province="${esc(p.id)}"><td>${esc(p.id)}</td><td>${esc(p.name ?? '')}</td><td>${p.reachable ? 'yes' : '<b class="error-text">no</b>'}</td><td class="num">${p.events}</td><td class="num">${p.checkpoint ? p.checkpoint.treeSize : '—'}</td><td><code class="root">${esc(p.checkpoint?.root ?? '—')}</code></td><td>${p.checkpoint ? (p.checkpoint.verified ? '✓ signature by the province’s audit key' : '✗') : '—'}</td><td class="witness">${witnessCell(p.checkpoint?.witness)}</td></tr>`,
+        `<tr data-province="${esc(p.id)}"><td>${esc(p.id)}</td><td>${esc(p.name ?? '')}</td><td>${p.reachable ? 'yes' : '<b class="error-text">no</b>'}</td><td class="num">${p.events}</td><td class="num">${p.checkpoint ? p.checkpoint.treeSize : '—'}</td><td><code class="root">${esc(p.checkpoint?.root ?? '—')}</code></td><td>${p.checkpoint ? (p.checkpoint.verified ? '✓ signature by the province’s audit key' : '✗') : '—'}</td><td class="witness">${witnessCell(
+          p.checkpoint?.witness,
+          report.gaps.some((g) => g.kind === 'NOT_WITNESSED' && g.province === p.id),
+        )}</td></tr>`,
     )
     .join('\n');
 

@@ -136,7 +136,7 @@ describe('the witness quorum of the checkpoints a trace verifies', () => {
         kind: 'NOT_WITNESSED',
         province: LOG,
         message:
-          'checkpoint 1: NOT_WITNESSED: 1 of 3 witnesses cosigned, quorum 2 (330000); no valid cosignature from 320000, 340000',
+          'checkpoint 1, which events are proven against: NOT_WITNESSED: 1 of 3 witnesses cosigned, quorum 2 (330000); no valid cosignature from 320000, 340000',
       },
     ]);
     // The other checks still stand: the signature and the proof verified.
@@ -177,9 +177,21 @@ describe('the witness quorum of the checkpoints a trace verifies', () => {
     expect(report.gaps).toEqual([
       expect.objectContaining({
         kind: 'NOT_WITNESSED',
-        message: expect.stringMatching(/^checkpoint 2: NOT_WITNESSED/),
+        message: expect.stringMatching(/^checkpoint 2, which events are proven against: NOT_WITNESSED/),
       }),
     ]);
+  });
+
+  it('proves against an earlier witnessed checkpoint that the newest one extends: a head not yet cosigned is no gap', async () => {
+    const report = await trace(
+      POLICY,
+      auditorApi(await signed(2, []), await signed(1, ['320000', '330000'])),
+    );
+
+    expect(report.gaps).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.timeline[0]?.proof).toBe('verified');
+    expect(report.provinces[0]?.checkpoint).toMatchObject({ treeSize: 2, witness: { witnessed: false } });
   });
 
   it('shows a log the registry names no witnesses for as not witnessed, without a gap', async () => {
