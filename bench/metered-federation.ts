@@ -22,7 +22,11 @@ export interface MeteredFederation {
  * A throw-away federation of `ids` on a DynamoDB Local of its own, its client metered, the
  * scheduled loops off: a bench integrates the log when it chooses, and measures that apart.
  */
-export async function meteredFederation(ids: readonly string[], name: string): Promise<MeteredFederation> {
+export async function meteredFederation(
+  ids: readonly string[],
+  name: string,
+  baseUrlOverrides?: Record<string, string>,
+): Promise<MeteredFederation> {
   const dir = await mkdtemp(join(tmpdir(), `elg-bench-${name}-`));
   const ddb = await startDynamoDbLocal();
   let meter: ReturnType<typeof meterDynamo> | undefined;
@@ -32,6 +36,7 @@ export async function meteredFederation(ids: readonly string[], name: string): P
     ports: 'ephemeral',
     provinces: FEDERATION.filter((p) => ids.includes(p.id)),
     scheduled: false,
+    ...(baseUrlOverrides ? { baseUrlOverrides } : {}),
     instrument: (doc) => {
       meter = meterDynamo(doc);
     },

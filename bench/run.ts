@@ -12,6 +12,7 @@ import { interop } from './interop.ts';
 import { reports } from './reports.ts';
 import { soak } from './soak-section.ts';
 import { textTable } from './text-table.ts';
+import { witness } from './witness.ts';
 
 /** Every section of the bench; a new one (cross-province calls, audit) is a new file listed here. */
 const SECTIONS: readonly Section[] = [
@@ -22,6 +23,7 @@ const SECTIONS: readonly Section[] = [
   audit,
   holder,
   reports,
+  witness,
   soak,
   bundles,
 ];

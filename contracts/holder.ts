@@ -55,7 +55,10 @@ export const UseProofSchema = z.object({
   treeSize: z.number().int().positive(),
   leafHash: b64,
   proof: z.array(b64),
+  /** The checkpoint the proof is against, with its witnesses' cosignature lines (§19.4). */
   checkpoint: z.string(),
+  /** Whether that checkpoint had its witness quorum when served (§19.4); the page checks it itself. */
+  witnessed: z.boolean().optional(),
 });
 export type UseProof = z.infer<typeof UseProofSchema>;
 

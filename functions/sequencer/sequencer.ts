@@ -210,10 +210,14 @@ async function witnessHead(
 const OWN_CALLS_GAP = 64;
 
 /**
- * The newest witnessed size when every event after it up to `size` is one of this sequencer's own
- * add-checkpoint calls (their interop.outbound events): such a head needs no cosignatures of its
- * own, or each collection would make the next checkpoint that needs one, without end. Undefined
- * when the head adds anything else (or too much to look at).
+ * The newest witnessed size when every event after it up to `size` is witnessing traffic: this
+ * sequencer's own add-checkpoint calls (their interop.outbound events) and the cosignatures this
+ * province made as a witness of other logs (witness.cosign). Such a head needs no cosignatures
+ * of its own, or each collection would make the next checkpoint that needs one, here and at every
+ * witness, without end. Those events are not left unwitnessed for good: the next checkpoint that
+ * adds anything else is witnessed from the last witnessed size, its consistency proof covering
+ * them. Refusals and evidence are not such traffic. Undefined when the head adds anything else
+ * (or too much to look at).
  */
 async function witnessedBut(g: SequencerDeps, log: LogStore, size: number): Promise<number | undefined> {
   const witnessed = await log.witnessedSize();
@@ -223,9 +227,12 @@ async function witnessedBut(g: SequencerDeps, log: LogStore, size: number): Prom
   const items = await g.loggedEvents.get(leaves.map((l) => l.eventId));
   const own = leaves.every((l) => {
     const e = items.get(l.eventId);
+    if (e?.province !== g.province) return false;
+    // Another province's collection, cosigned here as its witness: witnessing it in turn would
+    // make that province's next checkpoint need witnessing, and so on between the two for ever.
+    if (e.action === AuditAction.witnessCosign) return true;
     return (
-      e?.action === AuditAction.interopOutbound &&
-      e.province === g.province &&
+      e.action === AuditAction.interopOutbound &&
       e.method === WITNESS_ADD_CHECKPOINT.method &&
       e.path === WITNESS_ADD_CHECKPOINT.path
     );

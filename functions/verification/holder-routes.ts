@@ -17,6 +17,7 @@ import type { AuditSink } from '../../lib/audit/sink.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { ForbiddenError, NotFoundError, PeerUnavailableError, RateLimitedError } from '../../lib/errors.ts';
 import type { HolderService } from '../../lib/holder/service.ts';
+import { witnessesOf } from '../../lib/holder/witnesses.ts';
 import type { GatewayEnv } from '../../lib/http/env.ts';
 import { parseWith } from '../../lib/http/json.ts';
 import { type Authenticator, audited, requireRole } from '../../lib/http/middleware.ts';
@@ -33,7 +34,7 @@ export interface HolderAppDeps {
   /** Signed calls to the issuing province of a license issued elsewhere. */
   peers: Pick<PeerClient, 'call'>;
   /** Where the issuer's `audit` key comes from, which its proofs are checked with. */
-  registry: Pick<TrustRegistry, 'currentKey'>;
+  registry: Pick<TrustRegistry, 'currentKey' | 'witnessPolicy' | 'province'>;
   auditStore: AuditSink;
   holderHashKey: Uint8Array;
   clock: Clock;
@@ -125,7 +126,8 @@ export function holderRoutes(deps: HolderAppDeps) {
     const auditKey = deps.registry.currentKey(issuer, 'audit');
     if (!auditKey)
       throw new PeerUnavailableError(issuer, `the trust registry lists no audit key of ${issuer}`);
-    return { ...parsed.data, auditKey };
+    // So are the witnesses and their keys the page checks the checkpoints' cosignatures with.
+    return { ...parsed.data, auditKey, witnesses: witnessesOf(deps.registry, issuer) };
   }
 
   /** The answer's own event: written before the answer goes out, or the holder gets 503. */

@@ -6,6 +6,7 @@ import type {
   HolderRef,
   HolderUse,
   HolderUsesPage,
+  HolderWitnesses,
 } from '../../contracts/holder.ts';
 import type { PublicJwk } from '../../contracts/keys.ts';
 import { holderHash, sameHolderHash } from '../audit/holder-hash.ts';
@@ -43,6 +44,8 @@ export interface HolderDeps {
   };
   /** This province's `audit` public key, as the registry publishes it. */
   auditKey: PublicJwk;
+  /** Who witnesses this province's log and their witness keys, from the registry (§19.5). */
+  witnesses?: () => HolderWitnesses;
 }
 
 export interface UsesQuery {
@@ -114,6 +117,7 @@ export class HolderService {
       items: page.items.map((e) => this.use(e, today, proofs.get(e.eventId))),
       ...(page.next ? { cursor: page.next } : {}),
       auditKey: this.deps.auditKey,
+      ...(this.deps.witnesses ? { witnesses: this.deps.witnesses() } : {}),
     };
   }
 

@@ -1,5 +1,6 @@
 import type { ProvinceAdapters } from '../wiring/adapters.ts';
 import { HolderService } from './service.ts';
+import { witnessesOf } from './witnesses.ts';
 
 /**
  * The holder's view of this province's licenses (docs/protocol.md §16) over the stores a
@@ -17,5 +18,7 @@ export function holderService(a: ProvinceAdapters, use: { listsLicenses: boolean
     uses: a.licenseUses,
     log: a.log,
     auditKey: own,
+    // Read from the registry on each page: a refreshed registry may name other witnesses or keys.
+    witnesses: () => witnessesOf(a.registry, a.province),
   });
 }

@@ -383,17 +383,28 @@ export class ProvinceAdapters {
   }
 
   /**
-   * Signed calls with text bodies (the witnesses' add-checkpoint, §19.4): the same client as
-   * `peers`, signed with the gateway key and audited here.
+   * Signed calls with text bodies (the witnesses' add-checkpoint, §19.4), signed with the gateway
+   * key and audited here, over a client of their own.
    */
   get textPeers(): TextPeerClient {
-    const peers = this.peers;
-    if (typeof (peers as Partial<TextPeerClient>).callText !== 'function') {
-      throw new UndeclaredResourceError(
-        `the peer client of the ${this.scope.name} function makes no text calls`,
-      );
+    const given = this.parts.peers;
+    if (given) {
+      if (typeof (given as Partial<TextPeerClient>).callText !== 'function') {
+        throw new UndeclaredResourceError(
+          `the peer client of the ${this.scope.name} function makes no text calls`,
+        );
+      }
+      return given as unknown as TextPeerClient;
     }
-    return peers as unknown as TextPeerClient;
+    const signer = this.signer('gateway');
+    const registry = this.registry;
+    const auditStore = this.auditStore;
+    // A client, and so a circuit breaker, of its own, as the sequencer has on AWS (its own
+    // function): the witnesses' failures never pause the verification calls made in this process.
+    return this.once(
+      'textPeers',
+      () => new HttpPeerClient({ self: this.province, signer, registry, auditStore, clock: this.clock }),
+    );
   }
 
   /** How long a collection of cosignatures waits for the witnesses (ELG_WITNESS_TIMEOUT_MS). */

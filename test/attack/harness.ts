@@ -12,13 +12,17 @@ import { scanAll } from '../support/scan.ts';
  * case proves that nothing changed but the refusal's audit event.
  */
 
-/** The suite's federation of `ids`, its tables and directory named after the attack file. */
+/**
+ * The suite's federation of `ids`, its tables and directory named after the attack file. Its logs
+ * are not witnessed unless the suite asks (`witnessed`): every case counts the events and nonces a
+ * refusal leaves, and the sequencers' collections of cosignatures would add theirs at any moment.
+ */
 export function attackFederation(
   ids: readonly string[],
   name: string,
-  extra: Pick<TestFederationOptions, 'clock' | 'baseUrlOverrides' | 'scheduled'> = {},
+  extra: Pick<TestFederationOptions, 'clock' | 'baseUrlOverrides' | 'scheduled' | 'witnessed'> = {},
 ): Promise<TestFederation> {
-  return testFederation({ name: `atk${name}`, provinces: ids, ...extra });
+  return testFederation({ name: `atk${name}`, provinces: ids, witnessed: false, ...extra });
 }
 
 export interface RawAnswer {

@@ -61,7 +61,7 @@ describe('the witness under attack', () => {
   const honest = new Map<string, MemoryTree>();
 
   beforeAll(async () => {
-    f = await attackFederation([SH, JS, ZJ, SC], 'wit', { scheduled: false });
+    f = await attackFederation([SH, JS, ZJ, SC], 'wit', { scheduled: false, witnessed: true });
     stranger = await loadLocalKeyRing(await mkdtemp(join(tmpdir(), 'elg-witness-stranger-')));
     for (const id of [SH, JS, ZJ, SC]) honest.set(id, tree(`${id}-honest`, HONEST_LEAVES));
   });

@@ -181,8 +181,12 @@ describe('one cross-province call traced across provinces', () => {
 
   it('flags proofs against a checkpoint that does not extend the one the trace started from', async () => {
     const traceId = await tracedCall();
+    const shanghai = new URL(f.province('310000').url).origin;
     const { impl } = growingFetch(async (url, res) => {
-      if (url.pathname !== '/v1/audit/consistency' || res.status !== 200) return res;
+      // Only Shanghai's answers: Zhejiang's trace reads consistency proofs too (its events are
+      // proven against its newest witnessed checkpoint, which may be older than its head).
+      if (url.origin !== shanghai || url.pathname !== '/v1/audit/consistency' || res.status !== 200)
+        return res;
       const body = (await res.json()) as { proof: string[] };
       // A different history: the first hash of the proof replaced.
       body.proof[0] = Buffer.alloc(32, 7).toString('base64');

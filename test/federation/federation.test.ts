@@ -47,11 +47,11 @@ describe('the local federation over HTTP', () => {
     expect(((await stat(join(f.dir, 'federation.json'))).mode & 0o077) === 0).toBe(true);
   });
 
-  it('publishes each province’s three keys with their purposes', async () => {
+  it('publishes each province’s four keys with their purposes', async () => {
     for (const p of f.provinces) {
       const res = await fetch(`${p.url}/.well-known/jwks.json`);
       const jwks = JwksSchema.parse(await res.json());
-      expect(jwks.keys.map((k) => k.purpose).sort()).toEqual(['audit', 'credential', 'gateway']);
+      expect(jwks.keys.map((k) => k.purpose).sort()).toEqual(['audit', 'credential', 'gateway', 'witness']);
     }
   });
 

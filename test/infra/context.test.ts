@@ -57,9 +57,9 @@ describe('province context', () => {
       idpIssuer: VALID.idpIssuer,
       idpAudience: VALID.idpAudience,
       idpJwksUrl: VALID.idpJwksUrl,
-      keyGenerations: { credential: 1, gateway: 1, audit: 1 },
+      keyGenerations: { credential: 1, gateway: 1, audit: 1, witness: 1 },
       stagedKeys: [],
-      retiredKeys: { credential: [], gateway: [], audit: [] },
+      retiredKeys: { credential: [], gateway: [], audit: [], witness: [] },
       reportDueWorkingDays: 5,
       publicHolidays: [],
       makeupWorkdays: [],
@@ -85,7 +85,7 @@ describe('province context', () => {
       x: ROOT_JWK.x,
       y: ROOT_JWK.y,
     });
-    expect(ctx.keyGenerations).toEqual({ credential: 1, gateway: 3, audit: 1 });
+    expect(ctx.keyGenerations).toEqual({ credential: 1, gateway: 3, audit: 1, witness: 1 });
     expect(ctx.logRetentionDays).toBe(3653);
     expect(ctx).toMatchObject({
       alarmEmail: 'ops@sc.example',
@@ -99,12 +99,15 @@ describe('province context', () => {
       credential: 2,
       gateway: 1,
       audit: 1,
+      witness: 1,
     });
     expect(read({ keyGenerations: 'credential=2,audit=3' }).keyGenerations).toEqual({
       credential: 2,
       gateway: 1,
       audit: 3,
+      witness: 1,
     });
+    expect(read({ keyGenerations: 'witness=2' }).keyGenerations.witness).toBe(2);
   });
 
   it('names a missing province, what it expects and an example', () => {
@@ -179,13 +182,13 @@ describe('province context', () => {
           keyGenerations: 'credential=4,gateway=3',
           retiredKeys: 'gateway=1, credential=2-3,credential=1',
         }).retiredKeys,
-      ).toEqual({ credential: [1, 2, 3], gateway: [1], audit: [] });
+      ).toEqual({ credential: [1, 2, 3], gateway: [1], audit: [], witness: [] });
       expect(
         read({
           keyGenerations: { credential: 4, gateway: 3 },
           retiredKeys: { credential: '1-2', gateway: [2, 1] },
         }).retiredKeys,
-      ).toEqual({ credential: [1, 2], gateway: [1, 2], audit: [] });
+      ).toEqual({ credential: [1, 2], gateway: [1, 2], audit: [], witness: [] });
     });
 
     it('plans which generation signs, which are published and which retired', () => {
@@ -221,7 +224,7 @@ describe('province context', () => {
     });
 
     it.each([
-      ['gatway', '"gatway" is not a purpose (credential, gateway, audit)'],
+      ['gatway', '"gatway" is not a purpose (credential, gateway, audit, witness)'],
       ['gateway,', '"" is not a purpose'],
       ['gateway,gateway', 'gateway is given twice'],
       [7, 'not a list of purposes'],

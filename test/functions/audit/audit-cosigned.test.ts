@@ -50,6 +50,8 @@ describe('the auditor API and the witnesses’ cosignatures', () => {
     ).toBe(true);
 
     const consistency = await t.app.request(get('/v1/audit/consistency?from=1&to=3', token));
-    expect((await consistency.json()).checkpoint).toBe(`${note}${line('320000')}${line('330000')}`);
+    expect(((await consistency.json()) as { checkpoint?: string }).checkpoint).toBe(
+      `${note}${line('320000')}${line('330000')}`,
+    );
   });
 });

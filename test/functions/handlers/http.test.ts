@@ -86,7 +86,13 @@ describe('the HTTP functions behind API Gateway (payload format 2.0)', () => {
         world.keys.witness.publicJwk,
         previous?.publicJwk,
       ]);
-      expect(jwks.keys.map((k) => k.purpose)).toEqual(['credential', 'gateway', 'audit', 'witness', 'credential']);
+      expect(jwks.keys.map((k) => k.purpose)).toEqual([
+        'credential',
+        'gateway',
+        'audit',
+        'witness',
+        'credential',
+      ]);
     });
 
     it('leaves the earlier keys to discovery: every other function reads only the keys it signs with', () => {

@@ -1,4 +1,3 @@
-import type { EcPublicJwk } from '../../../contracts/keys.ts';
 import { sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
@@ -6,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import * as ex from '../../../contracts/examples.ts';
 import { HolderUsesPageSchema, type UseProof } from '../../../contracts/holder.ts';
+import type { EcPublicJwk } from '../../../contracts/keys.ts';
 import {
   auditOrigin,
   checkpointText,
