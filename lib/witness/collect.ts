@@ -117,11 +117,22 @@ export async function collectCosignatures(
   const started = performance.now();
   const remaining = () => Math.max(0, deps.timeoutMs - (performance.now() - started));
   const results = new Map<string, Asked>();
+  // Resolved once as many witnesses have cosigned as the quorum asks: what they sent is stored
+  // then, so the checkpoint is witnessed as soon as it can be, not when the slowest answers.
+  let quorumReached: () => void = () => undefined;
+  const reached = new Promise<void>((resolve) => {
+    quorumReached = resolve;
+  });
+  const arrived = (witness: string, asked: Asked) => {
+    results.set(witness, asked);
+    const cosigned = [...results.values()].filter((a) => a.outcome.outcome === 'cosigned').length;
+    if (cosigned >= policy.quorum) quorumReached();
+  };
   const tasks = policy.witnesses.map((witness) =>
     ask(deps, witness, head, sizes.get(witness) ?? 0, traceId, remaining).then(
-      (asked) => void results.set(witness, asked),
+      (asked) => arrived(witness, asked),
       (err: unknown) =>
-        void results.set(witness, {
+        arrived(witness, {
           outcome: {
             witness,
             outcome: 'unavailable',
@@ -130,8 +141,40 @@ export async function collectCosignatures(
         }),
     ),
   );
+  const all = Promise.all(tasks);
+  const kept = new Set<string>();
+  let stored: StoredCheckpoint | undefined = head;
+  /** Stores the lines of `from` not stored yet; marks the checkpoint witnessed at its quorum. */
+  const keep = async (from: ReadonlyMap<string, Asked>) => {
+    const lines: WitnessLine[] = policy.witnesses.flatMap((witness) => {
+      const line = from.get(witness)?.line;
+      return line && !kept.has(witness) ? [{ witness, line }] : [];
+    });
+    for (const l of lines) kept.add(l.witness);
+    if (lines.length > 0) stored = (await deps.log.addCosignatures(head.treeSize, lines)) ?? stored;
+    const now = deps.clock.now();
+    await Promise.all(lines.map((l) => deps.log.setWitnessSize(l.witness, head.treeSize, now)));
+    const status = witnessStatus(cosignedNote(stored ?? head), {
+      policy,
+      witnessKeys: (w) => deps.registry.witnessKeys(w),
+    });
+    if (status.witnessed && (lines.length > 0 || !stored?.witnessed)) {
+      await deps.log.markWitnessed(head.treeSize);
+      if (stored) stored = { ...stored, witnessed: true };
+    }
+    return status;
+  };
   try {
-    await Promise.race([Promise.all(tasks), bound]);
+    const first = await Promise.race([
+      all.then(() => 'all' as const),
+      bound.then(() => 'bound' as const),
+      reached,
+    ]);
+    if (first === undefined) {
+      // The quorum is in before every witness answered: kept now, the others waited for after.
+      await keep(new Map(results));
+      await Promise.race([all, bound]);
+    }
   } finally {
     clearTimeout(timer);
   }
@@ -142,20 +185,11 @@ export async function collectCosignatures(
       answered.get(witness)?.outcome ??
       ({ witness, outcome: 'unavailable', error: `no answer within ${deps.timeoutMs} ms` } as const),
   );
-  const lines: WitnessLine[] = policy.witnesses.flatMap((witness) => {
+  const status = await keep(answered);
+  const lines = policy.witnesses.flatMap((witness) => {
     const line = answered.get(witness)?.line;
     return line ? [{ witness, line }] : [];
   });
-
-  const stored = lines.length > 0 ? await deps.log.addCosignatures(head.treeSize, lines) : head;
-  const now = deps.clock.now();
-  await Promise.all(lines.map((l) => deps.log.setWitnessSize(l.witness, head.treeSize, now)));
-  const status = witnessStatus(cosignedNote(stored ?? head), {
-    policy,
-    witnessKeys: (w) => deps.registry.witnessKeys(w),
-  });
-  if (status.witnessed && (lines.length > 0 || !stored?.witnessed))
-    await deps.log.markWitnessed(head.treeSize);
   return {
     treeSize: head.treeSize,
     policy,

@@ -205,6 +205,32 @@ describe('collecting cosignatures from the witnesses of the log', () => {
     expect(head.witnessed).toBe(true);
   });
 
+  it('stores the quorum as soon as it is in, while it still waits for a witness that never answers', async () => {
+    await issueLicenses(t, 1);
+    await integrate(t.gateway);
+    const head = await store.head();
+    let returned = false;
+
+    const collecting = collectCosignatures(deps(['370000', '320000'], 1, 3000)).then((c) => {
+      returned = true;
+      return c;
+    });
+    let witnessedFirst = false;
+    for (let i = 0; i < 100 && !returned; i++) {
+      if ((await store.checkpoint(head?.treeSize ?? 0))?.witnessed) {
+        witnessedFirst = !returned;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const collection = await collecting;
+
+    expect(witnessedFirst).toBe(true);
+    expect(collection?.quorumMet).toBe(true);
+    expect(collection?.witnesses.map((w) => w.outcome)).toEqual(['unavailable', 'cosigned']);
+    expect((await store.head())?.witnessed).toBe(true);
+  });
+
   it('collects nothing when the registry names no witnesses for the log', async () => {
     const d = deps(['320000'], 1);
     const none = { ...d, registry: { witnessPolicy: () => undefined, witnessKeys: () => [] } };
