@@ -11,7 +11,7 @@ import { KEY_PURPOSES } from '../../infra/names.ts';
 import { DevIdentityProvider } from '../../lib/auth/dev-idp.ts';
 import { keyEnvName, keyPurposesOf } from '../../lib/config.ts';
 import { RootKey, signRegistry } from '../../lib/registry/sign-registry.ts';
-import { publicJwkOf } from '../../lib/signing/public-jwk.ts';
+import { publicJwkOf, witnessJwkOf } from '../../lib/signing/public-jwk.ts';
 import { createDocumentClient, ensureTables } from '../../lib/store/dynamo.ts';
 import { TableKind, tableEnvironment, tableEnvName, tableNames } from '../../lib/store/tables.ts';
 import { fakeKey } from '../lib/signing/fake-kms.ts';
@@ -91,12 +91,14 @@ describe('Lambda bundles', () => {
     const credential = fakeKey('bundle-credential');
     const gateway = fakeKey('bundle-gateway');
     const audit = fakeKey('bundle-audit');
+    // The witness key is Ed25519, of spec ECC_NIST_EDWARDS25519, as the stack makes it.
+    const witness = fakeKey('bundle-witness', 'ed25519');
     const oldCredential = fakeKey('bundle-credential-g1');
     const holderHashKey = randomBytes(32).toString('hex');
     let aws: FakeAws;
     let idp: DevIdentityProvider;
     let env: Record<string, string>;
-    let kids: Record<'credential' | 'gateway' | 'audit' | 'old', string>;
+    let kids: Record<'credential' | 'gateway' | 'audit' | 'witness' | 'old', string>;
     let keyDir: string;
 
     beforeAll(async () => {
@@ -108,12 +110,14 @@ describe('Lambda bundles', () => {
           publicJwkOf(credential.publicKey, 'credential'),
           publicJwkOf(gateway.publicKey, 'gateway'),
           publicJwkOf(audit.publicKey, 'audit'),
+          witnessJwkOf(witness.publicKey),
         ]),
       };
       kids = {
         credential: jwks.keys[0]?.kid ?? '',
         gateway: jwks.keys[1]?.kid ?? '',
         audit: jwks.keys[2]?.kid ?? '',
+        witness: jwks.keys[3]?.kid ?? '',
         old: (await publicJwkOf(oldCredential.publicKey, 'credential')).kid,
       };
       const registry = await signRegistry(root, {
@@ -125,7 +129,7 @@ describe('Lambda bundles', () => {
         ],
       });
       aws = await startFakeAws({
-        keys: [credential, gateway, audit, oldCredential],
+        keys: [credential, gateway, audit, witness, oldCredential],
         secrets: { [HOLDER_SECRET_ARN]: holderHashKey },
         files: {
           '/registry.jwt': { contentType: 'application/jwt', body: registry },
@@ -147,6 +151,7 @@ describe('Lambda bundles', () => {
         ELG_KMS_KEY_CREDENTIAL: 'alias/bundle-credential',
         ELG_KMS_KEY_GATEWAY: 'alias/bundle-gateway',
         ELG_KMS_KEY_AUDIT: 'alias/bundle-audit',
+        ELG_KMS_KEY_WITNESS: 'alias/bundle-witness',
         ELG_KMS_KEYS_PREVIOUS: `credential=${oldCredential.arn}`,
         ELG_REGISTRY_URL: `${aws.url}/registry.jwt`,
         ELG_REGISTRY_ROOT_JWK: JSON.stringify(root.publicJwk),
@@ -186,15 +191,18 @@ describe('Lambda bundles', () => {
       });
       expect(keys?.statusCode).toBe(200);
       const published = (JSON.parse(keys?.body ?? '{}') as { keys: { kid: string; purpose: string }[] }).keys;
+      expect(published.find((k) => k.purpose === 'witness')).toEqual(await witnessJwkOf(witness.publicKey));
       expect(published.map((k) => [k.purpose, k.kid]).sort()).toEqual(
         [
           ['credential', kids.credential],
           ['gateway', kids.gateway],
           ['audit', kids.audit],
+          ['witness', kids.witness],
           ['credential', kids.old],
         ].sort(),
       );
-      expect(aws.calls.filter((c) => c === 'TrentService.GetPublicKey')).toHaveLength(4);
+      // The four current keys (the witness one read as Ed25519) and the earlier credential key.
+      expect(aws.calls.filter((c) => c === 'TrentService.GetPublicKey')).toHaveLength(5);
       // It hashes no holder, so its entry lists no secret and it reads none (given one or not).
       expect(aws.calls.filter((c) => c === 'secretsmanager.GetSecretValue')).toHaveLength(0);
       expect(aws.calls).not.toContain('TrentService.Sign');

@@ -65,6 +65,7 @@ describe('cdk synth as an operator runs it', () => {
         'alias/elg-510000-credential',
         'alias/elg-510000-gateway',
         'alias/elg-510000-audit',
+        'alias/elg-510000-witness',
       ]),
     );
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
@@ -82,6 +83,7 @@ describe('cdk synth as an operator runs it', () => {
         'reviews',
         'sequencer',
         'verification',
+        'witness',
       ].map((n) => `elg-510000-${n}`),
     );
   }, 300_000);

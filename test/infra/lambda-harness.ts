@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, sign } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
@@ -9,8 +9,10 @@ const run = promisify(execFile);
 
 /**
  * KMS and Secrets Manager as they answer over HTTP (AWS JSON 1.1, `X-Amz-Target`), with real P-256
- * keys, plus static files (the registry, the identity provider's JWKS). The bundles call it with
- * their own, bundled, AWS SDK clients, so what is proven is the wire, not a mock of a client.
+ * keys (ECC_NIST_P256, ECDSA_SHA_256 over a DIGEST) and Ed25519 keys (ECC_NIST_EDWARDS25519,
+ * ED25519_SHA_512 over the RAW message, as the witness key is), plus static files (the registry,
+ * the identity provider's JWKS). The bundles call it with their own, bundled, AWS SDK clients, so
+ * what is proven is the wire, not a mock of a client.
  */
 export interface FakeAws {
   url: string;
@@ -32,14 +34,15 @@ export async function startFakeAws(options: {
       const key = findKey(input.KeyId);
       if (!key)
         return [400, { __type: 'NotFoundException', message: `key ${String(input.KeyId)} not found` }];
+      const ed25519 = key.publicKey.asymmetricKeyType === 'ed25519';
       return [
         200,
         {
           KeyId: key.arn,
           PublicKey: key.publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
-          KeySpec: 'ECC_NIST_P256',
+          KeySpec: ed25519 ? 'ECC_NIST_EDWARDS25519' : 'ECC_NIST_P256',
           KeyUsage: 'SIGN_VERIFY',
-          SigningAlgorithms: ['ECDSA_SHA_256'],
+          SigningAlgorithms: ed25519 ? ['ED25519_SHA_512', 'ED25519_PH_SHA_512'] : ['ECDSA_SHA_256'],
         },
       ];
     },
@@ -47,6 +50,24 @@ export async function startFakeAws(options: {
       const key = findKey(input.KeyId);
       if (!key)
         return [400, { __type: 'NotFoundException', message: `key ${String(input.KeyId)} not found` }];
+      if (key.publicKey.asymmetricKeyType === 'ed25519') {
+        // Pure Ed25519 over the message itself; KMS answers the 64-byte RFC 8032 signature.
+        if (input.MessageType !== 'RAW' || input.SigningAlgorithm !== 'ED25519_SHA_512') {
+          return [
+            400,
+            { __type: 'ValidationException', message: 'expected ED25519_SHA_512 over a RAW message' },
+          ];
+        }
+        const message = Buffer.from(String(input.Message), 'base64');
+        return [
+          200,
+          {
+            KeyId: key.arn,
+            SigningAlgorithm: 'ED25519_SHA_512',
+            Signature: sign(null, message, key.privateKey).toString('base64'),
+          },
+        ];
+      }
       if (input.MessageType !== 'DIGEST' || input.SigningAlgorithm !== 'ECDSA_SHA_256') {
         return [400, { __type: 'ValidationException', message: 'expected ECDSA_SHA_256 over a DIGEST' }];
       }

@@ -11,6 +11,7 @@ import {
   resourceDescriber,
   type Template as TemplateJson,
 } from '../../infra/checks.ts';
+import { LOG_UNWITNESSED_ALARM, SPLIT_VIEW_ALARM } from '../../infra/constructs/alarms.ts';
 import { KEYED_ITEM_ACTIONS, keyedGrants } from '../../infra/constructs/tables.ts';
 import {
   type KeyPlans,
@@ -34,10 +35,13 @@ import { GatewayConfigSchema, keyPurposesOf, readConfig, settingsOf } from '../.
 import { LEASE_MS } from '../../lib/delivery/deliver.ts';
 import {
   BreakerMetric,
+  CosigningMetric,
   PROVINCE_DIMENSION,
   REPORTS_METRICS_NAMESPACE,
   REVIEWS_METRICS_NAMESPACE,
   ReportMetric,
+  WITNESS_METRICS_NAMESPACE,
+  WitnessMetric,
 } from '../../lib/metrics/names.ts';
 import { createTableInput, TABLES, tableEnvName, tableNames } from '../../lib/store/tables.ts';
 import { KEYED_ACTIONS, KEYED_ACTIONS_OF, type KeyedAction } from '../../lib/wiring/scope.ts';
@@ -47,7 +51,7 @@ import { KEYED_ACTIONS, KEYED_ACTIONS_OF, type KeyedAction } from '../../lib/wir
  * Zhejiang with rotated keys (credential generation 2, audit generation 3), an alarm email,
  * two-year logs and a report calendar (7 working days, 2025's National Day); Sichuan with every default; Jiangsu built from a catalog in which issuance
  * may sign with the gateway key, and Guangdong from one in which the sequencer also reads the
- * holder-hash secret, loads the registry and takes bearer tokens, to prove the checks notice a
+ * holder-hash secret and takes bearer tokens, to prove the checks notice a
  * grant or a setting the catalog does not make;
  * and Shanghai four times, as the successive deploys of a key rotation would make it (the new
  * gateway key staged, then signing, then the old one retired; and a mix of all three).
@@ -200,9 +204,14 @@ const ZJ_CURRENT: Record<string, string> = {
   credential: 'key credential g2',
   gateway: 'key gateway g1',
   audit: 'key audit g3',
+  witness: 'key witness g1',
 };
 
-/** The functions that load the trust registry: those that check other provinces' keys. */
+/**
+ * The functions that load the trust registry: those that check other provinces' keys, and those
+ * that witness or are witnessed (the witness reads the logs' audit keys and its policy, the
+ * sequencer its log's witnesses and their keys, docs/protocol.md §19).
+ */
 const LOADS_REGISTRY = [
   'discovery',
   'verification',
@@ -210,9 +219,11 @@ const LOADS_REGISTRY = [
   'agreements',
   'reports',
   'reviews',
+  'witness',
   'delivery',
   'report-delivery',
   'review-delivery',
+  'sequencer',
 ];
 /** The functions that read the holder-hash secret: they hash holders (audit: and page cursors). */
 const READS_HOLDER_HASH = ['issuance', 'verification', 'interop', 'reports', 'audit'];
@@ -272,7 +283,10 @@ const SIGNS: Record<string, string[]> = {
   'report-delivery': ['gateway'],
   reviews: ['gateway'],
   'review-delivery': ['gateway'],
+  // The only signer with the witness key (cosignatures); receipts of its signed calls with the gateway key.
+  witness: ['witness', 'gateway'],
   audit: [],
+  // Checkpoints with the audit key, its add-checkpoint calls to the witnesses with the gateway key.
   sequencer: ['audit', 'gateway'],
 };
 
@@ -285,8 +299,14 @@ describe('least privilege', () => {
     }
   });
 
+  it('knows what every function of the catalog signs with', () => {
+    expect(Object.keys(SIGNS).sort()).toEqual(FUNCTIONS.map((f) => f.name).sort());
+    for (const f of FUNCTIONS)
+      expect([...f.signsWith].sort(), f.name).toEqual([...(SIGNS[f.name] ?? [])].sort());
+  });
+
   it.each(Object.entries(SIGNS))('lets %s sign with the current keys of %j only', (name, purposes) => {
-    const current: Record<string, string> = { credential: 'g2', gateway: 'g1', audit: 'g3' };
+    const current: Record<string, string> = { credential: 'g2', gateway: 'g1', audit: 'g3', witness: 'g1' };
     expect(targetsOf(zj, '330000', name, 'kms:Sign')).toEqual(
       purposes.map((k) => `key ${k} ${current[k]}`).sort(),
     );
@@ -302,7 +322,7 @@ describe('least privilege', () => {
           f.name === 'discovery',
         );
       }
-      // The public keys of the purposes it signs with, no other's (all three for discovery).
+      // The public keys of the purposes it signs with, no other's (all four for discovery).
       expect(
         targetsOf(zj, '330000', f.name, 'kms:GetPublicKey').filter((k) => !previous.includes(k)),
       ).toEqual(
@@ -311,9 +331,15 @@ describe('least privilege', () => {
           .sort(),
       );
     }
-    expect(keyPurposesOf(functionSpec('discovery'))).toEqual(['credential', 'gateway', 'audit']);
+    expect(keyPurposesOf(functionSpec('discovery'))).toEqual(['credential', 'gateway', 'audit', 'witness']);
     expect(keyPurposesOf(functionSpec('audit'))).toEqual([]);
     expect(keyPurposesOf(functionSpec('sequencer'))).toEqual(['gateway', 'audit']);
+    expect(keyPurposesOf(functionSpec('witness'))).toEqual(['gateway', 'witness']);
+    // Only the witness function signs with, or reads, the witness key, besides discovery publishing it.
+    expect(FUNCTIONS.filter((f) => keyPurposesOf(f).includes('witness')).map((f) => f.name)).toEqual([
+      'discovery',
+      'witness',
+    ]);
   });
 
   it('has no wildcard action anywhere and no * resource outside X-Ray', () => {
@@ -1639,16 +1665,49 @@ describe('keys', () => {
   const keyOf = (t: Json, alias: string) =>
     byName(t, 'AWS::KMS::Alias', 'AliasName', alias)[1].Properties.TargetKeyId;
 
-  it('makes every generation an ECC_NIST_P256 signing key that is never deleted', () => {
+  /** Each key of the stack by what its generation alias names it, `key <purpose> g<N>`. */
+  const keysByName = (t: Json, p: string): Map<string, Resource> => {
+    const out = new Map<string, Resource>();
+    for (const [, alias] of ofType(t, 'AWS::KMS::Alias')) {
+      const m = new RegExp(`^alias/elg-${p}-(\\w+)-g(\\d+)$`).exec(alias.Properties.AliasName);
+      const key = t.Resources[alias.Properties.TargetKeyId['Fn::GetAtt'][0]];
+      if (m && key) out.set(`key ${m[1]} g${m[2]}`, key);
+    }
+    return out;
+  };
+
+  it('makes every generation a signing key that is never deleted: ECC_NIST_P256, ECC_NIST_EDWARDS25519 for witness', () => {
     const keys = ofType(zj, 'AWS::KMS::Key');
-    expect(keys).toHaveLength(2 + 1 + 3);
-    for (const [, key] of keys) {
-      expect(key.Properties.KeySpec).toBe('ECC_NIST_P256');
+    expect(keys).toHaveLength(2 + 1 + 3 + 1);
+    const named = keysByName(zj, '330000');
+    expect([...named.keys()].sort()).toEqual([
+      'key audit g1',
+      'key audit g2',
+      'key audit g3',
+      'key credential g1',
+      'key credential g2',
+      'key gateway g1',
+      'key witness g1',
+    ]);
+    // Every key of the stack is one of those generations.
+    expect(new Set(named.values()).size).toBe(keys.length);
+    for (const [name, key] of named) {
+      expect(key.Properties.KeySpec, name).toBe(
+        name.startsWith('key witness ') ? 'ECC_NIST_EDWARDS25519' : 'ECC_NIST_P256',
+      );
       expect(key.Properties.KeyUsage).toBe('SIGN_VERIFY');
       expect(key.Properties.EnableKeyRotation).toBeUndefined();
       expect([key.DeletionPolicy, key.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
     }
-    expect(ofType(sc, 'AWS::KMS::Key')).toHaveLength(3);
+    expect(ofType(sc, 'AWS::KMS::Key')).toHaveLength(4);
+    expect([...keysByName(sc, '510000')].map(([name, key]) => [name, key.Properties.KeySpec]).sort()).toEqual(
+      [
+        ['key audit g1', 'ECC_NIST_P256'],
+        ['key credential g1', 'ECC_NIST_P256'],
+        ['key gateway g1', 'ECC_NIST_P256'],
+        ['key witness g1', 'ECC_NIST_EDWARDS25519'],
+      ],
+    );
   });
 
   it('points the purpose alias at the current generation and keeps a -g<N> alias for each', () => {
@@ -1666,8 +1725,11 @@ describe('keys', () => {
         'alias/elg-330000-credential-g2',
         'alias/elg-330000-gateway',
         'alias/elg-330000-gateway-g1',
+        'alias/elg-330000-witness',
+        'alias/elg-330000-witness-g1',
       ].sort(),
     );
+    expect(keyOf(zj, 'alias/elg-330000-witness')).toEqual(keyOf(zj, 'alias/elg-330000-witness-g1'));
     expect(keyOf(zj, 'alias/elg-330000-credential')).toEqual(keyOf(zj, 'alias/elg-330000-credential-g2'));
     expect(keyOf(zj, 'alias/elg-330000-audit')).toEqual(keyOf(zj, 'alias/elg-330000-audit-g3'));
     expect(keyOf(zj, 'alias/elg-330000-credential-g1')).not.toEqual(
@@ -1679,6 +1741,7 @@ describe('keys', () => {
   it('keeps the logical id of a generation when a later one is added, so a deploy never replaces it', () => {
     expect(keyOf(zj, 'alias/elg-330000-credential-g1')).toEqual(keyOf(sc, 'alias/elg-510000-credential-g1'));
     expect(keyOf(zj, 'alias/elg-330000-audit-g1')).toEqual(keyOf(sc, 'alias/elg-510000-audit-g1'));
+    expect(keyOf(zj, 'alias/elg-330000-witness-g1')).toEqual(keyOf(sc, 'alias/elg-510000-witness-g1'));
   });
 
   it('gives each function the current ARNs of the keys it reads only, and the earlier ones to discovery only', () => {
@@ -1686,6 +1749,7 @@ describe('keys', () => {
       ELG_KMS_KEY_CREDENTIAL: keyOf(zj, 'alias/elg-330000-credential-g2'),
       ELG_KMS_KEY_GATEWAY: keyOf(zj, 'alias/elg-330000-gateway-g1'),
       ELG_KMS_KEY_AUDIT: keyOf(zj, 'alias/elg-330000-audit-g3'),
+      ELG_KMS_KEY_WITNESS: keyOf(zj, 'alias/elg-330000-witness-g1'),
     };
     for (const f of FUNCTIONS) {
       const env = variablesOf(zj, '330000', f.name);
@@ -1712,14 +1776,22 @@ describe('keys', () => {
       'ELG_KMS_KEY_CREDENTIAL',
       'ELG_KMS_KEY_GATEWAY',
       'ELG_KMS_KEY_AUDIT',
+      'ELG_KMS_KEY_WITNESS',
       'ELG_KMS_KEYS_PREVIOUS',
     ]);
+    // The witness key's ARN goes to the function that cosigns with it and to discovery, no other.
+    expect(
+      FUNCTIONS.filter((f) => variablesOf(zj, '330000', f.name).ELG_KMS_KEY_WITNESS !== undefined).map(
+        (f) => f.name,
+      ),
+    ).toEqual(['discovery', 'witness']);
   });
 
   it('outputs the API URL, the JWKS URL and the current key ARNs', () => {
     expect(zj.Outputs.CredentialKeyArn?.Value).toEqual(keyOf(zj, 'alias/elg-330000-credential-g2'));
     expect(zj.Outputs.GatewayKeyArn?.Value).toEqual(keyOf(zj, 'alias/elg-330000-gateway-g1'));
     expect(zj.Outputs.AuditKeyArn?.Value).toEqual(keyOf(zj, 'alias/elg-330000-audit-g3'));
+    expect(zj.Outputs.WitnessKeyArn?.Value).toEqual(keyOf(zj, 'alias/elg-330000-witness-g1'));
     const [apiId] = ofType(zj, 'AWS::ApiGatewayV2::Api')[0] ?? [];
     const url = JSON.stringify(zj.Outputs.ApiUrl?.Value);
     expect(url).toContain(`{"Ref":"${apiId}"}`);
@@ -1784,10 +1856,11 @@ describe('key rotation without an outage', () => {
       'key credential g1',
       'key gateway g1',
       'key gateway g2',
+      'key witness g1',
     ]);
     for (const f of FUNCTIONS) {
       expect(targetsOf(t, P, f.name, 'kms:GetPublicKey'), f.name).toEqual(
-        publicKeysOf(f, { credential: 'g1', gateway: 'g1', audit: 'g1' }, ['key gateway g2']),
+        publicKeysOf(f, { credential: 'g1', gateway: 'g1', audit: 'g1', witness: 'g1' }, ['key gateway g2']),
       );
       if (f.name !== 'discovery') expect(envOf(t, f.name).ELG_KMS_KEYS_PREVIOUS).toBeUndefined();
     }
@@ -1848,7 +1921,7 @@ describe('key rotation without an outage', () => {
 
   it('signs, publishes and retires each purpose on its own', () => {
     const t = sh.mixed;
-    expect(ofType(t, 'AWS::KMS::Key')).toHaveLength(3 + 3 + 1);
+    expect(ofType(t, 'AWS::KMS::Key')).toHaveLength(3 + 3 + 1 + 1);
     expect(keyOf(t, 'credential')).toEqual(keyOf(t, 'credential-g3'));
     expect(keyOf(t, 'gateway')).toEqual(keyOf(t, 'gateway-g2'));
     expect(envOf(t, 'discovery').ELG_KMS_KEYS_PREVIOUS).toEqual({
@@ -1859,14 +1932,16 @@ describe('key rotation without an outage', () => {
       'key credential g3',
       'key gateway g2',
       'key gateway g3',
+      'key witness g1',
     ]);
     for (const f of FUNCTIONS) {
       expect(targetsOf(t, P, f.name, 'kms:GetPublicKey'), f.name).toEqual(
-        publicKeysOf(f, { credential: 'g3', gateway: 'g2', audit: 'g1' }, ['key gateway g3']),
+        publicKeysOf(f, { credential: 'g3', gateway: 'g2', audit: 'g1', witness: 'g1' }, ['key gateway g3']),
       );
     }
     expect(targetsOf(t, P, 'issuance', 'kms:Sign')).toEqual(['key credential g3']);
     expect(targetsOf(t, P, 'interop', 'kms:Sign')).toEqual(['key gateway g2']);
+    expect(targetsOf(t, P, 'witness', 'kms:Sign')).toEqual(['key gateway g2', 'key witness g1']);
   });
 
   it('notices a template that does not follow the keys the context asks for', () => {
@@ -2333,6 +2408,85 @@ describe('alarms', () => {
     ]);
   });
 
+  it('alarms on split-view evidence the witness kept, any in 5 minutes (docs/protocol.md §19.3)', () => {
+    expect(WITNESS_METRICS_NAMESPACE).toBe('ELG/Witness');
+    expect(WitnessMetric.splitViewEvidence).toBe('SplitViewEvidence');
+    expect(SPLIT_VIEW_ALARM).toEqual({
+      alarm: 'split-view',
+      namespace: WITNESS_METRICS_NAMESPACE,
+      metricName: WitnessMetric.splitViewEvidence,
+      statistic: 'Sum',
+      periodMinutes: 5,
+      threshold: 0,
+    });
+    for (const [t, p] of [
+      [zj, '330000'],
+      [sc, '510000'],
+    ] as const) {
+      const name = alarmName(p, SPLIT_VIEW_ALARM.alarm);
+      expect(name).toBe(`elg-${p}-split-view`);
+      expect(alarm(t, name)).toEqual({
+        AlarmName: name,
+        AlarmDescription: expect.stringContaining(`Province ${p}, as witness, kept split-view evidence`),
+        Namespace: 'ELG/Witness',
+        MetricName: 'SplitViewEvidence',
+        Dimensions: [{ Name: PROVINCE_DIMENSION, Value: p }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 1,
+        DatapointsToAlarm: 1,
+        // No evidence is no data.
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: topicId(t, p) }],
+        OKActions: [{ Ref: topicId(t, p) }],
+        Tags: [{ Key: 'elg:province', Value: p }],
+      });
+    }
+  });
+
+  it("alarms when the newest checkpoint of the province's log lacks its witness quorum 5 minutes running (docs/protocol.md §19.4)", () => {
+    expect(CosigningMetric.quorumMissing).toBe('WitnessQuorumMissing');
+    expect(LOG_UNWITNESSED_ALARM).toEqual({
+      alarm: 'log-unwitnessed',
+      namespace: WITNESS_METRICS_NAMESPACE,
+      metricName: CosigningMetric.quorumMissing,
+      statistic: 'Minimum',
+      periodMinutes: 1,
+      periods: 5,
+      threshold: 0,
+    });
+    for (const [t, p] of [
+      [zj, '330000'],
+      [sc, '510000'],
+    ] as const) {
+      const name = alarmName(p, LOG_UNWITNESSED_ALARM.alarm);
+      expect(name).toBe(`elg-${p}-log-unwitnessed`);
+      expect(alarm(t, name)).toEqual({
+        AlarmName: name,
+        AlarmDescription: expect.stringContaining(
+          `The newest checkpoint of province ${p}'s audit log has lacked its witness quorum for 5 minutes`,
+        ),
+        Namespace: 'ELG/Witness',
+        MetricName: 'WitnessQuorumMissing',
+        Dimensions: [{ Name: PROVINCE_DIMENSION, Value: p }],
+        // The gauge is 1 while the quorum is missing: a minimum above 0 in each of 5 minutes.
+        Statistic: 'Minimum',
+        Period: 60,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 5,
+        DatapointsToAlarm: 5,
+        // A log without a witness policy publishes nothing; a silent sequencer is the lag alarm's.
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: topicId(t, p) }],
+        OKActions: [{ Ref: topicId(t, p) }],
+        Tags: [{ Key: 'elg:province', Value: p }],
+      });
+    }
+  });
+
   it('mails the alarms when an address is given', () => {
     Template.fromJSON(zj).hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
@@ -2341,7 +2495,20 @@ describe('alarms', () => {
     });
     expect(ofType(sc, 'AWS::SNS::Subscription')).toEqual([]);
     // Errors and throttles of each function; API 5xx, sequencer lag, reports overdue, breaker
-    // tripped and breakers open.
-    expect(ofType(zj, 'AWS::CloudWatch::Alarm')).toHaveLength(FUNCTIONS.length * 2 + 5);
+    // tripped, breakers open, split view and log unwitnessed.
+    const names = ofType(zj, 'AWS::CloudWatch::Alarm').map(([, r]) => String(r.Properties.AlarmName));
+    expect(names.sort()).toEqual(
+      [
+        ...FUNCTIONS.flatMap((f) => [`elg-330000-${f.name}-errors`, `elg-330000-${f.name}-throttles`]),
+        'elg-330000-api-5xx',
+        'elg-330000-audit-sequencer-lag',
+        'elg-330000-reports-overdue',
+        'elg-330000-breaker-tripped',
+        'elg-330000-breakers-open',
+        'elg-330000-split-view',
+        'elg-330000-log-unwitnessed',
+      ].sort(),
+    );
+    expect(names).toHaveLength(FUNCTIONS.length * 2 + 7);
   });
 });

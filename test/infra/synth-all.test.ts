@@ -52,11 +52,18 @@ describe('synthesizing every province', () => {
         FUNCTIONS.map((f) => `elg-${stack.province}-${f.name}`).sort(),
       );
       expect(names('AWS::KMS::Alias', 'AliasName')).toEqual(
-        ['audit', 'credential', 'gateway'].flatMap((k) => [
+        ['audit', 'credential', 'gateway', 'witness'].flatMap((k) => [
           `alias/elg-${stack.province}-${k}`,
           `alias/elg-${stack.province}-${k}-g1`,
         ]),
       );
+      // P-256 for credential, gateway and audit; Ed25519 for witness.
+      expect(names('AWS::KMS::Key', 'KeySpec')).toEqual([
+        'ECC_NIST_EDWARDS25519',
+        'ECC_NIST_P256',
+        'ECC_NIST_P256',
+        'ECC_NIST_P256',
+      ]);
     }
   });
 
