@@ -20,6 +20,8 @@ import { type AuditEventSearch, type AuditSink, EVENT_FILTERS, type EventFilter 
 export interface AuditLogReader {
   /** The latest signed checkpoint; undefined while the log is empty. */
   checkpoint(): Promise<{ note: string; treeSize: number; rootHash: string } | undefined>;
+  /** The newest witnessed checkpoint, else the latest; undefined while the log is empty. */
+  publishedCheckpoint(): Promise<{ note: string; treeSize: number; rootHash: string } | undefined>;
   /** Proof against the latest checkpoint; undefined while the event is not integrated. */
   inclusionProof(eventId: string): Promise<InclusionProof | undefined>;
   /** Throws an InvalidRequestError (400) when `to` is beyond the latest checkpoint. */
@@ -109,8 +111,9 @@ export class AuditService {
     return proof;
   }
 
+  /** The checkpoint the log publishes: its newest witnessed one, else its latest (§19.4). */
   async checkpoint(ctx: CallContext): Promise<string> {
-    const head = await this.deps.log.checkpoint();
+    const head = await this.deps.log.publishedCheckpoint();
     if (!head) throw new NotFoundError('the audit log is empty: no checkpoint yet');
     await this.record(ctx, { query: 'checkpoint', treeSize: head.treeSize });
     return head.note;

@@ -49,6 +49,20 @@ export class AuditLog {
   }
 
   /**
+   * The checkpoint this log publishes (docs/protocol.md §19.4): the newest that met its witness
+   * quorum, else the latest. The latest may lack cosignatures for good reason: a head that adds
+   * only witnessing traffic is not sent to the witnesses again, and one just signed waits for its
+   * collection. A log without witnesses, or none witnessed yet, publishes its latest.
+   */
+  async publishedCheckpoint(): Promise<LogCheckpoint | undefined> {
+    const head = await this.head();
+    if (!head || head.witnessed) return head && view(head);
+    const size = await this.store.witnessedSize();
+    const witnessed = size === undefined ? undefined : await this.store.checkpoint(size);
+    return view(witnessed ?? head);
+  }
+
+  /**
    * The head, read strongly consistently; requests that arrive while a read is in flight share
    * it instead of sending their own (under load, one read serves every proof of a few
    * milliseconds). The answer may be older than the request by at most that one round trip to

@@ -144,5 +144,18 @@ describe('the five provinces witness each other', () => {
 
     const after = await sizes();
     expect(after).toEqual(before);
+    // Each log publishes its newest witnessed checkpoint, though its head adds witnessing traffic.
+    const registry = f.province('310000').gateway.registry;
+    for (const p of f.provinces) {
+      const res = await fetch(`${p.url}/v1/audit/checkpoint`, {
+        headers: { authorization: `Bearer ${p.tokens.auditor}` },
+      });
+      const note = await res.text();
+      const status = witnessStatus(note, {
+        policy: registry.witnessPolicy(p.id),
+        witnessKeys: (id) => registry.witnessKeys(id),
+      });
+      expect(status.witnessed, `${p.id}: ${note}`).toBe(true);
+    }
   });
 });
