@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { checkCheckpoint } from '../cli/commands/audit/checkpoint.ts';
 import { HolderUsesPageSchema } from '../contracts/holder.ts';
 import { IssueResponseSchema } from '../contracts/license.ts';
 import {
@@ -15,6 +16,9 @@ import { type VerifyResponse, VerifyResponseSchema } from '../contracts/verify.t
 import { auditOrigin, verifyCheckpoint } from '../lib/audit/checkpoint.ts';
 import { verifyInclusion } from '../lib/audit/merkle.ts';
 import { log } from '../lib/log/logger.ts';
+import { importPublicKey, rawEd25519PublicKey } from '../lib/signing/public-jwk.ts';
+import { witnessKeyId } from '../lib/witness/cosignature.ts';
+import { witnessStatus } from '../lib/witness/quorum.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { type Federation, type RunningProvince, startFederation } from './federation.ts';
 import { SAMPLE_TYPE } from './provinces.ts';
@@ -215,6 +219,31 @@ async function story(f: Federation) {
 
   out('12. The holder, 张三, at home in Anhui (340000), sees every use of the license (知情权)');
   await holderSees(f.province('340000'), issued.identifier);
+
+  out("13. Every province's log is witnessed: its checkpoint cosigned by the other provinces (C2SP)");
+  await witnessed(f);
+}
+
+/** Each province's published checkpoint, checked as an auditor checks it: signature and quorum. */
+async function witnessed(f: Federation) {
+  const registry = f.province('310000').gateway.registry;
+  for (const p of f.provinces) {
+    const checked = await waitFor(
+      async () => {
+        const res = await fetch(`${p.url}/v1/audit/checkpoint`, {
+          headers: { authorization: `Bearer ${p.tokens.auditor}` },
+        });
+        if (!res.ok) throw new Error(`${p.id}'s checkpoint: ${res.status}`);
+        return checkCheckpoint(p.id, await res.text(), registry);
+      },
+      (r) => r.status === 'WITNESSED',
+      `${p.id}'s checkpoint to reach its witness quorum`,
+    );
+    const w = checked.witness;
+    out(
+      `   ${p.id}  tree ${checked.treeSize}  cosigned by ${w?.cosigners.map((c) => c.province).join(', ')} (quorum ${w?.policy?.quorum} of ${w?.policy?.witnesses.join(', ')})`,
+    );
+  }
 }
 
 /** Waits for a notice about `identifier` at `p` and prints it. */
@@ -278,7 +307,21 @@ async function holderSees(home: RunningProvince, identifier: string) {
         ? `proven in ${page.license.province}'s log (leaf ${proof.index} of ${proof.treeSize})`
         : 'PROOF FAILED';
     }
-    out(`   ${u.time}  ${u.province}  ${u.platform}  ${u.outcome}  ${mark}`);
+    const cosigned =
+      proof && page.witnesses
+        ? witnessStatus(proof.checkpoint, {
+            policy: page.witnesses.policy,
+            witnessKeys: (id) =>
+              (page.witnesses?.keys ?? [])
+                .filter((k) => k.province === id)
+                .map((k) => {
+                  const key = importPublicKey(k.jwk);
+                  return { name: k.name, keyId: witnessKeyId(k.name, rawEd25519PublicKey(key)), key };
+                }),
+          })
+        : undefined;
+    const seal = cosigned ? (cosigned.witnessed ? ', witnessed' : ', NOT_WITNESSED') : '';
+    out(`   ${u.time}  ${u.province}  ${u.platform}  ${u.outcome}  ${mark}${seal}`);
   }
 }
 

@@ -81,6 +81,8 @@ export interface Collection {
   /** The witnesses whose verified cosignature the checkpoint now carries, in the policy's order. */
   cosigners: string[];
   quorumMet: boolean;
+  /** Milliseconds from the start of the collection to the quorum stored, when this one stored it. */
+  quorumAfterMs?: number;
 }
 
 type Asked = { outcome: WitnessOutcome; line?: string };
@@ -143,6 +145,7 @@ export async function collectCosignatures(
   );
   const all = Promise.all(tasks);
   const kept = new Set<string>();
+  let quorumAfterMs: number | undefined;
   let stored: StoredCheckpoint | undefined = head;
   /** Stores the lines of `from` not stored yet; marks the checkpoint witnessed at its quorum. */
   const keep = async (from: ReadonlyMap<string, Asked>) => {
@@ -161,6 +164,7 @@ export async function collectCosignatures(
     if (status.witnessed && (lines.length > 0 || !stored?.witnessed)) {
       await deps.log.markWitnessed(head.treeSize);
       if (stored) stored = { ...stored, witnessed: true };
+      quorumAfterMs ??= performance.now() - started;
     }
     return status;
   };
@@ -198,6 +202,7 @@ export async function collectCosignatures(
     invalid: outcomes.filter((o) => o.outcome === 'invalid').length,
     cosigners: status.cosigners.map((c) => c.province),
     quorumMet: status.witnessed,
+    ...(quorumAfterMs === undefined ? {} : { quorumAfterMs }),
   };
 }
 
