@@ -123,7 +123,7 @@ describe('elg holder and elg token against a running federation', () => {
     const lines = human.stdout.split('\n').filter((l) => l.includes("proven in 310000 上海's log"));
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(
-      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+330000 浙江\s+浙江省政务服务平台\s+DEMO0001\s+窗口核验\s+2\s+success 成功\s+proven in 310000 上海's log \(tree size \d+\)$/,
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+330000 浙江\s+浙江省政务服务平台\s+DEMO0001\s+窗口核验\s+2\s+success 成功\s+proven in 310000 上海's log \(tree size \d+\), witnessed 2 of 2, quorum 2$/,
     );
     expect(lines[1]).toMatch(
       /310000 上海\s+上海市政务服务平台\s+DEMO0001\s+窗口核验\s+- \(本省\)\s+success 成功/,
