@@ -16,25 +16,60 @@ const PrivateJwkFileSchema = z.object({
   d: b64url32,
 });
 
+/** How a kind of private key is made, written and checked in its JWK file. */
+interface KeyKind {
+  /** What the file must be, in messages: "a P-256 private JWK (kty EC, crv P-256, x, y, d)". */
+  description: string;
+  generate(): KeyObject;
+  /** The members written to the file. */
+  members(key: KeyObject): Record<string, unknown>;
+  /** The key in a parsed file; throws with a message naming what is wrong, never the content. */
+  read(json: unknown): KeyObject;
+}
+
+const P256: KeyKind = {
+  description: 'a P-256 private JWK (kty EC, crv P-256, x, y, d)',
+  generate: generateP256PrivateKey,
+  members(key) {
+    const { kty, crv, x, y, d } = key.export({ format: 'jwk' });
+    return { kty, crv, x, y, d };
+  },
+  read(json) {
+    const parsed = PrivateJwkFileSchema.safeParse(json);
+    if (!parsed.success) throw new Error(`is not ${P256.description}`);
+    try {
+      const key = createPrivateKey({ key: parsed.data, format: 'jwk' });
+      assertP256KeyPair(key);
+      return key;
+    } catch {
+      throw new Error('holds an invalid P-256 key pair (x/y must belong to the private key d)');
+    }
+  },
+};
+
 /**
  * A P-256 private key kept as a JWK file (mode 0600, directories 0700): read if it exists,
  * otherwise generated and written, so the next start finds the same key. The file appears
  * atomically and is never overwritten, so two processes starting together end up with one key.
  */
-export async function loadOrCreatePrivateKey(file: string): Promise<KeyObject> {
-  const existing = await readKeyFile(file);
+export function loadOrCreatePrivateKey(file: string): Promise<KeyObject> {
+  return loadOrCreateKeyFile(file, P256);
+}
+
+/** A private key of `kind` kept as a JWK file, as loadOrCreatePrivateKey keeps a P-256 one. */
+export async function loadOrCreateKeyFile(file: string, kind: KeyKind): Promise<KeyObject> {
+  const existing = await readKeyFile(file, kind);
   if (existing) return existing;
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  const privateKey = generateP256PrivateKey();
-  const { kty, crv, x, y, d } = privateKey.export({ format: 'jwk' });
+  const privateKey = kind.generate();
   const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(temp, `${JSON.stringify({ kty, crv, x, y, d })}\n`, { mode: 0o600, flag: 'wx' });
+  await writeFile(temp, `${JSON.stringify(kind.members(privateKey))}\n`, { mode: 0o600, flag: 'wx' });
   try {
     await link(temp, file);
     return privateKey;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    const winner = await readKeyFile(file);
+    const winner = await readKeyFile(file, kind);
     if (!winner) throw err;
     return winner;
   } finally {
@@ -42,7 +77,9 @@ export async function loadOrCreatePrivateKey(file: string): Promise<KeyObject> {
   }
 }
 
-async function readKeyFile(file: string): Promise<KeyObject | undefined> {
+export type { KeyKind };
+
+async function readKeyFile(file: string, kind: KeyKind): Promise<KeyObject | undefined> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -55,15 +92,11 @@ async function readKeyFile(file: string): Promise<KeyObject | undefined> {
   try {
     json = JSON.parse(text);
   } catch {
-    throw new Error(`${file} is not JSON; expected a P-256 private JWK`);
+    throw new Error(`${file} is not JSON; expected ${kind.description}`);
   }
-  const parsed = PrivateJwkFileSchema.safeParse(json);
-  if (!parsed.success) throw new Error(`${file} is not a P-256 private JWK (kty EC, crv P-256, x, y, d)`);
   try {
-    const key = createPrivateKey({ key: parsed.data, format: 'jwk' });
-    assertP256KeyPair(key);
-    return key;
-  } catch {
-    throw new Error(`${file} holds an invalid P-256 key pair (x/y must belong to the private key d)`);
+    return kind.read(json);
+  } catch (err) {
+    throw new Error(`${file} ${err instanceof Error ? err.message : 'holds an invalid key'}`);
   }
 }

@@ -177,7 +177,9 @@ describe('the local witness key', () => {
       (e: unknown) => e as Error,
     );
 
-    expect(err?.message).toBe(`${file}: the public member x does not belong to the private key d`);
+    expect(err?.message).toBe(
+      `${file} holds an Ed25519 key whose public member x does not belong to the private key d`,
+    );
     expect(err?.message).not.toContain(jwk.d);
   });
 });
