@@ -13,6 +13,11 @@ import { environmentOf, resourceDescriber, type Template, type TemplateCheck } f
 
 export type KeyGenerations = Readonly<Record<KeyPurpose, number>>;
 
+/** The KMS key spec of each purpose (docs/protocol.md §3.1). */
+const KEY_SPEC: Readonly<Record<KeyPurpose, string>> = byPurpose((k) =>
+  k === 'witness' ? 'ECC_NIST_EDWARDS25519' : 'ECC_NIST_P256',
+);
+
 /** The generation each purpose's unnumbered alias names (0 when it names none): the signing one. */
 export function currentKeyGenerations(template: Template, province: string): KeyGenerations {
   const describe = resourceDescriber(template);
@@ -60,6 +65,11 @@ export const checkKeys: TemplateCheck = (template, province, keys, catalog) => {
         problems.push(`no ${k} key generation ${g} (${keyAliasName(province, k, g)})`);
       } else if (key.DeletionPolicy !== 'Retain' || key.UpdateReplacePolicy !== 'Retain') {
         problems.push(`${k} key generation ${g} would not be kept when removed or replaced`);
+      } else if (key.Properties?.KeySpec !== KEY_SPEC[k] || key.Properties?.KeyUsage !== 'SIGN_VERIFY') {
+        // Caught here, not at the first cold start: readKmsPublicKey refuses any other spec.
+        problems.push(
+          `${k} key generation ${g} is ${String(key.Properties?.KeySpec)} ${String(key.Properties?.KeyUsage)}, not ${KEY_SPEC[k]} SIGN_VERIFY`,
+        );
       }
     }
     for (const name of present.keys()) {

@@ -1972,6 +1972,16 @@ describe('key rotation without an outage', () => {
     expect(checkProvinceTemplate(mutated, P, plansOf('retired'))).toContain(
       `no gateway key generation 1 (alias/elg-${P}-gateway-g1)`,
     );
+    // A witness key of the wrong spec, or a P-256 key turned Ed25519: refused at synth.
+    const specs = structuredClone(sh.retired);
+    const witness = specs.Resources[keyOf(specs, 'witness-g1')['Fn::GetAtt'][0] as string];
+    const audit = specs.Resources[keyOf(specs, 'audit-g1')['Fn::GetAtt'][0] as string];
+    if (witness?.Properties) witness.Properties.KeySpec = 'ECC_NIST_P256';
+    if (audit?.Properties) audit.Properties.KeySpec = 'ECC_NIST_EDWARDS25519';
+    expect(checkProvinceTemplate(specs, P, plansOf('retired'))).toEqual([
+      'audit key generation 1 is ECC_NIST_EDWARDS25519 SIGN_VERIFY, not ECC_NIST_P256 SIGN_VERIFY',
+      'witness key generation 1 is ECC_NIST_P256 SIGN_VERIFY, not ECC_NIST_EDWARDS25519 SIGN_VERIFY',
+    ]);
   });
 });
 
