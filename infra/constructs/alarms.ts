@@ -222,13 +222,7 @@ export class ProvinceAlarms {
     return this.alarm(
       'BreakerTripped',
       alarmName(province, a.alarm),
-      new Metric({
-        namespace: a.namespace,
-        metricName: a.metricName,
-        dimensionsMap: { [PROVINCE_DIMENSION]: province },
-        period: Duration.minutes(a.periodMinutes),
-        statistic: a.statistic,
-      }),
+      provinceMetric(province, a),
       `A calling province's breaker tripped at province ${province} in the last ${a.periodMinutes} minutes: ` +
         'its verifications are refused or held until an operator releases it (GET /v1/breakers)',
       { threshold: a.threshold, missing: TreatMissingData.NOT_BREACHING },
@@ -241,13 +235,7 @@ export class ProvinceAlarms {
     return this.alarm(
       'BreakersOpen',
       alarmName(province, a.alarm),
-      new Metric({
-        namespace: a.namespace,
-        metricName: a.metricName,
-        dimensionsMap: { [PROVINCE_DIMENSION]: province },
-        period: Duration.minutes(a.periodMinutes),
-        statistic: a.statistic,
-      }),
+      provinceMetric(province, a),
       `Breakers of calling provinces are open at province ${province} (GET /v1/breakers; ` +
         'POST /v1/breakers/{peer}/release)',
       {
@@ -264,13 +252,7 @@ export class ProvinceAlarms {
     return this.alarm(
       'LogUnwitnessed',
       alarmName(province, a.alarm),
-      new Metric({
-        namespace: a.namespace,
-        metricName: a.metricName,
-        dimensionsMap: { [PROVINCE_DIMENSION]: province },
-        period: Duration.minutes(a.periodMinutes),
-        statistic: a.statistic,
-      }),
+      provinceMetric(province, a),
       `The newest checkpoint of province ${province}'s audit log has lacked its witness quorum for ` +
         `${a.periods * a.periodMinutes} minutes: its witnesses are down, refuse it or answer garbage ` +
         "(the sequencer's interop.outbound events to /v1/witness/add-checkpoint say which)",
@@ -284,16 +266,24 @@ export class ProvinceAlarms {
     return this.alarm(
       'SplitView',
       alarmName(province, a.alarm),
-      new Metric({
-        namespace: a.namespace,
-        metricName: a.metricName,
-        dimensionsMap: { [PROVINCE_DIMENSION]: province },
-        period: Duration.minutes(a.periodMinutes),
-        statistic: a.statistic,
-      }),
+      provinceMetric(province, a),
       `Province ${province}, as witness, kept split-view evidence: a log's province signed two histories ` +
         '(GET /v1/witness/evidence; elg audit evidence)',
       { threshold: a.threshold, missing: TreatMissingData.NOT_BREACHING },
     );
   }
+}
+
+/** A metric of one province (dimension Province) as an alarm's spec names it. */
+function provinceMetric(
+  province: string,
+  a: { namespace: string; metricName: string; periodMinutes: number; statistic: string },
+): Metric {
+  return new Metric({
+    namespace: a.namespace,
+    metricName: a.metricName,
+    dimensionsMap: { [PROVINCE_DIMENSION]: province },
+    period: Duration.minutes(a.periodMinutes),
+    statistic: a.statistic,
+  });
 }
