@@ -1,17 +1,15 @@
-import { createPublicKey } from 'node:crypto';
 import type {
   HolderLicense,
   HolderUse,
   HolderUsesPage,
-  HolderWitnesses,
   UseProof,
 } from '../contracts/holder.ts';
 import type { PublicJwk } from '../contracts/keys.ts';
 import { auditOrigin, CheckpointError, verifyCheckpoint } from '../lib/audit/checkpoint.ts';
 import { displayWidth } from '../lib/audit/display-width.ts';
 import { verifyInclusion } from '../lib/audit/merkle.ts';
-import { witnessKeyId } from '../lib/witness/cosignature.ts';
-import { type WitnessKey, type WitnessStatus, witnessStatus } from '../lib/witness/quorum.ts';
+import { holderWitnessKeys } from '../lib/holder/witnesses.ts';
+import { type WitnessStatus, witnessStatus } from '../lib/witness/quorum.ts';
 import { fieldLines, type Paint, provinceLabel, statusLabel } from './output.ts';
 
 /**
@@ -62,23 +60,6 @@ export function checkProof(
   return { ok: true, treeSize: checkpoint.treeSize };
 }
 
-/** The witness keys the page carries, as the quorum check takes them; a key that is not Ed25519 is left out. */
-function pageWitnessKeys(witnesses: HolderWitnesses): (province: string) => WitnessKey[] {
-  const keys = witnesses.keys.flatMap((k) => {
-    try {
-      const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: k.jwk.x }, format: 'jwk' });
-      const keyId = witnessKeyId(k.name, new Uint8Array(Buffer.from(k.jwk.x, 'base64url')));
-      return [{ province: k.province, name: k.name, keyId, key }];
-    } catch {
-      return [];
-    }
-  });
-  return (province) =>
-    keys
-      .filter((k) => k.province === province && k.name === `elg/${province}/witness`)
-      .map(({ province: _, ...k }) => k);
-}
-
 /** Whether a use counts as NOT_WITNESSED: proven, but its log's witnesses' quorum is not met. */
 export function notWitnessed(check: UseCheck | undefined): boolean {
   return check?.kind === 'proven' && check.witness?.policy !== undefined && !check.witness.witnessed;
@@ -90,7 +71,7 @@ export function notWitnessed(check: UseCheck | undefined): boolean {
  */
 export function checkUses(page: HolderUsesPage): UseCheck[] {
   const witnesses = page.witnesses;
-  const keysOf = witnesses ? pageWitnessKeys(witnesses) : undefined;
+  const keysOf = witnesses ? holderWitnessKeys(witnesses) : undefined;
   return page.items.map((use): UseCheck => {
     if ('sealed' in use) return { kind: 'sealed', until: use.until };
     if (use.proof) {

@@ -15,9 +15,8 @@ import { CallerReviewSchema, ReviewQueuePageSchema as ReviewsPageSchema } from '
 import { type VerifyResponse, VerifyResponseSchema } from '../contracts/verify.ts';
 import { auditOrigin, verifyCheckpoint } from '../lib/audit/checkpoint.ts';
 import { verifyInclusion } from '../lib/audit/merkle.ts';
+import { holderWitnessKeys } from '../lib/holder/witnesses.ts';
 import { log } from '../lib/log/logger.ts';
-import { importPublicKey, rawEd25519PublicKey } from '../lib/signing/public-jwk.ts';
-import { witnessKeyId } from '../lib/witness/cosignature.ts';
 import { witnessStatus } from '../lib/witness/quorum.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { type Federation, type RunningProvince, startFederation } from './federation.ts';
@@ -311,13 +310,7 @@ async function holderSees(home: RunningProvince, identifier: string) {
       proof && page.witnesses
         ? witnessStatus(proof.checkpoint, {
             policy: page.witnesses.policy,
-            witnessKeys: (id) =>
-              (page.witnesses?.keys ?? [])
-                .filter((k) => k.province === id)
-                .map((k) => {
-                  const key = importPublicKey(k.jwk);
-                  return { name: k.name, keyId: witnessKeyId(k.name, rawEd25519PublicKey(key)), key };
-                }),
+            witnessKeys: holderWitnessKeys(page.witnesses),
           })
         : undefined;
     const seal = cosigned ? (cosigned.witnessed ? ', witnessed' : ', NOT_WITNESSED') : '';

@@ -203,8 +203,8 @@ function isKeyName(name: string): boolean {
   return name.length > 0 && !/[\s+]/u.test(name);
 }
 
-/** Standard base64 with padding, in its one canonical form. */
-function strictBase64(text: string): Uint8Array | undefined {
+/** Standard base64 with padding, in its one canonical form; undefined for anything else. */
+export function strictBase64(text: string): Uint8Array | undefined {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return undefined;
   const bytes = Buffer.from(text, 'base64');
   return bytes.toString('base64') === text ? new Uint8Array(bytes) : undefined;

@@ -98,9 +98,14 @@ export function importPublicKey(jwk: P256PublicKey | Ed25519PublicKey | PublicJw
   return createPublicKey({ key: { kty, crv, x, y }, format: 'jwk' });
 }
 
-/** The 32 raw bytes of an Ed25519 public key. */
+/** The 32 raw bytes of an Ed25519 public (or private) key. */
 export function rawEd25519PublicKey(key: KeyObject): Uint8Array {
-  return new Uint8Array(Buffer.from(ed25519PublicKeyOf(key).x, 'base64url'));
+  return rawEd25519Of(ed25519PublicKeyOf(key));
+}
+
+/** The 32 raw bytes of an Ed25519 public JWK's `x`. */
+export function rawEd25519Of(jwk: Pick<Ed25519PublicKey, 'x'>): Uint8Array {
+  return new Uint8Array(Buffer.from(jwk.x, 'base64url'));
 }
 
 /** DER PKCS#8 prefix of an Ed25519 private key (RFC 8410): the 32-byte seed follows. */

@@ -1,4 +1,4 @@
-import { CheckpointError, parseCheckpoint } from '../audit/checkpoint.ts';
+import { CheckpointError, parseCheckpoint, strictBase64 } from '../audit/checkpoint.ts';
 import { HASH_BYTES } from '../audit/merkle.ts';
 
 /**
@@ -103,11 +103,4 @@ export function parseAddCheckpoint(
   if (options.oldAboveSize !== 'allow' && oldSize > treeSize)
     throw bad(`old size ${oldSize} is above the checkpoint size ${treeSize}`);
   return { oldSize, proof, checkpoint };
-}
-
-/** Standard base64 with padding, in its one canonical form. */
-function strictBase64(text: string): Uint8Array | undefined {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return undefined;
-  const bytes = Buffer.from(text, 'base64');
-  return bytes.toString('base64') === text ? new Uint8Array(bytes) : undefined;
 }

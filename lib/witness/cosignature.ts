@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
-import { parseCheckpoint } from '../audit/checkpoint.ts';
+import { parseCheckpoint, strictBase64 } from '../audit/checkpoint.ts';
+import { rawEd25519Of, rawEd25519PublicKey } from '../signing/public-jwk.ts';
 import type { WitnessSigner } from '../signing/signer.ts';
 
 /**
@@ -145,7 +146,7 @@ export function cosign(
     throw new TypeError('a cosignature/v1 witness key is an Ed25519 private key');
   }
   const body = noteBody(checkpointNote);
-  const keyId = witnessKeyId(name, rawEd25519(createPublicKey(privateKey)));
+  const keyId = witnessKeyId(name, rawEd25519PublicKey(privateKey));
   const signature = sign(null, cosignatureMessage(body, timestamp), privateKey);
   return cosignatureLine(name, keyId, timestamp, new Uint8Array(signature));
 }
@@ -162,7 +163,7 @@ export async function cosignWith(
 ): Promise<string> {
   if (signer.purpose !== 'witness') throw new TypeError('cosignatures are made with the witness key');
   const body = noteBody(checkpointNote);
-  const keyId = witnessKeyId(name, new Uint8Array(Buffer.from(signer.publicJwk.x, 'base64url')));
+  const keyId = witnessKeyId(name, rawEd25519Of(signer.publicJwk));
   const signature = await signer.signEd25519(cosignatureMessage(body, timestamp));
   return cosignatureLine(name, keyId, timestamp, signature);
 }
@@ -182,7 +183,7 @@ export function verifyCosignature(
   if (key.asymmetricKeyType !== 'ed25519') throw new TypeError('a cosignature/v1 witness key is Ed25519');
   const body = noteBody(checkpointNote);
   const cosignature = parseCosignatureLine(line);
-  const keyId = witnessKeyId(name, rawEd25519(key));
+  const keyId = witnessKeyId(name, rawEd25519PublicKey(key));
   if (cosignature.name !== name || !Buffer.from(cosignature.keyId).equals(keyId)) {
     throw new CosignatureError(
       CosignatureErrorCode.otherKey,
@@ -217,12 +218,6 @@ function noteBody(checkpointNote: string): string {
   }
 }
 
-function rawEd25519(publicKey: KeyObject): Uint8Array {
-  const { x } = publicKey.export({ format: 'jwk' });
-  if (typeof x !== 'string') throw new TypeError('not an Ed25519 public key');
-  return new Uint8Array(Buffer.from(x, 'base64url'));
-}
-
 function checkTimestamp(timestamp: number): void {
   if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
     throw new TypeError(`a timestamp is a whole number of seconds, 0 to 2^53 - 1: ${timestamp}`);
@@ -239,11 +234,4 @@ function checkKeyName(name: string): void {
 function isKeyName(name: string): boolean {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: a signed note allows no control character but \n
   return name.length > 0 && !/[\s+\u0000-\u001f]/u.test(name);
-}
-
-/** Standard base64 with padding, in its one canonical form. */
-function strictBase64(text: string): Uint8Array | undefined {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return undefined;
-  const bytes = Buffer.from(text, 'base64');
-  return bytes.toString('base64') === text ? new Uint8Array(bytes) : undefined;
 }
