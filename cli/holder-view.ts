@@ -1,9 +1,4 @@
-import type {
-  HolderLicense,
-  HolderUse,
-  HolderUsesPage,
-  UseProof,
-} from '../contracts/holder.ts';
+import type { HolderLicense, HolderUse, HolderUsesPage, UseProof } from '../contracts/holder.ts';
 import type { PublicJwk } from '../contracts/keys.ts';
 import { auditOrigin, CheckpointError, verifyCheckpoint } from '../lib/audit/checkpoint.ts';
 import { displayWidth } from '../lib/audit/display-width.ts';
