@@ -38,7 +38,7 @@ export const audit: Section = {
     try {
       const keys = await loadLocalKeyRing(dir);
       const tables = tableNames(`bench${randomBytes(3).toString('hex')}-310000`);
-      await ensureTables(doc, tables);
+      await ensureTables({ endpoint: ddb.endpoint }, tables);
       const registry = TrustRegistry.fromClaims({
         iss: 'bench',
         iat: 0,

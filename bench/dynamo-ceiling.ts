@@ -8,7 +8,7 @@ import type { Budget } from './harness.ts';
 export async function batchWriteCeiling(endpoint: string, budget: Budget): Promise<number> {
   const doc = createDocumentClient({ endpoint });
   const names = tableNames(`ceiling${randomBytes(3).toString('hex')}`);
-  await ensureTables(doc, names);
+  await ensureTables({ endpoint }, names);
   try {
     let items = 0;
     const stopAt = performance.now() + Math.max(2, budget.seconds * 2) * 1000;

@@ -155,7 +155,9 @@ export async function startFederation(options: FederationOptions): Promise<Feder
   const running: RunningProvince[] = [];
   try {
     const namesOf = (id: string) => tableNames(`${options.tablePrefix ?? 'elg'}-${id}`);
-    await Promise.all(prepared.map(({ spec }) => ensureTables(doc, namesOf(spec.id))));
+    await Promise.all(
+      prepared.map(({ spec }) => ensureTables({ endpoint: options.dynamodbEndpoint }, namesOf(spec.id))),
+    );
     for (const { spec, keys, idp, holderHashKey } of prepared) {
       const names = namesOf(spec.id);
       const registry = await TrustRegistry.load({

@@ -40,6 +40,26 @@ export const STORAGE_BOUNDS = {
   probeMs: 1500,
 } as const;
 
+/**
+ * Bounds on creating and checking tables (embedded mode, tests and benches, at start only: CDK
+ * owns the tables on AWS). CreateTable with its indexes is a control-plane call that DynamoDB
+ * Local, creating a federation's tables at once on a loaded machine, can take seconds to answer;
+ * no user's request waits on it, so it runs over a client of its own with longer bounds.
+ */
+export const TABLE_SETUP_BOUNDS = {
+  connectMs: 1000,
+  attemptMs: 20_000,
+  attempts: 3,
+  callMs: 60_000,
+} as const;
+
+interface StorageBounds {
+  connectMs: number;
+  attemptMs: number;
+  attempts: number;
+  callMs: number;
+}
+
 /** What a call may pass to `send`: its own deadline, or a longer attempt for a large read. */
 interface SendOptions {
   abortSignal?: AbortSignal;
@@ -47,6 +67,10 @@ interface SendOptions {
 }
 
 export function createDocumentClient(options: DynamoOptions = {}): DynamoDBDocumentClient {
+  return documentClient(options, STORAGE_BOUNDS);
+}
+
+function documentClient(options: DynamoOptions, bounds: StorageBounds): DynamoDBDocumentClient {
   const client = new DynamoDBClient({
     region: options.region ?? process.env.AWS_REGION ?? 'cn-north-1',
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
@@ -55,11 +79,11 @@ export function createDocumentClient(options: DynamoOptions = {}): DynamoDBDocum
     ...(isLoopback(options.endpoint)
       ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),
-    maxAttempts: STORAGE_BOUNDS.attempts,
+    maxAttempts: bounds.attempts,
     requestHandler: {
-      connectionTimeout: STORAGE_BOUNDS.connectMs,
-      requestTimeout: STORAGE_BOUNDS.attemptMs,
-      socketTimeout: STORAGE_BOUNDS.attemptMs,
+      connectionTimeout: bounds.connectMs,
+      requestTimeout: bounds.attemptMs,
+      socketTimeout: bounds.attemptMs,
       // Without this an attempt past requestTimeout only logs a warning and goes on waiting.
       throwOnRequestTimeout: true,
     },
@@ -71,7 +95,7 @@ export function createDocumentClient(options: DynamoOptions = {}): DynamoDBDocum
   const doc = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
   });
-  return withCallDeadline(doc, STORAGE_BOUNDS.callMs);
+  return withCallDeadline(doc, bounds.callMs);
 }
 
 /**
@@ -134,8 +158,20 @@ function withCallDeadline(doc: DynamoDBDocumentClient, callMs: number): DynamoDB
   return doc;
 }
 
-/** Creates the province's tables if missing (embedded mode and tests; CDK owns them on AWS). */
-export async function ensureTables(doc: DynamoDBDocumentClient, names: TableNames): Promise<void> {
+/**
+ * Creates the province's tables if missing (embedded mode and tests; CDK owns them on AWS), over a
+ * client of its own with TABLE_SETUP_BOUNDS, closed when done.
+ */
+export async function ensureTables(storage: DynamoOptions, names: TableNames): Promise<void> {
+  const doc = documentClient(storage, TABLE_SETUP_BOUNDS);
+  try {
+    await createTables(doc, names);
+  } finally {
+    doc.destroy();
+  }
+}
+
+async function createTables(doc: DynamoDBDocumentClient, names: TableNames): Promise<void> {
   // Tables in parallel; each is created, or checked to hold today's indexes when kept.
   await Promise.all(
     TABLES.map(async (def) => {

@@ -139,7 +139,7 @@ describe('Lambda bundles', () => {
       const tables = tableNames(`bundle-${randomBytes(4).toString('hex')}-310000`);
       const dynamodbEndpoint = inject('dynamodbEndpoint');
       const doc = createDocumentClient({ endpoint: dynamodbEndpoint });
-      await ensureTables(doc, tables);
+      await ensureTables({ endpoint: dynamodbEndpoint }, tables);
       doc.destroy();
       env = {
         AWS_REGION: 'cn-north-1',

@@ -100,7 +100,7 @@ export async function testGateway(province = '310000', now = '2026-06-01T08:00:0
   const audience = `elg-${province}`;
   const doc = createDocumentClient({ endpoint: inject('dynamodbEndpoint') });
   const names = tableNames(`t${process.pid}-${++counter}-${randomBytes(3).toString('hex')}-${province}`);
-  await ensureTables(doc, names);
+  await ensureTables({ endpoint: inject('dynamodbEndpoint') }, names);
   const gateway = new ProvinceAdapters({
     province,
     provinceName: 'test',

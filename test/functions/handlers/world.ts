@@ -198,7 +198,10 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const prefix = `h${process.pid}-${randomBytes(3).toString('hex')}`;
   const tables = tableNames(`${prefix}-${SH}`);
   const peerTables = tableNames(`${prefix}-${ZJ}`);
-  await Promise.all([ensureTables(doc, tables), ensureTables(doc, peerTables)]);
+  await Promise.all([
+    ensureTables({ endpoint: inject('dynamodbEndpoint') }, tables),
+    ensureTables({ endpoint: inject('dynamodbEndpoint') }, peerTables),
+  ]);
 
   const peerRegistry = TrustRegistry.fromClaims(claims());
   const peer = new ProvinceAdapters({

@@ -41,7 +41,7 @@ describe('searching the sharded audit indexes', () => {
   let stored: AuditEvent[];
 
   beforeAll(async () => {
-    await ensureTables(doc, names);
+    await ensureTables({ endpoint: inject('dynamodbEndpoint') }, names);
     const store = new AuditStore(doc, names.audit);
     stored = events(96);
     for (let i = 0; i < stored.length; i += 25) {

@@ -35,9 +35,9 @@ describe('ensureTables', () => {
 
   it('creates every table with its indexes and TTL, and a second run changes nothing', async () => {
     const names = tableNames(`ens${randomBytes(3).toString('hex')}`);
-    await ensureTables(doc, names);
+    await ensureTables({ endpoint: inject('dynamodbEndpoint') }, names);
     expect(await describeAll(names)).toEqual(expected);
-    await ensureTables(doc, names);
+    await ensureTables({ endpoint: inject('dynamodbEndpoint') }, names);
     expect(await describeAll(names)).toEqual(expected);
   });
 
@@ -46,7 +46,7 @@ describe('ensureTables', () => {
     await keptFromEarlierVersion(names);
     const audit = TABLES.find((t) => t.kind === 'audit');
     const missing = (audit?.indexes ?? []).slice(2).map((i) => i.name);
-    const failed = await ensureTables(doc, names).then(
+    const failed = await ensureTables({ endpoint: inject('dynamodbEndpoint') }, names).then(
       () => undefined,
       (err: unknown) => err,
     );
@@ -66,7 +66,7 @@ describe('ensureTables', () => {
     }));
     await createAuditTableWith(names.audit, old);
 
-    const failed = await ensureTables(doc, names).then(
+    const failed = await ensureTables({ endpoint: inject('dynamodbEndpoint') }, names).then(
       () => undefined,
       (err: unknown) => err,
     );

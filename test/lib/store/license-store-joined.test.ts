@@ -31,7 +31,7 @@ let serials = 0;
 beforeAll(async () => {
   doc = createDocumentClient({ endpoint: inject('dynamodbEndpoint') });
   names = tableNames(`join${process.pid}-${randomBytes(3).toString('hex')}`);
-  await ensureTables(doc, names);
+  await ensureTables({ endpoint: inject('dynamodbEndpoint') }, names);
   store = new LicenseStore(doc, names.licenses, new AuditStore(doc, names.audit));
 });
 

@@ -60,7 +60,7 @@ function client(): DynamoDBDocumentClient {
 
 beforeAll(async () => {
   names = tableNames(`lost${process.pid}-${randomBytes(3).toString('hex')}`);
-  await ensureTables(client(), names);
+  await ensureTables({ endpoint: endpoint() }, names);
 });
 
 afterEach(() => {

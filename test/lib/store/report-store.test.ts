@@ -50,7 +50,7 @@ afterAll(() => doc.destroy());
 /** Fresh tables for every case: the `OPEN`, `FAN`, `NOTICES` and `DLV` partitions are shared. */
 beforeEach(async () => {
   names = tableNames(`rpt${process.pid}-${randomBytes(4).toString('hex')}`);
-  await ensureTables(doc, names);
+  await ensureTables({ endpoint: inject('dynamodbEndpoint') }, names);
   sent = [];
   // Counts the requests the store sends, by command.
   const counted = new Proxy(doc, {

@@ -52,7 +52,7 @@ afterAll(() => doc.destroy());
 /** Fresh tables for every case: the `PENDING`, `DECIDED`, `BREAKERS` and `DLV` partitions are shared. */
 beforeEach(async () => {
   names = tableNames(`rev${process.pid}-${randomBytes(4).toString('hex')}`);
-  await ensureTables(doc, names);
+  await ensureTables({ endpoint: inject('dynamodbEndpoint') }, names);
   sent = [];
   before = {};
   // Counts the requests the store sends, by command, and runs the step set for one.

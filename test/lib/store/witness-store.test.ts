@@ -27,7 +27,7 @@ afterAll(() => doc.destroy());
 
 beforeEach(async () => {
   names = tableNames(`wit${process.pid}-${randomBytes(4).toString('hex')}`);
-  await ensureTables(doc, names);
+  await ensureTables({ endpoint: inject('dynamodbEndpoint') }, names);
   store = new WitnessStore(doc, names.witness, new AuditStore(doc, names.audit));
 });
 
