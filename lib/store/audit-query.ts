@@ -13,7 +13,7 @@ import {
 import { ulid } from '../ids.ts';
 import { eventOfItem } from './audit-item.ts';
 import { batchGet } from './batch.ts';
-import { AuditIndex, searchIndex, shardValue } from './tables.ts';
+import { AuditIndex, DAY_BY_ACTION, searchIndex, shardValue } from './tables.ts';
 import { guard } from './transact.ts';
 
 const INDEX_OF: Record<EventFilterName, string> = {
@@ -24,18 +24,37 @@ const INDEX_OF: Record<EventFilterName, string> = {
   action: AuditIndex.byAction,
 };
 
-/** The index, partition and remaining filters a search uses. */
+/** One run of ids a search merges: an index partition, in id order. */
+export interface Stream {
+  index: string;
+  /** The index's partition key: the attribute itself, or its sharded form (`actionShard`). */
+  key: string;
+  value: string;
+}
+
+/** The index, partitions and remaining filters a search uses. */
 export interface SearchPlan {
+  /** The index the search is named by in its audit record. */
   index: string;
   /** The event attribute the index finds events by (`day` for the day-by-day walk). */
   attribute: string;
-  /** The index's partition key: the attribute itself, or its sharded form (`actionShard`). */
-  key: string;
-  /** Partitions each value is spread over: `<value>#<n>` for n below it, or the value when 1. */
-  shards: number;
   /** One value, or the days of a day-by-day walk. */
   partitions: string[];
+  /**
+   * The runs a partition's ids are merged from: the shards of its value (`<value>#<n>`, or the
+   * value when the index is not sharded); for a day also the shards of `byAction` of each action
+   * that carries no day key (DAY_BY_ACTION), read within that day.
+   */
+  streams(partition: string): Stream[];
   filters: [EventFilterName, string][];
+}
+
+function shardsOf(indexName: string, value: string): Stream[] {
+  const { index, shards } = searchIndex(indexName);
+  const key = index.partitionKey;
+  return shards === 1
+    ? [{ index: index.name, key, value }]
+    : Array.from({ length: shards }, (_, n) => ({ index: index.name, key, value: shardValue(value, n) }));
 }
 
 const ID_LENGTH = 26;
@@ -78,23 +97,38 @@ export function planSearch(filter: EventFilter, range: EventRange): SearchPlan {
     return value === undefined ? [] : [[name, value] as [EventFilterName, string]];
   });
   const [first, ...rest] = given;
-  const on = (name: string) => {
-    const { index, shards } = searchIndex(name);
-    return { index: index.name, key: index.partitionKey, shards };
-  };
-  if (first) return { ...on(INDEX_OF[first[0]]), attribute: first[0], partitions: [first[1]], filters: rest };
+  if (first) {
+    const index = INDEX_OF[first[0]];
+    return {
+      index,
+      attribute: first[0],
+      partitions: [first[1]],
+      streams: (value) => shardsOf(index, value),
+      filters: rest,
+    };
+  }
   if (!range.from || !range.to) throw new TypeError('a search without a filter needs both ends of its range');
   return {
-    ...on(AuditIndex.byDay),
+    index: AuditIndex.byDay,
     attribute: 'day',
     partitions: daysBetween(range.from, range.to),
+    streams: (day) => [
+      ...shardsOf(AuditIndex.byDay, day),
+      ...DAY_BY_ACTION.flatMap((action) => shardsOf(AuditIndex.byAction, action)),
+    ],
     filters: [],
   };
 }
 
-/** What a search has read of one shard of a partition within a page. */
+/** The ids of a UTC day (`YYYY-MM-DD`): those whose time prefix falls within it. */
+function dayIds(day: string): [string, string] {
+  const start = Date.parse(`${day}T00:00:00Z`);
+  return [idFloor(new Date(start)), idCeiling(new Date(start + DAY_MS - 1))];
+}
+
+/** What a search has read of one stream of a partition within a page. */
 interface ShardRead {
-  key: string;
+  stream: Stream;
   /** The last id the shard was read up to (matching or not); undefined before its first read. */
   bound?: string | undefined;
   /** Read up to the end of the range. */
@@ -171,7 +205,13 @@ export class AuditEventReader implements AuditEventSearch {
       const room = s.limit - ids.length;
       // With filters, DynamoDB's Limit counts items read, not matched: read a page's worth.
       const batch = plan.filters.length > 0 ? s.limit : room;
-      const read = await this.readPartition(plan, plan.partitions[p] ?? '', lower, hi, room, batch, budget);
+      const partition = plan.partitions[p] ?? '';
+      // A day's runs of byAction span every day: each is read within the day.
+      const [dayLo, dayHi] = walk ? dayIds(partition) : [lower, hi];
+      const from = lower > dayLo ? lower : dayLo;
+      const to = hi < dayHi ? hi : dayHi;
+      if (from > to) continue;
+      const read = await this.readPartition(plan, partition, from, to, room, batch, budget);
       ids.push(...read.ids);
       if (!read.done) return this.page(plan, ids, here(p, read.after ?? resumed));
       if (ids.length === s.limit)
@@ -181,10 +221,11 @@ export class AuditEventReader implements AuditEventSearch {
   }
 
   /**
-   * The smallest `room` matching ids of one partition from `lower`, merged over its shards. Each
-   * round queries the shards that may still hold one of them (those read only below the
-   * `room`-th smallest id found so far); the ids up to the lowest point every unfinished shard has
-   * been read to are then known exactly, and a page that ends there resumes after it.
+   * The smallest `room` matching ids of one partition from `lower`, merged over its streams (an
+   * id found in two, as an event written before DAY_BY_ACTION can be, counts once). Each round
+   * queries the streams that may still hold one of them (those read only below the `room`-th
+   * smallest id found so far); the ids up to the lowest point every unfinished stream has been
+   * read to are then known exactly, and a page that ends there resumes after it.
    */
   private async readPartition(
     plan: SearchPlan,
@@ -195,19 +236,16 @@ export class AuditEventReader implements AuditEventSearch {
     batch: number,
     budget: { reads: number },
   ): Promise<PartitionRead> {
-    const shards: ShardRead[] = Array.from({ length: plan.shards }, (_, n) => ({
-      key: plan.shards === 1 ? value : shardValue(value, n),
-      done: false,
-      found: [],
-    }));
-    // A shard holds about 1/shards of the ids; twice its share leaves room for an uneven spread.
-    const perShard = plan.shards === 1 ? batch : Math.min(batch, 2 * Math.ceil(batch / plan.shards));
+    const shards: ShardRead[] = plan.streams(value).map((stream) => ({ stream, done: false, found: [] }));
+    const count = shards.length;
+    // A stream holds about 1/count of the ids; twice its share leaves room for an uneven spread.
+    const perShard = count === 1 ? batch : Math.min(batch, 2 * Math.ceil(batch / count));
     for (;;) {
       const open = shards.filter((sh) => !sh.done);
       const bounds = open.map((sh) => sh.bound);
       // Every matching id up to `known` has been read; all of them when every shard is done.
       const known = bounds.includes(undefined) ? undefined : (bounds as string[]).sort()[0];
-      const found = shards.flatMap((sh) => sh.found).sort();
+      const found = [...new Set(shards.flatMap((sh) => sh.found))].sort();
       const settled =
         open.length === 0 ? found : known === undefined ? [] : found.filter((id) => id <= known);
       if (settled.length >= room) {
@@ -218,13 +256,13 @@ export class AuditEventReader implements AuditEventSearch {
       if (open.length === 0) return { ids: settled, done: true };
       const nth = found.length >= room ? found[room - 1] : undefined;
       const todo = open.filter((sh) => sh.bound === undefined || nth === undefined || sh.bound < nth);
-      if (budget.reads + todo.length > this.maxReads * plan.shards)
+      if (budget.reads + todo.length > this.maxReads * count)
         return { ids: settled, done: false, after: known };
       budget.reads += todo.length;
       await Promise.all(
         todo.map(async (sh) => {
           const from = sh.bound === undefined ? lower : `${sh.bound}0`;
-          const out = await this.query(plan, sh.key, from, hi, perShard);
+          const out = await this.query(plan, sh.stream, from, hi, perShard);
           sh.found.push(...(out.Items ?? []).map((item) => String(item.eventId)));
           const last = out.LastEvaluatedKey?.eventId;
           if (typeof last === 'string') sh.bound = last;
@@ -256,9 +294,9 @@ export class AuditEventReader implements AuditEventSearch {
     return { items, ...(next ? { next } : {}), index: plan.index };
   }
 
-  private query(plan: SearchPlan, value: string, lower: string, hi: string, limit: number) {
-    const names: Record<string, string> = { '#k': plan.key, '#id': 'eventId' };
-    const values: Record<string, string> = { ':k': value, ':lo': lower, ':hi': hi };
+  private query(plan: SearchPlan, stream: Stream, lower: string, hi: string, limit: number) {
+    const names: Record<string, string> = { '#k': stream.key, '#id': 'eventId' };
+    const values: Record<string, string> = { ':k': stream.value, ':lo': lower, ':hi': hi };
     const conditions = plan.filters.map(([name, v], i) => {
       names[`#f${i}`] = name;
       values[`:f${i}`] = v;
@@ -268,7 +306,7 @@ export class AuditEventReader implements AuditEventSearch {
       this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
-          IndexName: plan.index,
+          IndexName: stream.index,
           KeyConditionExpression: '#k = :k AND #id BETWEEN :lo AND :hi',
           ...(conditions.length > 0 ? { FilterExpression: conditions.join(' AND ') } : {}),
           // The index holds the filter attributes; the search needs only the ids from it.

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { BatchGetCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AuditAction, AuditEvent } from '../../../contracts/audit.ts';
 import type { AuditedEvent } from '../../../contracts/audit-api.ts';
@@ -12,7 +17,8 @@ import { LoggedEvents } from '../../../lib/store/logged-events.ts';
 import { SEARCH_SHARDS, searchShard, tableNames } from '../../../lib/store/tables.ts';
 
 const DAYS = ['2026-06-01', '2026-06-02', '2026-06-03'];
-const ACTIONS: AuditAction[] = ['verify', 'interop.outbound', 'license.read'];
+/** Both actions a search by day finds through byAction (DAY_BY_ACTION), and two it finds in byDay. */
+const ACTIONS: AuditAction[] = ['verify', 'interop.outbound', 'interop.verify', 'license.read'];
 
 /** Events over three days, spread over every shard, each with details the indexes do not hold. */
 function events(count: number): AuditEvent[] {
@@ -29,7 +35,7 @@ function events(count: number): AuditEvent[] {
       method: 'POST',
       path: '/v1/verify',
       identifier: `1.2.156.3005.2.test.${i % 4}`,
-      ...(i % 2 === 0 ? { peer: '330000' } : {}),
+      ...(i % 3 !== 0 ? { peer: '330000' } : {}),
       details: { matterCode: `M${i}`, useCause: '办理测试', n: i },
     };
   });
@@ -119,6 +125,38 @@ describe('searching the sharded audit indexes', () => {
 
     expect(ids(items)).toEqual(expected);
     expect(pages).toBeGreaterThan(Math.ceil(expected.length / 10));
+  });
+
+  it('walks days over byDay and the verification actions’ byAction shards, within the read budget', async () => {
+    // One query per stream a page: 16 byDay shards and 32 of byAction each round.
+    const reader = new AuditEventReader(doc, names.audit, 1);
+    const range = { from: new Date('2026-06-01T00:00:00Z'), to: new Date('2026-06-03T23:59:59.999Z') };
+    const expected = ids(stored);
+    expect(new Set(stored.map((e) => e.action))).toEqual(new Set(ACTIONS));
+
+    const { items } = await walk(reader, {}, range, 7);
+
+    expect(ids(items)).toEqual(expected);
+  });
+
+  it('lists once a verification event written with a day key, as before byAction served its day', async () => {
+    const local = tableNames(`srchold${randomBytes(3).toString('hex')}`);
+    await ensureTables({ endpoint: inject('dynamodbEndpoint') }, local);
+    const store = new AuditStore(doc, local.audit);
+    const old = events(12);
+    for (const e of old) {
+      const put = store.putItem(e);
+      const n = searchShard(e.eventId);
+      await doc.send(
+        new PutCommand({ ...put, Item: { ...put.Item, dayShard: `${e.time.slice(0, 10)}#${n}` } }),
+      );
+    }
+    const reader = new AuditEventReader(doc, local.audit);
+    const range = { from: new Date('2026-06-01T00:00:00Z'), to: new Date('2026-06-03T23:59:59.999Z') };
+
+    const { items } = await walk(reader, {}, range, 5);
+
+    expect(ids(items)).toEqual(ids([...old].sort((a, b) => a.eventId.localeCompare(b.eventId))));
   });
 
   it('reads each event of a page in full from the table, leaf index included', async () => {

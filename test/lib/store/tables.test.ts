@@ -6,6 +6,7 @@ import {
   AuditIndex,
   attributesOf,
   createTableInput,
+  DAY_BY_ACTION,
   NATIONAL_SCALE,
   PENDING_SHARDS,
   projectionOf,
@@ -138,13 +139,18 @@ describe('the audit indexes at national scale', () => {
     const n = searchShard(event.eventId);
     const item = new AuditStore({} as never, 't-audit').putItem(event).Item;
 
-    expect(item).toMatchObject({
-      peerShard: `310000#${n}`,
-      actionShard: `verify#${n}`,
-      dayShard: `2026-12-01#${n}`,
-    });
+    expect(item).toMatchObject({ peerShard: `310000#${n}`, actionShard: `verify#${n}` });
     expect(item).not.toHaveProperty('day');
     expect(shardAttributes({ ...event, peer: undefined })).not.toHaveProperty('peerShard');
+    // A verification's events are found by day through byAction: they take no byDay write.
+    expect(item).not.toHaveProperty('dayShard');
+    expect(shardAttributes({ ...event, action: 'interop.verify' })).not.toHaveProperty('dayShard');
+    expect(DAY_BY_ACTION).toEqual(['verify', 'interop.verify']);
+    // Every other action keeps its day key.
+    expect(shardAttributes({ ...event, action: 'interop.outbound' })).toMatchObject({
+      actionShard: `interop.outbound#${n}`,
+      dayShard: `2026-12-01#${n}`,
+    });
   });
 
   it('spreads event ids evenly over the shards', () => {
