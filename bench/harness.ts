@@ -38,8 +38,15 @@ export const DEFAULT_BUDGET: Budget = { seconds: 1.5, maxOps: 5_000_000, warmupS
  * operations per second. The clock is read once per batch, sized from the warm-up so that cheap
  * operations are not dominated by reading it.
  */
-export async function measure(name: string, op: () => unknown, budget: Budget): Promise<Measurement> {
+export async function measure(
+  name: string,
+  op: () => unknown,
+  budget: Budget,
+  /** Called between the warm-up and the measured loop (to reset a meter, say). */
+  afterWarmUp?: () => void,
+): Promise<Measurement> {
   const warm = await loop(op, budget.warmupSeconds, Math.min(budget.maxOps, 100_000), 1);
+  afterWarmUp?.();
   const perMs = warm.ops / Math.max(warm.seconds * 1000, 0.001);
   const batch = Math.max(1, Math.min(1000, Math.floor(perMs)));
   const { ops, seconds } = await loop(op, budget.seconds, budget.maxOps, batch);

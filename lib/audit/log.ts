@@ -5,6 +5,12 @@ import type { LogStore } from '../store/log-store.ts';
 import type { LoggedEvents } from '../store/logged-events.ts';
 import { consistencyPlan, type Hash, inclusionPlan, run } from './merkle.ts';
 
+/** What a reader of the log needs first: the head and the newest witnessed size. */
+interface Published {
+  head?: StoredCheckpoint;
+  witnessedSize?: number;
+}
+
 /** A signed checkpoint of the log as readers get it. */
 export interface LogCheckpoint {
   /** The cosigned note: the log's signed checkpoint and the witnesses' cosignatures (§19.4). */
@@ -34,8 +40,10 @@ export class TreeSizeExceededError extends InvalidRequestError {
  * The sequencer (functions/sequencer) is the one writer.
  */
 export class AuditLog {
-  /** The read of the head in flight, which requests arriving meanwhile share. */
-  private headRead: Promise<StoredCheckpoint | undefined> | undefined;
+  /** The read of the head and witnessed size in flight, which requests arriving meanwhile share. */
+  private publishedRead: Promise<Published> | undefined;
+  /** The newest witnessed checkpoint read, kept: its quorum does not go away. */
+  private witnessedKept: StoredCheckpoint | undefined;
 
   constructor(
     private readonly store: LogStore,
@@ -55,27 +63,43 @@ export class AuditLog {
    * collection. A log without witnesses, or none witnessed yet, publishes its latest.
    */
   async publishedCheckpoint(): Promise<LogCheckpoint | undefined> {
-    const head = await this.head();
+    const { head, witnessedSize } = await this.published();
     if (!head || head.witnessed) return head && view(head);
-    const size = await this.store.witnessedSize();
-    const witnessed = size === undefined ? undefined : await this.store.checkpoint(size);
+    const witnessed = witnessedSize === undefined ? undefined : await this.witnessedAt(witnessedSize);
     return view(witnessed ?? head);
   }
 
   /**
-   * The head, read strongly consistently; requests that arrive while a read is in flight share
-   * it instead of sending their own (under load, one read serves every proof of a few
-   * milliseconds). The answer may be older than the request by at most that one round trip to
-   * storage, which "the latest checkpoint" cannot promise a reader anyway; nothing is kept after.
+   * The head and the newest witnessed size, read strongly consistently in one request; requests
+   * that arrive while a read is in flight share it instead of sending their own (under load, one
+   * read serves every proof of a few milliseconds). The answer may be older than the request by
+   * at most that one round trip to storage, which "the latest checkpoint" cannot promise a reader
+   * anyway; nothing is kept after.
    */
-  private head(): Promise<StoredCheckpoint | undefined> {
-    if (!this.headRead) {
-      const read = this.store.head().finally(() => {
-        if (this.headRead === read) this.headRead = undefined;
+  private published(): Promise<Published> {
+    if (!this.publishedRead) {
+      const read = this.store.published().finally(() => {
+        if (this.publishedRead === read) this.publishedRead = undefined;
       });
-      this.headRead = read;
+      this.publishedRead = read;
     }
-    return this.headRead;
+    return this.publishedRead;
+  }
+
+  private async head(): Promise<StoredCheckpoint | undefined> {
+    return (await this.published()).head;
+  }
+
+  /**
+   * The checkpoint of a witnessed size. The newest one read is kept: a checkpoint once stored with
+   * its quorum keeps it (cosignatures are only added), so each new witnessed size is read once.
+   */
+  private async witnessedAt(size: number): Promise<StoredCheckpoint | undefined> {
+    const kept = this.witnessedKept;
+    if (kept?.treeSize === size) return kept;
+    const read = await this.store.checkpoint(size);
+    if (read && (!this.witnessedKept || this.witnessedKept.treeSize < size)) this.witnessedKept = read;
+    return read;
   }
 
   /** The checkpoint signed when the log reached `treeSize`, if one was. */
@@ -91,11 +115,14 @@ export class AuditLog {
    */
   async inclusionProof(eventId: string): Promise<InclusionProof | undefined> {
     // Read together: two round trips to storage per proof, not three.
-    const [index, head] = await Promise.all([this.events.leafIndexOf(eventId), this.head()]);
+    const [index, { head, witnessedSize }] = await Promise.all([
+      this.events.leafIndexOf(eventId),
+      this.published(),
+    ]);
     if (index === undefined) return undefined;
     // Marked but its batch not yet committed: the head does not cover it yet.
     if (!head || index >= head.treeSize) return undefined;
-    const [proof] = (await this.proofsAt(head, [{ eventId, index }])).values();
+    const [proof] = (await this.proofsAt(head, witnessedSize, [{ eventId, index }])).values();
     return proof;
   }
 
@@ -108,28 +135,26 @@ export class AuditLog {
   async inclusionProofsAt(
     leaves: readonly { eventId: string; leafIndex?: number | undefined }[],
   ): Promise<Map<string, InclusionProof>> {
-    const head = await this.head();
+    const { head, witnessedSize } = await this.published();
     if (!head) return new Map();
     const covered = leaves.flatMap((l) =>
       l.leafIndex !== undefined && l.leafIndex < head.treeSize
         ? [{ eventId: l.eventId, index: l.leafIndex }]
         : [],
     );
-    return this.proofsAt(head, covered);
+    return this.proofsAt(head, witnessedSize, covered);
   }
 
   private async proofsAt(
     head: StoredCheckpoint,
+    witnessedSize: number | undefined,
     leaves: readonly { eventId: string; index: number }[],
   ): Promise<Map<string, InclusionProof>> {
     const out = new Map<string, InclusionProof>();
     if (leaves.length === 0) return out;
     let witnessed: StoredCheckpoint | undefined = head.witnessed ? head : undefined;
-    if (!witnessed) {
-      const size = await this.store.witnessedSize();
-      if (size !== undefined && leaves.some((l) => l.index < size))
-        witnessed = await this.store.checkpoint(size);
-    }
+    if (!witnessed && witnessedSize !== undefined && leaves.some((l) => l.index < witnessedSize))
+      witnessed = await this.witnessedAt(witnessedSize);
     const planned = leaves.map((l) => {
       const at = witnessed && l.index < witnessed.treeSize ? witnessed : head;
       return { ...l, at, plan: inclusionPlan(l.index, at.treeSize) };

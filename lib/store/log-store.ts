@@ -540,15 +540,23 @@ export class LogStore implements NodeReader {
 
   /** The size of the newest checkpoint that met its witness quorum; undefined if none did. */
   async witnessedSize(): Promise<number | undefined> {
-    const item = await this.item(WITNESSED_KEY, {
-      parse: (i: unknown) => {
-        const size = (i as { treeSize?: unknown }).treeSize;
-        if (!Number.isSafeInteger(size) || (size as number) < 1)
-          throw new LogStorageError('the newest witnessed size is malformed');
-        return size as number;
-      },
-    });
-    return item;
+    return this.item(WITNESSED_KEY, { parse: witnessedSizeOf });
+  }
+
+  /**
+   * The head and the newest witnessed size together, in one strongly consistent BatchGetItem: what
+   * a reader of the published log needs before anything else (docs/protocol.md §19.4).
+   */
+  async published(): Promise<{ head?: StoredCheckpoint; witnessedSize?: number }> {
+    const items = await batchGet(this.doc, this.tableName, [HEAD_KEY, WITNESSED_KEY]);
+    const out: { head?: StoredCheckpoint; witnessedSize?: number } = {};
+    for (const item of items) {
+      if (item.pk === HEAD_KEY.pk && item.sk === HEAD_KEY.sk) out.head = StoredCheckpointSchema.parse(item);
+      else if (item.pk === WITNESSED_KEY.pk && item.sk === WITNESSED_KEY.sk)
+        out.witnessedSize = witnessedSizeOf(item);
+      else throw new LogStorageError(`the log answered an item it was not asked for: ${String(item.pk)}`);
+    }
+    return out;
   }
 
   /** The size each witness last cosigned for this log; a witness that never did is left out. */
@@ -620,6 +628,13 @@ const WHAT = 'the audit log';
 const HEAD_KEY = { pk: 'HEAD', sk: 'HEAD' } as const;
 const CHECKPOINT_PK = 'CHECKPOINT';
 const WITNESSED_KEY = { pk: 'WITNESSED', sk: 'WITNESSED' } as const;
+
+function witnessedSizeOf(item: unknown): number {
+  const size = (item as { treeSize?: unknown }).treeSize;
+  if (!Number.isSafeInteger(size) || (size as number) < 1)
+    throw new LogStorageError('the newest witnessed size is malformed');
+  return size as number;
+}
 /** A witness is a province: a GB/T 2260 province-level code. */
 const WITNESS_ID = /^\d{2}0000$/;
 /** A signed-note signature line: em dash, key name, base64 signature, newline. */
