@@ -115,6 +115,7 @@ export const audit: Section = {
 
       let k = 0;
       meter.reset();
+      let cpu = process.cpuUsage();
       const served = await measure(
         'inclusion proof served from storage (AuditLog)',
         async () => {
@@ -122,8 +123,12 @@ export const audit: Section = {
           if (!(await g.log.inclusionProof(id))) throw new Error(`no proof for ${id}`);
         },
         { ...budget, maxOps: 2000, warmupSeconds: WARM_UP_PROOF_SECONDS },
-        () => meter.reset(),
+        () => {
+          meter.reset();
+          cpu = process.cpuUsage();
+        },
       );
+      const servedCpuMs = cpuMsSince(cpu) / Math.max(1, served.ops);
       const proofRequests = total(meter.tally()) / Math.max(1, served.ops);
       // As the audit function serves them: several auditors' requests in flight at once.
       meter.reset();
@@ -137,8 +142,12 @@ export const audit: Section = {
             }),
           ),
         { ...budget, maxOps: 500, warmupSeconds: WARM_UP_PROOF_SECONDS },
-        () => meter.reset(),
+        () => {
+          meter.reset();
+          cpu = process.cpuUsage();
+        },
       );
+      const waveCpuMs = cpuMsSince(cpu) / Math.max(1, wave.ops * PROOFS_IN_FLIGHT);
       const waveRequests = total(meter.tally()) / Math.max(1, wave.ops * PROOFS_IN_FLIGHT);
       const inFlight = {
         ...wave,
@@ -186,10 +195,13 @@ export const audit: Section = {
           opsPerSecond: ceiling,
           note: '25 small items a request, 4 writers, no indexes',
         },
-        { ...served, note: `one at a time; ${proofRequests.toFixed(2)} DynamoDB requests per proof` },
+        {
+          ...served,
+          note: `one at a time; ${proofRequests.toFixed(2)} DynamoDB requests and ${servedCpuMs.toFixed(2)} ms node CPU per proof`,
+        },
         {
           ...inFlight,
-          note: `${ratioTo(inFlight, served, 'one at a time')}; ${waveRequests.toFixed(2)} DynamoDB requests per proof (the head read shared); ${((inFlight.opsPerSecond * waveRequests) / getCeiling).toFixed(2)} × the GetItem ceiling in requests`,
+          note: `${ratioTo(inFlight, served, 'one at a time')}; ${waveRequests.toFixed(2)} DynamoDB requests and ${waveCpuMs.toFixed(2)} ms node CPU per proof (the head read shared); ${((inFlight.opsPerSecond * waveRequests) / getCeiling).toFixed(2)} × the GetItem ceiling in requests`,
         },
         {
           name: `DynamoDB Local's GetItem ceiling (requests/s, this run)`,
@@ -221,4 +233,9 @@ function perEvent(t: DynamoTally, events: number): string {
     .map(([k, n]) => `${k.replace(/Command$/, '')} ${per(n)}`)
     .join(', ');
   return `${per(total(t))} requests/event (${by})`;
+}
+
+function cpuMsSince(from: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1000;
 }
