@@ -61,25 +61,36 @@ export function baseOf(id: NodeId, height: number) {
   };
 }
 
+/** Hashes of perfect subtrees computed earlier, kept by the caller across calls (a bounded cache). */
+export interface DerivedNodes {
+  get(key: string): Hash | undefined;
+  set(key: string, hash: Hash): void;
+}
+
 /**
  * The hashes of `ids` from the stored nodes `stored(level, index)` gives (levels that are
  * multiples of `height`), computing the levels between: undefined for a node whose stored nodes
- * are not all there. Subtrees shared by several ids are hashed once.
+ * are not all there. Subtrees shared by several ids are hashed once; with `kept`, once across
+ * calls too (a perfect subtree's hash never changes, so a computed one is good for good).
  */
 export function deriveNodes(
   ids: readonly NodeId[],
   height: number,
   stored: (level: number, index: number) => Hash | undefined,
+  kept?: DerivedNodes,
 ): (Hash | undefined)[] {
   const memo = new Map<string, Hash | undefined>();
   const derive = (level: number, index: number): Hash | undefined => {
     if (isStoredLevel(level, height)) return stored(level, index);
     const key = nodeKey({ level, index });
     if (memo.has(key)) return memo.get(key);
+    const known = kept?.get(key);
+    if (known) return known;
     const left = derive(level - 1, 2 * index);
     const right = left && derive(level - 1, 2 * index + 1);
     const hash = left && right ? nodeHash(left, right) : undefined;
     memo.set(key, hash);
+    if (hash) kept?.set(key, hash);
     return hash;
   };
   return ids.map((id) => derive(id.level, id.index));

@@ -11,6 +11,7 @@ import {
   assertTileHeight,
   baseOf,
   DEFAULT_TILE_HEIGHT,
+  type DerivedNodes,
   deriveNodes,
   nodesAt,
   type TileId,
@@ -71,6 +72,7 @@ export class LogStore implements NodeReader {
   readonly tileHeight: number;
   private readonly width: number;
   private readonly cache = new Map<string, Uint8Array>();
+  private readonly derived = new KeptNodes(KEPT_DERIVED);
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -123,11 +125,15 @@ export class LogStore implements NodeReader {
       return { tile: base.tile, width: base.first + base.count - base.tile.index * this.width };
     });
     const tiles = await this.tiles(needs);
-    const hashes = deriveNodes(ids, this.tileHeight, (level, index) =>
-      hashAt(
-        tiles.get(tileKey({ level: level / this.tileHeight, index: Math.floor(index / this.width) })),
-        index % this.width,
-      ),
+    const hashes = deriveNodes(
+      ids,
+      this.tileHeight,
+      (level, index) =>
+        hashAt(
+          tiles.get(tileKey({ level: level / this.tileHeight, index: Math.floor(index / this.width) })),
+          index % this.width,
+        ),
+      this.derived,
     );
     return hashes.map((hash, i) => {
       if (!hash) throw new LogStorageError(`the log holds no node ${ids[i]?.level}/${ids[i]?.index}`);
@@ -624,6 +630,29 @@ export class LogStore implements NodeReader {
 
 /** Tiles a store keeps from its reads: 1,024 full tiles of height 8 are 8 MiB. */
 const KEPT_TILES = 1024;
+/**
+ * Subtree hashes computed from tiles, kept (32 bytes and a short key each, ~6 MB at most): the
+ * levels between two stored tile levels cost up to 2^height - 1 SHA-256 per tile and proof, and
+ * were most of a proof's CPU before they were kept.
+ */
+const KEPT_DERIVED = 65_536;
+
+/** Computed subtree hashes, the oldest dropped first beyond `max`. */
+class KeptNodes implements DerivedNodes {
+  private readonly nodes = new Map<string, Hash>();
+  constructor(private readonly max: number) {}
+  get(key: string): Hash | undefined {
+    return this.nodes.get(key);
+  }
+  set(key: string, hash: Hash): void {
+    this.nodes.set(key, hash);
+    while (this.nodes.size > this.max) {
+      const oldest = this.nodes.keys().next().value;
+      if (oldest === undefined) break;
+      this.nodes.delete(oldest);
+    }
+  }
+}
 const WHAT = 'the audit log';
 const HEAD_KEY = { pk: 'HEAD', sk: 'HEAD' } as const;
 const CHECKPOINT_PK = 'CHECKPOINT';

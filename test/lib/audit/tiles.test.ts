@@ -30,6 +30,36 @@ describe('tiles of the stored tree', () => {
     },
   );
 
+  it('compute a subtree once across calls when its hashes are kept, and keep no missing one', () => {
+    const tree = MemoryTree.of(leaves(37));
+    const all = tree.allNodes();
+    const stored = new Map(
+      all.filter((n) => n.level % 8 === 0).map((n) => [`${n.level}/${n.index}`, n.hash]),
+    );
+    let reads = 0;
+    const read = (level: number, index: number) => {
+      reads++;
+      return stored.get(`${level}/${index}`);
+    };
+    const kept = new Map<string, Hash>();
+    const ids = all.filter((n) => n.level > 0 && n.level < 8);
+
+    const first = deriveNodes(ids, 8, read, kept);
+    const firstReads = reads;
+    reads = 0;
+    const again = deriveNodes(ids, 8, read, kept);
+
+    expect(first).toEqual(ids.map((n) => n.hash));
+    expect(again).toEqual(first);
+    expect(firstReads).toBeGreaterThan(30);
+    expect(reads).toBe(0);
+    // A node whose leaves are not all stored is not kept as anything.
+    stored.delete('0/36');
+    const fresh = new Map<string, Hash>();
+    expect(deriveNodes([{ level: 1, index: 18 }], 8, read, fresh)).toEqual([undefined]);
+    expect(fresh.size).toBe(0);
+  });
+
   it('give no node whose stored nodes are not all there', () => {
     const tree = MemoryTree.of(leaves(16));
     const stored = new Map(
