@@ -164,8 +164,8 @@ async function underLoad(
 ): Promise<CallCost> {
   const load = { url: `${p.url}/v1/verify`, token: p.tokens.platform, body, concurrency: CONCURRENCY };
   // Long enough for V8 to have compiled the request path (a deployed instance serves thousands of
-  // calls warm): the CPU per call settles after about 2,000 calls and was half again as high when
-  // the warm-up was 2 s (about 100 cross-province calls).
+  // calls warm): with a warm-up of 2 s (about 100 cross-province calls) the CPU per call came out
+  // about twice as high as after 20 s.
   await drive({ ...load, seconds: WARM_UP.seconds, maxCalls: WARM_UP.calls, expectStatus: 200 });
   await afterWarmUp();
   m.reset();
