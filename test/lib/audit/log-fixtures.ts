@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
 import { IssueResponseSchema } from '../../../contracts/license.ts';
+import { integrate } from '../../../functions/sequencer/sequencer.ts';
 import { auditOrigin } from '../../../lib/audit/checkpoint.ts';
 import { type LogVerification, verifyLog } from '../../../lib/audit/verify-log.ts';
 import type { StoredLeaf } from '../../../lib/store/log-records.ts';
@@ -20,6 +21,33 @@ export async function issueLicenses(t: TestGateway, n: number): Promise<string[]
     identifiers.push(IssueResponseSchema.parse(await res.json()).identifier);
   }
   return identifiers;
+}
+
+/** A signature line of the right form (the store checks form; collection verifies the signature). */
+export const cosignatureLine = (w: string) =>
+  `\u2014 elg/${w}/witness ${Buffer.alloc(76, 7).toString('base64')}\n`;
+
+/** Stores lines of 330000 and 320000 on the checkpoint of `size` and marks it witnessed. */
+export async function cosign(store: LogStore, size: number): Promise<void> {
+  await store.addCosignatures(size, [
+    { witness: '330000', line: cosignatureLine('330000') },
+    { witness: '320000', line: cosignatureLine('320000') },
+  ]);
+  await store.markWitnessed(size);
+}
+
+/**
+ * A gateway's log with a witnessed checkpoint of 3 events and a newer one of 5 without
+ * cosignatures; the ids of the 3 events the witnessed one covers.
+ */
+export async function witnessedThenNewer(t: TestGateway, store: LogStore): Promise<string[]> {
+  await issueLicenses(t, 3);
+  await integrate(t.gateway);
+  const first = (await auditItems(t)).map((e) => String(e.eventId));
+  await cosign(store, 3);
+  await issueLicenses(t, 2);
+  await integrate(t.gateway);
+  return first;
 }
 
 export async function auditItems(t: TestGateway): Promise<Record<string, unknown>[]> {

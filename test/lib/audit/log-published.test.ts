@@ -5,10 +5,7 @@ import { AuditLog } from '../../../lib/audit/log.ts';
 import { LogStore } from '../../../lib/store/log-store.ts';
 import { LoggedEvents } from '../../../lib/store/logged-events.ts';
 import { testGateway } from '../../support/gateway.ts';
-import { auditItems, issueLicenses } from './log-fixtures.ts';
-
-/** A signature line of the right form (the store checks form; collection verifies the signature). */
-const line = (w: string) => `\u2014 elg/${w}/witness ${Buffer.alloc(76, 7).toString('base64')}\n`;
+import { cosign, issueLicenses, witnessedThenNewer } from './log-fixtures.ts';
 
 /** The client with every request it sends to the log table counted by command and key. */
 function counted(doc: DynamoDBDocumentClient, logTable: string) {
@@ -31,16 +28,7 @@ describe('the published log as proofs read it', () => {
   it('reads the head and the witnessed size in one request, and each witnessed checkpoint once', async () => {
     const t = await testGateway('310000');
     const store = new LogStore(t.storage.doc, t.storage.tables.log);
-    await issueLicenses(t, 3);
-    await integrate(t.gateway);
-    const first = (await auditItems(t)).map((e) => String(e.eventId));
-    await store.addCosignatures(3, [
-      { witness: '330000', line: line('330000') },
-      { witness: '320000', line: line('320000') },
-    ]);
-    await store.markWitnessed(3);
-    await issueLicenses(t, 2);
-    await integrate(t.gateway);
+    const first = await witnessedThenNewer(t, store);
     const { doc, sent } = counted(t.storage.doc, t.storage.tables.log);
     const log = new AuditLog(
       new LogStore(doc, t.storage.tables.log),
@@ -60,11 +48,7 @@ describe('the published log as proofs read it', () => {
 
     // A newer witnessed size is read once, then kept in its turn.
     const head = await store.head();
-    await store.addCosignatures(head?.treeSize ?? 0, [
-      { witness: '330000', line: line('330000') },
-      { witness: '320000', line: line('320000') },
-    ]);
-    await store.markWitnessed(head?.treeSize ?? 0);
+    await cosign(store, head?.treeSize ?? 0);
     sent.splice(0);
     const c = await log.inclusionProof(first[0] as string);
     // The head itself is witnessed: the pair is all it takes.
