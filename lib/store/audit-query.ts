@@ -151,9 +151,10 @@ interface PartitionRead {
  * most MAX_READS_PER_PAGE queries of each shard of the index, every shard query counted. A
  * sharded partition is read in rounds of one query per shard (each of about 2/shards of the page),
  * and a round runs whole or not at all; an unsharded index is one query a round, as before. So a
- * day-by-day walk reads up to 40 days a page whatever the shards, and an index of 16 shards makes
- * at most 640 queries. The page's events are then read from the table: at most 100 to a
- * BatchGetItem, so 2 for the largest page (and the retries of their unprocessed keys).
+ * day-by-day walk reads up to 40 days a page whatever the shards, an index of 16 shards makes at
+ * most 640 queries, and a walk by day (16 byDay shards and 32 of byAction, 48 streams) at most
+ * 1,920. The page's events are then read from the table: at most 100 to a BatchGetItem, so 2 for
+ * the largest page (and the retries of their unprocessed keys).
  */
 export const MAX_READS_PER_PAGE = 40;
 
