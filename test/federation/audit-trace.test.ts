@@ -11,7 +11,7 @@ import { traceHtml } from '../../lib/audit/trace-html.ts';
 import type { TraceReport } from '../../lib/audit/trace-report.ts';
 import { registryTraceVerifier } from '../../lib/audit/trace-verifier.ts';
 import { launchChromium } from '../support/browser.ts';
-import { call, settle, type TestFederation, testFederation } from '../support/federation.ts';
+import { call, settle, type TestFederation, testFederation, traceSources } from '../support/federation.ts';
 import { sampleIssue } from '../support/gateway.ts';
 
 /** The browser's, inside page.evaluate callbacks (the project compiles without the DOM library). */
@@ -26,12 +26,7 @@ describe('one cross-province call traced across provinces', () => {
     // Sichuan has no agreement with Shanghai: its verifications of Shanghai licenses are refused.
     f = await testFederation({ name: 'trc', provinces: ['310000', '330000', '510000'] });
     dir = f.dir;
-    sources = f.provinces.map((p) => ({
-      province: p.id,
-      baseUrl: p.url,
-      token: p.tokens.auditor,
-      departments: p.departments,
-    }));
+    sources = traceSources(f);
   });
   afterAll(async () => {
     await browser?.close();

@@ -7,7 +7,7 @@ import { parseCheckpoint } from '../../lib/audit/checkpoint.ts';
 import { assembleTrace } from '../../lib/audit/trace.ts';
 import { registryTraceVerifier } from '../../lib/audit/trace-verifier.ts';
 import { witnessStatus } from '../../lib/witness/quorum.ts';
-import { call, settle, type TestFederation, testFederation } from '../support/federation.ts';
+import { call, settle, type TestFederation, testFederation, traceSources } from '../support/federation.ts';
 import { sampleIssue } from '../support/gateway.ts';
 
 /**
@@ -83,10 +83,9 @@ describe('the five provinces witness each other', () => {
   });
 
   it('shows the trace of a cross-province call witnessed in both provinces', async () => {
-    const sources = f.provinces.map((p) => ({ province: p.id, baseUrl: p.url, token: p.tokens.auditor }));
     const report = await assembleTrace(
       traceId,
-      sources,
+      traceSources(f),
       registryTraceVerifier(f.province('330000').gateway.registry),
     );
 

@@ -13,6 +13,7 @@ import { FEDERATION } from '../../federation/provinces.ts';
 import { SCHEDULED_FUNCTIONS } from '../../functions/province.ts';
 import { sequencerDeps } from '../../functions/sequencer/function.ts';
 import { integrate } from '../../functions/sequencer/sequencer.ts';
+import type { TraceSource } from '../../lib/audit/trace.ts';
 import { DevIdentityProvider } from '../../lib/auth/dev-idp.ts';
 
 /**
@@ -148,6 +149,16 @@ export async function call(
     body: text === '' ? undefined : (JSON.parse(text) as unknown),
     headers: res.headers,
   };
+}
+
+/** Every province of the federation as an auditor's trace reads it: its URL, auditor token and departments. */
+export function traceSources(f: Federation): TraceSource[] {
+  return f.provinces.map((p) => ({
+    province: p.id,
+    baseUrl: p.url,
+    token: p.tokens.auditor,
+    departments: p.departments,
+  }));
 }
 
 /** Integrates until nothing is pending; the federation's own sequencer loop may hold the lease. */
