@@ -19,10 +19,11 @@ import { dyingClient } from '../lib/audit/log-fixtures.ts';
 import { testFederation } from '../support/federation.ts';
 import { sampleIssue } from '../support/gateway.ts';
 import { scanAll } from '../support/scan.ts';
+import { type TcpCut, tcpCut } from '../support/tcp-cut.ts';
 
 /**
  * The local federation over real HTTP on a DynamoDB Local of its own, which the test freezes,
- * kills and restarts under load. Whatever storage does, every answer is a 2xx or a prompt 503
+ * cuts off, kills and restarts under load. Whatever storage does, every answer is a 2xx or a prompt 503
  * DEPENDENCY_UNAVAILABLE, and what the answers said is what the tables hold.
  */
 
@@ -54,6 +55,8 @@ interface Answer {
 }
 
 let ddb: DynamoDbLocal;
+/** The gateways reach the engine through it. */
+let path: TcpCut;
 let f: Federation;
 let credential: string;
 let seq = 0;
@@ -174,12 +177,13 @@ beforeAll(async () => {
   // Kept on disk, so a killed engine restarts on the same data.
   await mkdir(join(dir, 'dynamodb'));
   ddb = await startDynamoDbLocal({ dbPath: join(dir, 'dynamodb') });
+  path = await tcpCut(ddb.port);
   // Unwitnessed: these cases compare the log with every stored event, and a collection of
   // cosignatures would add its calls' events at any moment.
   f = await testFederation({
     name: 'faults',
     dir,
-    dynamodbEndpoint: ddb.endpoint,
+    dynamodbEndpoint: path.endpoint,
     provinces: [SH, ZJ],
     witnessed: false,
   });
@@ -195,6 +199,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await f?.stop();
+  await path?.close();
   await ddb?.stop();
   vi.restoreAllMocks();
   const records = logs.records();
@@ -249,11 +254,18 @@ describe('a DynamoDB killed under load and restarted on the same data', () => {
     const load = steadyLoad(300, keyed);
     await new Promise((r) => setTimeout(r, 1000));
 
-    // Act
+    // Act: as a crash looks from the gateways, every connection reset and none accepted, and the
+    // engine killed and restarted on the same data. The path is cut a moment before the kill:
+    // DynamoDB Local may answer a write just before it is on disk, and a SIGKILL then loses it
+    // (seen in 2 of 14 kills under load), which DynamoDB, answering only what it has stored, does
+    // not; with nothing reaching the engine for 500 ms first, no answered write was lost.
+    await path.cut();
+    await new Promise((r) => setTimeout(r, 500));
     await ddb.kill();
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, 500));
     const health = await healthz(SH);
     await ddb.restart();
+    await path.mend();
     await new Promise((r) => setTimeout(r, 1000));
     const answers = await load.stop();
     // Retry every key that was refused until it is answered, as a caller would.
