@@ -16,6 +16,8 @@ export interface Section {
   title: string;
   /** Operations per second for the common table, or a table of its own for other quantities. */
   run(budget: Budget): Promise<Measurement[] | SectionTable>;
+  /** Run only when named (`npm run bench -- NAME`), not by a bare `npm run bench`. */
+  namedOnly?: boolean;
 }
 
 /** A section whose numbers are not operations per second (sizes, load times) prints its own table. */

@@ -2,6 +2,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { log } from '../lib/log/logger.ts';
 import { audit } from './audit.ts';
+import { baseline } from './baseline.ts';
 import { bundles } from './bundles.ts';
 import { codes } from './codes.ts';
 import { credentials } from './credentials.ts';
@@ -26,9 +27,10 @@ const SECTIONS: readonly Section[] = [
   witness,
   soak,
   bundles,
+  baseline,
 ];
 
-const USAGE = `usage: npm run bench [-- [--seconds N] [SECTION ...]]   sections: ${SECTIONS.map((s) => s.name).join(', ')}`;
+const USAGE = `usage: npm run bench [-- [--seconds N] [SECTION ...]]   sections: ${SECTIONS.map((s) => (s.namedOnly ? `${s.name} (only when named)` : s.name)).join(', ')}`;
 
 async function main(): Promise<number> {
   // A line per request would bury the measurements: warnings and errors only, unless asked.
@@ -51,7 +53,9 @@ async function main(): Promise<number> {
     return 2;
   }
   const chosen =
-    args.positionals.length > 0 ? SECTIONS.filter((s) => args.positionals.includes(s.name)) : SECTIONS;
+    args.positionals.length > 0
+      ? SECTIONS.filter((s) => args.positionals.includes(s.name))
+      : SECTIONS.filter((s) => !s.namedOnly);
   const budget: Budget = { ...DEFAULT_BUDGET, seconds };
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
   process.stdout.write(
