@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ISSUE_REQUEST } from '../contracts/examples.ts';
 import { IssueResponseSchema } from '../contracts/license.ts';
@@ -11,6 +12,8 @@ import { callGateway, integrateAll, meteredFederation } from './metered-federati
 import { textTable } from './text-table.ts';
 
 const CONCURRENCY = 8;
+/** What calls/s the CPU of all processes allows is counted against this machine's cores. */
+const CORES = availableParallelism();
 const DRIVER = join(import.meta.dirname, 'hot-path', 'load-driver.mjs');
 
 interface DriverResult {
@@ -18,6 +21,8 @@ interface DriverResult {
   seconds: number;
   p50: number;
   p99: number;
+  /** The load driver's own CPU over the run. */
+  cpuMs: number;
 }
 
 /** What one kind of call costs, per call. */
@@ -28,6 +33,10 @@ interface CallCost {
   p50?: number;
   p99?: number;
   cpuMs: number;
+  /** DynamoDB Local's CPU meanwhile, in ms. */
+  engineCpuMs: number;
+  /** The load driver's CPU, when a driver made the calls. */
+  driverCpuMs?: number;
   tally: DynamoTally;
 }
 
@@ -39,13 +48,16 @@ interface CallCost {
  * sequencer then integrates what the calls wrote, measured apart (its share per call). DynamoDB
  * requests are counted by command in the client and capacity is what DynamoDB Local reports with
  * `ReturnConsumedCapacity: INDEXES` (bench/dynamo-meter.ts). Beside them: the signatures' CPU
- * floor and DynamoDB Local's own batch-write ceiling, measured in the same run.
+ * floor and DynamoDB Local's own batch-write ceiling, measured in the same run; and the CPU of the
+ * other processes on the machine (DynamoDB Local's engine from /proc, the load driver's its own),
+ * because on a machine of a few cores calls/s is what their sum leaves, not the gateways' alone.
  */
 export const hotPath: Section = {
   name: 'hotpath',
   title: 'the hot path per call: DynamoDB requests, write units, CPU (load in its own process)',
   async run(budget: Budget): Promise<SectionTable> {
-    const { f, meter: m, endpoint, stop } = await meteredFederation(['310000', '330000'], 'hot');
+    const { f, meter, endpoint, engineCpuMs, stop } = await meteredFederation(['310000', '330000'], 'hot');
+    const m = { meter, engineCpuMs };
     try {
       const sh = f.province('310000');
       const zj = f.province('330000');
@@ -113,6 +125,7 @@ export const hotPath: Section = {
 
 const METRICS = [
   'calls/s (concurrency 8)',
+  `calls/s ${CORES} cores allow (CPU of all processes)`,
   'latency p50 / p99 ms',
   'DynamoDB requests, request path',
   '  by command',
@@ -123,6 +136,10 @@ const METRICS = [
   'node CPU ms, request path',
   'node CPU ms, its share of sequencing',
   'node CPU ms, total',
+  'DynamoDB Local CPU ms, request path',
+  'DynamoDB Local CPU ms, sequencing',
+  'load driver CPU ms',
+  'CPU ms of all processes, sequencing included',
   'signature floor, ms',
 ];
 
@@ -133,8 +150,11 @@ function column(call: CallCost, seq: CallCost, floor: string): string[] {
       .sort((a, b) => b[1] - a[1])
       .map(([k, n]) => `${k.replace(/Command$/, '')} ${per(n)}`)
       .join(', ');
+  const driver = call.driverCpuMs ?? 0;
+  const all = call.cpuMs + seq.cpuMs + call.engineCpuMs + seq.engineCpuMs + driver;
   return [
     call.callsPerSecond === undefined ? '- (one at a time)' : call.callsPerSecond.toFixed(0),
+    Number.isFinite(all) ? ((CORES * 1000 * call.calls) / all).toFixed(0) : 'unknown',
     call.p50 === undefined ? '-' : `${call.p50.toFixed(1)} / ${(call.p99 ?? 0).toFixed(1)}`,
     per(total(call.tally.requests)),
     byCommand(call.tally),
@@ -145,6 +165,10 @@ function column(call: CallCost, seq: CallCost, floor: string): string[] {
     (call.cpuMs / call.calls).toFixed(2),
     (seq.cpuMs / call.calls).toFixed(2),
     ((call.cpuMs + seq.cpuMs) / call.calls).toFixed(2),
+    known(call.engineCpuMs / call.calls),
+    known(seq.engineCpuMs / call.calls),
+    call.driverCpuMs === undefined ? '- (in this process)' : per(call.driverCpuMs),
+    known(all / call.calls),
     floor,
   ];
 }
@@ -152,13 +176,34 @@ function column(call: CallCost, seq: CallCost, floor: string): string[] {
 /** The warm-up before each measured window: this many calls, or this long if that comes first. */
 const WARM_UP = { calls: 3000, seconds: 30 } as const;
 
+/** The meter of the gateways' DynamoDB client and DynamoDB Local's CPU clock. */
+interface Metered {
+  meter: ReturnType<typeof meterDynamo>;
+  engineCpuMs(): number;
+}
+
+/** What `work` cost: this process's CPU, DynamoDB Local's, and the requests it sent. */
+async function measured<T>(m: Metered, work: () => Promise<T>) {
+  m.meter.reset();
+  const engineAtStart = m.engineCpuMs();
+  const cpu = process.cpuUsage();
+  const value = await work();
+  const used = process.cpuUsage(cpu);
+  return {
+    value,
+    cpuMs: (used.user + used.system) / 1000,
+    engineCpuMs: m.engineCpuMs() - engineAtStart,
+    tally: m.meter.tally(),
+  };
+}
+
 /** A warm-up, then the measured window, each a run of the load driver against `p`'s /v1/verify. */
 async function underLoad(
   name: string,
   p: RunningProvince,
   body: unknown,
   seconds: number,
-  m: ReturnType<typeof meterDynamo>,
+  m: Metered,
   /** Integrates what the warm-up wrote, so that the sequencing measured after is the window's alone. */
   afterWarmUp: () => Promise<void>,
 ): Promise<CallCost> {
@@ -168,52 +213,38 @@ async function underLoad(
   // about twice as high as after 20 s.
   await drive({ ...load, seconds: WARM_UP.seconds, maxCalls: WARM_UP.calls, expectStatus: 200 });
   await afterWarmUp();
-  m.reset();
-  const cpu = process.cpuUsage();
-  const result = await drive({ ...load, seconds, maxCalls: 200_000, expectStatus: 200 });
-  const used = process.cpuUsage(cpu);
+  const { value: result, ...cost } = await measured(m, () =>
+    drive({ ...load, seconds, maxCalls: 200_000, expectStatus: 200 }),
+  );
   return {
     name,
     calls: result.calls,
     callsPerSecond: result.calls / result.seconds,
     p50: result.p50,
     p99: result.p99,
-    cpuMs: (used.user + used.system) / 1000,
-    tally: m.tally(),
+    driverCpuMs: result.cpuMs,
+    ...cost,
   };
 }
 
 /** Issues `count` licenses one after the other in this process (no load driver: a few hundred). */
-async function issuing(
-  p: RunningProvince,
-  count: number,
-  m: ReturnType<typeof meterDynamo>,
-): Promise<CallCost> {
-  m.reset();
-  const cpu = process.cpuUsage();
-  for (let i = 0; i < count; i++) {
-    IssueResponseSchema.parse(await callGateway(p, 'issuer', '/v1/licenses', sampleIssue(p)));
-  }
-  const used = process.cpuUsage(cpu);
-  return {
-    name: 'issued license (310000)',
-    calls: count,
-    cpuMs: (used.user + used.system) / 1000,
-    tally: m.tally(),
-  };
+async function issuing(p: RunningProvince, count: number, m: Metered): Promise<CallCost> {
+  const { value: _, ...cost } = await measured(m, async () => {
+    for (let i = 0; i < count; i++) {
+      IssueResponseSchema.parse(await callGateway(p, 'issuer', '/v1/licenses', sampleIssue(p)));
+    }
+  });
+  return { name: 'issued license (310000)', calls: count, ...cost };
 }
 
 /** Integrates every province's waiting events; what it cost, to share over `calls`. */
 async function sequencing(
   provinces: readonly RunningProvince[],
   calls: number,
-  m: ReturnType<typeof meterDynamo>,
+  m: Metered,
 ): Promise<CallCost> {
-  m.reset();
-  const cpu = process.cpuUsage();
-  await integrateAll(provinces);
-  const used = process.cpuUsage(cpu);
-  return { name: 'sequencing', calls, cpuMs: (used.user + used.system) / 1000, tally: m.tally() };
+  const { value: _, ...cost } = await measured(m, () => integrateAll(provinces));
+  return { name: 'sequencing', calls, ...cost };
 }
 
 function drive(args: Record<string, unknown>): Promise<DriverResult> {
@@ -239,6 +270,10 @@ function drive(args: Record<string, unknown>): Promise<DriverResult> {
 
 function sampleIssue(p: RunningProvince) {
   return { ...structuredClone(ISSUE_REQUEST), issuer: p.departments[0] };
+}
+
+function known(ms: number): string {
+  return Number.isFinite(ms) ? ms.toFixed(2) : 'unknown';
 }
 
 function total(counts: Record<string, number>): number {

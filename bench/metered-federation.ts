@@ -8,6 +8,7 @@ import { SCHEDULED_FUNCTIONS } from '../functions/province.ts';
 import { sequencerDeps } from '../functions/sequencer/function.ts';
 import { integrate } from '../functions/sequencer/sequencer.ts';
 import { meterDynamo } from './dynamo-meter.ts';
+import { processCpuMs } from './process-cpu.ts';
 
 export interface MeteredFederation {
   f: Federation;
@@ -15,6 +16,8 @@ export interface MeteredFederation {
   meter: ReturnType<typeof meterDynamo>;
   /** The DynamoDB Local of this run, for measurements of its own. */
   endpoint: string;
+  /** The CPU time DynamoDB Local's engine has used so far, in ms (NaN where it cannot be read). */
+  engineCpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -50,7 +53,7 @@ export async function meteredFederation(
     await stop();
     throw new Error('the federation did not hand over its DynamoDB client');
   }
-  return { f, meter, endpoint: ddb.endpoint, stop };
+  return { f, meter, endpoint: ddb.endpoint, engineCpuMs: () => processCpuMs(ddb.pid), stop };
 }
 
 /** Integrates every waiting event of each province into its log, as its sequencer would. */
