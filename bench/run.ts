@@ -11,6 +11,7 @@ import { holder } from './holder.ts';
 import { hotPath } from './hot-path.ts';
 import { interop } from './interop.ts';
 import { reports } from './reports.ts';
+import { sdk } from './sdk.ts';
 import { soak } from './soak-section.ts';
 import { textTable } from './text-table.ts';
 import { witness } from './witness.ts';
@@ -21,6 +22,7 @@ const SECTIONS: readonly Section[] = [
   credentials,
   interop,
   hotPath,
+  sdk,
   audit,
   holder,
   reports,
