@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import { createDocumentClient } from '../lib/store/dynamo.ts';
 import type { Budget, Section, SectionTable } from './harness.ts';
 import { textTable } from './text-table.ts';
@@ -32,7 +31,7 @@ const ITEM = {
  * What one DynamoDB request costs the client, against a stub that answers at once in a process of
  * its own: a conditional PutItem of an audit event through the client the gateways use
  * (lib/store/dynamo.ts: the AWS SDK's DocumentClient, SigV4, retries, deadlines), and the same body
- * over bare node:http with keep-alive, the floor of any client. The gateways' CPU per call is
+ * (the very bytes the SDK sends) over bare node:http with keep-alive, the floor of any client. The gateways' CPU per call is
  * mostly this times their requests (`npm run bench -- hotpath`); the project keeps the SDK for its
  * credentials, endpoints and retries (issue 12), so this prints what that costs, measured.
  */
@@ -49,19 +48,14 @@ export const sdk: Section = {
       const endpoint = `http://127.0.0.1:${port}`;
       const doc = createDocumentClient({ endpoint });
       const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
-      const viaSdk = () =>
-        doc.send(
-          new PutCommand({
-            TableName: 'elg-bench-audit',
-            Item: ITEM,
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-      const body = JSON.stringify({
-        TableName: 'elg-bench-audit',
-        Item: marshall(ITEM),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      });
+      const put = () =>
+        new PutCommand({
+          TableName: 'elg-bench-audit',
+          Item: ITEM,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        });
+      const viaSdk = () => doc.send(put());
+      const body = await sentBody(endpoint, put());
       const viaHttp = () => bare(agent, port, body);
       const seconds = Math.max(2, budget.seconds * 2);
       const rows: string[][] = [];
@@ -95,6 +89,26 @@ export const sdk: Section = {
     }
   },
 };
+
+/** The body the SDK client sends for `command`, taken from a client of its own, not the one measured. */
+async function sentBody(endpoint: string, command: PutCommand): Promise<string> {
+  const doc = createDocumentClient({ endpoint });
+  let body: string | undefined;
+  doc.middlewareStack.add(
+    (next) => async (args) => {
+      body ??= String((args.request as { body?: unknown }).body);
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'elgBenchBody' },
+  );
+  try {
+    await doc.send(command);
+  } finally {
+    doc.destroy();
+  }
+  if (!body?.startsWith('{')) throw new Error('the SDK client sent no JSON body');
+  return body;
+}
 
 /** `send` kept IN_FLIGHT at a time for a warm-up and then `seconds`: CPU µs per request, requests/s. */
 async function cpuPerRequest(send: () => Promise<unknown>, seconds: number) {
