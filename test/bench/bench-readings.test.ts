@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { crossProvince } from '../../bench/baseline.ts';
+import { auditRates, crossProvince } from '../../bench/baseline.ts';
 import { processCpuMs } from '../../bench/process-cpu.ts';
 
 describe('the readings the benches compare', () => {
@@ -22,6 +22,26 @@ describe('the readings the benches compare', () => {
       ['node CPU ms, total', 9.71],
     ]);
     expect(() => crossProvince(table, ['signature floor, ms'])).toThrow(/no "signature floor, ms" row/);
+  });
+
+  it("reads an audit measurement's operations per second from the common table, and refuses one not printed", () => {
+    // Prepare
+    const table = [
+      'section  measurement                                                   ops/s    µs/op  compared',
+      '-------  -----------------------------------------------------------  ------  -------  --------',
+      'audit    events integrated by the sequencer (DynamoDB Local)           1,134   881.83  2000 events',
+      'audit    inclusion proof served from storage (AuditLog)                  297  3370.94  one at a time',
+    ].join('\n');
+
+    // Act
+    const values = auditRates(table, [
+      'events integrated by the sequencer (DynamoDB Local)',
+      'inclusion proof served from storage (AuditLog)',
+    ]);
+
+    // Assess
+    expect([...values.values()]).toEqual([1134, 297]);
+    expect(() => auditRates(table, ['node CPU ms, total'])).toThrow(/printed no "node CPU ms, total"/);
   });
 
   it("counts a process's CPU from /proc: it grows with work done, and is unknown for no process", () => {
