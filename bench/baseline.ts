@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runChild } from './child.ts';
 import type { Budget, Section, SectionTable } from './harness.ts';
 import { textTable } from './text-table.ts';
 
@@ -136,11 +136,11 @@ export const baseline: Section = {
     const root = join(import.meta.dirname, '..');
     const dir = await mkdtemp(join(tmpdir(), 'elg-bench-baseline-'));
     const tree = join(dir, 'tree');
-    await run('git', ['-C', root, 'worktree', 'add', '--detach', tree, BASELINE_REVISION]);
+    await runChild('git', ['-C', root, 'worktree', 'add', '--detach', tree, BASELINE_REVISION]);
     try {
       await editBaseline(tree);
       process.stderr.write(`installing ${BASELINE_REVISION}'s dependencies ...\n`);
-      await run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: tree });
+      await runChild('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: tree });
       const rounds: { before: Map<Row, number>; now: Map<Row, number> }[] = [];
       for (let i = 0; i < ROUNDS; i++) {
         process.stderr.write(`round ${i + 1} of ${ROUNDS}: ${BASELINE_REVISION} ...\n`);
@@ -156,7 +156,7 @@ export const baseline: Section = {
       }
       return { text: report(rounds) };
     } finally {
-      await run('git', ['-C', root, 'worktree', 'remove', '--force', tree]).catch(() => undefined);
+      await runChild('git', ['-C', root, 'worktree', 'remove', '--force', tree]).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
     }
   },
@@ -181,7 +181,7 @@ async function editBaseline(tree: string): Promise<void> {
 
 /** One run of `npm run bench -- hotpath audit` in `cwd`, its output. */
 function hotPathBench(cwd: string): Promise<string> {
-  return run(join(cwd, 'node_modules', '.bin', 'tsx'), ['bench/run.ts', 'hotpath', 'audit'], {
+  return runChild(join(cwd, 'node_modules', '.bin', 'tsx'), ['bench/run.ts', 'hotpath', 'audit'], {
     cwd,
     // Loops and requests log at warn, as the bench sets; nothing of the caller's settings leaks in.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
@@ -234,27 +234,4 @@ function report(rounds: readonly { before: Map<Row, number>; now: Map<Row, numbe
     textTable(head, body, numeric),
     '',
   ].join('\n');
-}
-
-function run(
-  command: string,
-  args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      err = (err + chunk.toString()).slice(-4000);
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code === 0) resolve(out);
-      else reject(new Error(`${command} ${args.join(' ')} exited with ${code}: ${err}`));
-    });
-  });
 }

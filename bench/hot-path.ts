@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ISSUE_REQUEST } from '../contracts/examples.ts';
 import { IssueResponseSchema } from '../contracts/license.ts';
 import type { RunningProvince } from '../federation/federation.ts';
+import { runChild } from './child.ts';
 import { batchWriteCeiling } from './dynamo-ceiling.ts';
 import type { DynamoTally, meterDynamo } from './dynamo-meter.ts';
 import type { Budget, Section, SectionTable } from './harness.ts';
@@ -247,25 +247,9 @@ async function sequencing(
   return { name: 'sequencing', calls, ...cost };
 }
 
-function drive(args: Record<string, unknown>): Promise<DriverResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DRIVER, JSON.stringify(args)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`the load driver failed (${code}): ${err.trim()}`));
-      else resolve(JSON.parse(out) as DriverResult);
-    });
-  });
+async function drive(args: Record<string, unknown>): Promise<DriverResult> {
+  const out = await runChild(process.execPath, [DRIVER, JSON.stringify(args)], { what: 'the load driver' });
+  return JSON.parse(out) as DriverResult;
 }
 
 function sampleIssue(p: RunningProvince) {
