@@ -53,7 +53,7 @@ export const TABLE_SETUP_BOUNDS = {
   callMs: 60_000,
 } as const;
 
-interface StorageBounds {
+export interface StorageBounds {
   connectMs: number;
   attemptMs: number;
   attempts: number;
@@ -71,7 +71,25 @@ export function createDocumentClient(options: DynamoOptions = {}): DynamoDBDocum
 }
 
 function documentClient(options: DynamoOptions, bounds: StorageBounds): DynamoDBDocumentClient {
+  const doc = DynamoDBDocumentClient.from(storageClient(options, bounds), {
+    marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
+  });
+  return withCallDeadline(doc, bounds.callMs);
+}
+
+/**
+ * The SDK's low-level client under the DocumentClient, with its bounds, without its logger
+ * middleware and with one SigV4 signer. Exported for `npm run bench -- sdk`, which measures it with
+ * `cacheMiddleware` beside the gateways' DocumentClient: the DocumentClient refuses that setting,
+ * and a cached stack takes no options of `send`, so it could not carry a call's deadline.
+ */
+export function storageClient(
+  options: DynamoOptions,
+  bounds: StorageBounds,
+  settings: { cacheMiddleware?: boolean } = {},
+): DynamoDBClient {
   const client = new DynamoDBClient({
+    ...settings,
     region: options.region ?? process.env.AWS_REGION ?? 'cn-north-1',
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     // DynamoDB Local and LocalStack on this machine take any key; any other endpoint (a real
@@ -92,10 +110,7 @@ function documentClient(options: DynamoOptions, bounds: StorageBounds): DynamoDB
   // copies and filters every request's input and output for the log line it then drops.
   client.middlewareStack.remove('loggerMiddleware');
   reuseSigner(client);
-  const doc = DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
-  });
-  return withCallDeadline(doc, bounds.callMs);
+  return client;
 }
 
 /**
